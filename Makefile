@@ -1,0 +1,55 @@
+# iwo — see README.md. `make check` is what CI runs (.ci/run).
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/iwo
+FUZZTIME ?= 10s
+
+.PHONY: build test check fmt-check vet staticcheck integration demo bench fuzz clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/iwo
+
+# Fast, hermetic unit tests: real SQLite, in-process SFTP, no services.
+test:
+	$(GO) test -race -count=1 ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags integration ./...
+
+# Suites that need real programs: OpenSSH sshd/sftp-server, PostgreSQL,
+# LibreOffice, Chromium. .ci/deps installs what is missing and starts
+# PostgreSQL; its stdout is the test database URL. Integration tests live in
+# files tagged `integration` and are named TestIntegration*.
+integration:
+	@url=$$(./.ci/deps) && \
+	IWO_TEST_POSTGRES="$$url" $(GO) test -race -count=1 -tags integration -run 'Integration' ./...
+
+# Everything CI runs.
+check: fmt-check vet staticcheck test integration
+
+demo: build
+	./$(BIN) demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin

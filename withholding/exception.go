@@ -1,0 +1,89 @@
+package withholding
+
+import "time"
+
+// ExceptionType names what reconciliation found wrong. The set is closed: the
+// report groups by it and tests cover each.
+type ExceptionType string
+
+// Exception types.
+const (
+	ExUnidentified     ExceptionType = "unidentified_payment" // no order matches the payment
+	ExSSNMismatch      ExceptionType = "ssn_mismatch"
+	ExEmployerMismatch ExceptionType = "employer_mismatch" // case found, paid by another employer
+	ExShortPayment     ExceptionType = "short_payment"
+	ExOverPayment      ExceptionType = "over_payment"
+	ExPartialCTX       ExceptionType = "partial_ctx" // some DEDs of a CTX entry did not post
+	ExMissingPayment   ExceptionType = "missing_payment"
+	ExLatePayment      ExceptionType = "late_payment"
+	ExDuplicatePayment ExceptionType = "duplicate_payment"
+	ExPaymentOnClosed  ExceptionType = "payment_on_inactive_order" // terminated, rejected or unacknowledged
+	ExTerminationFlag  ExceptionType = "termination_indicator"
+	ExMedicalChange    ExceptionType = "medical_indicator_change"
+	ExIWORejected      ExceptionType = "iwo_rejected"
+	ExIWONoAck         ExceptionType = "iwo_not_acknowledged"
+	ExEmployerNotice   ExceptionType = "employer_notice" // EMP termination, lump sum, suspension
+	ExReturn           ExceptionType = "ach_return"
+	ExNOC              ExceptionType = "ach_noc"
+	ExBadPayment       ExceptionType = "unparseable_payment" // DED problems prevent posting
+	ExPortalError      ExceptionType = "portal_error"
+)
+
+// Severity orders exceptions for staff.
+type Severity string
+
+// Severities.
+const (
+	SeverityHigh   Severity = "high"   // money cannot be posted or a child may go unpaid
+	SeverityMedium Severity = "medium" // needs follow-up this week
+	SeverityLow    Severity = "low"    // informational
+)
+
+// ExceptionStatus is the life cycle of an exception.
+type ExceptionStatus string
+
+// Exception statuses.
+const (
+	ExceptionOpen      ExceptionStatus = "open"
+	ExceptionResolved  ExceptionStatus = "resolved"
+	ExceptionDismissed ExceptionStatus = "dismissed"
+)
+
+// Exception is something staff must look at.
+type Exception struct {
+	ID       int64           `json:"id"`
+	Type     ExceptionType   `json:"type"`
+	Severity Severity        `json:"severity"`
+	Status   ExceptionStatus `json:"status"`
+	// Key identifies the finding so that reconciling the same day again
+	// finds the existing exception instead of adding a copy, e.g.
+	// "missing_payment|CASE1|2026-11-20".
+	Key string `json:"key"`
+
+	CaseID     CaseID  `json:"case_id,omitempty"`
+	OrderRef   int64   `json:"order_ref,omitempty"` // Order.ID
+	FEIN       FEIN    `json:"fein,omitempty"`
+	SSN        SSN     `json:"ssn,omitempty"`
+	PaymentIDs []int64 `json:"payment_ids,omitempty"`
+	FileID     int64   `json:"file_id,omitempty"`
+	Amount     Cents   `json:"amount_cents"`   // the money involved, if any
+	Expected   Cents   `json:"expected_cents"` // what was expected, if relevant
+	DueDate    Date    `json:"due_date"`
+
+	Message         string `json:"message"`
+	SuggestedAction string `json:"suggested_action"`
+
+	OpenedOn   Date      `json:"opened_on"` // business day it was first found
+	ResolvedBy string    `json:"resolved_by,omitempty"`
+	ResolvedAt time.Time `json:"resolved_at"`
+	Note       string    `json:"note,omitempty"`
+}
+
+// ExceptionFilter selects exceptions.
+type ExceptionFilter struct {
+	Type          *ExceptionType
+	Status        *ExceptionStatus
+	CaseID        *CaseID
+	FEIN          *FEIN
+	Offset, Limit int
+}

@@ -1,0 +1,88 @@
+package withholding
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// SSN is a Social Security number held as nine digits. It prints masked
+// ("***-**-6789") through String, every fmt verb and slog, so it never reaches
+// a log by accident. Digits returns the clear value for the few places that
+// need it (files sent to partners, matching).
+type SSN string
+
+// NewSSN normalises s (dashes and spaces removed) and checks it has nine digits.
+func NewSSN(s string) (SSN, error) {
+	d := strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s))
+	v := SSN(d)
+	if !v.Valid() {
+		return "", Errorf(EINVALID, "SSN must be 9 digits")
+	}
+	return v, nil
+}
+
+// Valid reports whether s is exactly nine ASCII digits.
+func (s SSN) Valid() bool {
+	if len(s) != 9 {
+		return false
+	}
+	for i := 0; i < 9; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Digits returns the SSN in clear. Never log it.
+func (s SSN) Digits() string { return string(s) }
+
+// Last4 returns the last four characters, or "" when s is shorter.
+func (s SSN) Last4() string {
+	if len(s) < 4 {
+		return ""
+	}
+	return string(s[len(s)-4:])
+}
+
+// Masked returns "***-**-1234", or "" for an empty SSN.
+func (s SSN) Masked() string {
+	if s == "" {
+		return ""
+	}
+	return "***-**-" + s.Last4()
+}
+
+// String returns the masked form.
+func (s SSN) String() string { return s.Masked() }
+
+// Format makes every fmt verb (%v, %s, %q, %d…) print the masked form.
+func (s SSN) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.Masked()) }
+
+// LogValue makes log/slog print the masked form.
+func (s SSN) LogValue() slog.Value { return slog.StringValue(s.Masked()) }
+
+// FEIN is a federal employer identification number: nine digits, no dash.
+type FEIN string
+
+// Valid reports whether f is nine digits.
+func (f FEIN) Valid() bool { return SSN(f).Valid() }
+
+// CaseID is the IV-D case identifier as reported to the FCR (e-IWO Case
+// Identifier, 15 characters). It is a string: leading zeros and letters matter.
+type CaseID string
+
+// OrderID is the support order identifier (e-IWO Order Identifier).
+type OrderID string
+
+// RemittanceID is the value an employer must send with each payment (the
+// IWO's "Remittance ID"); it arrives as DED02 in the ACH addenda.
+type RemittanceID string
+
+// TrackingID is the e-IWO Document Tracking Identifier of one IWO document;
+// acknowledgments echo it.
+type TrackingID string
+
+// TraceNumber is an ACH entry's 15-digit trace number.
+type TraceNumber string

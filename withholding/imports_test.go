@@ -1,0 +1,88 @@
+package withholding_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+type listedPackage struct {
+	ImportPath string
+	Standard   bool
+	Deps       []string
+	Imports    []string
+}
+
+// listPackages runs `go list -deps` over the module and returns every package
+// in it (not the standard library, not other modules).
+func listPackages(t *testing.T) map[string]listedPackage {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Standard,Deps,Imports", "github.com/iwoproject/iwo/...")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string]listedPackage{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p listedPackage
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decode go list: %v", err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	return pkgs
+}
+
+const module = "github.com/iwoproject/iwo"
+
+// TestImportDirection enforces the layering of STYLE.md §1: the domain uses
+// only the standard library and no I/O-ish packages; codecs never reach for a
+// database, the network or SFTP; nothing imports cmd/ or jobs/.
+func TestImportDirection(t *testing.T) {
+	pkgs := listPackages(t)
+	forbiddenInDomain := []string{"database/sql", "net", "net/http", "os/exec", "encoding/csv", "encoding/xml"}
+	forbiddenInCodecs := []string{"database/sql", "net/http", "github.com/pkg/sftp", "golang.org/x/crypto/ssh", module + "/store", module + "/jobs"}
+
+	for path, p := range pkgs {
+		rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
+		top, _, _ := strings.Cut(rel, "/")
+		switch top {
+		case "withholding":
+			for _, d := range p.Deps {
+				if !strings.Contains(strings.Split(d, "/")[0], ".") {
+					continue // standard library
+				}
+				t.Errorf("%s depends on %s; the domain may use only the standard library", path, d)
+			}
+			for _, d := range p.Deps {
+				for _, f := range forbiddenInDomain {
+					if d == f {
+						t.Errorf("%s depends on %s; the domain does no I/O of that kind", path, d)
+					}
+				}
+			}
+		case "edi", "ach":
+			for _, d := range p.Deps {
+				for _, f := range forbiddenInCodecs {
+					if d == f || strings.HasPrefix(d, f+"/") {
+						t.Errorf("%s depends on %s; codecs must not", path, d)
+					}
+				}
+			}
+		}
+		if top == "cmd" {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, module+"/cmd") {
+				t.Errorf("%s imports %s; nothing may import cmd/", path, imp)
+			}
+			if strings.HasPrefix(imp, module+"/jobs") && top != "jobs" && top != "web" {
+				t.Errorf("%s imports %s; only cmd/ (and the console's run-now) may import jobs/", path, imp)
+			}
+		}
+	}
+}

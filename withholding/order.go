@@ -1,0 +1,114 @@
+package withholding
+
+// OrderStatus is where an order stands in the e-IWO exchange.
+type OrderStatus string
+
+// Order statuses.
+const (
+	StatusPending    OrderStatus = "pending"    // known to the agency, no IWO sent yet
+	StatusSent       OrderStatus = "sent"       // an IWO went out, no answer yet
+	StatusAccepted   OrderStatus = "accepted"   // the employer accepted the IWO
+	StatusRejected   OrderStatus = "rejected"   // the employer (or the portal) rejected it
+	StatusTerminated OrderStatus = "terminated" // withholding has ended
+)
+
+// Action is the e-IWO Document Action Code of an IWO document.
+type Action string
+
+// IWO actions (DTL Document Action Code), and EMP for employer-initiated
+// acknowledgments.
+const (
+	ActionOriginal  Action = "ORG" // a new IWO for the case
+	ActionAmend     Action = "AMD" // any change other than ending it
+	ActionTerminate Action = "TRM" // stop withholding
+	ActionLumpSum   Action = "LUM" // withhold from one lump-sum payment
+	ActionEmployer  Action = "EMP" // employer-initiated notice (ACK only)
+)
+
+// Person is a named individual.
+type Person struct {
+	Last      string `json:"last"`
+	First     string `json:"first"`
+	Middle    string `json:"middle,omitempty"`
+	Suffix    string `json:"suffix,omitempty"`
+	SSN       SSN    `json:"ssn,omitempty"`
+	BirthDate Date   `json:"birth_date"`
+}
+
+// Obligation is one ordered amount and the period it is owed per. A zero
+// Amount means the component is not ordered.
+type Obligation struct {
+	Amount    Cents     `json:"amount_cents"`
+	Frequency Frequency `json:"frequency,omitempty"`
+}
+
+// Amounts are the ordered support components of an IWO (form items 5–11).
+type Amounts struct {
+	CurrentSupport Obligation `json:"current_support"`
+	PastDueSupport Obligation `json:"past_due_support"`
+	CurrentMedical Obligation `json:"current_medical"` // cash medical support
+	PastDueMedical Obligation `json:"past_due_medical"`
+	CurrentSpousal Obligation `json:"current_spousal"`
+	PastDueSpousal Obligation `json:"past_due_spousal"`
+	Other          Obligation `json:"other"`
+	OtherReason    string     `json:"other_reason,omitempty"`
+	// MedicalPremium is the employee's share of a health-coverage premium
+	// under a National Medical Support Notice. It is not an e-IWO element
+	// but competes for the same CCPA limit.
+	MedicalPremium Obligation `json:"medical_premium"`
+}
+
+// Order is one income withholding order: one IV-D case, one obligor, one
+// employer.
+type Order struct {
+	ID           int64        `json:"id"` // store identity; 0 before it is saved
+	CaseID       CaseID       `json:"case_id"`
+	OrderID      OrderID      `json:"order_id"`
+	RemittanceID RemittanceID `json:"remittance_id"`
+	EmployerFEIN FEIN         `json:"employer_fein"`
+
+	Obligor  Person   `json:"obligor"`
+	Obligee  Person   `json:"obligee"` // Last may hold an organisation name
+	Children []Person `json:"children"`
+
+	IssuingState        string `json:"issuing_state"`        // full name, e.g. "CALIFORNIA"
+	IssuingJurisdiction string `json:"issuing_jurisdiction"` // county/city/tribe
+	IssuingTribunal     string `json:"issuing_tribunal"`
+	PayeeFIPS           string `json:"payee_fips"` // 7-digit remittance FIPS code
+
+	Amounts            Amounts `json:"amounts"`
+	ArrearsOver12Weeks bool    `json:"arrears_over_12_weeks"`
+	LumpSum            Cents   `json:"lump_sum_cents"` // amount for a LUM IWO
+
+	StartDate Date        `json:"start_date"`
+	EndDate   Date        `json:"end_date"` // set when support ends; triggers a TRM
+	Status    OrderStatus `json:"status"`
+
+	// PendingAction is the IWO the order needs next (ORG, AMD, TRM, LUM),
+	// "" when the employer already has the current terms.
+	PendingAction Action `json:"pending_action,omitempty"`
+	// TrackingID is the tracking identifier of the last IWO document sent.
+	TrackingID TrackingID `json:"tracking_id,omitempty"`
+	// RejectReason is the last disposition reason code when Status is rejected.
+	RejectReason string `json:"reject_reason,omitempty"`
+}
+
+// OrderFilter selects orders. Zero fields match everything.
+type OrderFilter struct {
+	ID            *int64
+	CaseID        *CaseID
+	EmployerFEIN  *FEIN
+	SSN           *SSN
+	Status        *OrderStatus
+	PendingAction *Action // orders needing this IWO action; pointer to "" is not a filter
+	NeedsIWO      bool    // orders with any PendingAction
+	Offset, Limit int
+}
+
+// OrderUpdate changes an order. Nil fields are left alone.
+type OrderUpdate struct {
+	Status        *OrderStatus
+	PendingAction *Action
+	TrackingID    *TrackingID
+	RejectReason  *string
+}

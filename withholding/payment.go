@@ -1,0 +1,62 @@
+package withholding
+
+// PaymentKind classifies an ACH entry. Only KindPayment is posted; the others
+// are reported.
+type PaymentKind string
+
+// Entry kinds.
+const (
+	KindPayment PaymentKind = "payment" // a child support credit with (at least an attempt at) a DED
+	KindPrenote PaymentKind = "prenote" // zero-dollar test entry (transaction code 23/33)
+	KindReturn  PaymentKind = "return"  // return entry (addenda 99)
+	KindNOC     PaymentKind = "noc"     // notification of change (COR, addenda 98)
+	KindOther   PaymentKind = "other"   // debits, entries that are not child support
+)
+
+// Payment is one DED remittance item: a CCD+ entry, or one DED segment of a
+// CTX entry. A payment that could not be fully parsed still exists, with
+// Problems saying what is wrong and Raw holding the addenda text.
+type Payment struct {
+	ID     int64 `json:"id"`      // store identity
+	FileID int64 `json:"file_id"` // ledger entry of the ACH file it came in
+
+	Line            int         `json:"line"`  // file line of the entry detail record
+	Batch           int         `json:"batch"` // batch number
+	Trace           TraceNumber `json:"trace"`
+	SEC             string      `json:"sec"`
+	TransactionCode int         `json:"transaction_code"`
+	CompanyID       string      `json:"company_id"`
+	CompanyName     string      `json:"company_name"`
+	EffectiveDate   Date        `json:"effective_date"`
+	EntryAmount     Cents       `json:"entry_amount_cents"`
+
+	ApplicationID string       `json:"application_id"` // DED01
+	CaseID        RemittanceID `json:"case_id"`        // DED02 (the IWO's Remittance ID)
+	PayDate       Date         `json:"pay_date"`       // DED03
+	Amount        Cents        `json:"amount_cents"`   // DED04
+	SSN           SSN          `json:"ssn"`            // DED05
+	Medical       string       `json:"medical"`        // DED06: Y, N, W
+	Name          string       `json:"name"`           // DED07
+	FIPS          string       `json:"fips"`           // DED08
+	Termination   bool         `json:"termination"`    // DED09 = Y
+
+	Kind       PaymentKind `json:"kind"`
+	ReturnCode string      `json:"return_code,omitempty"` // R01…, C01… for returns and NOCs
+	Problems   []string    `json:"problems"`
+	Raw        string      `json:"raw"`
+
+	// FEIN is the employer the payment is from, when known (CompanyID is
+	// usually "1"+FEIN by convention).
+	FEIN FEIN `json:"fein,omitempty"`
+}
+
+// PaymentFilter selects payments.
+type PaymentFilter struct {
+	FileID        *int64
+	CaseID        *RemittanceID
+	SSN           *SSN
+	FEIN          *FEIN
+	Kind          *PaymentKind
+	Since, Until  Date // by EffectiveDate, inclusive; zero = unbounded
+	Offset, Limit int
+}

@@ -1,0 +1,133 @@
+package withholding
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Document is one IWO document (one DTL record) the agency sent: which order,
+// which action, in which file and batch.
+type Document struct {
+	ID             int64       `json:"id"`
+	TrackingID     TrackingID  `json:"tracking_id"`
+	OrderRef       int64       `json:"order_ref"` // Order.ID
+	CaseID         CaseID      `json:"case_id"`
+	FEIN           FEIN        `json:"fein"`
+	Action         Action      `json:"action"`
+	FileID         int64       `json:"file_id"`
+	FileControl    string      `json:"file_control"`
+	BatchControl   string      `json:"batch_control"`
+	SentAt         time.Time   `json:"sent_at"`
+	Status         Disposition `json:"status"` // "" until an acknowledgment or portal result arrives
+	Reason         string      `json:"reason,omitempty"`
+	AcknowledgedAt time.Time   `json:"acknowledged_at"`
+}
+
+// EmployerFilter selects employers. Query matches FEIN or a name substring.
+type EmployerFilter struct {
+	FEIN          *FEIN
+	Query         string
+	Offset, Limit int
+}
+
+// EmployerService stores employers.
+type EmployerService interface {
+	// FindEmployerByFEIN returns ENOTFOUND when there is no such employer.
+	FindEmployerByFEIN(ctx context.Context, fein FEIN) (*Employer, error)
+	// FindEmployers returns matching employers and the total match count.
+	FindEmployers(ctx context.Context, filter EmployerFilter) ([]*Employer, int, error)
+	// UpsertEmployer creates or replaces the employer with e.FEIN.
+	// Returns EINVALID for a bad FEIN.
+	UpsertEmployer(ctx context.Context, e *Employer) error
+}
+
+// OrderService stores orders.
+type OrderService interface {
+	// FindOrderByID returns ENOTFOUND when there is no such order.
+	FindOrderByID(ctx context.Context, id int64) (*Order, error)
+	// FindOrders returns matching orders and the total match count.
+	FindOrders(ctx context.Context, filter OrderFilter) ([]*Order, int, error)
+	// CreateOrder saves a new order and sets o.ID. Returns ECONFLICT when an
+	// order with the same CaseID and OrderID exists.
+	CreateOrder(ctx context.Context, o *Order) error
+	// UpdateOrder applies upd and returns the new order. ENOTFOUND if missing.
+	UpdateOrder(ctx context.Context, id int64, upd OrderUpdate) (*Order, error)
+}
+
+// DocumentService stores the IWO documents sent.
+type DocumentService interface {
+	// FindDocumentByTrackingID returns ENOTFOUND for an unknown tracking ID.
+	FindDocumentByTrackingID(ctx context.Context, id TrackingID) (*Document, error)
+	// FindDocuments lists documents of one order (orderRef > 0) or all.
+	FindDocuments(ctx context.Context, orderRef int64, offset, limit int) ([]*Document, int, error)
+}
+
+// FileService is the file ledger and the one place inbound and outbound
+// files are committed. Every Apply/Record method is a single transaction: the
+// file's contents and its ledger state change commit together or not at all.
+type FileService interface {
+	// CreateFile records a file (received or about to be sent) and sets f.ID.
+	CreateFile(ctx context.Context, f *File) error
+	// FindFileByID returns ENOTFOUND when missing.
+	FindFileByID(ctx context.Context, id int64) (*File, error)
+	// FindFiles lists ledger entries, newest first.
+	FindFiles(ctx context.Context, filter FileFilter) ([]*File, int, error)
+	// SetFileState moves a file to state and records errText ("" clears it).
+	SetFileState(ctx context.Context, id int64, state FileState, errText string) error
+	// AppliedSHA256 reports whether an inbound file with this SHA-256 has
+	// already been applied.
+	AppliedSHA256(ctx context.Context, sha256 string) (bool, error)
+
+	// ApplyPayments stores every payment the sequence yields under fileID and
+	// marks the file applied, in one transaction. If the sequence yields an
+	// error, or ctx ends, nothing is committed and the error is returned.
+	// Returns ECONFLICT when a file with the same SHA-256 was already applied.
+	ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*Payment, error]) (int, error)
+	// ApplyAcknowledgments stores acknowledgments, applies the order and
+	// document changes derived from them, creates the given exceptions, and
+	// marks the file applied, in one transaction. ECONFLICT as above.
+	ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*Acknowledgment, orders map[int64]OrderUpdate, exceptions []*Exception) error
+	// RecordSent stores the documents of an outbound IWO file, updates their
+	// orders (status sent, pending action cleared, tracking ID) and marks the
+	// file sent, in one transaction.
+	RecordSent(ctx context.Context, fileID int64, docs []*Document) error
+}
+
+// PaymentService reads posted payments and acknowledgments.
+type PaymentService interface {
+	FindPayments(ctx context.Context, filter PaymentFilter) ([]*Payment, int, error)
+	// EachPayment streams matching payments without loading them all.
+	EachPayment(ctx context.Context, filter PaymentFilter) iter.Seq2[*Payment, error]
+	FindAcknowledgments(ctx context.Context, fileID int64, tracking *TrackingID, offset, limit int) ([]*Acknowledgment, int, error)
+}
+
+// ExceptionUpdate changes an exception's status.
+type ExceptionUpdate struct {
+	Status *ExceptionStatus
+	By     string // who resolved or dismissed it
+	Note   *string
+}
+
+// ExceptionService stores reconciliation findings.
+type ExceptionService interface {
+	// UpsertExceptions creates exceptions whose Key is new and leaves
+	// existing ones (any status) untouched, in one transaction. It returns
+	// how many were created.
+	UpsertExceptions(ctx context.Context, exs []*Exception) (int, error)
+	FindExceptions(ctx context.Context, filter ExceptionFilter) ([]*Exception, int, error)
+	// UpdateException returns ENOTFOUND when missing.
+	UpdateException(ctx context.Context, id int64, upd ExceptionUpdate) (*Exception, error)
+}
+
+// JobRunService records job runs and hands out the per-job lock that keeps
+// several iwo instances from running the same job at once.
+type JobRunService interface {
+	CreateJobRun(ctx context.Context, r *JobRun) error
+	FinishJobRun(ctx context.Context, r *JobRun) error
+	FindJobRuns(ctx context.Context, job string, offset, limit int) ([]*JobRun, int, error)
+	// TryLock takes the named lock if it is free. ok is false when another
+	// holder has it. unlock releases it; the lock is also released if the
+	// holder's connection dies.
+	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
+}
