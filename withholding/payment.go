@@ -43,7 +43,11 @@ type Payment struct {
 	Kind       PaymentKind `json:"kind"`
 	ReturnCode string      `json:"return_code,omitempty"` // R01…, C01… for returns and NOCs
 	Problems   []string    `json:"problems"`
-	Raw        string      `json:"raw"`
+	// Warnings are deviations the ACH parser profile normalised (lower
+	// case, padding, a missing terminator); unlike Problems they do not
+	// block posting.
+	Warnings []string `json:"warnings,omitempty"`
+	Raw      string   `json:"raw"`
 
 	// FEIN is the employer the payment is from, when known (CompanyID is
 	// usually "1"+FEIN by convention).

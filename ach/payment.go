@@ -1,0 +1,211 @@
+package ach
+
+import (
+	"iter"
+	"strconv"
+
+	moov "github.com/moov-io/ach"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// Payments yields one payment per CCD+ entry and one per DED segment of a
+// CTX entry (at least one per entry), then, if the file is structurally
+// invalid, (nil, *FileError) last. Nothing is dropped: entries that are not
+// child support payments come out with their Kind, and payments that cannot
+// be parsed come out with Problems and Raw.
+func (r *Reader) Payments() iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for e, err := range r.Entries() {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			ok := EntryPayments(e, r.opts.Profile, func(p *withholding.Payment) bool {
+				r.count(p)
+				return yield(p, nil)
+			})
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+func (r *Reader) count(p *withholding.Payment) {
+	s := &r.sum
+	s.Payments++
+	switch p.Kind {
+	case withholding.KindPayment:
+		s.Posted++
+		s.PaymentCents += p.Amount
+	case withholding.KindPrenote:
+		s.Prenotes++
+	case withholding.KindReturn:
+		s.Returns++
+	case withholding.KindNOC:
+		s.NOCs++
+	default:
+		s.Other++
+	}
+	if len(p.Problems) > 0 {
+		s.WithProblems++
+	}
+}
+
+// Classify says what an entry is, and for returns and notifications of
+// change the reason code.
+func Classify(e *Entry) (kind withholding.PaymentKind, code string) {
+	for i := range e.Addenda {
+		switch a := &e.Addenda[i]; a.Type {
+		case "99":
+			return withholding.KindReturn, a.ReturnCode()
+		case "98":
+			return withholding.KindNOC, a.ReturnCode()
+		}
+	}
+	tc := e.TransactionCode
+	switch {
+	case e.Batch.SEC == moov.COR:
+		return withholding.KindNOC, ""
+	case tc == moov.CheckingPrenoteCredit || tc == moov.SavingsPrenoteCredit:
+		return withholding.KindPrenote, ""
+	case e.Batch.SEC != moov.CCD && e.Batch.SEC != moov.CTX:
+		return withholding.KindOther, ""
+	case tc == moov.CheckingCredit || tc == moov.SavingsCredit ||
+		tc == moov.CheckingZeroDollarRemittanceCredit || tc == moov.SavingsZeroDollarRemittanceCredit:
+		if len(e.Addenda) == 0 {
+			return withholding.KindOther, ""
+		}
+		return withholding.KindPayment, ""
+	}
+	return withholding.KindOther, ""
+}
+
+// otherReason explains why an entry is kind other.
+func otherReason(e *Entry) string {
+	tc := e.TransactionCode
+	switch {
+	case IsDebit(tc):
+		return "debit entry (transaction code " + strconv.Itoa(tc) + "): not a remittance"
+	case e.Batch.SEC != moov.CCD && e.Batch.SEC != moov.CTX:
+		return "SEC " + e.Batch.SEC + " is not a child support remittance (CCD or CTX)"
+	case len(e.Addenda) == 0:
+		return "credit without remittance addenda: no DED to post"
+	}
+	return "transaction code " + strconv.Itoa(tc) + " is not a checking or savings credit"
+}
+
+// EntryPayments turns one entry into payments and passes each to yield; it
+// returns false when yield does. A CCD+ entry gives one payment; a CTX entry
+// gives one per DED segment, or one carrying the envelope's problems when it
+// has none.
+func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool) bool {
+	kind, code := Classify(e)
+	base := withholding.Payment{
+		Line:            e.Line,
+		Batch:           e.Batch.Number,
+		Trace:           e.Trace,
+		SEC:             e.Batch.SEC,
+		TransactionCode: e.TransactionCode,
+		CompanyID:       e.Batch.CompanyID,
+		CompanyName:     e.Batch.CompanyName,
+		EffectiveDate:   e.Batch.EffectiveDate,
+		EntryAmount:     e.Amount,
+		Kind:            kind,
+		ReturnCode:      code,
+		Problems:        []string{},
+		FEIN:            feinOf(e.Batch.CompanyID),
+	}
+	if kind == withholding.KindOther {
+		base.Problems = append(base.Problems, otherReason(e))
+	}
+	if kind != withholding.KindPayment && kind != withholding.KindPrenote || len(e.Addenda) == 0 {
+		// Returns, NOCs and other entries are reported with their addenda
+		// text and any DED it holds, not parsed for posting.
+		p := base
+		p.Raw = trimRight(e.PaymentText())
+		if kind == withholding.KindOther && len(e.Addenda) > 0 && e.Addenda[0].Type == "05" && e.Batch.SEC != moov.CTX {
+			d := ParseDED(e.Addenda[0].Text, prof)
+			if d.ApplicationID != "" {
+				setDED(&p, &d)
+				p.Problems = base.Problems
+				p.Warnings = nil
+			}
+		}
+		return yield(&p)
+	}
+	if e.Batch.SEC == moov.CTX {
+		env := ParseCTX(e.PaymentText(), e.Amount, prof)
+		if len(env.DEDs) == 0 {
+			p := base
+			p.Raw = trimRight(e.PaymentText())
+			p.Problems = append(p.Problems, env.Problems...)
+			p.Problems = append(p.Problems, "820: no DED segment")
+			p.Warnings = env.Warnings
+			return yield(&p)
+		}
+		for i := range env.DEDs {
+			d := &env.DEDs[i]
+			p := base
+			p.Problems = nil
+			setDED(&p, d)
+			p.Problems = append(append(make([]string, 0, len(env.Problems)+len(d.Problems)), env.Problems...), d.Problems...)
+			if len(env.Warnings) > 0 {
+				p.Warnings = append(append([]string(nil), env.Warnings...), d.Warnings...)
+			}
+			if !yield(&p) {
+				return false
+			}
+		}
+		return true
+	}
+	p := base
+	d := ParseDED(e.Addenda[0].Text, prof)
+	setDED(&p, &d)
+	if kind == withholding.KindPayment && d.Amount != e.Amount && len(d.Problems) == 0 {
+		d.problem("DED04 amount " + d.Amount.String() + " does not match the entry amount " + e.Amount.String())
+		p.Problems = d.Problems
+	}
+	if kind == withholding.KindPrenote {
+		// A prenote tests the account; its addenda is informational.
+		p.Problems, p.Warnings = []string{}, nil
+	}
+	return yield(&p)
+}
+
+// setDED copies the DED fields into p.
+func setDED(p *withholding.Payment, d *DED) {
+	p.ApplicationID = d.ApplicationID
+	p.CaseID = d.CaseID
+	p.PayDate = d.PayDate
+	p.Amount = d.Amount
+	p.SSN = d.SSN
+	p.Medical = d.Medical
+	p.Name = d.Name
+	p.FIPS = d.FIPS
+	p.Termination = d.Termination
+	p.Raw = d.Raw
+	if d.Problems != nil {
+		p.Problems = d.Problems
+	} else if p.Problems == nil {
+		p.Problems = []string{}
+	}
+	p.Warnings = d.Warnings
+}
+
+// feinOf returns the FEIN in a company ID written "1"+FEIN (or as nine
+// digits), else "".
+func feinOf(id string) withholding.FEIN {
+	switch {
+	case len(id) == 10 && id[0] == '1':
+		if f := withholding.FEIN(id[1:]); f.Valid() {
+			return f
+		}
+	case len(id) == 9:
+		if f := withholding.FEIN(id); f.Valid() {
+			return f
+		}
+	}
+	return ""
+}

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// calcOrderKeys maps the keys of an --order value to the IWO component they
+// set. "medical" is the health-coverage premium of spec §5 Example 4 (taken
+// whole or not at all); "cash-medical" is the IWO's cash medical support.
+var calcOrderKeys = map[string]func(a *withholding.Amounts) *withholding.Obligation{
+	"current":         func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentSupport },
+	"arrears":         func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueSupport },
+	"medical":         func(a *withholding.Amounts) *withholding.Obligation { return &a.MedicalPremium },
+	"cash-medical":    func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentMedical },
+	"medical-arrears": func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueMedical },
+	"spousal":         func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentSpousal },
+	"spousal-arrears": func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueSpousal },
+}
+
+// calcOrderList collects repeated --order flags.
+type calcOrderList []string
+
+func (l *calcOrderList) String() string     { return strings.Join(*l, " ") }
+func (l *calcOrderList) Set(s string) error { *l = append(*l, s); return nil }
+
+func init() {
+	register(&command{
+		name:  "calc",
+		args:  "",
+		short: "work out one pay's child support withholding under the CCPA limit",
+		long: `Calc answers "how much do I withhold from this paycheck?" for one employee
+with one or more income withholding orders. Each order's amounts are
+restated for the pay frequency (annualise, then divide; half-up to the
+cent), the limit is the given percentage of disposable earnings (rounded
+down to the cent), and the money is paid in priority order: current
+support, then the health-coverage premium and cash medical support, then
+arrears. When a step does not fit, it is split across orders
+proportionally or in equal amounts; every order still gets at least a
+cent when the limit allows one per order.
+
+--order is "NAME:KEY=AMOUNT/FREQUENCY,..." and may be repeated, one per
+order. Keys: current, arrears, medical (the health-coverage premium,
+withheld whole or not at all), cash-medical, medical-arrears, spousal,
+spousal-arrears. Amounts are dollars and cents; frequencies are weekly,
+biweekly, semimonthly or monthly (also quarterly, annually).
+
+--fee is the employer's administrative fee for this pay; it must fit
+inside the limit together with support (federal IWO rule) unless
+--fee-outside says the work state allows it on top.
+
+--medical-rule places the premium: after-current (default: current,
+premium, cash medical, arrears), after-cash (all cash support first,
+as in West Virginia) or first (premium before current support).
+
+Output: a table to read out on the phone, or with --format json an object
+with cap_cents, orders (name, current_cents, medical_cents, arrears_cents,
+total_cents, in input order) and unwithheld_cents. Bad input exits 2.
+
+Examples (docs/withholding.md works them through):
+
+  Two orders, $1,000 biweekly, 55% limit: current fits, arrears split
+  proportionally (A gets 37.37, B 28.02; $96.15 is not withheld):
+
+    iwo calc --frequency biweekly --disposable 1000 --cap 55 \
+      --order "A:current=600/monthly,arrears=200/monthly" \
+      --order "B:current=450/monthly,arrears=150/monthly"
+
+  The same with Texas's equal allocation and a 50% limit:
+
+    iwo calc --frequency biweekly --disposable 1000 --cap 50 --allocation equal \
+      --order "A:current=600/monthly,arrears=200/monthly" \
+      --order "B:current=450/monthly,arrears=150/monthly"
+
+  Iowa-type $2 fee inside the limit, JSON for a script:
+
+    iwo calc --frequency biweekly --disposable 1000 --cap 55 --fee 2 --format json \
+      --order "A:current=600/monthly,arrears=200/monthly" \
+      --order "B:current=450/monthly,arrears=150/monthly"
+
+  A premium that does not fit is not withheld; arrears get what is left:
+
+    iwo calc --frequency biweekly --disposable 400 --cap 50 \
+      --order "CASE1:current=400/monthly,arrears=100/monthly,medical=150/monthly"`,
+		flags: func(fs *flag.FlagSet) {
+			fs.String("frequency", "", "pay `frequency`: weekly, biweekly, semimonthly or monthly (required)")
+			fs.String("disposable", "", "disposable earnings for the pay, in dollars (required)")
+			fs.String("cap", "", "limit as a `percent` of disposable earnings, 0 to 100 (required)")
+			fs.String("allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
+			fs.String("fee", "", "employer administrative fee for this pay, in dollars")
+			fs.Bool("fee-outside", false, "take the fee on top of the limit instead of inside it")
+			fs.String("medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
+			fs.Var(&calcOrderList{}, "order", `an order, "NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ" (repeat for each)`)
+			fs.String("format", "text", "output `format`: text or json")
+		},
+		run: runCalc,
+	})
+}
+
+func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) > 0 {
+		return usageError("unexpected argument %q (orders go in --order)", args[0])
+	}
+	in, format, err := calcInput(fs)
+	if err != nil {
+		return exitCode(2, err)
+	}
+	res, err := withholding.Calculate(in)
+	if err != nil {
+		if withholding.ErrorCode(err) == withholding.EINVALID {
+			return exitCode(2, fmt.Errorf("%s", withholding.ErrorMessage(err)))
+		}
+		return fmt.Errorf("calculate withholding: %w", err)
+	}
+	if format == "json" {
+		return writeCalcJSON(e.stdout, in, res)
+	}
+	return writeCalcText(e.stdout, in, res)
+}
+
+// calcInput turns the flags into a CalcInput, with messages a help-line
+// agent can act on.
+func calcInput(fs *flag.FlagSet) (withholding.CalcInput, string, error) {
+	get := func(name string) string { return strings.TrimSpace(fs.Lookup(name).Value.String()) }
+	var in withholding.CalcInput
+	format := get("format")
+	if format != "text" && format != "json" {
+		return in, "", fmt.Errorf("--format %q: want text or json", format)
+	}
+	for _, name := range []string{"frequency", "disposable", "cap"} {
+		if get(name) == "" {
+			return in, "", fmt.Errorf("--%s is required", name)
+		}
+	}
+	freq, err := withholding.ParseFrequency(get("frequency"))
+	if err != nil {
+		return in, "", fmt.Errorf("--frequency: %s", withholding.ErrorMessage(err))
+	}
+	in.Frequency = freq
+	if in.Disposable, err = calcMoney("--disposable", get("disposable")); err != nil {
+		return in, "", err
+	}
+	pct, err := withholding.ParsePercent(get("cap"))
+	if err != nil {
+		return in, "", fmt.Errorf("--cap: %s", withholding.ErrorMessage(err))
+	}
+	in.Limit = withholding.Limit{IWOPercent: pct, IWOStated: true, IWOSource: "given with --cap"}
+	if in.Allocation, err = withholding.ParseAllocation(get("allocation")); err != nil {
+		return in, "", fmt.Errorf("--allocation: %s", withholding.ErrorMessage(err))
+	}
+	if in.MedicalRule, err = withholding.ParseMedicalRule(get("medical-rule")); err != nil {
+		return in, "", fmt.Errorf("--medical-rule: %s", withholding.ErrorMessage(err))
+	}
+	if f := get("fee"); f != "" {
+		if in.Fee, err = calcMoney("--fee", f); err != nil {
+			return in, "", err
+		}
+	}
+	in.FeeOutsideLimit = get("fee-outside") == "true"
+
+	orders := *fs.Lookup("order").Value.(*calcOrderList)
+	if len(orders) == 0 {
+		return in, "", fmt.Errorf("give at least one --order \"NAME:current=AMT/FREQ,...\"")
+	}
+	for _, spec := range orders {
+		o, err := parseCalcOrder(spec)
+		if err != nil {
+			return in, "", err
+		}
+		in.Orders = append(in.Orders, withholding.CalcOrderOf(o, freq))
+	}
+	return in, format, nil
+}
+
+func calcMoney(flagName, s string) (withholding.Cents, error) {
+	c, err := withholding.ParseDollars(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s", flagName, withholding.ErrorMessage(err))
+	}
+	if c < 0 {
+		return 0, fmt.Errorf("%s %s: must not be negative", flagName, s)
+	}
+	return c, nil
+}
+
+// parseCalcOrder reads "NAME:current=400/monthly,arrears=100/monthly".
+func parseCalcOrder(spec string) (withholding.Order, error) {
+	var o withholding.Order
+	name, body, ok := strings.Cut(spec, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return o, fmt.Errorf("--order %q: want NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ", spec)
+	}
+	o.CaseID = withholding.CaseID(name)
+	seen := map[string]bool{}
+	for _, part := range strings.Split(body, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(part, "=")
+		key = strings.ToLower(strings.TrimSpace(key))
+		field := calcOrderKeys[key]
+		if !ok || field == nil {
+			return o, fmt.Errorf("--order %s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of current, arrears, medical, cash-medical, medical-arrears, spousal, spousal-arrears", name, part)
+		}
+		if seen[key] {
+			return o, fmt.Errorf("--order %s: %s given twice", name, key)
+		}
+		seen[key] = true
+		amt, freq, ok := strings.Cut(val, "/")
+		if !ok {
+			return o, fmt.Errorf("--order %s: %s=%s: want AMOUNT/FREQUENCY, e.g. %s=400/monthly", name, key, val, key)
+		}
+		c, err := calcMoney("--order "+name+" "+key, amt)
+		if err != nil {
+			return o, err
+		}
+		f, err := withholding.ParseFrequency(freq)
+		if err != nil {
+			return o, fmt.Errorf("--order %s %s: %s", name, key, withholding.ErrorMessage(err))
+		}
+		*field(&o.Amounts) = withholding.Obligation{Amount: c, Frequency: f}
+	}
+	if len(seen) == 0 {
+		return o, fmt.Errorf("--order %s: no amounts; want e.g. %s:current=400/monthly", name, name)
+	}
+	return o, nil
+}
+
+// calcJSON is the output contract of "iwo calc --format json"; later checks
+// rely on cap_cents, orders[] and unwithheld_cents.
+type calcJSON struct {
+	Frequency       withholding.Frequency   `json:"frequency"`
+	DisposableCents withholding.Cents       `json:"disposable_cents"`
+	CapPercent      json.Number             `json:"cap_percent"`
+	CapCents        withholding.Cents       `json:"cap_cents"`
+	Basis           string                  `json:"basis"`
+	Allocation      withholding.Allocation  `json:"allocation"`
+	MedicalRule     withholding.MedicalRule `json:"medical_rule"`
+	FeeCents        withholding.Cents       `json:"fee_cents"`
+	FeeOutsideLimit bool                    `json:"fee_outside_limit"`
+	Orders          []calcJSONOrder         `json:"orders"`
+	OrderedCents    withholding.Cents       `json:"ordered_cents"`
+	WithheldCents   withholding.Cents       `json:"withheld_cents"`
+	UnwithheldCents withholding.Cents       `json:"unwithheld_cents"`
+	Explanation     []string                `json:"explanation"`
+}
+
+type calcJSONOrder struct {
+	Name         string            `json:"name"`
+	CurrentCents withholding.Cents `json:"current_cents"`
+	MedicalCents withholding.Cents `json:"medical_cents"`
+	ArrearsCents withholding.Cents `json:"arrears_cents"`
+	TotalCents   withholding.Cents `json:"total_cents"`
+}
+
+func writeCalcJSON(w io.Writer, in withholding.CalcInput, res withholding.CalcResult) error {
+	out := calcJSON{
+		Frequency:       res.Frequency,
+		DisposableCents: res.Disposable,
+		CapPercent:      json.Number(strings.TrimSuffix(res.Percent.String(), "%")),
+		CapCents:        res.Cap,
+		Basis:           res.Basis,
+		Allocation:      res.Allocation,
+		MedicalRule:     in.MedicalRule,
+		FeeCents:        res.Fee,
+		FeeOutsideLimit: res.FeeOutsideLimit,
+		Orders:          make([]calcJSONOrder, len(res.Orders)),
+		OrderedCents:    res.Ordered,
+		WithheldCents:   res.Withheld,
+		UnwithheldCents: res.Unwithheld,
+		Explanation:     res.Explanation,
+	}
+	for i, o := range res.Orders {
+		out.Orders[i] = calcJSONOrder{Name: o.Name, CurrentCents: o.Current, MedicalCents: o.Medical, ArrearsCents: o.Arrears, TotalCents: o.Total}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+func writeCalcText(w io.Writer, in withholding.CalcInput, res withholding.CalcResult) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Withholding for one %s pay\n\n", res.Frequency)
+	fmt.Fprintf(&b, "Disposable earnings:   %s\n", res.Disposable.Dollars())
+	fmt.Fprintf(&b, "Limit:                 %s = %s (%s)\n", res.Percent, res.Cap.Dollars(), res.Basis)
+	fmt.Fprintf(&b, "Split when short:      %s\n", res.Allocation)
+	if in.Fee > 0 {
+		where := "inside the limit"
+		if res.FeeOutsideLimit {
+			where = "on top of the limit"
+		}
+		fmt.Fprintf(&b, "Employer fee:          %s (%s)\n", res.Fee.Dollars(), where)
+	}
+	b.WriteString("\n")
+
+	// Names are padded by hand so they read left-aligned; money is
+	// right-aligned so the cents line up.
+	width := len("Total")
+	for _, o := range res.Orders {
+		width = max(width, len(o.Name))
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\tCurrent\tMedical\tArrears\tWithhold\t\n", width, "Order")
+	var cur, med, arr, tot withholding.Cents
+	for _, o := range res.Orders {
+		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t\n", width, o.Name, o.Current, o.Medical, o.Arrears, o.Total)
+		cur, med, arr, tot = cur+o.Current, med+o.Medical, arr+o.Arrears, tot+o.Total
+	}
+	if len(res.Orders) > 1 {
+		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t\n", width, "Total", cur, med, arr, tot)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	fmt.Fprintf(&b, "\nOrdered for this pay:  %s\n", res.Ordered.Dollars())
+	fmt.Fprintf(&b, "Withhold:              %s\n", res.Withheld.Dollars())
+	fmt.Fprintf(&b, "Not withheld (limit):  %s\n", res.Unwithheld.Dollars())
+	b.WriteString("\nHow it was worked out:\n")
+	for i, s := range res.Explanation {
+		fmt.Fprintf(&b, "  %d. %s\n", i+1, s)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+package edi_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/iwoproject/iwo/edi"
+)
+
+// FuzzReader: the reader never panics, and whatever it accepts without a
+// single problem a Writer writes back byte for byte.
+func FuzzReader(f *testing.F) {
+	iwo, ack := MustIWOFile(f), MustAckFile(f)
+	f.Add(iwo)
+	f.Add(ack)
+	f.Add(iwo[:len(iwo)/2])
+	f.Add(bytes.ReplaceAll(ack, []byte("\n"), []byte("\r\n")))
+	f.Add([]byte("FHI\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd := edi.NewReader(bytes.NewReader(data), "fuzz")
+		var recs []edi.Record
+		clean := true
+		for {
+			rec, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if edi.AsErrors(err) == nil && err != nil {
+				t.Fatalf("I/O error from a bytes.Reader: %v", err)
+			}
+			if err != nil {
+				clean = false
+			}
+			if rec != nil {
+				recs = append(recs, rec)
+			}
+		}
+		if !clean {
+			return
+		}
+		out, err := rewrite(t, rd.Kind(), rd.CRLF(), recs)
+		if err != nil {
+			t.Fatalf("accepted file cannot be written back: %v", err)
+		}
+		if !bytes.Equal(out, data) {
+			t.Fatalf("accepted file written back differently:\n in: %q\nout: %q", data, out)
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/iwoproject/iwo/jobs/transfer"
+)
+
+// Exchange is what the file jobs share: the partners, a way to reach each,
+// and the local work directory.
+type Exchange struct {
+	// Partners are the configured SFTP partners.
+	Partners []*transfer.Partner
+	// Connect opens a partner's file area. cmd/iwo wires transfer.Dial
+	// wrapped in transfer.NewRetry, or transfer.OpenLocal for a partner
+	// that is a local directory.
+	Connect func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error)
+	// Dir is the local work directory. Received files are kept under
+	// staging/PARTNER/, quarantined ones are copied to quarantine/PARTNER/,
+	// outbound files are written to outbox/PARTNER/ before they are pushed.
+	Dir string
+	// StableFor is how long an inbound file's size must stay the same
+	// before it is fetched (see transfer.ListReady); zero takes one look.
+	StableFor time.Duration
+	// Wait replaces the pause between the two looks (tests).
+	Wait func(ctx context.Context, d time.Duration) error
+	// Logger receives one line per file; slog.Default when nil.
+	Logger *slog.Logger
+	// Metrics counts files and errors; nil counts nothing.
+	Metrics *Metrics
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+func (x *Exchange) logger() *slog.Logger {
+	if x.Logger == nil {
+		return slog.Default()
+	}
+	return x.Logger
+}
+
+func (x *Exchange) now() time.Time {
+	if x.Now == nil {
+		return time.Now()
+	}
+	return x.Now()
+}
+
+// Partner returns the partner called name, or nil.
+func (x *Exchange) Partner(name string) *transfer.Partner {
+	for _, p := range x.Partners {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// localDir returns Dir/area/PARTNER. A partner name that is not safe as a
+// path element is replaced by a hash of it, so configuration can never
+// point the jobs outside Dir.
+func (x *Exchange) localDir(area, partner string) string {
+	name, err := transfer.SafeName(partner)
+	if err != nil {
+		sum := sha256.Sum256([]byte(partner))
+		name = "partner-" + hex.EncodeToString(sum[:8])
+	}
+	return filepath.Join(x.Dir, area, name)
+}
+
+func (x *Exchange) connect(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
+	if x.Connect == nil {
+		return nil, fmt.Errorf("connect to %s: no connector configured", p.Name)
+	}
+	r, err := x.Connect(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", p.Name, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,336 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// InvalidFileError marks a file that failed validation: it is quarantined
+// rather than retried. Apply functions wrap parse and validation errors in
+// it; an error of kind withholding.EINVALID from the store counts too.
+type InvalidFileError struct{ Err error }
+
+// Error implements error.
+func (e *InvalidFileError) Error() string { return "invalid file: " + e.Err.Error() }
+
+// Unwrap returns the validation error.
+func (e *InvalidFileError) Unwrap() error { return e.Err }
+
+func isInvalid(err error) bool {
+	var ie *InvalidFileError
+	return errors.As(err, &ie) || withholding.ErrorCode(err) == withholding.EINVALID
+}
+
+// ApplyFunc parses the local copy of one inbound file, recorded in the
+// ledger as f, and applies it in one transaction under f.ID. It returns
+// the counts to add to the run. A validation failure must be an
+// *InvalidFileError (or of kind EINVALID), an already-applied file of kind
+// ECONFLICT; anything else is taken as a passing failure and the file is
+// tried again next run.
+type ApplyFunc func(ctx context.Context, f *withholding.File) (Result, error)
+
+// Inbound takes one family of inbound files from every partner that sends
+// them: fetch, record, skip duplicates, apply, and only after the commit
+// archive or delete the remote file; quarantine what is invalid.
+type Inbound struct {
+	// Job names the step in logs and metrics.
+	Job      string
+	Exchange *Exchange
+	Files    withholding.FileService
+	// Kinds are the file kinds taken, matched by the partners' patterns.
+	Kinds []withholding.FileKind
+	// Apply applies one file.
+	Apply ApplyFunc
+}
+
+// Run takes the files from every partner in turn. A partner that cannot be
+// reached, or a file that fails, does not stop the others: their errors
+// are joined and the result is partial.
+func (in *Inbound) Run(ctx context.Context) (Result, error) {
+	var res Result
+	var errs []error
+	okPartners := 0
+	for _, p := range in.Exchange.Partners {
+		pats := in.patterns(p)
+		if p.Inbox == "" || len(pats) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		err := in.partner(ctx, p, pats, &res)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("partner %s: %w", p.Name, err))
+		} else {
+			okPartners++
+		}
+	}
+	err := errors.Join(errs...)
+	res.Partial = err != nil && (okPartners > 0 || res.Files > 0)
+	return res, err
+}
+
+func (in *Inbound) patterns(p *transfer.Partner) []string {
+	var pats []string
+	for _, k := range in.Kinds {
+		pats = append(pats, p.Patterns[k]...)
+	}
+	return pats
+}
+
+func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []string, res *Result) error {
+	x := in.Exchange
+	log := x.logger().With("job", in.Job, "partner", p.Name)
+	rem, err := x.connect(ctx, p)
+	if err != nil {
+		x.Metrics.error(in.Job, "partner")
+		log.Error("partner unreachable", "err", err)
+		return err
+	}
+	defer rem.Close()
+	ready, growing, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
+	if err != nil {
+		x.Metrics.error(in.Job, "partner")
+		log.Error("list inbox failed", "inbox", p.Inbox, "err", err)
+		return fmt.Errorf("list %s: %w", p.Inbox, err)
+	}
+	if len(growing) > 0 {
+		res.Add("growing", int64(len(growing)))
+		log.Info("files still being written, left for the next run", "count", len(growing))
+	}
+	var errs []error
+	for _, f := range ready {
+		kind, ok := p.KindOf(f.Name)
+		if !ok || !slices.Contains(in.Kinds, kind) {
+			continue // matched another family's pattern first
+		}
+		err := in.file(ctx, rem, p, kind, f, res)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		if errors.Is(err, transfer.ErrConnection) || ctx.Err() != nil {
+			// The partner went away: the remaining files stay in its
+			// inbox for the next run.
+			x.Metrics.error(in.Job, "partner")
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// file takes one remote file through the ledger. It returns nil when the
+// file was applied or recognised as a duplicate.
+func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
+	x := in.Exchange
+	log := x.logger().With("job", in.Job, "partner", p.Name, "file", f.Name)
+	fetched, err := rem.Fetch(ctx, f, x.localDir("staging", p.Name))
+	if errors.Is(err, transfer.ErrChanged) {
+		res.Add("growing", 1)
+		log.Info("file changed while fetched, left for the next run")
+		return nil
+	} else if err != nil {
+		x.Metrics.file(withholding.Inbound, kind, "failed")
+		return fmt.Errorf("fetch %s: %w", f.Path(), err)
+	}
+
+	lf, err := in.record(ctx, p, kind, f, fetched)
+	if err != nil {
+		x.Metrics.file(withholding.Inbound, kind, "failed")
+		return err
+	}
+	log = log.With("ledger", lf.ID)
+
+	dup, err := in.Files.AppliedSHA256(ctx, lf.SHA256)
+	if err != nil {
+		return in.failed(ctx, lf, fmt.Errorf("check %s for a duplicate: %w", f.Path(), err))
+	}
+	if dup {
+		return in.duplicate(ctx, rem, p, f, lf, res)
+	}
+
+	r, err := in.Apply(ctx, lf)
+	switch {
+	case err == nil:
+	case withholding.ErrorCode(err) == withholding.ECONFLICT:
+		// Applied by another run between our check and our commit.
+		return in.duplicate(ctx, rem, p, f, lf, res)
+	case isInvalid(err) && ctx.Err() == nil:
+		return in.quarantine(ctx, rem, p, f, lf, err, res)
+	default:
+		return in.failed(ctx, lf, fmt.Errorf("apply %s: %w", f.Path(), err))
+	}
+
+	// Committed. Only now may the partner's copy go.
+	res.Files++
+	res.merge(r)
+	x.Metrics.file(withholding.Inbound, kind, "applied")
+	log.Info("file applied", "records", r.Counts)
+	if err := in.dispose(ctx, rem, p, f, lf, ""); err != nil {
+		return err
+	}
+	return nil
+}
+
+// record returns the ledger entry of a fetched file: the entry left
+// received by an earlier run that failed to apply the same file (so that
+// retries do not multiply entries), or a new one.
+func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, fetched *transfer.Fetched) (*withholding.File, error) {
+	dir, state := withholding.Inbound, withholding.FileReceived
+	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
+		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256, Limit: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
+	}
+	if len(prev) == 1 && prev[0].RemoteName == f.Path() {
+		lf := prev[0]
+		if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
+			os.Remove(fetched.LocalPath) // the earlier copy has the same bytes
+		} else {
+			lf.LocalPath = fetched.LocalPath
+		}
+		return lf, nil
+	}
+	lf := &withholding.File{
+		Direction:  withholding.Inbound,
+		Partner:    p.Name,
+		Kind:       kind,
+		RemoteName: f.Path(),
+		LocalPath:  fetched.LocalPath,
+		Size:       fetched.Size,
+		SHA256:     fetched.SHA256,
+		State:      withholding.FileReceived,
+	}
+	if err := in.Files.CreateFile(ctx, lf); err != nil {
+		return nil, fmt.Errorf("record %s in the ledger: %w", f.Path(), err)
+	}
+	return lf, nil
+}
+
+// dispose archives or deletes the remote file of an applied (or duplicate)
+// file and records that in the ledger. A remote file already gone counts as
+// disposed. If disposal fails, the ledger keeps the file applied and the
+// next run, finding the same SHA-256, disposes of it without applying it.
+func (in *Inbound) dispose(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, note string) error {
+	if err := transfer.Finish(ctx, rem, p, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		in.Exchange.Metrics.error(in.Job, "file")
+		return fmt.Errorf("file %s (ledger %d) is applied but still in the inbox: %w", f.Path(), lf.ID, err)
+	}
+	if err := in.Files.SetFileState(ctx, lf.ID, withholding.FileArchived, note); err != nil {
+		return fmt.Errorf("record %s archived: %w", f.Path(), err)
+	}
+	return nil
+}
+
+// duplicateNote is the ledger note of a file whose contents were applied
+// before.
+const duplicateNote = "duplicate: the same contents were already applied; archived without applying"
+
+func (in *Inbound) duplicate(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, res *Result) error {
+	res.Add("duplicates", 1)
+	in.Exchange.Metrics.file(withholding.Inbound, lf.Kind, "duplicate")
+	in.Exchange.logger().Info("duplicate file archived without applying", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
+	return in.dispose(ctx, rem, p, f, lf, duplicateNote)
+}
+
+// quarantine keeps a copy of an invalid file in the local quarantine
+// directory, moves the remote file to the partner's quarantine directory,
+// and records the errors in the ledger. It returns an error naming the
+// file, so the run is marked partial, but the caller goes on.
+func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause error, res *Result) error {
+	x := in.Exchange
+	res.Add("quarantined", 1)
+	x.Metrics.file(withholding.Inbound, lf.Kind, "quarantined")
+	note := cause.Error()
+	local, lerr := keepCopy(lf.LocalPath, x.localDir("quarantine", p.Name))
+	if lerr != nil {
+		note += "\nlocal quarantine copy failed: " + lerr.Error()
+	} else {
+		note += "\nlocal copy: " + local
+	}
+	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
+	if rerr != nil {
+		note += "\nremote quarantine failed: " + rerr.Error()
+	} else {
+		note += "\nremote copy: " + remote
+	}
+	if err := in.Files.SetFileState(ctx, lf.ID, withholding.FileQuarantined, note); err != nil {
+		return errors.Join(fmt.Errorf("record %s quarantined: %w", f.Path(), err), rerr)
+	}
+	x.logger().Warn("file quarantined", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", cause)
+	return errors.Join(fmt.Errorf("file %s quarantined: %w", f.Path(), cause), rerr)
+}
+
+// failed records a passing failure: the file stays received in the ledger
+// with the error, and in the partner's inbox for the next run.
+func (in *Inbound) failed(ctx context.Context, lf *withholding.File, err error) error {
+	in.Exchange.Metrics.file(withholding.Inbound, lf.Kind, "failed")
+	sctx := context.WithoutCancel(ctx)
+	if serr := in.Files.SetFileState(sctx, lf.ID, withholding.FileReceived, err.Error()); serr != nil {
+		return errors.Join(err, fmt.Errorf("record failure of ledger file %d: %w", lf.ID, serr))
+	}
+	return err
+}
+
+// keepCopy puts a copy of the file at src into dir (a hard link when it
+// can) under its own name, or another name when that is taken, and
+// returns the new path.
+func keepCopy(src, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create quarantine directory: %w", err)
+	}
+	base := filepath.Base(src)
+	for i := 0; i < 1000; i++ {
+		name := base
+		if i > 0 {
+			name = transfer.AltName(base, i)
+		}
+		dst := filepath.Join(dir, name)
+		err := os.Link(src, dst)
+		if err == nil {
+			return dst, nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err := copyFile(src, dst); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			return "", err
+		}
+		return dst, nil
+	}
+	return "", fmt.Errorf("copy %s to %s: no free name", src, dir)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("copy file: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("copy file: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy file: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("copy file: %w", err)
+	}
+	return nil
+}

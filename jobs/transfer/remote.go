@@ -1,0 +1,257 @@
+package transfer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Remote is a partner's file area as the jobs see it. Directories are
+// slash-separated paths on the remote side, as configured for the partner.
+type Remote interface {
+	// List returns the regular files in dir whose names are safe (see
+	// SafeName) and not hidden, sorted by name. Directories, links and
+	// special files are left out.
+	List(ctx context.Context, dir string) ([]RemoteFile, error)
+	// Fetch copies f into stagingDir under a new local name derived from
+	// f.Name, verifies that the byte count matches f.Size and the file did
+	// not change meanwhile, and returns the local path and SHA-256. The
+	// remote file is left in place. Returns ErrUnsafeName for a name that
+	// cannot be a local file name and ErrChanged when the size differs.
+	Fetch(ctx context.Context, f RemoteFile, stagingDir string) (*Fetched, error)
+	// Put uploads the local file into dir as name: first under a hidden
+	// temporary name, then renamed into place. When dir already holds a
+	// file called name with the same contents, Put uploads nothing and
+	// returns name; when it holds a different file, Put picks another name
+	// (see AltName). It returns the name the file has on the remote side.
+	Put(ctx context.Context, localPath, dir, name string) (string, error)
+	// Move moves the file at from into toDir, keeping its name unless a
+	// different file of that name is there already, and returns the new
+	// path. Returns an error wrapping fs.ErrNotExist when from is missing.
+	Move(ctx context.Context, from, toDir string) (string, error)
+	// Remove deletes the file at p. Returns an error wrapping
+	// fs.ErrNotExist when it is missing.
+	Remove(ctx context.Context, p string) error
+	// Close releases the connection.
+	Close() error
+}
+
+// RemoteFile is one file in a listing.
+type RemoteFile struct {
+	Dir     string    `json:"dir"`  // the directory that was listed
+	Name    string    `json:"name"` // base name as the server reported it
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time"`
+}
+
+// Path returns the file's remote path.
+func (f RemoteFile) Path() string { return path.Join(f.Dir, f.Name) }
+
+// Fetched is a file copied into the staging directory.
+type Fetched struct {
+	Remote    RemoteFile `json:"remote"`
+	LocalPath string     `json:"local_path"`
+	Size      int64      `json:"size"`
+	SHA256    string     `json:"sha256"` // lowercase hex
+}
+
+// Errors the implementations return (wrapped); test with errors.Is.
+var (
+	// ErrConnection marks a failure to reach the partner or a connection
+	// that broke; such an operation may be retried after reconnecting.
+	ErrConnection = errors.New("partner connection failed")
+	// ErrHostKey means the server's host key is not one of the pinned keys.
+	ErrHostKey = errors.New("host key not pinned for partner")
+	// ErrUnsafeName means a remote name cannot be used as a local file name.
+	ErrUnsafeName = errors.New("unsafe remote file name")
+	// ErrChanged means a file's size differed from the listing when it was
+	// downloaded: it is still being written or was replaced.
+	ErrChanged = errors.New("remote file changed during transfer")
+)
+
+// connError marks err as a connection failure without losing it.
+type connError struct{ err error }
+
+func (e *connError) Error() string   { return e.err.Error() }
+func (e *connError) Unwrap() []error { return []error{e.err, ErrConnection} }
+
+// SafeName checks that a remote file name can be used as one local path
+// element: not empty, not "." or "..", no slash or backslash, no control
+// characters or invalid UTF-8, not hidden (leading dot), no leading dash,
+// at most 255 bytes. It returns the name unchanged or an error wrapping
+// ErrUnsafeName.
+func SafeName(name string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("check name %q: %s: %w", name, why, ErrUnsafeName)
+	}
+	switch {
+	case name == "" || name == "." || name == "..":
+		return bad("not a file name")
+	case len(name) > 255:
+		return bad("longer than 255 bytes")
+	case !utf8.ValidString(name):
+		return bad("not UTF-8")
+	case strings.ContainsAny(name, `/\`):
+		return bad("contains a path separator")
+	case strings.HasPrefix(name, "."):
+		return bad("hidden file")
+	case strings.HasPrefix(name, "-"):
+		return bad("starts with a dash")
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return bad("contains a control character")
+		}
+	}
+	return name, nil
+}
+
+// ListOptions tunes ListReady.
+type ListOptions struct {
+	// Patterns are path.Match globs; a name must match one of them. None
+	// means every name.
+	Patterns []string
+	// StableFor is how long a file's size and time must stay the same to
+	// count as complete. Zero takes one look only.
+	StableFor time.Duration
+	// Wait pauses between the two looks; nil waits StableFor on a timer.
+	// Tests replace it.
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
+// ListReady lists dir and returns the files that match the patterns and are
+// complete: ready, and the matching files that are still growing, both
+// sorted by name. Growing files are left for the next run.
+func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (ready, growing []RemoteFile, err error) {
+	first, err := r.List(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	first = slices.DeleteFunc(first, func(f RemoteFile) bool { return !MatchAny(opt.Patterns, f.Name) })
+	if opt.StableFor <= 0 || len(first) == 0 {
+		return first, nil, nil
+	}
+	wait := opt.Wait
+	if wait == nil {
+		wait = sleep
+	}
+	if err := wait(ctx, opt.StableFor); err != nil {
+		return nil, nil, err
+	}
+	second, err := r.List(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := make(map[string]RemoteFile, len(second))
+	for _, f := range second {
+		now[f.Name] = f
+	}
+	for _, f := range first {
+		g, ok := now[f.Name]
+		switch {
+		case !ok:
+			// Gone between the looks (another reader took it): skip.
+		case g.Size == f.Size && g.ModTime.Equal(f.ModTime):
+			ready = append(ready, g)
+		default:
+			growing = append(growing, g)
+		}
+	}
+	return ready, growing, nil
+}
+
+// MatchAny reports whether name matches one of the path.Match patterns, or
+// whether there are no patterns. A malformed pattern matches nothing.
+func MatchAny(patterns []string, name string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, err := path.Match(p, name); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Finish disposes of an inbound file after its contents were committed:
+// it moves it to the partner's archive directory, or deletes it when the
+// partner's AfterApply is DispDelete. A file already gone counts as done
+// only when err wraps fs.ErrNotExist; the caller decides.
+func Finish(ctx context.Context, r Remote, p *Partner, f RemoteFile) error {
+	if p.AfterApply == DispDelete {
+		if err := r.Remove(ctx, f.Path()); err != nil {
+			return fmt.Errorf("delete %s from %s: %w", f.Path(), p.Name, err)
+		}
+		return nil
+	}
+	if _, err := r.Move(ctx, f.Path(), p.Archive); err != nil {
+		return fmt.Errorf("archive %s at %s: %w", f.Path(), p.Name, err)
+	}
+	return nil
+}
+
+// Quarantine moves an inbound file that failed validation to the partner's
+// quarantine directory, where staff can look at it and the next run will not
+// pick it up again. The caller keeps its local copy and records the errors
+// in the ledger. It returns the new remote path.
+func Quarantine(ctx context.Context, r Remote, p *Partner, f RemoteFile) (string, error) {
+	to, err := r.Move(ctx, f.Path(), p.Quarantine)
+	if err != nil {
+		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
+	}
+	return to, nil
+}
+
+var nameSeq atomic.Uint64
+
+// UniqueName returns a file name for an outbound file that no other call in
+// any process makes: prefix, the UTC time to the second, a sequence number
+// of this process and six random hex digits, then ext (with its dot), e.g.
+// "IWO_20260314T020000Z_0001_3fa9c2.txt".
+func UniqueName(prefix string, t time.Time, ext string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	seq := nameSeq.Add(1) % 10000
+	return fmt.Sprintf("%s_%s_%04d_%s%s", prefix, t.UTC().Format("20060102T150405Z"), seq, hex.EncodeToString(b[:]), ext)
+}
+
+// AltName returns the n-th alternative to name (n ≥ 1), used when a
+// different file already holds name: "a.txt" becomes "a~1.txt".
+func AltName(name string, n int) string {
+	ext := path.Ext(name)
+	if ext == name {
+		ext = ""
+	}
+	return fmt.Sprintf("%s~%d%s", strings.TrimSuffix(name, ext), n, ext)
+}
+
+// tempName is the hidden name an upload is written under before its rename.
+func tempName(name string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "." + name + "." + hex.EncodeToString(b[:]) + ".part"
+}
+
+// maxAlt bounds the search for a free name in Put and Move.
+const maxAlt = 1000

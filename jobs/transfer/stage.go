@@ -1,0 +1,99 @@
+package transfer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// stage streams the file (copyTo writes it to w) into stagingDir under a name derived from f.Name and
+// returns what was written. The file is written under a hidden temporary
+// name and linked to its final name only when complete and verified, so a
+// crash leaves no half file under a real name. All access goes through an
+// os.Root, so even a name that slipped past SafeName cannot leave
+// stagingDir.
+func stage(f RemoteFile, stagingDir string, copyTo func(w io.Writer) (int64, error)) (*Fetched, error) {
+	name, err := SafeName(f.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(stagingDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	root, err := os.OpenRoot(stagingDir)
+	if err != nil {
+		return nil, fmt.Errorf("open staging directory: %w", err)
+	}
+	defer root.Close()
+
+	tmp := tempName(name)
+	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create staging file: %w", err)
+	}
+	defer root.Remove(tmp) // after a successful link only the final name stays
+
+	h := sha256.New()
+	n, err := copyTo(io.MultiWriter(w, h))
+	if err == nil {
+		err = w.Sync()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", f.Path(), err)
+	}
+	if n != f.Size {
+		return nil, fmt.Errorf("download %s: got %d bytes, listed %d: %w", f.Path(), n, f.Size, ErrChanged)
+	}
+
+	final := name
+	for i := 1; ; i++ {
+		err := root.Link(tmp, final)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || i > maxAlt {
+			return nil, fmt.Errorf("name staging file %s: %w", final, err)
+		}
+		final = AltName(name, i)
+	}
+	return &Fetched{
+		Remote:    f,
+		LocalPath: filepath.Join(stagingDir, final),
+		Size:      n,
+		SHA256:    hex.EncodeToString(h.Sum(nil)),
+	}, nil
+}
+
+// ctxReader stops a copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// sameContents reports whether two readers yield the same bytes.
+func sameContents(a, b io.Reader) (bool, error) {
+	ha, hb := sha256.New(), sha256.New()
+	if _, err := io.Copy(ha, a); err != nil {
+		return false, err
+	}
+	if _, err := io.Copy(hb, b); err != nil {
+		return false, err
+	}
+	return string(ha.Sum(nil)) == string(hb.Sum(nil)), nil
+}

@@ -1,0 +1,507 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names of the operations workbook, in order.
+const (
+	SheetSummary    = "Summary"
+	SheetExceptions = "Exceptions"
+	SheetPayments   = "Payments"
+	SheetIWOs       = "IWOs"
+	SheetFiles      = "Files"
+)
+
+// OperationsInput is what the nightly operations workbook shows. Payments
+// is a sequence so that a night of a million payments streams from the store
+// straight into the sheet; the other inputs are small enough for slices.
+type OperationsInput struct {
+	// RunDate is the business day reported on (the agency's calendar day).
+	RunDate withholding.Date
+	// Location is the agency's time zone for instants (file and IWO times);
+	// nil means UTC.
+	Location *time.Location
+	// Title heads the summary sheet, e.g. the agency's name.
+	Title string
+
+	// Exceptions are the exceptions to list; only open ones (status open,
+	// or no status yet) are shown, oldest first.
+	Exceptions []*withholding.Exception
+	// Payments are the entries received in the run (all kinds).
+	Payments iter.Seq2[*withholding.Payment, error]
+	// Posted maps a payment ID to the case it was posted to (from
+	// reconcile.Result.Matches); payments not in it are shown unposted.
+	Posted map[int64]withholding.CaseID
+	// Documents are the IWOs sent, with their acknowledgment state.
+	Documents []*withholding.Document
+	// Files are ledger entries of the files exchanged.
+	Files []*withholding.File
+	// Employers gives names to FEINs.
+	Employers []*withholding.Employer
+	// Previous holds the previous night's totals; nil when there is none.
+	Previous *Totals
+
+	// TmpDir is where the streaming writer spills large sheets ("" = the
+	// system temporary directory).
+	TmpDir string
+}
+
+// Payments returns a sequence over a slice, for OperationsInput.Payments.
+func Payments(ps []*withholding.Payment) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// WriteOperations writes the nightly operations workbook to path (replacing
+// it atomically) and returns tonight's totals, which the caller keeps to
+// compare against tomorrow.
+func WriteOperations(path string, in OperationsInput) (Totals, error) {
+	if in.Location == nil {
+		in.Location = time.UTC
+	}
+	f, st, err := newWorkbook(SheetSummary, in.TmpDir)
+	if err != nil {
+		return Totals{}, err
+	}
+	defer f.Close()
+	if err := addSheets(f, SheetExceptions, SheetPayments, SheetIWOs, SheetFiles); err != nil {
+		return Totals{}, err
+	}
+	names := employerNames(in.Employers)
+	tot := Totals{Date: in.RunDate, ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{}}
+
+	open := openExceptions(in.Exceptions, in.RunDate)
+	for _, e := range open {
+		tot.ByType[e.Type]++
+	}
+	tot.Exceptions = len(open)
+
+	if err := writeExceptions(f, st, open, names, in.RunDate); err != nil {
+		return Totals{}, err
+	}
+	if err := writePayments(f, st, in, names, &tot); err != nil {
+		return Totals{}, err
+	}
+	if err := writeIWOs(f, st, in, names); err != nil {
+		return Totals{}, err
+	}
+	if err := writeFiles(f, st, in); err != nil {
+		return Totals{}, err
+	}
+	if err := writeSummary(f, st, in, names, tot); err != nil {
+		return Totals{}, err
+	}
+	f.SetActiveSheet(0)
+	if err := save(f, path); err != nil {
+		return Totals{}, err
+	}
+	return tot, nil
+}
+
+func employerNames(es []*withholding.Employer) map[withholding.FEIN]string {
+	m := make(map[withholding.FEIN]string, len(es))
+	for _, e := range es {
+		m[e.FEIN] = e.Name
+	}
+	return m
+}
+
+var severityRank = map[withholding.Severity]int{withholding.SeverityHigh: 0, withholding.SeverityMedium: 1, withholding.SeverityLow: 2}
+
+// openExceptions returns the open exceptions oldest first (then most severe,
+// then by ID and key), with a zero OpenedOn read as today.
+func openExceptions(exs []*withholding.Exception, today withholding.Date) []*withholding.Exception {
+	out := make([]*withholding.Exception, 0, len(exs))
+	for _, e := range exs {
+		if e.Status == withholding.ExceptionOpen || e.Status == "" {
+			out = append(out, e)
+		}
+	}
+	opened := func(e *withholding.Exception) withholding.Date {
+		if e.OpenedOn.IsZero() {
+			return today
+		}
+		return e.OpenedOn
+	}
+	slices.SortStableFunc(out, func(a, b *withholding.Exception) int {
+		return cmp.Or(
+			opened(a).Compare(opened(b)),
+			cmp.Compare(severityRank[a.Severity], severityRank[b.Severity]),
+			cmp.Compare(a.ID, b.ID),
+			strings.Compare(a.Key, b.Key),
+		)
+	})
+	return out
+}
+
+// ExceptionColumns are the column headers of the exceptions sheet and CSV.
+var ExceptionColumns = []string{
+	"Opened", "Age (days)", "Severity", "Type", "Case", "Employer", "SSN", "Amount", "Expected",
+	"Due date", "What happened", "Suggested action", "Payments", "File", "ID", "Key",
+}
+
+func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception, names map[withholding.FEIN]string, today withholding.Date) error {
+	widths := []float64{11, 8, 9, 24, 17, 30, 13, 12, 12, 11, 60, 60, 14, 7, 8, 30}
+	cols := make([]column, len(ExceptionColumns))
+	for i, n := range ExceptionColumns {
+		cols[i] = column{n, widths[i]}
+	}
+	s, err := newStream(f, SheetExceptions, "Exceptions", st, cols)
+	if err != nil {
+		return err
+	}
+	for _, e := range open {
+		opened := e.OpenedOn
+		if opened.IsZero() {
+			opened = today
+		}
+		if err := s.add(
+			st.dateCell(opened),
+			opened.DaysUntil(today),
+			string(e.Severity),
+			TypeLabel(e.Type),
+			string(e.CaseID),
+			employerLabel(names, e.FEIN),
+			e.SSN.Masked(),
+			st.moneyCell(e.Amount),
+			st.moneyCell(e.Expected),
+			st.dateCell(e.DueDate),
+			excelize.Cell{StyleID: st.wrap, Value: e.Message},
+			excelize.Cell{StyleID: st.wrap, Value: e.SuggestedAction},
+			ids(e.PaymentIDs),
+			idOrBlank(e.FileID),
+			idOrBlank(e.ID),
+			e.Key,
+		); err != nil {
+			return err
+		}
+	}
+	if len(open) == 0 {
+		if err := s.add("No open exceptions."); err != nil {
+			return err
+		}
+		s.table = ""
+	}
+	return s.finish()
+}
+
+func idOrBlank(id int64) any {
+	if id == 0 {
+		return ""
+	}
+	return id
+}
+
+func writePayments(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot *Totals) error {
+	cols := []column{
+		{"Received", 11}, {"File", 7}, {"Batch", 6}, {"Trace", 17}, {"Kind", 9}, {"Employer", 30},
+		{"Remittance ID", 17}, {"Pay date", 11}, {"Amount", 12}, {"SSN", 13}, {"Name", 12},
+		{"Medical", 8}, {"Termination", 11}, {"Posted to case", 17}, {"Return code", 8}, {"Problems", 50},
+	}
+	s, err := newStream(f, SheetPayments, "Payments", st, cols)
+	if err != nil {
+		return err
+	}
+	if in.Payments != nil {
+		for p, err := range in.Payments {
+			if err != nil {
+				return fmt.Errorf("read payments: %w", err)
+			}
+			amt := receivedAmount(p)
+			posted, ok := in.Posted[p.ID]
+			switch p.Kind {
+			case withholding.KindPayment:
+				tot.Received.Count++
+				tot.Received.Amount += amt
+				e := tot.ByEmployer[p.FEIN]
+				e.Count++
+				e.Amount += amt
+				tot.ByEmployer[p.FEIN] = e
+				if ok {
+					tot.Posted.Count++
+					tot.Posted.Amount += amt
+				}
+			case withholding.KindReturn:
+				tot.Returns.Count++
+				tot.Returns.Amount += p.EntryAmount
+				amt = p.EntryAmount
+			}
+			term := ""
+			if p.Termination {
+				term = "Y"
+			}
+			if err := s.add(
+				st.dateCell(p.EffectiveDate),
+				idOrBlank(p.FileID),
+				p.Batch,
+				string(p.Trace),
+				string(p.Kind),
+				employerLabel(names, p.FEIN),
+				string(p.CaseID),
+				st.dateCell(p.PayDate),
+				st.moneyCell(amt),
+				p.SSN.Masked(),
+				p.Name,
+				p.Medical,
+				term,
+				string(posted),
+				p.ReturnCode,
+				strings.Join(p.Problems, "; "),
+			); err != nil {
+				return err
+			}
+		}
+	}
+	return s.finish()
+}
+
+// ackState is how the IWOs sheet names a document's acknowledgment state.
+func ackState(d withholding.Disposition) string {
+	switch d {
+	case "":
+		return "Awaiting acknowledgment"
+	case withholding.DispAccepted:
+		return "Accepted"
+	case withholding.DispRejected:
+		return "Rejected"
+	case withholding.DispPortalError:
+		return "Portal error"
+	case withholding.DispTerminated:
+		return "Employee terminated"
+	case withholding.DispLumpSum:
+		return "Lump sum notice"
+	case withholding.DispSuspended:
+		return "Employee in suspense"
+	}
+	return string(d)
+}
+
+func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string) error {
+	cols := []column{
+		{"Sent", 17}, {"Tracking ID", 24}, {"Case", 17}, {"Employer", 30}, {"Action", 7},
+		{"File control", 14}, {"Batch control", 14}, {"Acknowledgment", 22}, {"Reason", 40},
+		{"Acknowledged", 17}, {"Days waiting", 8},
+	}
+	s, err := newStream(f, SheetIWOs, "IWOs", st, cols)
+	if err != nil {
+		return err
+	}
+	docs := slices.Clone(in.Documents)
+	slices.SortStableFunc(docs, func(a, b *withholding.Document) int { return b.SentAt.Compare(a.SentAt) })
+	for _, d := range docs {
+		reason, waiting := "", any("")
+		if d.Status != "" && d.Status != withholding.DispAccepted || d.Reason != "" {
+			reason = d.Reason + ": " + reconcile.ReasonText(d.Reason)
+			if d.Reason == "" {
+				reason = reconcile.ReasonText("")
+			}
+		}
+		if d.Status == "" && !d.SentAt.IsZero() {
+			waiting = withholding.DateOf(d.SentAt.In(in.Location)).DaysUntil(in.RunDate)
+		}
+		if err := s.add(
+			st.stampCell(d.SentAt, in.Location),
+			string(d.TrackingID),
+			string(d.CaseID),
+			employerLabel(names, d.FEIN),
+			string(d.Action),
+			d.FileControl,
+			d.BatchControl,
+			ackState(d.Status),
+			reason,
+			st.stampCell(d.AcknowledgedAt, in.Location),
+			waiting,
+		); err != nil {
+			return err
+		}
+	}
+	return s.finish()
+}
+
+func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
+	cols := []column{
+		{"When", 17}, {"Direction", 9}, {"Partner", 14}, {"Kind", 10}, {"Name", 36}, {"State", 12},
+		{"Records", 9}, {"Size (bytes)", 12}, {"Control number", 16}, {"SHA-256", 20}, {"Error", 60},
+	}
+	s, err := newStream(f, SheetFiles, "Files", st, cols)
+	if err != nil {
+		return err
+	}
+	files := slices.Clone(in.Files)
+	quarantined := func(x *withholding.File) int {
+		if x.State == withholding.FileQuarantined {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(files, func(a, b *withholding.File) int {
+		return cmp.Or(cmp.Compare(quarantined(a), quarantined(b)), b.CreatedAt.Compare(a.CreatedAt))
+	})
+	for _, x := range files {
+		dir := "received"
+		if x.Direction == withholding.Outbound {
+			dir = "sent"
+		}
+		sha := x.SHA256
+		if len(sha) > 16 {
+			sha = sha[:16] + "…"
+		}
+		if err := s.add(
+			st.stampCell(x.CreatedAt, in.Location),
+			dir,
+			x.Partner,
+			string(x.Kind),
+			x.RemoteName,
+			string(x.State),
+			x.Records,
+			x.Size,
+			x.ControlNumber,
+			sha,
+			x.Error,
+		); err != nil {
+			return err
+		}
+	}
+	return s.finish()
+}
+
+func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot Totals) error {
+	const sh = SheetSummary
+	prev := Totals{ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{}}
+	prevLabel := "Previous night"
+	if in.Previous != nil {
+		prev = *in.Previous
+		if !prev.Date.IsZero() {
+			prevLabel = "Previous night (" + prev.Date.String() + ")"
+		}
+	}
+	title := "Nightly operations report " + in.RunDate.String()
+	if in.Title != "" {
+		title = in.Title + ": " + title
+	}
+	for _, w := range []struct {
+		col   string
+		width float64
+	}{{"A", 34}, {"B", 16}, {"C", 22}, {"D", 14}, {"E", 16}, {"F", 16}, {"G", 16}} {
+		if err := f.SetColWidth(sh, w.col, w.col, w.width); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
+	hdr := func(v string) excelize.Cell { return excelize.Cell{StyleID: st.header, Value: v} }
+	r := 1
+	if err := setRow(f, sh, r, excelize.Cell{StyleID: st.title, Value: title}); err != nil {
+		return err
+	}
+	r++
+	if in.Previous == nil {
+		if err := setRow(f, sh, r, "No previous night to compare with."); err != nil {
+			return err
+		}
+	}
+	r += 2
+	if err := setRow(f, sh, r, hdr("Figure"), hdr("Tonight"), hdr(prevLabel), hdr("Change")); err != nil {
+		return err
+	}
+	money := func(label string, now, before withholding.Cents) []any {
+		return []any{label, st.moneyCell(now), st.moneyCell(before), st.moneyCell(now - before)}
+	}
+	count := func(label string, now, before int) []any {
+		return []any{label, now, before, excelize.Cell{StyleID: st.delta, Value: now - before}}
+	}
+	for _, row := range [][]any{
+		count("Payments received", tot.Received.Count, prev.Received.Count),
+		money("Amount received", tot.Received.Amount, prev.Received.Amount),
+		count("Payments posted to an order", tot.Posted.Count, prev.Posted.Count),
+		money("Amount posted", tot.Posted.Amount, prev.Posted.Amount),
+		count("ACH returns", tot.Returns.Count, prev.Returns.Count),
+		money("Amount returned", tot.Returns.Amount, prev.Returns.Amount),
+		count("Open exceptions", tot.Exceptions, prev.Exceptions),
+	} {
+		r++
+		if err := setRow(f, sh, r, row...); err != nil {
+			return err
+		}
+	}
+
+	// Open exceptions by type, with a chart comparing the two nights.
+	r += 2
+	typeHeader := r
+	if err := setRow(f, sh, r, hdr("Open exceptions by type"), hdr("Tonight"), hdr(prevLabel), hdr("Change")); err != nil {
+		return err
+	}
+	for _, t := range typeOrder(tot.ByType, prev.ByType) {
+		r++
+		if err := setRow(f, sh, r, count(TypeLabel(t), tot.ByType[t], prev.ByType[t])...); err != nil {
+			return err
+		}
+	}
+	typeLast := r
+	chart := &excelize.Chart{
+		Type: excelize.Bar,
+		Series: []excelize.ChartSeries{
+			{
+				Name:       fmt.Sprintf("%s!$B$%d", sh, typeHeader),
+				Categories: fmt.Sprintf("%s!$A$%d:$A$%d", sh, typeHeader+1, typeLast),
+				Values:     fmt.Sprintf("%s!$B$%d:$B$%d", sh, typeHeader+1, typeLast),
+			},
+			{
+				Name:       fmt.Sprintf("%s!$C$%d", sh, typeHeader),
+				Categories: fmt.Sprintf("%s!$A$%d:$A$%d", sh, typeHeader+1, typeLast),
+				Values:     fmt.Sprintf("%s!$C$%d:$C$%d", sh, typeHeader+1, typeLast),
+			},
+		},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Open exceptions by type"}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 640, Height: 480},
+	}
+	if err := f.AddChart(sh, "I4", chart); err != nil {
+		return fmt.Errorf("add summary chart: %w", err)
+	}
+
+	// Money received by employer, largest first.
+	r += 2
+	if err := setRow(f, sh, r, hdr("Received by employer"), hdr("FEIN"), hdr("Payments"), hdr("Amount"),
+		hdr("Previous payments"), hdr("Previous amount"), hdr("Change in amount")); err != nil {
+		return err
+	}
+	feins := make([]withholding.FEIN, 0, len(tot.ByEmployer)+len(prev.ByEmployer))
+	for k := range tot.ByEmployer {
+		feins = append(feins, k)
+	}
+	for k := range prev.ByEmployer {
+		if _, ok := tot.ByEmployer[k]; !ok {
+			feins = append(feins, k)
+		}
+	}
+	slices.SortFunc(feins, func(a, b withholding.FEIN) int {
+		return cmp.Or(cmp.Compare(tot.ByEmployer[b].Amount, tot.ByEmployer[a].Amount), strings.Compare(string(a), string(b)))
+	})
+	for _, k := range feins {
+		now, before := tot.ByEmployer[k], prev.ByEmployer[k]
+		name := names[k]
+		if k == "" {
+			name = "(unknown employer)"
+		}
+		r++
+		if err := setRow(f, sh, r, name, string(k), now.Count, st.moneyCell(now.Amount),
+			before.Count, st.moneyCell(before.Amount), st.moneyCell(now.Amount-before.Amount)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/xuri/excelize/v2"
+)
+
+// Number formats. Money is shown in dollars with two decimals; the cell holds
+// the dollar value so that sums and filters work in the spreadsheet.
+const (
+	moneyFormat = `"$"#,##0.00;[Red]-"$"#,##0.00`
+	dateFormat  = "yyyy-mm-dd"
+	stampFormat = "yyyy-mm-dd hh:mm"
+	deltaFormat = "+#,##0;-#,##0;0"
+)
+
+// styles are the cell styles every workbook registers once.
+type styles struct {
+	header, title, money, date, stamp, wrap, bold, delta int
+}
+
+func newStyles(f *excelize.File) (styles, error) {
+	var s styles
+	var err error
+	mk := func(st *excelize.Style) int {
+		if err != nil {
+			return 0
+		}
+		var id int
+		id, err = f.NewStyle(st)
+		return id
+	}
+	money, date, stamp := moneyFormat, dateFormat, stampFormat
+	s.header = mk(&excelize.Style{
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E78"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+	})
+	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	s.money = mk(&excelize.Style{CustomNumFmt: &money})
+	delta := deltaFormat
+	s.delta = mk(&excelize.Style{CustomNumFmt: &delta})
+	s.date = mk(&excelize.Style{CustomNumFmt: &date})
+	s.stamp = mk(&excelize.Style{CustomNumFmt: &stamp})
+	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return styles{}, fmt.Errorf("create styles: %w", err)
+	}
+	return s, nil
+}
+
+// money returns a cell holding c as dollars in the money format.
+func (s styles) moneyCell(c withholding.Cents) excelize.Cell {
+	return excelize.Cell{StyleID: s.money, Value: float64(c) / 100}
+}
+
+// dateCell returns a date cell, or an empty string for the zero Date.
+func (s styles) dateCell(d withholding.Date) any {
+	if d.IsZero() {
+		return ""
+	}
+	return excelize.Cell{StyleID: s.date, Value: d.Time(time.UTC)}
+}
+
+// stampCell returns a date-and-time cell in loc, or "" for the zero time.
+func (s styles) stampCell(t time.Time, loc *time.Location) any {
+	if t.IsZero() {
+		return ""
+	}
+	// Excel has no time zones: write the wall clock of the agency.
+	w := t.In(loc)
+	return excelize.Cell{StyleID: s.stamp, Value: time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)}
+}
+
+// column is one column of a streamed sheet.
+type column struct {
+	name  string
+	width float64
+}
+
+// stream writes one sheet row by row with excelize's StreamWriter, so a
+// sheet's size does not decide the memory used, and turns it into an Excel
+// table with filter buttons when it is finished.
+type stream struct {
+	sw    *excelize.StreamWriter
+	st    styles
+	cols  []column
+	row   int
+	table string
+}
+
+// newStream starts sheet (which must exist and be empty) with a header row.
+// table names the Excel table; "" writes a plain range.
+func newStream(f *excelize.File, sheet, table string, st styles, cols []column) (*stream, error) {
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
+	}
+	for i, c := range cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
+	}
+	s := &stream{sw: sw, st: st, cols: cols, table: table}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		head[i] = excelize.Cell{StyleID: st.header, Value: c.name}
+	}
+	if err := s.add(head...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// add writes the next row.
+func (s *stream) add(values ...any) error {
+	s.row++
+	cell, err := excelize.CoordinatesToCellName(1, s.row)
+	if err != nil {
+		return fmt.Errorf("write row %d of %s: %w", s.row, s.sw.Sheet, err)
+	}
+	if err := s.sw.SetRow(cell, values); err != nil {
+		return fmt.Errorf("write row %d of %s: %w", s.row, s.sw.Sheet, err)
+	}
+	return nil
+}
+
+// rows returns the number of data rows written (the header excluded).
+func (s *stream) rows() int { return s.row - 1 }
+
+// finish adds the table (when there is at least one data row) and flushes.
+func (s *stream) finish() error {
+	if s.table != "" && s.row > 1 {
+		last, err := excelize.CoordinatesToCellName(len(s.cols), s.row)
+		if err != nil {
+			return fmt.Errorf("finish sheet %s: %w", s.sw.Sheet, err)
+		}
+		stripes := true
+		if err := s.sw.AddTable(&excelize.Table{
+			Range:          "A1:" + last,
+			Name:           s.table,
+			StyleName:      "TableStyleMedium2",
+			ShowRowStripes: &stripes,
+		}); err != nil {
+			return fmt.Errorf("add table to %s: %w", s.sw.Sheet, err)
+		}
+	}
+	if err := s.sw.Flush(); err != nil {
+		return fmt.Errorf("flush sheet %s: %w", s.sw.Sheet, err)
+	}
+	return nil
+}
+
+// save writes f to path through a temporary file in the same directory, so a
+// reader (an SFTP push, a person opening the file) never sees half a workbook.
+func save(f *excelize.File, path string) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save workbook: %w", err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op after a successful rename
+	if _, err := f.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save workbook %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save workbook %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("save workbook %s: %w", path, err)
+	}
+	return nil
+}
+
+// newWorkbook returns an empty workbook whose first sheet is named first.
+// Temporary stream files go to tmpDir ("" = the system default).
+func newWorkbook(first, tmpDir string) (*excelize.File, styles, error) {
+	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
+	if err := f.SetSheetName("Sheet1", first); err != nil {
+		f.Close()
+		return nil, styles{}, fmt.Errorf("create workbook: %w", err)
+	}
+	st, err := newStyles(f)
+	if err != nil {
+		f.Close()
+		return nil, styles{}, err
+	}
+	return f, st, nil
+}
+
+// addSheets creates the named sheets after the first one.
+func addSheets(f *excelize.File, names ...string) error {
+	for _, n := range names {
+		if _, err := f.NewSheet(n); err != nil {
+			return fmt.Errorf("add sheet %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// employerLabel is "Name (FEIN)", or the FEIN alone when the name is unknown.
+func employerLabel(names map[withholding.FEIN]string, fein withholding.FEIN) string {
+	if fein == "" {
+		return "(unknown employer)"
+	}
+	if n := names[fein]; n != "" {
+		return n + " (" + string(fein) + ")"
+	}
+	return string(fein)
+}
+
+// ids joins payment IDs for a cell.
+func ids(v []int64) string {
+	var b strings.Builder
+	for i, id := range v {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, id)
+	}
+	return b.String()
+}
+
+// setRow writes values into row r of a normal-mode sheet starting at column
+// A. An excelize.Cell value sets the cell's style too.
+func setRow(f *excelize.File, sheet string, r int, values ...any) error {
+	for i, v := range values {
+		cell, err := excelize.CoordinatesToCellName(i+1, r)
+		if err != nil {
+			return fmt.Errorf("write %s row %d: %w", sheet, r, err)
+		}
+		style := 0
+		if c, ok := v.(excelize.Cell); ok {
+			style, v = c.StyleID, c.Value
+		}
+		if err := f.SetCellValue(sheet, cell, v); err != nil {
+			return fmt.Errorf("write %s %s: %w", sheet, cell, err)
+		}
+		if style != 0 {
+			if err := f.SetCellStyle(sheet, cell, cell, style); err != nil {
+				return fmt.Errorf("style %s %s: %w", sheet, cell, err)
+			}
+		}
+	}
+	return nil
+}

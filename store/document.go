@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+const documentCols = `id, tracking_id, order_ref, case_id, fein, action, file_id, file_control,
+	batch_control, sent_at, status, reason, acknowledged_at`
+
+func scanDocument(s interface{ Scan(...any) error }) (*withholding.Document, error) {
+	var doc withholding.Document
+	err := s.Scan(&doc.ID, &doc.TrackingID, &doc.OrderRef, &doc.CaseID, &doc.FEIN, &doc.Action,
+		idDest{&doc.FileID}, &doc.FileControl, &doc.BatchControl, timeDest{&doc.SentAt},
+		&doc.Status, &doc.Reason, timeDest{&doc.AcknowledgedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+func (d *DB) insertDocument(ctx context.Context, q queryer, doc *withholding.Document) error {
+	if doc.TrackingID == "" {
+		return withholding.Errorf(withholding.EINVALID, "document for case %s has no tracking ID", doc.CaseID)
+	}
+	err := d.queryRow(ctx, q, `INSERT INTO documents (tracking_id, order_ref, case_id, fein, action,
+		file_id, file_control, batch_control, sent_at, status, reason, acknowledged_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(doc.TrackingID), doc.OrderRef, string(doc.CaseID), string(doc.FEIN), string(doc.Action),
+		idArg(doc.FileID), doc.FileControl, doc.BatchControl, d.timeArg(doc.SentAt),
+		string(doc.Status), doc.Reason, d.timeArg(doc.AcknowledgedAt)).Scan(&doc.ID)
+	if isUniqueViolation(err) {
+		return withholding.Errorf(withholding.ECONFLICT, "document tracking ID %s was already recorded", doc.TrackingID)
+	} else if err != nil {
+		return fmt.Errorf("record document %s: %w", doc.TrackingID, err)
+	}
+	return nil
+}
+
+// FindDocumentByTrackingID returns the document with tracking ID id,
+// ENOTFOUND if none.
+func (d *DB) FindDocumentByTrackingID(ctx context.Context, id withholding.TrackingID) (*withholding.Document, error) {
+	doc, err := scanDocument(d.queryRow(ctx, d.db, "SELECT "+documentCols+" FROM documents WHERE tracking_id = ?", string(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, withholding.Errorf(withholding.ENOTFOUND, "no IWO document with tracking ID %s", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find document: %w", err)
+	}
+	return doc, nil
+}
+
+// FindDocuments lists the documents of order orderRef (all documents when
+// orderRef is 0), oldest first, and the total number of matches.
+func (d *DB) FindDocuments(ctx context.Context, orderRef int64, offset, limit int) ([]*withholding.Document, int, error) {
+	var w where
+	if orderRef > 0 {
+		w.add("order_ref = ?", orderRef)
+	}
+	n, err := d.count(ctx, "documents", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.query(ctx, d.db, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id"+d.page(offset, limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find documents: %w", err)
+	}
+	defer rows.Close()
+	var out []*withholding.Document
+	for rows.Next() {
+		doc, err := scanDocument(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find documents: %w", err)
+		}
+		out = append(out, doc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find documents: %w", err)
+	}
+	return out, n, nil
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+var exceptionCols = []string{
+	"key", "type", "severity", "status", "case_id", "order_ref", "fein", "ssn", "payment_ids", "file_id",
+	"amount_cents", "expected_cents", "due_date", "message", "suggested_action", "opened_on",
+	"resolved_by", "resolved_at", "note",
+}
+
+var exceptionSelect = "SELECT id, " + strings.Join(exceptionCols, ", ") + " FROM exceptions"
+
+func scanException(s interface{ Scan(...any) error }) (*withholding.Exception, error) {
+	var e withholding.Exception
+	var paymentIDs string
+	err := s.Scan(&e.ID,
+		&e.Key, &e.Type, &e.Severity, &e.Status, &e.CaseID, idDest{&e.OrderRef}, &e.FEIN, &e.SSN, &paymentIDs, idDest{&e.FileID},
+		&e.Amount, &e.Expected, dateDest{&e.DueDate}, &e.Message, &e.SuggestedAction, dateDest{&e.OpenedOn},
+		&e.ResolvedBy, timeDest{&e.ResolvedAt}, &e.Note,
+	)
+	if err != nil {
+		return nil, err
+	}
+	if paymentIDs != "" {
+		if err := json.Unmarshal([]byte(paymentIDs), &e.PaymentIDs); err != nil {
+			return nil, fmt.Errorf("decode exception payment IDs: %w", err)
+		}
+	}
+	return &e, nil
+}
+
+// UpsertExceptions creates the exceptions whose Key is new, in one
+// transaction, and returns how many it created. Existing exceptions (any
+// status) are left untouched. Every element gets the ID of its row, new or
+// existing. An empty Status becomes open. EINVALID for an empty Key or Type.
+func (d *DB) UpsertExceptions(ctx context.Context, exs []*withholding.Exception) (int, error) {
+	var n int
+	err := d.inTx(ctx, func(tx *txn) error {
+		var err error
+		n, err = d.upsertExceptions(ctx, tx, exs)
+		return err
+	})
+	return n, err
+}
+
+func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding.Exception) (int, error) {
+	query := "INSERT INTO exceptions (" + strings.Join(exceptionCols, ", ") + ", created_at) VALUES (" +
+		placeholders(len(exceptionCols)+1) + ") ON CONFLICT (key) DO NOTHING RETURNING id"
+	now := d.timeArg(d.now())
+	created := 0
+	for _, e := range exs {
+		if e.Key == "" || e.Type == "" {
+			return 0, withholding.Errorf(withholding.EINVALID, "exception needs a key and a type (got key %q, type %q)", e.Key, e.Type)
+		}
+		if e.Status == "" {
+			e.Status = withholding.ExceptionOpen
+		}
+		ids := ""
+		if len(e.PaymentIDs) > 0 {
+			b, _ := json.Marshal(e.PaymentIDs) // []int64 always marshals
+			ids = string(b)
+		}
+		err := d.queryRow(ctx, q, query,
+			e.Key, string(e.Type), string(e.Severity), string(e.Status), string(e.CaseID), idArg(e.OrderRef),
+			string(e.FEIN), e.SSN.Digits(), ids, idArg(e.FileID), int64(e.Amount), int64(e.Expected),
+			d.dateArg(e.DueDate), e.Message, e.SuggestedAction, d.dateArg(e.OpenedOn),
+			e.ResolvedBy, d.timeArg(e.ResolvedAt), e.Note, now,
+		).Scan(&e.ID)
+		switch {
+		case err == nil:
+			created++
+		case errors.Is(err, sql.ErrNoRows): // the key exists
+			if err := d.queryRow(ctx, q, "SELECT id FROM exceptions WHERE key = ?", e.Key).Scan(&e.ID); err != nil {
+				return 0, fmt.Errorf("find exception %s: %w", e.Key, err)
+			}
+		default:
+			return 0, fmt.Errorf("create exception %s: %w", e.Key, err)
+		}
+	}
+	return created, nil
+}
+
+// FindExceptions returns the exceptions matching filter, oldest first, and
+// the total number of matches.
+func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
+	var w where
+	if filter.Type != nil {
+		w.add("type = ?", string(*filter.Type))
+	}
+	if filter.Status != nil {
+		w.add("status = ?", string(*filter.Status))
+	}
+	if filter.CaseID != nil {
+		w.add("case_id = ?", string(*filter.CaseID))
+	}
+	if filter.FEIN != nil {
+		w.add("fein = ?", string(*filter.FEIN))
+	}
+	n, err := d.count(ctx, "exceptions", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.query(ctx, d.db, exceptionSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find exceptions: %w", err)
+	}
+	defer rows.Close()
+	var out []*withholding.Exception
+	for rows.Next() {
+		e, err := scanException(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find exceptions: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find exceptions: %w", err)
+	}
+	return out, n, nil
+}
+
+var exceptionStatuses = map[withholding.ExceptionStatus]bool{
+	withholding.ExceptionOpen: true, withholding.ExceptionResolved: true, withholding.ExceptionDismissed: true,
+}
+
+// UpdateException applies upd to the exception id and returns the result.
+// Moving it to resolved or dismissed records upd.By and the time; reopening
+// clears them. ENOTFOUND if missing, EINVALID for an unknown status.
+func (d *DB) UpdateException(ctx context.Context, id int64, upd withholding.ExceptionUpdate) (*withholding.Exception, error) {
+	var out *withholding.Exception
+	err := d.inTx(ctx, func(tx *txn) error {
+		var sets []string
+		var args []any
+		if upd.Status != nil {
+			if !exceptionStatuses[*upd.Status] {
+				return withholding.Errorf(withholding.EINVALID, "exception status %q unknown", *upd.Status)
+			}
+			sets = append(sets, "status = ?", "resolved_by = ?", "resolved_at = ?")
+			if *upd.Status == withholding.ExceptionOpen {
+				args = append(args, string(*upd.Status), "", nil)
+			} else {
+				args = append(args, string(*upd.Status), upd.By, d.timeArg(d.now()))
+			}
+		}
+		if upd.Note != nil {
+			sets = append(sets, "note = ?")
+			args = append(args, *upd.Note)
+		}
+		if len(sets) > 0 {
+			res, err := d.exec(ctx, tx, "UPDATE exceptions SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...)
+			if err != nil {
+				return fmt.Errorf("update exception %d: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return withholding.Errorf(withholding.ENOTFOUND, "no exception %d", id)
+			}
+		}
+		e, err := scanException(d.queryRow(ctx, tx, exceptionSelect+" WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return withholding.Errorf(withholding.ENOTFOUND, "no exception %d", id)
+		} else if err != nil {
+			return fmt.Errorf("find exception %d: %w", id, err)
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}

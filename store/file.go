@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+const fileCols = `id, direction, partner, kind, remote_name, local_path, size, sha256, state,
+	control_number, records, error, created_at, updated_at`
+
+func scanFile(s interface{ Scan(...any) error }) (*withholding.File, error) {
+	var f withholding.File
+	err := s.Scan(&f.ID, &f.Direction, &f.Partner, &f.Kind, &f.RemoteName, &f.LocalPath, &f.Size,
+		&f.SHA256, &f.State, &f.ControlNumber, &f.Records, &f.Error,
+		timeDest{&f.CreatedAt}, timeDest{&f.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+var fileStates = map[withholding.FileState]bool{
+	withholding.FileReceived: true, withholding.FileParsed: true, withholding.FileApplied: true,
+	withholding.FileQuarantined: true, withholding.FileSent: true, withholding.FileArchived: true,
+}
+
+// CreateFile records a file in the ledger and sets f.ID, CreatedAt and
+// UpdatedAt. An empty State becomes received (inbound) or sent (outbound).
+// Returns EINVALID for an unknown direction or state. Recording a state of
+// applied here does not count as applying the file; use ApplyPayments or
+// ApplyAcknowledgments.
+func (d *DB) CreateFile(ctx context.Context, f *withholding.File) error {
+	if f.Direction != withholding.Inbound && f.Direction != withholding.Outbound {
+		return withholding.Errorf(withholding.EINVALID, "file direction %q: want in or out", f.Direction)
+	}
+	if f.State == "" {
+		f.State = withholding.FileReceived
+		if f.Direction == withholding.Outbound {
+			f.State = withholding.FileSent
+		}
+	}
+	if !fileStates[f.State] {
+		return withholding.Errorf(withholding.EINVALID, "file state %q unknown", f.State)
+	}
+	f.CreatedAt = d.now()
+	f.UpdatedAt = f.CreatedAt
+	now := d.timeArg(f.CreatedAt)
+	err := d.queryRow(ctx, d.db, `INSERT INTO files (direction, partner, kind, remote_name, local_path,
+		size, sha256, state, control_number, records, error, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(f.Direction), f.Partner, string(f.Kind), f.RemoteName, f.LocalPath, f.Size, f.SHA256,
+		string(f.State), f.ControlNumber, f.Records, f.Error, now, now).Scan(&f.ID)
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	return nil
+}
+
+// FindFileByID returns the ledger entry id, ENOTFOUND if none.
+func (d *DB) FindFileByID(ctx context.Context, id int64) (*withholding.File, error) {
+	return d.findFile(ctx, d.db, id)
+}
+
+func (d *DB) findFile(ctx context.Context, q queryer, id int64) (*withholding.File, error) {
+	f, err := scanFile(d.queryRow(ctx, q, "SELECT "+fileCols+" FROM files WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, withholding.Errorf(withholding.ENOTFOUND, "no file %d in the ledger", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find file: %w", err)
+	}
+	return f, nil
+}
+
+// FindFiles lists ledger entries matching filter, newest first, and the
+// total number of matches.
+func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*withholding.File, int, error) {
+	var w where
+	if filter.Direction != nil {
+		w.add("direction = ?", string(*filter.Direction))
+	}
+	if filter.Partner != nil {
+		w.add("partner = ?", *filter.Partner)
+	}
+	if filter.Kind != nil {
+		w.add("kind = ?", string(*filter.Kind))
+	}
+	if filter.State != nil {
+		w.add("state = ?", string(*filter.State))
+	}
+	if filter.SHA256 != nil {
+		w.add("sha256 = ?", *filter.SHA256)
+	}
+	if !filter.Since.IsZero() {
+		w.add("created_at >= ?", d.timeArg(filter.Since))
+	}
+	n, err := d.count(ctx, "files", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.query(ctx, d.db, "SELECT "+fileCols+" FROM files"+w.String()+" ORDER BY id DESC"+
+		d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find files: %w", err)
+	}
+	defer rows.Close()
+	var out []*withholding.File
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find files: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find files: %w", err)
+	}
+	return out, n, nil
+}
+
+// SetFileState moves the file id to state and records errText ("" clears
+// it). Returns ENOTFOUND for an unknown file and EINVALID for an unknown
+// state. Setting applied here does not mark the file's SHA-256 as applied;
+// only the Apply methods do.
+func (d *DB) SetFileState(ctx context.Context, id int64, state withholding.FileState, errText string) error {
+	if !fileStates[state] {
+		return withholding.Errorf(withholding.EINVALID, "file state %q unknown", state)
+	}
+	res, err := d.exec(ctx, d.db, "UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ?",
+		string(state), errText, d.timeArg(d.now()), id)
+	if err != nil {
+		return fmt.Errorf("set file state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ENOTFOUND, "no file %d in the ledger", id)
+	}
+	return nil
+}
+
+// AppliedSHA256 reports whether a file with this SHA-256 has been applied.
+func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {
+	var n int
+	err := d.queryRow(ctx, d.db, "SELECT COUNT(*) FROM files WHERE sha256 = ? AND applied_at IS NOT NULL", sha256).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up applied file: %w", err)
+	}
+	return n > 0, nil
+}
+
+// beginApply checks, inside tx, that the file fileID may be applied.
+func (d *DB) beginApply(ctx context.Context, tx *txn, fileID int64) (*withholding.File, error) {
+	f, err := d.findFile(ctx, tx, fileID)
+	if err != nil {
+		return nil, err
+	}
+	if f.SHA256 == "" {
+		return nil, withholding.Errorf(withholding.EINVALID, "file %d (%s) has no SHA-256; it cannot be applied", f.ID, f.RemoteName)
+	}
+	var other int64
+	err = d.queryRow(ctx, tx, "SELECT id FROM files WHERE sha256 = ? AND applied_at IS NOT NULL", f.SHA256).Scan(&other)
+	switch {
+	case err == nil:
+		return nil, withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d) has the same SHA-256 as file %d, already applied", f.RemoteName, f.ID, other)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("look up applied file: %w", err)
+	}
+	return f, nil
+}
+
+// finishApply marks the file applied with records rows, inside tx.
+func (d *DB) finishApply(ctx context.Context, tx *txn, f *withholding.File, records int) error {
+	now := d.timeArg(d.now())
+	_, err := d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, error = '', applied_at = ?, updated_at = ? WHERE id = ?",
+		string(withholding.FileApplied), records, now, now, f.ID)
+	if isUniqueViolation(err) {
+		// Another instance applied the same bytes between our check and now.
+		return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): the same SHA-256 was just applied by another instance", f.RemoteName, f.ID)
+	} else if err != nil {
+		return fmt.Errorf("mark file applied: %w", err)
+	}
+	return nil
+}
+
+// ApplyPayments stores every payment the sequence yields under fileID
+// (overriding Payment.FileID) and marks the file applied, in one
+// transaction, and returns how many it stored. If the sequence yields an
+// error or ctx ends, nothing is committed and that error is returned.
+// Returns ECONFLICT when a file with the same SHA-256 was already applied,
+// ENOTFOUND for an unknown file, EINVALID for a file without a SHA-256.
+func (d *DB) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	var n int
+	err := d.inTx(ctx, func(tx *txn) error {
+		f, err := d.beginApply(ctx, tx, fileID)
+		if err != nil {
+			return err
+		}
+		if d.dialect == dialectPostgres {
+			n, err = d.copyPayments(ctx, tx, fileID, payments)
+		} else {
+			n, err = d.insertPayments(ctx, tx, fileID, payments)
+		}
+		if err != nil {
+			return err
+		}
+		return d.finishApply(ctx, tx, f, n)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// ApplyAcknowledgments stores acks under fileID (setting their ID and
+// FileID), records each one's disposition on the document with its
+// tracking ID, applies the order updates, creates the exceptions that are
+// new (FileID defaults to fileID), and marks the file applied, in one
+// transaction. ECONFLICT when the same SHA-256 was already applied;
+// ENOTFOUND for an unknown file or order.
+func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*withholding.Acknowledgment, orders map[int64]withholding.OrderUpdate, exceptions []*withholding.Exception) error {
+	return d.inTx(ctx, func(tx *txn) error {
+		f, err := d.beginApply(ctx, tx, fileID)
+		if err != nil {
+			return err
+		}
+		now := d.now()
+		for _, a := range acks {
+			a.FileID = fileID
+			if err := d.insertAck(ctx, tx, a); err != nil {
+				return err
+			}
+			if a.TrackingID == "" {
+				continue
+			}
+			_, err := d.exec(ctx, tx, "UPDATE documents SET status = ?, reason = ?, acknowledged_at = ? WHERE tracking_id = ?",
+				string(a.Status), a.Reason, d.timeArg(now), string(a.TrackingID))
+			if err != nil {
+				return fmt.Errorf("record acknowledgment on document: %w", err)
+			}
+		}
+		// Sorted, so that concurrent appliers lock rows in the same order.
+		for _, id := range slices.Sorted(maps.Keys(orders)) {
+			if err := d.updateOrder(ctx, tx, id, orders[id]); err != nil {
+				return err
+			}
+		}
+		for _, e := range exceptions {
+			if e.FileID == 0 {
+				e.FileID = fileID
+			}
+		}
+		if _, err := d.upsertExceptions(ctx, tx, exceptions); err != nil {
+			return err
+		}
+		return d.finishApply(ctx, tx, f, len(acks))
+	})
+}
+
+// RecordSent stores the documents of the outbound file fileID (setting
+// their ID and FileID, and SentAt when zero), updates their orders (status
+// sent, pending action cleared, tracking ID set) and marks the file sent
+// with the document count, in one transaction. ENOTFOUND for an unknown file
+// or order; ECONFLICT for a tracking ID already recorded.
+func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.Document) error {
+	return d.inTx(ctx, func(tx *txn) error {
+		f, err := d.findFile(ctx, tx, fileID)
+		if err != nil {
+			return err
+		}
+		now := d.now()
+		sent, none := withholding.StatusSent, withholding.Action("")
+		for _, doc := range docs {
+			doc.FileID = fileID
+			if doc.SentAt.IsZero() {
+				doc.SentAt = now
+			}
+			if err := d.insertDocument(ctx, tx, doc); err != nil {
+				return err
+			}
+			tracking := doc.TrackingID
+			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
+			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
+				return err
+			}
+		}
+		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, error = '', updated_at = ? WHERE id = ?",
+			string(withholding.FileSent), len(docs), d.timeArg(now), f.ID)
+		if err != nil {
+			return fmt.Errorf("mark file sent: %w", err)
+		}
+		return nil
+	})
+}

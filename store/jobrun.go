@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+const jobRunCols = "id, job, instance, started, ended, status, files, counts, error"
+
+func encodeCounts(c map[string]int64) string {
+	if len(c) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(c) // map[string]int64 always marshals
+	return string(b)
+}
+
+// CreateJobRun records the start of a run and sets r.ID. A zero Started is
+// now; an empty Status is running. EINVALID without a job name.
+func (d *DB) CreateJobRun(ctx context.Context, r *withholding.JobRun) error {
+	if r.Job == "" {
+		return withholding.Errorf(withholding.EINVALID, "job run has no job name")
+	}
+	if r.Started.IsZero() {
+		r.Started = d.now()
+	}
+	if r.Status == "" {
+		r.Status = withholding.RunRunning
+	}
+	err := d.queryRow(ctx, d.db, `INSERT INTO job_runs (job, instance, started, ended, status, files, counts, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Job, r.Instance, d.timeArg(r.Started), d.timeArg(r.Ended), string(r.Status), int64(r.Files),
+		encodeCounts(r.Counts), r.Error).Scan(&r.ID)
+	if err != nil {
+		return fmt.Errorf("create job run: %w", err)
+	}
+	return nil
+}
+
+// FinishJobRun records the outcome of run r.ID: Ended (now when zero),
+// Status, Files, Counts and Error. ENOTFOUND for an unknown run.
+func (d *DB) FinishJobRun(ctx context.Context, r *withholding.JobRun) error {
+	if r.Ended.IsZero() {
+		r.Ended = d.now()
+	}
+	res, err := d.exec(ctx, d.db, "UPDATE job_runs SET ended = ?, status = ?, files = ?, counts = ?, error = ? WHERE id = ?",
+		d.timeArg(r.Ended), string(r.Status), int64(r.Files), encodeCounts(r.Counts), r.Error, r.ID)
+	if err != nil {
+		return fmt.Errorf("finish job run: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ENOTFOUND, "no job run %d", r.ID)
+	}
+	return nil
+}
+
+// FindJobRuns lists the runs of job (every job when ""), newest first, and
+// the total number of matches.
+func (d *DB) FindJobRuns(ctx context.Context, job string, offset, limit int) ([]*withholding.JobRun, int, error) {
+	var w where
+	if job != "" {
+		w.add("job = ?", job)
+	}
+	n, err := d.count(ctx, "job_runs", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.query(ctx, d.db, "SELECT "+jobRunCols+" FROM job_runs"+w.String()+" ORDER BY id DESC"+d.page(offset, limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find job runs: %w", err)
+	}
+	defer rows.Close()
+	var out []*withholding.JobRun
+	for rows.Next() {
+		var r withholding.JobRun
+		var counts string
+		if err := rows.Scan(&r.ID, &r.Job, &r.Instance, timeDest{&r.Started}, timeDest{&r.Ended}, &r.Status,
+			&r.Files, &counts, &r.Error); err != nil {
+			return nil, 0, fmt.Errorf("find job runs: %w", err)
+		}
+		if counts != "" {
+			if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+				return nil, 0, fmt.Errorf("decode job run counts: %w", err)
+			}
+		}
+		out = append(out, &r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find job runs: %w", err)
+	}
+	return out, n, nil
+}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// orderCols are the columns an order is written to, in orderArgs order.
+var orderCols = []string{
+	"case_id", "order_id", "remittance_id", "employer_fein",
+	"obligor_last", "obligor_first", "obligor_middle", "obligor_suffix", "obligor_ssn", "obligor_birth_date",
+	"obligee_last", "obligee_first", "obligee_middle", "obligee_suffix", "obligee_ssn", "obligee_birth_date",
+	"children", "issuing_state", "issuing_jurisdiction", "issuing_tribunal", "payee_fips",
+	"current_support_cents", "current_support_freq", "past_due_support_cents", "past_due_support_freq",
+	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
+	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
+	"other_cents", "other_freq", "other_reason", "medical_premium_cents", "medical_premium_freq",
+	"arrears_over_12_weeks", "lump_sum_cents", "start_date", "end_date",
+	"status", "pending_action", "tracking_id", "reject_reason",
+}
+
+var orderSelect = "SELECT id, " + strings.Join(orderCols, ", ") + " FROM orders"
+
+func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
+	children := ""
+	if len(o.Children) > 0 {
+		b, err := json.Marshal(o.Children)
+		if err != nil {
+			return nil, fmt.Errorf("encode children: %w", err)
+		}
+		children = string(b)
+	}
+	a := &o.Amounts
+	return []any{
+		string(o.CaseID), string(o.OrderID), string(o.RemittanceID), string(o.EmployerFEIN),
+		o.Obligor.Last, o.Obligor.First, o.Obligor.Middle, o.Obligor.Suffix, o.Obligor.SSN.Digits(), d.dateArg(o.Obligor.BirthDate),
+		o.Obligee.Last, o.Obligee.First, o.Obligee.Middle, o.Obligee.Suffix, o.Obligee.SSN.Digits(), d.dateArg(o.Obligee.BirthDate),
+		children, o.IssuingState, o.IssuingJurisdiction, o.IssuingTribunal, o.PayeeFIPS,
+		int64(a.CurrentSupport.Amount), string(a.CurrentSupport.Frequency), int64(a.PastDueSupport.Amount), string(a.PastDueSupport.Frequency),
+		int64(a.CurrentMedical.Amount), string(a.CurrentMedical.Frequency), int64(a.PastDueMedical.Amount), string(a.PastDueMedical.Frequency),
+		int64(a.CurrentSpousal.Amount), string(a.CurrentSpousal.Frequency), int64(a.PastDueSpousal.Amount), string(a.PastDueSpousal.Frequency),
+		int64(a.Other.Amount), string(a.Other.Frequency), a.OtherReason, int64(a.MedicalPremium.Amount), string(a.MedicalPremium.Frequency),
+		o.ArrearsOver12Weeks, int64(o.LumpSum), d.dateArg(o.StartDate), d.dateArg(o.EndDate),
+		string(o.Status), string(o.PendingAction), string(o.TrackingID), o.RejectReason,
+	}, nil
+}
+
+func scanOrder(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+	var o withholding.Order
+	var children string
+	a := &o.Amounts
+	err := s.Scan(&o.ID,
+		&o.CaseID, &o.OrderID, &o.RemittanceID, &o.EmployerFEIN,
+		&o.Obligor.Last, &o.Obligor.First, &o.Obligor.Middle, &o.Obligor.Suffix, &o.Obligor.SSN, dateDest{&o.Obligor.BirthDate},
+		&o.Obligee.Last, &o.Obligee.First, &o.Obligee.Middle, &o.Obligee.Suffix, &o.Obligee.SSN, dateDest{&o.Obligee.BirthDate},
+		&children, &o.IssuingState, &o.IssuingJurisdiction, &o.IssuingTribunal, &o.PayeeFIPS,
+		&a.CurrentSupport.Amount, &a.CurrentSupport.Frequency, &a.PastDueSupport.Amount, &a.PastDueSupport.Frequency,
+		&a.CurrentMedical.Amount, &a.CurrentMedical.Frequency, &a.PastDueMedical.Amount, &a.PastDueMedical.Frequency,
+		&a.CurrentSpousal.Amount, &a.CurrentSpousal.Frequency, &a.PastDueSpousal.Amount, &a.PastDueSpousal.Frequency,
+		&a.Other.Amount, &a.Other.Frequency, &a.OtherReason, &a.MedicalPremium.Amount, &a.MedicalPremium.Frequency,
+		&o.ArrearsOver12Weeks, &o.LumpSum, dateDest{&o.StartDate}, dateDest{&o.EndDate},
+		&o.Status, &o.PendingAction, &o.TrackingID, &o.RejectReason,
+	)
+	if err != nil {
+		return nil, err
+	}
+	if children != "" {
+		if err := json.Unmarshal([]byte(children), &o.Children); err != nil {
+			return nil, fmt.Errorf("decode children: %w", err)
+		}
+	}
+	return &o, nil
+}
+
+// FindOrderByID returns the order with id, ENOTFOUND if none.
+func (d *DB) FindOrderByID(ctx context.Context, id int64) (*withholding.Order, error) {
+	return d.findOrderByID(ctx, d.db, id)
+}
+
+func (d *DB) findOrderByID(ctx context.Context, q queryer, id int64) (*withholding.Order, error) {
+	o, err := scanOrder(d.queryRow(ctx, q, orderSelect+" WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, withholding.Errorf(withholding.ENOTFOUND, "no order %d", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find order: %w", err)
+	}
+	return o, nil
+}
+
+// findOrderByKey returns the order with caseID and orderID, or nil.
+func (d *DB) findOrderByKey(ctx context.Context, q queryer, caseID withholding.CaseID, orderID withholding.OrderID) (*withholding.Order, error) {
+	o, err := scanOrder(d.queryRow(ctx, q, orderSelect+" WHERE case_id = ? AND order_id = ?", string(caseID), string(orderID)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find order: %w", err)
+	}
+	return o, nil
+}
+
+// FindOrders returns the orders matching filter, by ID, and the total number
+// of matches.
+func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {
+	var w where
+	if filter.ID != nil {
+		w.add("id = ?", *filter.ID)
+	}
+	if filter.CaseID != nil {
+		w.add("case_id = ?", string(*filter.CaseID))
+	}
+	if filter.EmployerFEIN != nil {
+		w.add("employer_fein = ?", string(*filter.EmployerFEIN))
+	}
+	if filter.SSN != nil {
+		w.add("obligor_ssn = ?", filter.SSN.Digits())
+	}
+	if filter.Status != nil {
+		w.add("status = ?", string(*filter.Status))
+	}
+	if filter.PendingAction != nil && *filter.PendingAction != "" {
+		w.add("pending_action = ?", string(*filter.PendingAction))
+	}
+	if filter.NeedsIWO {
+		w.add("pending_action <> ''")
+	}
+	n, err := d.count(ctx, "orders", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.query(ctx, d.db, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find orders: %w", err)
+	}
+	defer rows.Close()
+	var out []*withholding.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find orders: %w", err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find orders: %w", err)
+	}
+	return out, n, nil
+}
+
+func validateOrder(o *withholding.Order) error {
+	switch {
+	case strings.TrimSpace(string(o.CaseID)) == "":
+		return withholding.Errorf(withholding.EINVALID, "order has no case ID")
+	case !o.EmployerFEIN.Valid():
+		return withholding.Errorf(withholding.EINVALID, "order %s: employer FEIN %q: want 9 digits", o.CaseID, o.EmployerFEIN)
+	case o.Obligor.SSN != "" && !o.Obligor.SSN.Valid():
+		return withholding.Errorf(withholding.EINVALID, "order %s: obligor SSN is not 9 digits", o.CaseID)
+	}
+	return nil
+}
+
+// CreateOrder saves a new order and sets o.ID. An empty Status becomes
+// pending. Returns EINVALID for a missing case ID or a bad FEIN or SSN, and
+// ECONFLICT when an order with the same CaseID and OrderID exists.
+func (d *DB) CreateOrder(ctx context.Context, o *withholding.Order) error {
+	return d.createOrder(ctx, d.db, o)
+}
+
+func (d *DB) createOrder(ctx context.Context, q queryer, o *withholding.Order) error {
+	if err := validateOrder(o); err != nil {
+		return err
+	}
+	if o.Status == "" {
+		o.Status = withholding.StatusPending
+	}
+	args, err := d.orderArgs(o)
+	if err != nil {
+		return err
+	}
+	now := d.timeArg(d.now())
+	args = append(args, now, now)
+	query := "INSERT INTO orders (" + strings.Join(orderCols, ", ") + ", created_at, updated_at) VALUES (" +
+		placeholders(len(orderCols)+2) + ") RETURNING id"
+	if err := d.queryRow(ctx, q, query, args...).Scan(&o.ID); err != nil {
+		if isUniqueViolation(err) {
+			return withholding.Errorf(withholding.ECONFLICT, "order %s/%s already exists", o.CaseID, o.OrderID)
+		}
+		return fmt.Errorf("create order: %w", err)
+	}
+	return nil
+}
+
+// replaceOrder overwrites every column of the order o.ID.
+func (d *DB) replaceOrder(ctx context.Context, q queryer, o *withholding.Order) error {
+	if err := validateOrder(o); err != nil {
+		return err
+	}
+	args, err := d.orderArgs(o)
+	if err != nil {
+		return err
+	}
+	args = append(args, d.timeArg(d.now()), o.ID)
+	query := "UPDATE orders SET " + strings.Join(orderCols, " = ?, ") + " = ?, updated_at = ? WHERE id = ?"
+	res, err := d.exec(ctx, q, query, args...)
+	if err != nil {
+		return fmt.Errorf("update order: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ENOTFOUND, "no order %d", o.ID)
+	}
+	return nil
+}
+
+// UpdateOrder applies upd to the order id and returns the result. ENOTFOUND
+// if there is no such order.
+func (d *DB) UpdateOrder(ctx context.Context, id int64, upd withholding.OrderUpdate) (*withholding.Order, error) {
+	var o *withholding.Order
+	err := d.inTx(ctx, func(tx *txn) error {
+		if err := d.updateOrder(ctx, tx, id, upd); err != nil {
+			return err
+		}
+		var err error
+		o, err = d.findOrderByID(ctx, tx, id)
+		return err
+	})
+	return o, err
+}
+
+func (d *DB) updateOrder(ctx context.Context, q queryer, id int64, upd withholding.OrderUpdate) error {
+	sets := []string{"updated_at = ?"}
+	args := []any{d.timeArg(d.now())}
+	if upd.Status != nil {
+		sets = append(sets, "status = ?")
+		args = append(args, string(*upd.Status))
+	}
+	if upd.PendingAction != nil {
+		sets = append(sets, "pending_action = ?")
+		args = append(args, string(*upd.PendingAction))
+	}
+	if upd.TrackingID != nil {
+		sets = append(sets, "tracking_id = ?")
+		args = append(args, string(*upd.TrackingID))
+	}
+	if upd.RejectReason != nil {
+		sets = append(sets, "reject_reason = ?")
+		args = append(args, *upd.RejectReason)
+	}
+	res, err := d.exec(ctx, q, "UPDATE orders SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("update order %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ENOTFOUND, "no order %d", id)
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// paymentCols are the columns a payment is written to, in
+// appendPaymentArgs order.
+var paymentCols = []string{
+	"file_id", "line", "batch", "trace", "sec", "transaction_code", "company_id", "company_name",
+	"effective_date", "entry_amount_cents", "application_id", "case_id", "pay_date", "amount_cents",
+	"ssn", "medical", "name", "fips", "termination", "kind", "return_code", "problems", "raw", "fein",
+}
+
+var paymentSelect = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
+
+// sqlitePaymentBatch is how many payments one SQLite INSERT carries:
+// 24 columns × 400 rows stays well under SQLite's 32766 variables.
+const sqlitePaymentBatch = 400
+
+func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment) []any {
+	problems := ""
+	if len(p.Problems) > 0 {
+		b, _ := json.Marshal(p.Problems) // []string always marshals
+		problems = string(b)
+	}
+	return append(args,
+		fileID, int64(p.Line), int64(p.Batch), string(p.Trace), p.SEC, int64(p.TransactionCode), p.CompanyID, p.CompanyName,
+		d.dateArg(p.EffectiveDate), int64(p.EntryAmount), p.ApplicationID, string(p.CaseID), d.dateArg(p.PayDate), int64(p.Amount),
+		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, p.Termination, string(p.Kind), p.ReturnCode, problems, p.Raw, string(p.FEIN),
+	)
+}
+
+func scanPayment(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
+	var p withholding.Payment
+	var problems string
+	err := s.Scan(&p.ID,
+		&p.FileID, &p.Line, &p.Batch, &p.Trace, &p.SEC, &p.TransactionCode, &p.CompanyID, &p.CompanyName,
+		dateDest{&p.EffectiveDate}, &p.EntryAmount, &p.ApplicationID, &p.CaseID, dateDest{&p.PayDate}, &p.Amount,
+		&p.SSN, &p.Medical, &p.Name, &p.FIPS, &p.Termination, &p.Kind, &p.ReturnCode, &problems, &p.Raw, &p.FEIN,
+	)
+	if err != nil {
+		return nil, err
+	}
+	if problems != "" {
+		if err := json.Unmarshal([]byte(problems), &p.Problems); err != nil {
+			return nil, fmt.Errorf("decode payment problems: %w", err)
+		}
+	}
+	return &p, nil
+}
+
+func paymentInsertSQL(rows int) string {
+	row := "(" + placeholders(len(paymentCols)) + ")"
+	var b strings.Builder
+	b.WriteString("INSERT INTO payments (" + strings.Join(paymentCols, ", ") + ") VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// insertPayments writes payments to SQLite in multi-row INSERTs of
+// sqlitePaymentBatch rows, holding one batch in memory at a time.
+func (d *DB) insertPayments(ctx context.Context, tx *txn, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	full, err := tx.PrepareContext(ctx, paymentInsertSQL(sqlitePaymentBatch))
+	if err != nil {
+		return 0, fmt.Errorf("prepare payment insert: %w", err)
+	}
+	defer full.Close()
+	args := make([]any, 0, sqlitePaymentBatch*len(paymentCols))
+	n, pending := 0, 0
+	for p, err := range payments {
+		if err != nil {
+			return 0, fmt.Errorf("read payments: %w", err)
+		}
+		if p == nil {
+			return 0, withholding.Errorf(withholding.EINVALID, "payment %d is nil", n+1)
+		}
+		args = d.appendPaymentArgs(args, fileID, p)
+		n++
+		pending++
+		if pending == sqlitePaymentBatch {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			if _, err := full.ExecContext(ctx, args...); err != nil {
+				return 0, fmt.Errorf("insert payments: %w", err)
+			}
+			args, pending = args[:0], 0
+		}
+	}
+	if pending > 0 {
+		if _, err := tx.ExecContext(ctx, paymentInsertSQL(pending), args...); err != nil {
+			return 0, fmt.Errorf("insert payments: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// paymentSource feeds pgx's COPY from a payment sequence, one row at a time.
+type paymentSource struct {
+	ctx    context.Context
+	d      *DB
+	fileID int64
+	next   func() (*withholding.Payment, error, bool)
+	row    []any
+	n      int
+	err    error
+}
+
+func (s *paymentSource) Next() bool {
+	if s.n%1024 == 0 {
+		if err := s.ctx.Err(); err != nil {
+			s.err = err
+			return false
+		}
+	}
+	p, err, ok := s.next()
+	switch {
+	case !ok:
+		return false
+	case err != nil:
+		s.err = fmt.Errorf("read payments: %w", err)
+		return false
+	case p == nil:
+		s.err = withholding.Errorf(withholding.EINVALID, "payment %d is nil", s.n+1)
+		return false
+	}
+	s.n++
+	s.row = s.d.appendPaymentArgs(s.row[:0], s.fileID, p)
+	return true
+}
+
+func (s *paymentSource) Values() ([]any, error) { return s.row, nil }
+
+func (s *paymentSource) Err() error { return s.err }
+
+// copyPayments writes payments to PostgreSQL with COPY on the transaction's
+// own connection, streaming from the sequence.
+func (d *DB) copyPayments(ctx context.Context, tx *txn, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	next, stop := iter.Pull2(payments)
+	defer stop()
+	src := &paymentSource{ctx: ctx, d: d, fileID: fileID, next: next, row: make([]any, 0, len(paymentCols))}
+	var copied int64
+	err := tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy payments: driver connection is %T, not pgx", dc)
+		}
+		var err error
+		copied, err = c.Conn().CopyFrom(ctx, pgx.Identifier{"payments"}, paymentCols, src)
+		return err
+	})
+	if src.err != nil {
+		return 0, src.err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("copy payments: %w", err)
+	}
+	return int(copied), nil
+}
+
+func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
+	var w where
+	if filter.FileID != nil {
+		w.add("file_id = ?", *filter.FileID)
+	}
+	if filter.CaseID != nil {
+		w.add("case_id = ?", string(*filter.CaseID))
+	}
+	if filter.SSN != nil {
+		w.add("ssn = ?", filter.SSN.Digits())
+	}
+	if filter.FEIN != nil {
+		w.add("fein = ?", string(*filter.FEIN))
+	}
+	if filter.Kind != nil {
+		w.add("kind = ?", string(*filter.Kind))
+	}
+	if !filter.Since.IsZero() {
+		w.add("effective_date >= ?", d.dateArg(filter.Since))
+	}
+	if !filter.Until.IsZero() {
+		w.add("effective_date <= ?", d.dateArg(filter.Until))
+	}
+	return &w
+}
+
+// FindPayments returns the payments matching filter in the order they were
+// stored, and the total number of matches.
+func (d *DB) FindPayments(ctx context.Context, filter withholding.PaymentFilter) ([]*withholding.Payment, int, error) {
+	w := paymentWhere(d, filter)
+	n, err := d.count(ctx, "payments", w)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []*withholding.Payment
+	for p, err := range d.EachPayment(ctx, filter) {
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	return out, n, nil
+}
+
+// EachPayment streams the payments matching filter in the order they were
+// stored, holding one row at a time. Stopping the loop early releases the
+// query.
+func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		w := paymentWhere(d, filter)
+		rows, err := d.query(ctx, d.db, paymentSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+		if err != nil {
+			yield(nil, fmt.Errorf("find payments: %w", err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPayment(rows)
+			if err != nil {
+				yield(nil, fmt.Errorf("find payments: %w", err))
+				return
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, fmt.Errorf("find payments: %w", err))
+		}
+	}
+}

@@ -1,0 +1,653 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// opener opens a fresh, empty, migrated store for one test.
+type opener func(tb testing.TB) *store.DB
+
+// runSuite runs the store test suite against the backend open gives. The
+// SQLite unit tests and the PostgreSQL integration tests both call it.
+func runSuite(t *testing.T, open opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, *store.DB)
+	}{
+		{"Employers", testEmployers},
+		{"Orders", testOrders},
+		{"Files", testFiles},
+		{"ApplyPayments", testApplyPayments},
+		{"ApplyPaymentsFailureCommitsNothing", testApplyPaymentsFailure},
+		{"ApplyPaymentsCancelledCommitsNothing", testApplyPaymentsCancelled},
+		{"ApplyPaymentsManyBatches", testApplyPaymentsManyBatches},
+		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
+		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
+		{"Exceptions", testExceptions},
+		{"JobRuns", testJobRuns},
+		{"TryLock", testTryLock},
+		{"ImportEmployers", testImportEmployers},
+		{"ImportOrders", testImportOrders},
+		{"ImportOrdersBadRows", testImportOrdersBadRows},
+		{"ImportOrdersReimport", testImportOrdersReimport},
+		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func mustCode(t *testing.T, err error, code, what string) {
+	t.Helper()
+	if got := withholding.ErrorCode(err); got != code {
+		t.Fatalf("%s: error kind %q (%v), want %q", what, got, err, code)
+	}
+}
+
+func mustOK(t *testing.T, err error, what string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func date(s string) withholding.Date {
+	d, err := withholding.ParseDate("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func sampleEmployer(fein string) *withholding.Employer {
+	return &withholding.Employer{
+		FEIN: withholding.FEIN(fein), Name: "Prairie Mills Inc " + fein,
+		Address: withholding.Address{Line1: "100 Grain Elevator Rd", City: "Topeka", State: "KS", ZIP: "66603", ZIP4: "1234"},
+		Contact: withholding.Contact{Name: "Payroll Desk", Phone: "7855550100", Email: "payroll@example.com"},
+		EIWO:    true, Partner: "prairie", PayFrequency: withholding.Biweekly, PayAnchor: date("2026-01-09"),
+	}
+}
+
+func sampleOrder(caseID string, fein string) *withholding.Order {
+	return &withholding.Order{
+		CaseID: withholding.CaseID(caseID), OrderID: "ORD-" + withholding.OrderID(caseID), RemittanceID: withholding.RemittanceID(caseID),
+		EmployerFEIN: withholding.FEIN(fein),
+		Obligor:      withholding.Person{Last: "Doe", First: "John", Middle: "Q", SSN: "900112222", BirthDate: date("1985-04-12")},
+		Obligee:      withholding.Person{Last: "Roe", First: "Jane"},
+		Children:     []withholding.Person{{Last: "Doe", First: "Amy", BirthDate: date("2015-06-01")}},
+		IssuingState: "KANSAS", IssuingJurisdiction: "SHAWNEE", IssuingTribunal: "DISTRICT COURT", PayeeFIPS: "2000003",
+		Amounts: withholding.Amounts{
+			CurrentSupport: withholding.Obligation{Amount: 41200, Frequency: withholding.Monthly},
+			PastDueSupport: withholding.Obligation{Amount: 5000, Frequency: withholding.Monthly},
+			OtherReason:    "",
+		},
+		ArrearsOver12Weeks: true,
+		StartDate:          date("2026-01-01"),
+		Status:             withholding.StatusPending,
+		PendingAction:      withholding.ActionOriginal,
+	}
+}
+
+// mustFile records an inbound file whose SHA-256 is derived from name.
+func mustFile(t *testing.T, db *store.DB, name string, kind withholding.FileKind) *withholding.File {
+	t.Helper()
+	sum := sha256.Sum256([]byte(name))
+	f := &withholding.File{Direction: withholding.Inbound, Partner: "sdu", Kind: kind, RemoteName: name,
+		LocalPath: "/var/lib/iwo/in/" + name, Size: 1234, SHA256: hex.EncodeToString(sum[:])}
+	mustOK(t, db.CreateFile(ctx, f), "create file "+name)
+	return f
+}
+
+func samplePayment(i int) *withholding.Payment {
+	return &withholding.Payment{
+		Line: 3 + 2*i, Batch: 1, Trace: withholding.TraceNumber(fmt.Sprintf("0910000%08d", i)), SEC: "CCD",
+		TransactionCode: 22, CompanyID: "1480123456", CompanyName: "PRAIRIE MILLS", EffectiveDate: date("2026-11-20"),
+		EntryAmount: withholding.Cents(20000 + i), ApplicationID: "CS", CaseID: withholding.RemittanceID("KS" + strconv.Itoa(i%1000)),
+		PayDate: date("2026-11-19"), Amount: withholding.Cents(20000 + i), SSN: "900112222", Medical: "N", Name: "DOE",
+		FIPS: "2000003", Kind: withholding.KindPayment, Raw: "DED*CS*KS1*261119*20000*900112222*N*DOE*2000003\\",
+		FEIN: "480123456",
+	}
+}
+
+// payments yields n sample payments, then err if not nil.
+func payments(n int, err error) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for i := range n {
+			if !yield(samplePayment(i), nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+func testEmployers(t *testing.T, db *store.DB) {
+	e := sampleEmployer("480123456")
+	mustOK(t, db.UpsertEmployer(ctx, e), "upsert")
+	got, err := db.FindEmployerByFEIN(ctx, e.FEIN)
+	mustOK(t, err, "find")
+	if !reflect.DeepEqual(got, e) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, e)
+	}
+	e.Name, e.EIWO, e.PayAnchor = "Prairie Mills LLC", false, withholding.Date{}
+	e.PayFrequency = ""
+	mustOK(t, db.UpsertEmployer(ctx, e), "replace")
+	got, _ = db.FindEmployerByFEIN(ctx, e.FEIN)
+	if !reflect.DeepEqual(got, e) {
+		t.Errorf("replace:\n got %+v\nwant %+v", got, e)
+	}
+	mustOK(t, db.UpsertEmployer(ctx, sampleEmployer("910000001")), "second")
+
+	for _, tc := range []struct {
+		filter withholding.EmployerFilter
+		want   int
+	}{
+		{withholding.EmployerFilter{}, 2},
+		{withholding.EmployerFilter{Query: "llc"}, 1},
+		{withholding.EmployerFilter{Query: "910000001"}, 1},
+		{withholding.EmployerFilter{Query: "100%"}, 0},
+		{withholding.EmployerFilter{Limit: 1}, 2},
+	} {
+		list, n, err := db.FindEmployers(ctx, tc.filter)
+		mustOK(t, err, fmt.Sprintf("find %+v", tc.filter))
+		if n != tc.want {
+			t.Errorf("find %+v: total %d, want %d", tc.filter, n, tc.want)
+		}
+		if tc.filter.Limit > 0 && len(list) != tc.filter.Limit {
+			t.Errorf("find %+v: %d rows, want %d", tc.filter, len(list), tc.filter.Limit)
+		}
+	}
+	_, err = db.FindEmployerByFEIN(ctx, "000000000")
+	mustCode(t, err, withholding.ENOTFOUND, "find missing")
+	mustCode(t, db.UpsertEmployer(ctx, &withholding.Employer{FEIN: "12-345"}), withholding.EINVALID, "bad FEIN")
+}
+
+func testOrders(t *testing.T, db *store.DB) {
+	o := sampleOrder("KS0001", "480123456")
+	mustOK(t, db.CreateOrder(ctx, o), "create")
+	if o.ID == 0 {
+		t.Fatal("create did not set ID")
+	}
+	got, err := db.FindOrderByID(ctx, o.ID)
+	mustOK(t, err, "find")
+	if !reflect.DeepEqual(got, o) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, o)
+	}
+	mustCode(t, db.CreateOrder(ctx, sampleOrder("KS0001", "480123456")), withholding.ECONFLICT, "duplicate")
+	mustCode(t, db.CreateOrder(ctx, sampleOrder("", "480123456")), withholding.EINVALID, "no case ID")
+
+	o2 := sampleOrder("KS0002", "910000001")
+	o2.Obligor.SSN = "900334444"
+	o2.PendingAction = ""
+	o2.Status = withholding.StatusAccepted
+	o2.Children = nil
+	mustOK(t, db.CreateOrder(ctx, o2), "create second")
+
+	sent, tracking, reason := withholding.StatusRejected, withholding.TrackingID("200000000000000000000000000001"), "N02"
+	upd, err := db.UpdateOrder(ctx, o.ID, withholding.OrderUpdate{Status: &sent, TrackingID: &tracking, RejectReason: &reason})
+	mustOK(t, err, "update")
+	if upd.Status != sent || upd.TrackingID != tracking || upd.RejectReason != reason || upd.PendingAction != withholding.ActionOriginal {
+		t.Errorf("update: got %+v", upd)
+	}
+	_, err = db.UpdateOrder(ctx, 999999, withholding.OrderUpdate{Status: &sent})
+	mustCode(t, err, withholding.ENOTFOUND, "update missing")
+	_, err = db.FindOrderByID(ctx, 999999)
+	mustCode(t, err, withholding.ENOTFOUND, "find missing")
+
+	ssn, fein, caseID, org, none := withholding.SSN("900334444"), withholding.FEIN("480123456"), withholding.CaseID("KS0002"), withholding.ActionOriginal, withholding.Action("")
+	for _, tc := range []struct {
+		name   string
+		filter withholding.OrderFilter
+		want   int
+	}{
+		{"all", withholding.OrderFilter{}, 2},
+		{"ssn", withholding.OrderFilter{SSN: &ssn}, 1},
+		{"fein", withholding.OrderFilter{EmployerFEIN: &fein}, 1},
+		{"case", withholding.OrderFilter{CaseID: &caseID}, 1},
+		{"status", withholding.OrderFilter{Status: &sent}, 1},
+		{"pending ORG", withholding.OrderFilter{PendingAction: &org}, 1},
+		{"pending empty is no filter", withholding.OrderFilter{PendingAction: &none}, 2},
+		{"needs IWO", withholding.OrderFilter{NeedsIWO: true}, 1},
+		{"id", withholding.OrderFilter{ID: &o2.ID}, 1},
+		{"paged", withholding.OrderFilter{Offset: 1}, 2},
+	} {
+		list, n, err := db.FindOrders(ctx, tc.filter)
+		mustOK(t, err, tc.name)
+		if n != tc.want {
+			t.Errorf("%s: total %d, want %d", tc.name, n, tc.want)
+		}
+		if wantRows := tc.want - tc.filter.Offset; len(list) != wantRows {
+			t.Errorf("%s: %d rows, want %d", tc.name, len(list), wantRows)
+		}
+	}
+}
+
+func testFiles(t *testing.T, db *store.DB) {
+	a := mustFile(t, db, "ach-1.txt", withholding.KindACHFile)
+	b := mustFile(t, db, "ack-1.txt", withholding.KindAckFile)
+	if a.State != withholding.FileReceived || a.CreatedAt.IsZero() {
+		t.Errorf("create: state %q created %v", a.State, a.CreatedAt)
+	}
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo-1.txt", ControlNumber: "20000261120120000000"}
+	mustOK(t, db.CreateFile(ctx, out), "create outbound")
+	if out.State != withholding.FileSent {
+		t.Errorf("outbound default state %q", out.State)
+	}
+	got, err := db.FindFileByID(ctx, a.ID)
+	mustOK(t, err, "find")
+	if !reflect.DeepEqual(got, a) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, a)
+	}
+	mustOK(t, db.SetFileState(ctx, b.ID, withholding.FileQuarantined, "bad header"), "set state")
+	got, _ = db.FindFileByID(ctx, b.ID)
+	if got.State != withholding.FileQuarantined || got.Error != "bad header" {
+		t.Errorf("set state: got %q %q", got.State, got.Error)
+	}
+	mustCode(t, db.SetFileState(ctx, 999999, withholding.FileParsed, ""), withholding.ENOTFOUND, "set state missing")
+	mustCode(t, db.SetFileState(ctx, b.ID, "bogus", ""), withholding.EINVALID, "set bogus state")
+	mustCode(t, db.CreateFile(ctx, &withholding.File{Direction: "sideways"}), withholding.EINVALID, "bad direction")
+	_, err = db.FindFileByID(ctx, 999999)
+	mustCode(t, err, withholding.ENOTFOUND, "find missing")
+
+	in, quarantined, ach := withholding.Inbound, withholding.FileQuarantined, withholding.KindACHFile
+	list, n, err := db.FindFiles(ctx, withholding.FileFilter{})
+	mustOK(t, err, "find all")
+	if n != 3 || len(list) != 3 || list[0].ID != out.ID || list[2].ID != a.ID {
+		t.Errorf("find all: n=%d, want newest first", n)
+	}
+	for _, tc := range []struct {
+		name   string
+		filter withholding.FileFilter
+		want   int
+	}{
+		{"inbound", withholding.FileFilter{Direction: &in}, 2},
+		{"state", withholding.FileFilter{State: &quarantined}, 1},
+		{"kind", withholding.FileFilter{Kind: &ach}, 1},
+		{"sha", withholding.FileFilter{SHA256: &a.SHA256}, 1},
+		{"since past", withholding.FileFilter{Since: a.CreatedAt.Add(-time.Hour)}, 3},
+		{"since future", withholding.FileFilter{Since: time.Now().Add(time.Hour)}, 0},
+	} {
+		_, n, err := db.FindFiles(ctx, tc.filter)
+		mustOK(t, err, tc.name)
+		if n != tc.want {
+			t.Errorf("%s: %d files, want %d", tc.name, n, tc.want)
+		}
+	}
+}
+
+func testApplyPayments(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "ach-apply.txt", withholding.KindACHFile)
+	p := samplePayment(0)
+	p.Problems = []string{"DED05: SSN missing"}
+	p.Termination = true
+	seq := func(yield func(*withholding.Payment, error) bool) {
+		_ = yield(p, nil) && yield(samplePayment(1), nil)
+	}
+	n, err := db.ApplyPayments(ctx, f.ID, seq)
+	mustOK(t, err, "apply")
+	if n != 2 {
+		t.Errorf("apply stored %d, want 2", n)
+	}
+	got, total, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &f.ID})
+	mustOK(t, err, "find payments")
+	if total != 2 || len(got) != 2 {
+		t.Fatalf("find payments: %d/%d, want 2", len(got), total)
+	}
+	want := *p
+	want.ID, want.FileID = got[0].ID, f.ID
+	if !reflect.DeepEqual(got[0], &want) {
+		t.Errorf("payment round trip:\n got %+v\nwant %+v", got[0], &want)
+	}
+	file, _ := db.FindFileByID(ctx, f.ID)
+	if file.State != withholding.FileApplied || file.Records != 2 {
+		t.Errorf("file after apply: state %q records %d", file.State, file.Records)
+	}
+	if ok, err := db.AppliedSHA256(ctx, f.SHA256); err != nil || !ok {
+		t.Errorf("AppliedSHA256 after apply: %v, %v", ok, err)
+	}
+
+	_, err = db.ApplyPayments(ctx, f.ID, payments(1, nil))
+	mustCode(t, err, withholding.ECONFLICT, "second apply of the same file")
+	again := &withholding.File{Direction: withholding.Inbound, Kind: withholding.KindACHFile, RemoteName: "ach-apply-copy.txt", SHA256: f.SHA256}
+	mustOK(t, db.CreateFile(ctx, again), "record copy")
+	_, err = db.ApplyPayments(ctx, again.ID, payments(1, nil))
+	mustCode(t, err, withholding.ECONFLICT, "apply of another file with the same SHA-256")
+	if _, n, _ := db.FindPayments(ctx, withholding.PaymentFilter{}); n != 2 {
+		t.Errorf("after refused applies: %d payments, want 2", n)
+	}
+
+	noSum := &withholding.File{Direction: withholding.Inbound, Kind: withholding.KindACHFile, RemoteName: "nosum"}
+	mustOK(t, db.CreateFile(ctx, noSum), "record file without sum")
+	_, err = db.ApplyPayments(ctx, noSum.ID, payments(1, nil))
+	mustCode(t, err, withholding.EINVALID, "apply without SHA-256")
+	_, err = db.ApplyPayments(ctx, 999999, payments(1, nil))
+	mustCode(t, err, withholding.ENOTFOUND, "apply to a missing file")
+
+	// Filters.
+	ssn, kind, caseID := withholding.SSN("900112222"), withholding.KindPayment, withholding.RemittanceID("KS1")
+	for _, tc := range []struct {
+		name   string
+		filter withholding.PaymentFilter
+		want   int
+	}{
+		{"ssn", withholding.PaymentFilter{SSN: &ssn}, 2},
+		{"kind", withholding.PaymentFilter{Kind: &kind}, 2},
+		{"case", withholding.PaymentFilter{CaseID: &caseID}, 1},
+		{"since", withholding.PaymentFilter{Since: date("2026-11-20")}, 2},
+		{"until", withholding.PaymentFilter{Until: date("2026-11-19")}, 0},
+	} {
+		_, n, err := db.FindPayments(ctx, tc.filter)
+		mustOK(t, err, tc.name)
+		if n != tc.want {
+			t.Errorf("%s: %d payments, want %d", tc.name, n, tc.want)
+		}
+	}
+}
+
+// countPayments counts the payments stored for file id.
+func countPayments(t *testing.T, db *store.DB, id int64) int {
+	t.Helper()
+	_, n, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &id})
+	mustOK(t, err, "count payments")
+	return n
+}
+
+func testApplyPaymentsFailure(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "ach-half.txt", withholding.KindACHFile)
+	boom := errors.New("addenda 7 is garbage")
+	// 1,000 good rows span several SQLite batches and a COPY in flight
+	// before the failure.
+	_, err := db.ApplyPayments(ctx, f.ID, payments(1000, boom))
+	if !errors.Is(err, boom) {
+		t.Fatalf("apply with failure after 1000 rows: got %v, want %v", err, boom)
+	}
+	if n := countPayments(t, db, f.ID); n != 0 {
+		t.Errorf("failed apply left %d payments", n)
+	}
+	file, _ := db.FindFileByID(ctx, f.ID)
+	if file.State != withholding.FileReceived || file.Records != 0 {
+		t.Errorf("failed apply changed the ledger: state %q records %d", file.State, file.Records)
+	}
+	if ok, _ := db.AppliedSHA256(ctx, f.SHA256); ok {
+		t.Error("failed apply marked the SHA-256 applied")
+	}
+	// The file can then be applied, once.
+	n, err := db.ApplyPayments(ctx, f.ID, payments(1000, nil))
+	mustOK(t, err, "apply after failure")
+	if n != 1000 || countPayments(t, db, f.ID) != 1000 {
+		t.Errorf("apply after failure stored %d", n)
+	}
+	_, err = db.ApplyPayments(ctx, f.ID, payments(1000, nil))
+	mustCode(t, err, withholding.ECONFLICT, "apply after success")
+	if n := countPayments(t, db, f.ID); n != 1000 {
+		t.Errorf("refused apply changed the payments: %d", n)
+	}
+}
+
+func testApplyPaymentsCancelled(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "ach-cancel.txt", withholding.KindACHFile)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	seq := func(yield func(*withholding.Payment, error) bool) {
+		for i := range 5000 {
+			if i == 2500 {
+				cancel()
+			}
+			if !yield(samplePayment(i), nil) {
+				return
+			}
+		}
+	}
+	_, err := db.ApplyPayments(cctx, f.ID, seq)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled apply: got %v, want context.Canceled", err)
+	}
+	if n := countPayments(t, db, f.ID); n != 0 {
+		t.Errorf("cancelled apply left %d payments", n)
+	}
+	if ok, _ := db.AppliedSHA256(ctx, f.SHA256); ok {
+		t.Error("cancelled apply marked the SHA-256 applied")
+	}
+}
+
+func testApplyPaymentsManyBatches(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "ach-many.txt", withholding.KindACHFile)
+	const total = 2345 // not a multiple of any batch size
+	n, err := db.ApplyPayments(ctx, f.ID, payments(total, nil))
+	mustOK(t, err, "apply")
+	if n != total {
+		t.Errorf("stored %d, want %d", n, total)
+	}
+	i := 0
+	var lastID int64
+	for p, err := range db.EachPayment(ctx, withholding.PaymentFilter{FileID: &f.ID}) {
+		mustOK(t, err, "each payment")
+		if p.ID <= lastID || p.Trace != samplePayment(i).Trace {
+			t.Fatalf("payment %d: id %d trace %s, want order of the file", i, p.ID, p.Trace)
+		}
+		lastID = p.ID
+		i++
+		if i == 2000 {
+			break // stopping early must release the query
+		}
+	}
+	if i != 2000 {
+		t.Errorf("EachPayment yielded %d before the break", i)
+	}
+	page, n2, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &f.ID, Offset: 2340, Limit: 10})
+	mustOK(t, err, "page")
+	if n2 != total || len(page) != 5 {
+		t.Errorf("last page: %d rows of %d, want 5 of %d", len(page), n2, total)
+	}
+}
+
+func testRecordSentAndAcks(t *testing.T, db *store.DB) {
+	o := sampleOrder("KS0100", "480123456")
+	mustOK(t, db.CreateOrder(ctx, o), "create order")
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo.txt"}
+	mustOK(t, db.CreateFile(ctx, out), "record outbound file")
+	doc := &withholding.Document{TrackingID: "200000000000000000000000000100", OrderRef: o.ID, CaseID: o.CaseID,
+		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal, FileControl: "F1", BatchControl: "B1"}
+	mustOK(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), "record sent")
+	if doc.ID == 0 || doc.FileID != out.ID || doc.SentAt.IsZero() {
+		t.Errorf("record sent did not fill the document: %+v", doc)
+	}
+	got, err := db.FindDocumentByTrackingID(ctx, doc.TrackingID)
+	mustOK(t, err, "find document")
+	if !reflect.DeepEqual(got, doc) {
+		t.Errorf("document round trip:\n got %+v\nwant %+v", got, doc)
+	}
+	order, _ := db.FindOrderByID(ctx, o.ID)
+	if order.Status != withholding.StatusSent || order.PendingAction != "" || order.TrackingID != doc.TrackingID {
+		t.Errorf("order after send: status %q pending %q tracking %q", order.Status, order.PendingAction, order.TrackingID)
+	}
+	if f, _ := db.FindFileByID(ctx, out.ID); f.State != withholding.FileSent || f.Records != 1 {
+		t.Errorf("outbound file after send: %q %d", f.State, f.Records)
+	}
+	// Recording the same tracking ID again is refused and changes nothing.
+	out2 := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo2.txt"}
+	mustOK(t, db.CreateFile(ctx, out2), "record second outbound")
+	dup := *doc
+	mustCode(t, db.RecordSent(ctx, out2.ID, []*withholding.Document{&dup}), withholding.ECONFLICT, "same tracking ID")
+	if _, n, _ := db.FindDocuments(ctx, 0, 0, 0); n != 1 {
+		t.Errorf("documents after refused send: %d", n)
+	}
+	_, err = db.FindDocumentByTrackingID(ctx, "nope")
+	mustCode(t, err, withholding.ENOTFOUND, "find missing document")
+
+	in := mustFile(t, db, "ack.txt", withholding.KindAckFile)
+	ack := &withholding.Acknowledgment{Line: 2, Action: withholding.ActionOriginal, TrackingID: doc.TrackingID, CaseID: o.CaseID,
+		OrderID: o.OrderID, FEIN: o.EmployerFEIN, SSN: o.Obligor.SSN, Employee: withholding.Person{Last: "Doe", First: "John", SSN: o.Obligor.SSN},
+		Status: withholding.DispAccepted, TerminationDate: date("2026-12-31"), FinalPaymentCents: 1234}
+	accepted := withholding.StatusAccepted
+	ex := &withholding.Exception{Type: withholding.ExEmployerNotice, Severity: withholding.SeverityLow, Key: "employer_notice|KS0100|2026-11-20", CaseID: o.CaseID, OrderRef: o.ID, Message: "employer will end withholding"}
+	err = db.ApplyAcknowledgments(ctx, in.ID, []*withholding.Acknowledgment{ack}, map[int64]withholding.OrderUpdate{o.ID: {Status: &accepted}}, []*withholding.Exception{ex})
+	mustOK(t, err, "apply acks")
+	acks, n, err := db.FindAcknowledgments(ctx, in.ID, nil, 0, 0)
+	mustOK(t, err, "find acks")
+	if n != 1 || !reflect.DeepEqual(acks[0], ack) {
+		t.Errorf("ack round trip (%d):\n got %+v\nwant %+v", n, acks[0], ack)
+	}
+	if _, n, _ := db.FindAcknowledgments(ctx, 0, &doc.TrackingID, 0, 0); n != 1 {
+		t.Errorf("acks by tracking ID: %d", n)
+	}
+	got, _ = db.FindDocumentByTrackingID(ctx, doc.TrackingID)
+	if got.Status != withholding.DispAccepted || got.AcknowledgedAt.IsZero() {
+		t.Errorf("document after ack: %q at %v", got.Status, got.AcknowledgedAt)
+	}
+	if order, _ := db.FindOrderByID(ctx, o.ID); order.Status != withholding.StatusAccepted {
+		t.Errorf("order after ack: %q", order.Status)
+	}
+	exs, _, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{})
+	if len(exs) != 1 || exs[0].FileID != in.ID || ex.ID != exs[0].ID {
+		t.Errorf("exceptions after ack: %+v", exs)
+	}
+	err = db.ApplyAcknowledgments(ctx, in.ID, []*withholding.Acknowledgment{ack}, nil, nil)
+	mustCode(t, err, withholding.ECONFLICT, "second apply of acks")
+	if _, n, _ := db.FindAcknowledgments(ctx, 0, nil, 0, 0); n != 1 {
+		t.Errorf("acks after refused apply: %d", n)
+	}
+}
+
+func testApplyAcksFailure(t *testing.T, db *store.DB) {
+	in := mustFile(t, db, "ack-fail.txt", withholding.KindAckFile)
+	acks := []*withholding.Acknowledgment{{Line: 2, CaseID: "X", Status: withholding.DispRejected}}
+	ex := &withholding.Exception{Type: withholding.ExIWORejected, Key: "iwo_rejected|X", Severity: withholding.SeverityHigh}
+	accepted := withholding.StatusAccepted
+	err := db.ApplyAcknowledgments(ctx, in.ID, acks, map[int64]withholding.OrderUpdate{424242: {Status: &accepted}}, []*withholding.Exception{ex})
+	mustCode(t, err, withholding.ENOTFOUND, "apply acks with a missing order")
+	if _, n, _ := db.FindAcknowledgments(ctx, 0, nil, 0, 0); n != 0 {
+		t.Errorf("failed apply left %d acks", n)
+	}
+	if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 0 {
+		t.Errorf("failed apply left %d exceptions", n)
+	}
+	if ok, _ := db.AppliedSHA256(ctx, in.SHA256); ok {
+		t.Error("failed apply marked the file applied")
+	}
+}
+
+func testExceptions(t *testing.T, db *store.DB) {
+	mk := func(key string, typ withholding.ExceptionType) *withholding.Exception {
+		return &withholding.Exception{Type: typ, Severity: withholding.SeverityMedium, Key: key, CaseID: "KS0001",
+			FEIN: "480123456", SSN: "900112222", PaymentIDs: []int64{7, 9}, Amount: 20000, Expected: 41200,
+			DueDate: date("2026-11-20"), Message: "short", SuggestedAction: "call the employer", OpenedOn: date("2026-11-21")}
+	}
+	first := []*withholding.Exception{mk("short|KS0001|2026-11-20", withholding.ExShortPayment), mk("missing|KS0002|2026-11-20", withholding.ExMissingPayment)}
+	n, err := db.UpsertExceptions(ctx, first)
+	mustOK(t, err, "upsert")
+	if n != 2 || first[0].ID == 0 || first[0].Status != withholding.ExceptionOpen {
+		t.Fatalf("upsert created %d, first %+v", n, first[0])
+	}
+	got, total, err := db.FindExceptions(ctx, withholding.ExceptionFilter{})
+	mustOK(t, err, "find")
+	if total != 2 || !reflect.DeepEqual(got[0], first[0]) {
+		t.Errorf("round trip (%d):\n got %+v\nwant %+v", total, got[0], first[0])
+	}
+	// Resolve one, then reconcile the same day again: nothing is added and
+	// the resolved one stays resolved.
+	resolved, note := withholding.ExceptionResolved, "paid on the 22nd"
+	upd, err := db.UpdateException(ctx, first[0].ID, withholding.ExceptionUpdate{Status: &resolved, By: "jsmith", Note: &note})
+	mustOK(t, err, "resolve")
+	if upd.Status != resolved || upd.ResolvedBy != "jsmith" || upd.ResolvedAt.IsZero() || upd.Note != note {
+		t.Errorf("resolve: %+v", upd)
+	}
+	again := []*withholding.Exception{mk("short|KS0001|2026-11-20", withholding.ExShortPayment), mk("late|KS0003|2026-11-20", withholding.ExLatePayment)}
+	n, err = db.UpsertExceptions(ctx, again)
+	mustOK(t, err, "upsert again")
+	if n != 1 || again[0].ID != first[0].ID {
+		t.Errorf("upsert again created %d, existing ID %d want %d", n, again[0].ID, first[0].ID)
+	}
+	if e, _, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{Status: &resolved}); len(e) != 1 {
+		t.Errorf("resolved exceptions after re-upsert: %d", len(e))
+	}
+	open := withholding.ExceptionOpen
+	upd, err = db.UpdateException(ctx, first[0].ID, withholding.ExceptionUpdate{Status: &open})
+	mustOK(t, err, "reopen")
+	if upd.ResolvedBy != "" || !upd.ResolvedAt.IsZero() {
+		t.Errorf("reopen kept resolution: %+v", upd)
+	}
+	typ, caseID := withholding.ExLatePayment, withholding.CaseID("KS0001")
+	if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{Type: &typ}); n != 1 {
+		t.Errorf("by type: %d", n)
+	}
+	if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{CaseID: &caseID}); n != 3 {
+		t.Errorf("by case: %d", n)
+	}
+	_, err = db.UpdateException(ctx, 999999, withholding.ExceptionUpdate{Status: &open})
+	mustCode(t, err, withholding.ENOTFOUND, "update missing")
+	bogus := withholding.ExceptionStatus("bogus")
+	_, err = db.UpdateException(ctx, first[0].ID, withholding.ExceptionUpdate{Status: &bogus})
+	mustCode(t, err, withholding.EINVALID, "bogus status")
+	_, err = db.UpsertExceptions(ctx, []*withholding.Exception{mk("new|1", withholding.ExReturn), {Type: withholding.ExReturn}})
+	mustCode(t, err, withholding.EINVALID, "exception without key")
+	if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 3 {
+		t.Errorf("failed upsert left %d exceptions, want 3", n)
+	}
+}
+
+func testJobRuns(t *testing.T, db *store.DB) {
+	r := &withholding.JobRun{Job: "fetch-ach", Instance: "host/1"}
+	mustOK(t, db.CreateJobRun(ctx, r), "create")
+	if r.ID == 0 || r.Status != withholding.RunRunning || r.Started.IsZero() {
+		t.Fatalf("create: %+v", r)
+	}
+	r.Status, r.Files, r.Counts, r.Error = withholding.RunPartial, 3, map[string]int64{"payments": 12, "cents": 123456}, "partner b: timeout"
+	mustOK(t, db.FinishJobRun(ctx, r), "finish")
+	r2 := &withholding.JobRun{Job: "send-iwo"}
+	mustOK(t, db.CreateJobRun(ctx, r2), "create second")
+	runs, n, err := db.FindJobRuns(ctx, "", 0, 0)
+	mustOK(t, err, "find")
+	if n != 2 || runs[0].ID != r2.ID {
+		t.Errorf("find all: %d, want newest first", n)
+	}
+	runs, n, _ = db.FindJobRuns(ctx, "fetch-ach", 0, 10)
+	if n != 1 || !reflect.DeepEqual(runs[0], r) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", runs[0], r)
+	}
+	mustCode(t, db.FinishJobRun(ctx, &withholding.JobRun{ID: 999999}), withholding.ENOTFOUND, "finish missing")
+	mustCode(t, db.CreateJobRun(ctx, &withholding.JobRun{}), withholding.EINVALID, "no job name")
+}
+
+func testTryLock(t *testing.T, db *store.DB) {
+	unlock, ok, err := db.TryLock(ctx, "fetch-ach")
+	mustOK(t, err, "lock")
+	if !ok {
+		t.Fatal("free lock not taken")
+	}
+	if _, ok, err := db.TryLock(ctx, "fetch-ach"); err != nil || ok {
+		t.Fatalf("held lock taken again: ok %v err %v", ok, err)
+	}
+	other, ok, err := db.TryLock(ctx, "send-iwo")
+	if err != nil || !ok {
+		t.Fatalf("another name: ok %v err %v", ok, err)
+	}
+	other()
+	unlock()
+	unlock() // a second call is harmless
+	again, ok, err := db.TryLock(ctx, "fetch-ach")
+	if err != nil || !ok {
+		t.Fatalf("released lock not taken: ok %v err %v", ok, err)
+	}
+	again()
+	_, _, err = db.TryLock(ctx, "")
+	mustCode(t, err, withholding.EINVALID, "empty lock name")
+}

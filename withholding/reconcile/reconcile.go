@@ -1,0 +1,848 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// Input is everything one night's reconciliation looks at.
+type Input struct {
+	// RunDate is the business day being reconciled, as a calendar day in
+	// the agency's time zone. Payments that settled on it are expected to
+	// be among Payments.
+	RunDate withholding.Date
+	// Location is the agency's time zone, used to turn instants (when an
+	// IWO was sent) into calendar days. nil means UTC.
+	Location *time.Location
+	// Calendar tells business days (nil = Monday to Friday, no holidays).
+	Calendar withholding.Calendar
+	Settings Settings
+
+	// Orders are every order (any status); Employers give pay schedules.
+	Orders    []*withholding.Order
+	Employers []*withholding.Employer
+
+	// Payments are the entries to reconcile tonight (all kinds: payments,
+	// prenotes, returns, NOCs). They should already be stored, so that
+	// their IDs are stable: exception keys are built from them.
+	Payments iter.Seq2[*withholding.Payment, error]
+	// History are payments from earlier nights, at least Settings.Lookback
+	// days of them, for duplicates, missing payments and medical indicator
+	// changes. They produce no exceptions themselves. nil means none.
+	History iter.Seq2[*withholding.Payment, error]
+
+	// Documents are the IWOs sent that are still waiting for an answer or
+	// were answered recently; Acknowledgments are those received tonight.
+	Documents       []*withholding.Document
+	Acknowledgments []*withholding.Acknowledgment
+}
+
+// Match records that a payment was posted to an order.
+type Match struct {
+	PaymentID int64              `json:"payment_id"`
+	OrderRef  int64              `json:"order_ref"` // Order.ID
+	CaseID    withholding.CaseID `json:"case_id"`
+	Amount    withholding.Cents  `json:"amount_cents"`
+	By        MatchRule          `json:"by"`
+}
+
+// Stats count what a run saw.
+type Stats struct {
+	Payments     int               `json:"payments"` // child support payments reconciled
+	Amount       withholding.Cents `json:"amount_cents"`
+	Posted       int               `json:"posted"`
+	PostedAmount withholding.Cents `json:"posted_cents"`
+	Held         int               `json:"held"` // matched or not, not posted: they wait in an exception
+	Returns      int               `json:"returns"`
+	NOCs         int               `json:"nocs"`
+	Prenotes     int               `json:"prenotes"`
+	Ignored      int               `json:"ignored"` // zero-dollar entries without termination, non-child-support entries
+}
+
+// Result is what a run found.
+type Result struct {
+	// Exceptions are tonight's findings, each with a stable Key: the same
+	// finding on a re-run has the same Key, so the store keeps one.
+	// Status is open and OpenedOn the run date.
+	Exceptions []*withholding.Exception
+	// Matches are the payments posted to an order.
+	Matches []Match
+	// Cleared lists keys of missing-payment exceptions that tonight's late
+	// payments satisfied; the job may resolve them.
+	Cleared []string
+	Stats   Stats
+}
+
+// PostedCases returns payment ID → case identifier for every match, the
+// form report.OperationsInput.Posted takes.
+func (r *Result) PostedCases() map[int64]withholding.CaseID {
+	m := make(map[int64]withholding.CaseID, len(r.Matches))
+	for _, x := range r.Matches {
+		m[x.PaymentID] = x.CaseID
+	}
+	return m
+}
+
+// Run reconciles one night. It streams Payments and History once each, so
+// memory grows with the number of orders and of matched payments, not with
+// whole payment records. It returns early with ctx's error when ctx ends, and
+// with the sequence's error when reading payments fails.
+func Run(ctx context.Context, in Input) (*Result, error) {
+	if err := in.Settings.Validate(); err != nil {
+		return nil, err
+	}
+	if in.RunDate.IsZero() {
+		return nil, withholding.Errorf(withholding.EINVALID, "reconcile: no run date")
+	}
+	r := newRun(in)
+	if in.History != nil {
+		if err := r.each(ctx, in.History, false); err != nil {
+			return nil, fmt.Errorf("reconcile history: %w", err)
+		}
+	}
+	if in.Payments != nil {
+		if err := r.each(ctx, in.Payments, true); err != nil {
+			return nil, fmt.Errorf("reconcile payments: %w", err)
+		}
+	}
+	r.partialCTX()
+	if err := r.missing(ctx); err != nil {
+		return nil, err
+	}
+	r.acknowledgments()
+	r.documents()
+	return &r.res, nil
+}
+
+// each feeds a payment sequence through the rules.
+func (r *run) each(ctx context.Context, seq iter.Seq2[*withholding.Payment, error], tonight bool) error {
+	n := 0
+	for p, err := range seq {
+		if err != nil {
+			return err
+		}
+		if n++; n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		r.payment(p, tonight)
+	}
+	return ctx.Err()
+}
+
+// receipt is the little a run keeps of a payment matched to an order.
+type receipt struct {
+	day     int32 // pay date as a day number
+	medical byte
+	amount  withholding.Cents
+	id      int64
+	from    string // FEIN, or the ACH company ID when the FEIN is unknown
+}
+
+// orderState is what a run learns about one order.
+type orderState struct {
+	receipts   []receipt
+	medical    byte  // last DED06 seen
+	medicalDay int32 // its pay date
+}
+
+// ctxEntry tracks the DEDs of one CTX entry.
+type ctxEntry struct {
+	ids            []int64
+	posted, failed int
+	unposted       withholding.Cents
+	entry          withholding.Cents
+	fein           withholding.FEIN
+	fileID         int64
+	trace          withholding.TraceNumber
+}
+
+type ctxKey struct {
+	file  int64
+	trace withholding.TraceNumber
+	batch int
+}
+
+type run struct {
+	in   Input
+	set  Settings
+	cal  withholding.Calendar
+	loc  *time.Location
+	idx  *index
+	st   []orderState
+	ctx  map[ctxKey]*ctxEntry
+	seen map[string]bool
+	dues map[withholding.Date]withholding.Date
+	res  Result
+}
+
+func newRun(in Input) *run {
+	r := &run{
+		in:   in,
+		set:  in.Settings.withDefaults(),
+		loc:  in.Location,
+		ctx:  map[ctxKey]*ctxEntry{},
+		seen: map[string]bool{},
+		dues: map[withholding.Date]withholding.Date{},
+	}
+	if r.loc == nil {
+		r.loc = time.UTC
+	}
+	var c withholding.Calendar = withholding.Weekdays{}
+	if in.Calendar != nil {
+		c = in.Calendar
+	}
+	r.cal = &memoCalendar{c: c, m: map[withholding.Date]bool{}}
+	r.idx = newIndex(in.Orders, in.Employers, r.set.Match)
+	r.st = make([]orderState, len(in.Orders))
+	return r
+}
+
+// due returns the remittance deadline of a pay date, remembered: a night's
+// payments share a few dozen pay dates.
+func (r *run) due(pd withholding.Date) withholding.Date {
+	d, ok := r.dues[pd]
+	if !ok {
+		d = withholding.AddBusinessDays(r.cal, pd, r.set.RemitWindow)
+		r.dues[pd] = d
+	}
+	return d
+}
+
+// memoCalendar remembers a calendar's answers: a night asks about the same
+// few hundred days millions of times.
+type memoCalendar struct {
+	c withholding.Calendar
+	m map[withholding.Date]bool
+}
+
+func (m *memoCalendar) IsBusinessDay(d withholding.Date) bool {
+	v, ok := m.m[d]
+	if !ok {
+		v = m.c.IsBusinessDay(d)
+		m.m[d] = v
+	}
+	return v
+}
+
+// add records an exception unless one with its key was already added.
+func (r *run) add(e *withholding.Exception) {
+	if r.seen[e.Key] {
+		return
+	}
+	r.seen[e.Key] = true
+	e.Status = withholding.ExceptionOpen
+	e.OpenedOn = r.in.RunDate
+	r.res.Exceptions = append(r.res.Exceptions, e)
+}
+
+// payKey identifies a payment in exception keys: its store ID, or where it
+// sits in its file when it has none.
+func payKey(p *withholding.Payment) string {
+	if p.ID != 0 {
+		return "p" + strconv.FormatInt(p.ID, 10)
+	}
+	return fmt.Sprintf("f%d:l%d:%s:%s", p.FileID, p.Line, p.Trace, p.CaseID)
+}
+
+func key(parts ...string) string { return strings.Join(parts, "|") }
+
+// dayNumber numbers calendar days (days since 1970-01-01).
+func dayNumber(d withholding.Date) int32 {
+	return int32(d.Time(time.UTC).Unix() / 86400)
+}
+
+// payException starts an exception about payment p.
+func payException(t withholding.ExceptionType, sev withholding.Severity, p *withholding.Payment) *withholding.Exception {
+	e := &withholding.Exception{
+		Type:     t,
+		Severity: sev,
+		Key:      key(string(t), payKey(p)),
+		FEIN:     p.FEIN,
+		SSN:      p.SSN,
+		FileID:   p.FileID,
+		Amount:   p.Amount,
+		DueDate:  p.PayDate,
+	}
+	if p.ID != 0 {
+		e.PaymentIDs = []int64{p.ID}
+	}
+	return e
+}
+
+// describe names a payment for messages: amount, case, pay date, file.
+func describe(p *withholding.Payment) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Payment of %s", p.Amount.Dollars())
+	if p.CaseID != "" {
+		fmt.Fprintf(&b, " for case %s", p.CaseID)
+	}
+	if !p.PayDate.IsZero() {
+		fmt.Fprintf(&b, " (pay date %s)", p.PayDate)
+	}
+	if p.CompanyName != "" {
+		fmt.Fprintf(&b, " from %s", strings.TrimSpace(p.CompanyName))
+	} else if p.FEIN != "" {
+		fmt.Fprintf(&b, " from FEIN %s", p.FEIN)
+	}
+	fmt.Fprintf(&b, ", trace %s in file %d", p.Trace, p.FileID)
+	return b.String()
+}
+
+// payment applies the payment rules to p. History payments (tonight false)
+// only teach the run what was received before.
+func (r *run) payment(p *withholding.Payment, tonight bool) {
+	switch p.Kind {
+	case withholding.KindReturn:
+		if tonight {
+			r.res.Stats.Returns++
+			r.returned(p)
+		}
+		return
+	case withholding.KindNOC:
+		if tonight {
+			r.res.Stats.NOCs++
+			r.noc(p)
+		}
+		return
+	case withholding.KindPrenote:
+		if tonight {
+			r.res.Stats.Prenotes++
+		}
+		return
+	case withholding.KindPayment:
+	default:
+		if tonight {
+			r.res.Stats.Ignored++
+		}
+		return
+	}
+	if tonight {
+		r.res.Stats.Payments++
+		r.res.Stats.Amount += p.Amount
+	}
+	if len(p.Problems) > 0 {
+		if tonight {
+			e := payException(withholding.ExBadPayment, withholding.SeverityHigh, p)
+			if e.Amount == 0 && p.SEC != "CTX" {
+				e.Amount = p.EntryAmount
+			}
+			e.Message = fmt.Sprintf("%s could not be read: %s.", describe(p), strings.Join(p.Problems, "; "))
+			e.SuggestedAction = "Hold the money in suspense. Read the raw addenda on the payment, identify the case by hand if possible, and contact the employer to fix its DED format."
+			r.add(e)
+			r.hold(p)
+		}
+		return
+	}
+	if p.Amount == 0 && !p.Termination {
+		// A zero-dollar entry without termination carries nothing to post
+		// (ded-remittance.md §9 #15).
+		if tonight {
+			r.res.Stats.Ignored++
+		}
+		return
+	}
+
+	oi, by, why := r.idx.match(p)
+	if oi < 0 {
+		if tonight {
+			e := payException(withholding.ExUnidentified, withholding.SeverityHigh, p)
+			e.CaseID = withholding.CaseID(p.CaseID)
+			e.Message = fmt.Sprintf("%s matches no order: %s.", describe(p), why)
+			e.SuggestedAction = "Hold the money in suspense. Research the case by SSN, name and FIPS; contact the employer for the remittance ID; return the payment (R23 or refund) only after the research period."
+			r.add(e)
+			r.hold(p)
+		}
+		return
+	}
+	o := r.in.Orders[oi]
+	st := &r.st[oi]
+	day := dayNumber(p.PayDate)
+	from := string(p.FEIN)
+	if from == "" {
+		from = p.CompanyID
+	}
+
+	if !tonight {
+		st.receipts = append(st.receipts, receipt{day: day, medical: medicalByte(p.Medical), amount: p.Amount, id: p.ID, from: from})
+		if m := medicalByte(p.Medical); m != 0 && day >= st.medicalDay {
+			st.medical, st.medicalDay = m, day
+		}
+		return
+	}
+
+	base := func(t withholding.ExceptionType, sev withholding.Severity) *withholding.Exception {
+		e := payException(t, sev, p)
+		e.CaseID, e.OrderRef = o.CaseID, o.ID
+		if e.FEIN == "" {
+			e.FEIN = o.EmployerFEIN
+		}
+		return e
+	}
+
+	// Duplicate: same order, pay date and amount from the same employer as
+	// a payment already received (tonight or before).
+	if !p.PayDate.IsZero() {
+		for _, rc := range st.receipts {
+			if rc.day == day && rc.amount == p.Amount && rc.from == from {
+				e := base(withholding.ExDuplicatePayment, withholding.SeverityHigh)
+				e.Key = key(string(withholding.ExDuplicatePayment), string(o.CaseID), p.PayDate.String(), p.Amount.String(), payKey(p))
+				if rc.id != 0 && p.ID != 0 {
+					e.PaymentIDs = []int64{rc.id, p.ID}
+				}
+				e.Message = fmt.Sprintf("%s repeats payment %d: same case, pay date and amount from the same employer.", describe(p), rc.id)
+				e.SuggestedAction = "Hold the second payment. Confirm with the employer whether it was sent twice; refund it or apply it as a prepayment per state policy."
+				r.add(e)
+				r.hold(p)
+				return
+			}
+		}
+	}
+	st.receipts = append(st.receipts, receipt{day: day, medical: medicalByte(p.Medical), amount: p.Amount, id: p.ID, from: from})
+
+	// Conflicting identifiers: do not post (two identifiers must agree).
+	if by != MatchSSN && p.SSN.Valid() && o.Obligor.SSN.Valid() && p.SSN != o.Obligor.SSN {
+		e := base(withholding.ExSSNMismatch, withholding.SeverityHigh)
+		e.Message = fmt.Sprintf("%s matched case %s by %s, but the SSN sent (%s) is not the obligor's (%s).", describe(p), o.CaseID, by, p.SSN, o.Obligor.SSN)
+		e.SuggestedAction = "Hold the money in suspense. Verify the employee with the employer; post to the case only once the case and SSN agree, or move it to the right case."
+		r.add(e)
+		r.hold(p)
+		return
+	}
+
+	switch o.Status {
+	case withholding.StatusTerminated, withholding.StatusRejected:
+		e := base(withholding.ExPaymentOnClosed, withholding.SeverityHigh)
+		e.Message = fmt.Sprintf("%s is for an order that is %s.", describe(p), o.Status)
+		e.SuggestedAction = "Hold the money. Check whether the order should be reopened (employee back at work, new IWO); otherwise refund the employer and tell it to stop withholding."
+		r.add(e)
+		r.hold(p)
+		return
+	case withholding.StatusSent, withholding.StatusPending:
+		e := base(withholding.ExPaymentOnClosed, withholding.SeverityMedium)
+		e.Message = fmt.Sprintf("%s was posted to an order whose IWO the employer never acknowledged (status %s).", describe(p), o.Status)
+		e.SuggestedAction = "The payment was posted. Ask the employer to send the acknowledgment for the IWO so the order's status is right."
+		r.add(e)
+	}
+
+	r.post(p, o, by)
+
+	emp := r.idx.employers[o.EmployerFEIN]
+	if p.FEIN != "" && o.EmployerFEIN != "" && p.FEIN != o.EmployerFEIN {
+		e := base(withholding.ExEmployerMismatch, withholding.SeverityMedium)
+		e.Message = fmt.Sprintf("%s came from FEIN %s, but the order is with FEIN %s.", describe(p), p.FEIN, o.EmployerFEIN)
+		e.SuggestedAction = "The payment was posted. Confirm where the obligor works now; send an IWO to the new employer and end the old one if the employee moved."
+		r.add(e)
+	} else if emp != nil && emp.PayFrequency.Valid() && p.Amount > 0 {
+		r.amount(p, o, emp, base)
+	}
+
+	if !p.PayDate.IsZero() && !p.EffectiveDate.IsZero() {
+		due := r.due(p.PayDate)
+		if p.EffectiveDate.After(due) {
+			e := base(withholding.ExLatePayment, withholding.SeverityLow)
+			e.DueDate = due
+			e.Message = fmt.Sprintf("%s arrived %s, after its due date %s (%d business days after the pay date).", describe(p), p.EffectiveDate, due, r.set.RemitWindow)
+			e.SuggestedAction = "Record it for employer compliance follow-up; remind the employer of the remittance deadline if it repeats."
+			r.add(e)
+			if emp != nil {
+				for _, pd := range withholding.PayDates(emp.PayFrequency, emp.PayAnchor, p.PayDate.AddDays(-r.set.PayDateSlack), p.PayDate.AddDays(r.set.PayDateSlack)) {
+					r.res.Cleared = append(r.res.Cleared, missingKey(o, pd))
+				}
+			}
+		}
+	}
+
+	if p.Termination {
+		e := base(withholding.ExTerminationFlag, withholding.SeverityHigh)
+		e.Message = fmt.Sprintf("%s carries the termination indicator (DED09 = Y): the employer says the employee left.", describe(p))
+		e.SuggestedAction = "Alert the caseworker: ask the employer for the written termination notice, end the IWO with this employer (send TRM), and start a locate for a new employer."
+		r.add(e)
+	}
+
+	if m := medicalByte(p.Medical); m != 0 {
+		if st.medical != 0 && st.medical != m {
+			e := base(withholding.ExMedicalChange, withholding.SeverityMedium)
+			e.Message = fmt.Sprintf("%s changes the medical indicator (DED06) from %c to %c.", describe(p), st.medical, m)
+			e.SuggestedAction = "Alert the caseworker to check the child's health coverage: send or enforce a National Medical Support Notice if coverage was dropped."
+			r.add(e)
+		}
+		if day >= st.medicalDay {
+			st.medical, st.medicalDay = m, day
+		}
+	}
+}
+
+func medicalByte(s string) byte {
+	if len(s) == 1 && (s[0] == 'Y' || s[0] == 'N' || s[0] == 'W') {
+		return s[0]
+	}
+	return 0
+}
+
+// amount compares a payment with the order's per-pay amount for the
+// employer's pay frequency.
+func (r *run) amount(p *withholding.Payment, o *withholding.Order, emp *withholding.Employer, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
+	want := o.PerPay(emp.PayFrequency).Total
+	if want <= 0 {
+		return
+	}
+	diff := p.Amount - want
+	switch {
+	case diff < -r.set.Tolerance:
+		if p.Termination {
+			return // a final payment may cover part of a period
+		}
+		e := base(withholding.ExShortPayment, withholding.SeverityMedium)
+		e.Expected = want
+		e.Message = fmt.Sprintf("%s is %s short of the %s the order requires per %s pay.", describe(p), (-diff).Dollars(), want.Dollars(), emp.PayFrequency)
+		e.SuggestedAction = "Check with the employer whether the withholding limit (CCPA) reduced it or payroll has the wrong amount; send an amended IWO if the amounts on file are wrong."
+		r.add(e)
+	case diff > r.set.Tolerance:
+		e := base(withholding.ExOverPayment, withholding.SeverityMedium)
+		e.Expected = want
+		e.Message = fmt.Sprintf("%s is %s more than the %s the order requires per %s pay.", describe(p), diff.Dollars(), want.Dollars(), emp.PayFrequency)
+		e.SuggestedAction = "Post the ordered amount and hold the excess; ask the employer to correct payroll, and refund or apply the excess per state policy."
+		r.add(e)
+	}
+}
+
+// post records a match, and a posted DED of a CTX entry.
+func (r *run) post(p *withholding.Payment, o *withholding.Order, by MatchRule) {
+	r.res.Matches = append(r.res.Matches, Match{PaymentID: p.ID, OrderRef: o.ID, CaseID: o.CaseID, Amount: p.Amount, By: by})
+	r.res.Stats.Posted++
+	r.res.Stats.PostedAmount += p.Amount
+	if c := r.ctxEntry(p); c != nil {
+		c.posted++
+	}
+}
+
+// hold records a payment that was not posted.
+func (r *run) hold(p *withholding.Payment) {
+	r.res.Stats.Held++
+	if c := r.ctxEntry(p); c != nil {
+		c.failed++
+		c.unposted += p.Amount
+	}
+}
+
+func (r *run) ctxEntry(p *withholding.Payment) *ctxEntry {
+	if p.SEC != "CTX" {
+		return nil
+	}
+	k := ctxKey{p.FileID, p.Trace, p.Batch}
+	c := r.ctx[k]
+	if c == nil {
+		c = &ctxEntry{entry: p.EntryAmount, fein: p.FEIN, fileID: p.FileID, trace: p.Trace}
+		r.ctx[k] = c
+	}
+	if p.ID != 0 {
+		c.ids = append(c.ids, p.ID)
+	}
+	return c
+}
+
+// partialCTX reports CTX entries of which some DEDs posted and others did not
+// (ded-remittance.md §9 #18: post the good ones, suspense the rest).
+func (r *run) partialCTX() {
+	for k, c := range r.ctx {
+		if c.posted == 0 || c.failed == 0 {
+			continue
+		}
+		r.add(&withholding.Exception{
+			Type:            withholding.ExPartialCTX,
+			Severity:        withholding.SeverityHigh,
+			Key:             key(string(withholding.ExPartialCTX), strconv.FormatInt(k.file, 10), strconv.Itoa(k.batch), string(k.trace)),
+			FEIN:            c.fein,
+			FileID:          c.fileID,
+			PaymentIDs:      c.ids,
+			Amount:          c.unposted,
+			Expected:        c.entry,
+			Message:         fmt.Sprintf("CTX entry %s in file %d (%s): %d of %d remittances posted; %s was not posted.", c.trace, c.fileID, c.entry.Dollars(), c.posted, c.posted+c.failed, c.unposted.Dollars()),
+			SuggestedAction: "Leave the posted remittances; work the unposted ones individually from their own exceptions and keep their money in suspense.",
+		})
+	}
+}
+
+func missingKey(o *withholding.Order, pd withholding.Date) string {
+	return key(string(withholding.ExMissingPayment), string(o.CaseID), string(o.EmployerFEIN), pd.String())
+}
+
+// missing reports scheduled payments whose due date has passed with nothing
+// received for their pay date. Only orders the employer accepted (and
+// terminated orders up to their end date) are checked: an IWO never
+// acknowledged is reported as such instead.
+func (r *run) missing(ctx context.Context) error {
+	from := r.in.RunDate.AddDays(-r.set.Lookback)
+	slack := int32(r.set.PayDateSlack)
+	for i, o := range r.in.Orders {
+		if i&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if o.Status != withholding.StatusAccepted && !(o.Status == withholding.StatusTerminated && !o.EndDate.IsZero()) {
+			continue
+		}
+		emp := r.idx.employers[o.EmployerFEIN]
+		if emp == nil {
+			continue
+		}
+		for _, x := range withholding.ExpectedPayments(*o, *emp, from, r.in.RunDate, r.cal, r.set.RemitWindow) {
+			if x.Due.After(r.in.RunDate) {
+				continue
+			}
+			d := dayNumber(x.PayDate)
+			found := false
+			for _, rc := range r.st[i].receipts {
+				if rc.day >= d-slack && rc.day <= d+slack {
+					found = true
+					break
+				}
+			}
+			if found {
+				continue
+			}
+			r.add(&withholding.Exception{
+				Type:            withholding.ExMissingPayment,
+				Severity:        withholding.SeverityHigh,
+				Key:             missingKey(o, x.PayDate),
+				CaseID:          o.CaseID,
+				OrderRef:        o.ID,
+				FEIN:            o.EmployerFEIN,
+				SSN:             o.Obligor.SSN,
+				Expected:        x.Amount,
+				DueDate:         x.Due,
+				Message:         fmt.Sprintf("No payment for case %s from %s for pay date %s: %s was due by %s.", o.CaseID, employerName(emp), x.PayDate, x.Amount.Dollars(), x.Due),
+				SuggestedAction: "Contact the employer: ask whether the employee was paid on that date, whether the employee still works there, and when the payment will be sent.",
+			})
+		}
+	}
+	return nil
+}
+
+func employerName(e *withholding.Employer) string {
+	if e.Name != "" {
+		return e.Name + " (FEIN " + string(e.FEIN) + ")"
+	}
+	return "FEIN " + string(e.FEIN)
+}
+
+func (r *run) returned(p *withholding.Payment) {
+	e := payException(withholding.ExReturn, withholding.SeverityHigh, p)
+	e.Amount = p.EntryAmount
+	e.CaseID = withholding.CaseID(p.CaseID)
+	e.Message = fmt.Sprintf("ACH return %s for trace %s (%s) in file %d.", p.ReturnCode, p.Trace, p.EntryAmount.Dollars(), p.FileID)
+	e.SuggestedAction = returnAction(p.ReturnCode)
+	r.add(e)
+}
+
+func (r *run) noc(p *withholding.Payment) {
+	e := payException(withholding.ExNOC, withholding.SeverityMedium, p)
+	e.Amount = 0
+	e.Message = fmt.Sprintf("Notification of change %s for trace %s in file %d: %s", p.ReturnCode, p.Trace, p.FileID, strings.TrimSpace(p.Raw))
+	e.SuggestedAction = nocAction(p.ReturnCode)
+	r.add(e)
+}
+
+// ackKey identifies an acknowledgment: its store ID, or its file and line.
+func ackKey(a *withholding.Acknowledgment) string {
+	if a.ID != 0 {
+		return "a" + strconv.FormatInt(a.ID, 10)
+	}
+	return fmt.Sprintf("f%d:l%d", a.FileID, a.Line)
+}
+
+// acknowledgments reports rejections, portal errors and employer notices
+// received tonight.
+func (r *run) acknowledgments() {
+	for _, a := range r.in.Acknowledgments {
+		if a.Action == withholding.ActionEmployer {
+			r.notice(a)
+			continue
+		}
+		switch a.Status {
+		case withholding.DispRejected:
+			r.rejected(a.TrackingID, a.CaseID, a.FEIN, a.FileID, a.Reason, a.Action, rejectDetail(a))
+		case withholding.DispPortalError:
+			r.portalError(a.TrackingID, a.CaseID, a.FEIN, a.FileID, a.ErrorFields)
+		case withholding.DispTerminated, withholding.DispLumpSum, withholding.DispSuspended:
+			r.notice(a)
+		}
+	}
+}
+
+func rejectDetail(a *withholding.Acknowledgment) string {
+	var parts []string
+	if a.CorrectedFEIN != "" {
+		parts = append(parts, "corrected FEIN "+string(a.CorrectedFEIN))
+	}
+	if a.MultipleState != "" {
+		parts = append(parts, "IWO already in place from "+a.MultipleState)
+	}
+	if !a.TerminationDate.IsZero() {
+		parts = append(parts, "employment ended "+a.TerminationDate.String())
+	}
+	if a.NewEmployer != "" {
+		parts = append(parts, "new employer "+a.NewEmployer)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (r *run) rejected(tr withholding.TrackingID, c withholding.CaseID, fein withholding.FEIN, file int64, reason string, action withholding.Action, detail string) {
+	msg := fmt.Sprintf("The employer (FEIN %s) rejected %s IWO %s for case %s: %s (reason %q).", fein, action, tr, c, ReasonText(reason), reason)
+	if detail != "" {
+		msg += " " + detail + "."
+	}
+	e := &withholding.Exception{
+		Type:            withholding.ExIWORejected,
+		Severity:        withholding.SeverityHigh,
+		Key:             key(string(withholding.ExIWORejected), string(tr)),
+		CaseID:          c,
+		FEIN:            fein,
+		FileID:          file,
+		Message:         msg,
+		SuggestedAction: reasonAction(reason),
+	}
+	r.attachOrder(e)
+	r.add(e)
+}
+
+func (r *run) portalError(tr withholding.TrackingID, c withholding.CaseID, fein withholding.FEIN, file int64, fields string) {
+	msg := fmt.Sprintf("The e-IWO portal flagged IWO %s for case %s (FEIN %s)", tr, c, fein)
+	if fields != "" {
+		msg += ": error in " + fields
+	}
+	e := &withholding.Exception{
+		Type:            withholding.ExPortalError,
+		Severity:        withholding.SeverityHigh,
+		Key:             key(string(withholding.ExPortalError), string(tr)),
+		CaseID:          c,
+		FEIN:            fein,
+		FileID:          file,
+		Message:         msg + ".",
+		SuggestedAction: "Correct the fields the portal named on the order and resend the IWO; the employer never received this one.",
+	}
+	r.attachOrder(e)
+	r.add(e)
+}
+
+// attachOrder fills OrderRef and SSN from the order with e's case and FEIN.
+func (r *run) attachOrder(e *withholding.Exception) {
+	r.idx.byCase.each(e.CaseID, func(i int32) bool {
+		o := r.in.Orders[i]
+		if e.FEIN == "" || o.EmployerFEIN == e.FEIN {
+			e.OrderRef, e.SSN = o.ID, o.Obligor.SSN
+			return false
+		}
+		return true
+	})
+}
+
+// notice reports an employer-initiated EMP acknowledgment on every order of
+// that employee with that employer (Kansas fans it out the same way).
+func (r *run) notice(a *withholding.Acknowledgment) {
+	kind, ok := empActions[a.Status]
+	if !ok {
+		kind = empActions[withholding.DispTerminated]
+		kind.what = "an employer notice with status " + quote(string(a.Status))
+		kind.action = "Read the notice and call the employer to learn what it reports."
+	}
+	detail := rejectDetail(a)
+	if a.Status == withholding.DispLumpSum {
+		detail = fmt.Sprintf("lump sum %s on %s (%s)", a.LumpSumCents.Dollars(), a.LumpSumDate, strings.TrimSpace(a.LumpSumType))
+	}
+	if a.Status == withholding.DispTerminated && a.FinalPaymentCents != 0 {
+		detail = strings.TrimPrefix(detail+fmt.Sprintf("; final payment %s on %s", a.FinalPaymentCents.Dollars(), a.FinalPaymentDate), "; ")
+	}
+	mk := func(o *withholding.Order) {
+		e := &withholding.Exception{
+			Type:            withholding.ExEmployerNotice,
+			Severity:        kind.severity,
+			Key:             key(string(withholding.ExEmployerNotice), string(a.Status), ackKey(a)),
+			CaseID:          a.CaseID,
+			FEIN:            a.FEIN,
+			SSN:             a.SSN,
+			FileID:          a.FileID,
+			SuggestedAction: kind.action,
+		}
+		if a.Status == withholding.DispLumpSum {
+			e.Amount, e.DueDate = a.LumpSumCents, a.LumpSumDate
+		}
+		if a.Status == withholding.DispTerminated {
+			e.Amount, e.DueDate = a.FinalPaymentCents, a.TerminationDate
+		}
+		if o != nil {
+			e.Key += "|" + string(o.CaseID)
+			e.CaseID, e.OrderRef = o.CaseID, o.ID
+		}
+		e.Message = fmt.Sprintf("Employer FEIN %s reports for employee %s: %s.", a.FEIN, a.SSN, kind.what)
+		if e.CaseID != "" {
+			e.Message = fmt.Sprintf("Employer FEIN %s reports for case %s (employee %s): %s.", a.FEIN, e.CaseID, a.SSN, kind.what)
+		}
+		if detail != "" {
+			e.Message += " " + detail + "."
+		}
+		r.add(e)
+	}
+	n := 0
+	r.idx.bySSN.each(a.SSN, func(i int32) bool {
+		o := r.in.Orders[i]
+		if (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != withholding.StatusTerminated {
+			mk(o)
+			n++
+		}
+		return true
+	})
+	if n == 0 {
+		mk(nil)
+	}
+}
+
+// documents reports IWOs rejected or flagged (when tonight's
+// acknowledgments did not already) and IWOs not acknowledged in time.
+func (r *run) documents() {
+	for _, d := range r.in.Documents {
+		switch d.Status {
+		case withholding.DispRejected:
+			r.rejected(d.TrackingID, d.CaseID, d.FEIN, d.FileID, d.Reason, d.Action, "")
+		case withholding.DispPortalError:
+			r.portalError(d.TrackingID, d.CaseID, d.FEIN, d.FileID, "")
+		case "":
+			if d.SentAt.IsZero() {
+				continue
+			}
+			sent := withholding.DateOf(d.SentAt.In(r.loc))
+			deadline := sent.AddDays(r.set.AckDeadline)
+			if !r.in.RunDate.After(deadline) {
+				continue
+			}
+			e := &withholding.Exception{
+				Type:     withholding.ExIWONoAck,
+				Severity: withholding.SeverityMedium,
+				Key:      key(string(withholding.ExIWONoAck), string(d.TrackingID)),
+				CaseID:   d.CaseID,
+				OrderRef: d.OrderRef,
+				FEIN:     d.FEIN,
+				FileID:   d.FileID,
+				DueDate:  deadline,
+				Message: fmt.Sprintf("%s IWO %s for case %s sent to FEIN %s on %s has no acknowledgment %d days later (deadline %s).",
+					d.Action, d.TrackingID, d.CaseID, d.FEIN, sent, sent.DaysUntil(r.in.RunDate), deadline),
+				SuggestedAction: "Contact the employer to confirm it received the IWO and ask for the acknowledgment; resend the IWO if it was not received.",
+			}
+			if d.OrderRef == 0 {
+				r.attachOrder(e)
+			} else if i, ok := r.idx.byID[d.OrderRef]; ok {
+				e.SSN = r.in.Orders[i].Obligor.SSN
+			}
+			r.add(e)
+		}
+	}
+}

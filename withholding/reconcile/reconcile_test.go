@@ -1,0 +1,675 @@
+package reconcile_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+)
+
+// holidays is a tiny Calendar for tests: weekends and the listed days off.
+type holidays map[withholding.Date]bool
+
+func (h holidays) IsBusinessDay(d withholding.Date) bool {
+	wd := d.Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !h[d]
+}
+
+func day(s string) withholding.Date {
+	d, err := withholding.ParseDate("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+var testCalendar = holidays{day("2026-11-11"): true, day("2026-11-26"): true}
+
+const (
+	fein1 = withholding.FEIN("900000001")
+	fein2 = withholding.FEIN("900000002")
+	ssn1  = withholding.SSN("900112222")
+)
+
+// night is a clean night: one employer paying biweekly on Fridays, one
+// accepted order of $200.00 biweekly, the two earlier pay dates paid, and
+// tonight the payment for the 2026-11-13 pay date.
+func night() reconcile.Input {
+	emp := &withholding.Employer{FEIN: fein1, Name: "ACME PAYROLL", PayFrequency: withholding.Biweekly, PayAnchor: day("2026-11-13")}
+	o := &withholding.Order{
+		ID: 1, CaseID: "CASE1", OrderID: "ORD1", RemittanceID: "R1", EmployerFEIN: fein1,
+		Obligor:   withholding.Person{Last: "SMITH", First: "JOHN", SSN: ssn1},
+		PayeeFIPS: "0603700",
+		Amounts:   withholding.Amounts{CurrentSupport: withholding.Obligation{Amount: 20000, Frequency: withholding.Biweekly}},
+		StartDate: day("2026-10-01"),
+		Status:    withholding.StatusAccepted,
+	}
+	pay := func(id int64, pd, eff string) *withholding.Payment {
+		return &withholding.Payment{
+			ID: id, FileID: 5, Line: int(id) * 2, Trace: withholding.TraceNumber("09100001000000" + string(rune('0'+id%10))),
+			SEC: "CCD", TransactionCode: 22, CompanyID: "1" + string(fein1), CompanyName: "ACME PAYROLL",
+			EffectiveDate: day(eff), EntryAmount: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(pd),
+			Amount: 20000, SSN: ssn1, Medical: "N", Name: "SMITH,JOH", FIPS: "06037",
+			Kind: withholding.KindPayment, FEIN: fein1,
+		}
+	}
+	return reconcile.Input{
+		RunDate:   day("2026-11-20"),
+		Location:  time.UTC,
+		Calendar:  testCalendar,
+		Orders:    []*withholding.Order{o},
+		Employers: []*withholding.Employer{emp},
+		History:   seq(pay(1, "2026-10-16", "2026-10-20"), pay(2, "2026-10-30", "2026-11-03")),
+		Payments:  seq(pay(10, "2026-11-13", "2026-11-20")),
+		Documents: []*withholding.Document{{
+			ID: 1, TrackingID: "T1", OrderRef: 1, CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
+			SentAt: time.Date(2026, 9, 20, 12, 0, 0, 0, time.UTC), Status: withholding.DispAccepted,
+		}},
+		Acknowledgments: []*withholding.Acknowledgment{{
+			ID: 1, FileID: 7, Action: withholding.ActionOriginal, TrackingID: "T1", CaseID: "CASE1", FEIN: fein1,
+			SSN: ssn1, Status: withholding.DispAccepted,
+		}},
+	}
+}
+
+func seq(ps ...*withholding.Payment) func(func(*withholding.Payment, error) bool) {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// collect reads a payment sequence back into a slice.
+func collect(in reconcile.Input, history bool) []*withholding.Payment {
+	s := in.Payments
+	if history {
+		s = in.History
+	}
+	var out []*withholding.Payment
+	for p := range s {
+		out = append(out, p)
+	}
+	return out
+}
+
+// tonight replaces tonight's payments with the result of edit on a copy of
+// the clean night's payment.
+func tonight(in *reconcile.Input, edit func(p *withholding.Payment) []*withholding.Payment) {
+	p := *collect(*in, false)[0]
+	in.Payments = seq(edit(&p)...)
+}
+
+func dropHistory(in *reconcile.Input, id int64) {
+	var keep []*withholding.Payment
+	for _, p := range collect(*in, true) {
+		if p.ID != id {
+			keep = append(keep, p)
+		}
+	}
+	in.History = seq(keep...)
+}
+
+func one(p *withholding.Payment) []*withholding.Payment { return []*withholding.Payment{p} }
+
+func MustRun(tb testing.TB, in reconcile.Input) *reconcile.Result {
+	tb.Helper()
+	res, err := reconcile.Run(context.Background(), in)
+	if err != nil {
+		tb.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func types(res *reconcile.Result) []string {
+	var out []string
+	for _, e := range res.Exceptions {
+		out = append(out, string(e.Type))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRun_CleanNight(t *testing.T) {
+	res := MustRun(t, night())
+	if len(res.Exceptions) != 0 {
+		for _, e := range res.Exceptions {
+			t.Errorf("clean night: unexpected %s: %s", e.Type, e.Message)
+		}
+	}
+	if len(res.Matches) != 1 || res.Matches[0].PaymentID != 10 || res.Matches[0].OrderRef != 1 || res.Matches[0].By != reconcile.MatchCase {
+		t.Errorf("clean night: matches = %+v, want payment 10 → order 1 by case", res.Matches)
+	}
+	if res.Stats.Posted != 1 || res.Stats.PostedAmount != 20000 {
+		t.Errorf("clean night: stats = %+v", res.Stats)
+	}
+}
+
+// TestRun_Exceptions has one case per exception type (and variants), each
+// the clean night with the smallest change that triggers it.
+func TestRun_Exceptions(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(in *reconcile.Input)
+		want   []withholding.ExceptionType
+		posted int // payments posted
+		check  func(t *testing.T, res *reconcile.Result)
+	}{
+		{
+			name: "unidentified: unknown case, unknown SSN, no name",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					p.CaseID, p.SSN, p.Name = "NOPE", "900999999", ""
+					return one(p)
+				})
+			},
+			want: []withholding.ExceptionType{withholding.ExUnidentified},
+		},
+		{
+			name: "unparseable payment",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					p.Problems = []string{"DED04: amount is not numeric"}
+					return one(p)
+				})
+			},
+			want: []withholding.ExceptionType{withholding.ExBadPayment},
+		},
+		{
+			name: "SSN mismatch",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.SSN = "900113333"; return one(p) })
+			},
+			want: []withholding.ExceptionType{withholding.ExSSNMismatch},
+			check: func(t *testing.T, res *reconcile.Result) {
+				for _, e := range res.Exceptions {
+					if strings.Contains(e.Message, "900113333") || strings.Contains(e.Message, string(ssn1)) {
+						t.Errorf("message shows an SSN in clear: %s", e.Message)
+					}
+				}
+			},
+		},
+		{
+			name: "employer differs",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.FEIN = fein2; return one(p) })
+			},
+			want:   []withholding.ExceptionType{withholding.ExEmployerMismatch},
+			posted: 1,
+		},
+		{
+			name: "short payment",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.Amount = 15000; return one(p) })
+			},
+			want:   []withholding.ExceptionType{withholding.ExShortPayment},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if e := res.Exceptions[0]; e.Expected != 20000 || e.Amount != 15000 {
+					t.Errorf("short payment: amount %d expected %d, want 15000 and 20000", e.Amount, e.Expected)
+				}
+			},
+		},
+		{
+			name: "over payment",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.Amount = 20001; return one(p) })
+			},
+			want:   []withholding.ExceptionType{withholding.ExOverPayment},
+			posted: 1,
+		},
+		{
+			name: "one cent off within a one-cent tolerance",
+			edit: func(in *reconcile.Input) {
+				in.Settings.Tolerance = 1
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.Amount = 19999; return one(p) })
+			},
+			posted: 1,
+		},
+		{
+			name: "partial CTX: one DED posts, the other is unidentified",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					p.SEC, p.EntryAmount = "CTX", 30000
+					q := *p
+					q.ID, q.CaseID, q.SSN, q.Name, q.Amount = 11, "OTHER", "900999999", "", 10000
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExPartialCTX, withholding.ExUnidentified},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				for _, e := range res.Exceptions {
+					if e.Type == withholding.ExPartialCTX && (e.Amount != 10000 || !slices.Equal(e.PaymentIDs, []int64{10, 11})) {
+						t.Errorf("partial CTX: amount %d payments %v, want 10000 and [10 11]", e.Amount, e.PaymentIDs)
+					}
+				}
+			},
+		},
+		{
+			name: "missing payment",
+			edit: func(in *reconcile.Input) { dropHistory(in, 2) },
+			want: []withholding.ExceptionType{withholding.ExMissingPayment},
+			check: func(t *testing.T, res *reconcile.Result) {
+				e := res.Exceptions[0]
+				if e.Key != "missing_payment|CASE1|900000001|2026-10-30" || e.DueDate != day("2026-11-10") || e.Expected != 20000 {
+					t.Errorf("missing: key %q due %s expected %d", e.Key, e.DueDate, e.Expected)
+				}
+			},
+			posted: 1,
+		},
+		{
+			name: "late payment clears the missing one",
+			edit: func(in *reconcile.Input) {
+				dropHistory(in, 2)
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.PayDate = 11, day("2026-10-30")
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExLatePayment},
+			posted: 2,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if !slices.Contains(res.Cleared, "missing_payment|CASE1|900000001|2026-10-30") {
+					t.Errorf("late: cleared = %v, want the 2026-10-30 missing key", res.Cleared)
+				}
+			},
+		},
+		{
+			name: "on time thanks to a holiday in the window",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					// Pay date Tue 11-03: 7 business days skipping Veterans Day is 11-13.
+					q.ID, q.PayDate, q.EffectiveDate = 11, day("2026-11-03"), day("2026-11-13")
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			posted: 2,
+		},
+		{
+			name: "late by a day without the holiday",
+			edit: func(in *reconcile.Input) {
+				in.Calendar = nil
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.PayDate, q.EffectiveDate = 11, day("2026-11-03"), day("2026-11-13")
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExLatePayment},
+			posted: 2,
+		},
+		{
+			name: "duplicate in one file",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.Line = 11, 99
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExDuplicatePayment},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if e := res.Exceptions[0]; !slices.Equal(e.PaymentIDs, []int64{10, 11}) {
+					t.Errorf("duplicate: payments %v, want [10 11]", e.PaymentIDs)
+				}
+			},
+		},
+		{
+			name: "duplicate of an earlier night's payment",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.FileID, q.PayDate = 11, 6, day("2026-10-30")
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExDuplicatePayment},
+			posted: 1,
+		},
+		{
+			name: "payment on a terminated order",
+			edit: func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusTerminated },
+			want: []withholding.ExceptionType{withholding.ExPaymentOnClosed},
+		},
+		{
+			name: "payment on a rejected order",
+			edit: func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusRejected },
+			want: []withholding.ExceptionType{withholding.ExPaymentOnClosed},
+		},
+		{
+			name:   "payment on a never-acknowledged order",
+			edit:   func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusSent },
+			want:   []withholding.ExceptionType{withholding.ExPaymentOnClosed},
+			posted: 1,
+		},
+		{
+			name: "termination indicator",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.Termination = true; return one(p) })
+			},
+			want:   []withholding.ExceptionType{withholding.ExTerminationFlag},
+			posted: 1,
+		},
+		{
+			name: "termination indicator on a zero-dollar entry",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					p.Termination, p.Amount, p.EntryAmount = true, 0, 0
+					return one(p)
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExTerminationFlag},
+			posted: 1,
+		},
+		{
+			name: "medical indicator changes",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.Medical = "Y"; return one(p) })
+			},
+			want:   []withholding.ExceptionType{withholding.ExMedicalChange},
+			posted: 1,
+		},
+		{
+			name: "IWO not acknowledged within the deadline",
+			edit: func(in *reconcile.Input) {
+				in.Documents[0].Status, in.Documents[0].SentAt = "", time.Date(2026, 11, 9, 23, 0, 0, 0, time.UTC)
+			},
+			want:   []withholding.ExceptionType{withholding.ExIWONoAck},
+			posted: 1,
+		},
+		{
+			name: "IWO still within the acknowledgment deadline",
+			edit: func(in *reconcile.Input) {
+				in.Documents[0].Status, in.Documents[0].SentAt = "", time.Date(2026, 11, 10, 1, 0, 0, 0, time.UTC)
+			},
+			posted: 1,
+		},
+		{
+			name: "IWO flagged by the portal",
+			edit: func(in *reconcile.Input) {
+				in.Acknowledgments[0].Status, in.Acknowledgments[0].ErrorFields = withholding.DispPortalError, "EMPLOYEE_SSN"
+			},
+			want:   []withholding.ExceptionType{withholding.ExPortalError},
+			posted: 1,
+		},
+		{
+			name: "employer notice: termination",
+			edit: func(in *reconcile.Input) {
+				a := in.Acknowledgments[0]
+				a.Action, a.TrackingID, a.Status, a.TerminationDate = withholding.ActionEmployer, "", withholding.DispTerminated, day("2026-11-15")
+			},
+			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if e := res.Exceptions[0]; e.OrderRef != 1 || e.Severity != withholding.SeverityHigh {
+					t.Errorf("EMP T: order %d severity %s, want order 1 high", e.OrderRef, e.Severity)
+				}
+			},
+		},
+		{
+			name: "employer notice: lump sum",
+			edit: func(in *reconcile.Input) {
+				a := in.Acknowledgments[0]
+				a.Action, a.Status, a.LumpSumCents, a.LumpSumDate = withholding.ActionEmployer, withholding.DispLumpSum, 500000, day("2026-12-15")
+			},
+			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if e := res.Exceptions[0]; e.Amount != 500000 || e.Severity != withholding.SeverityMedium {
+					t.Errorf("EMP L: amount %d severity %s", e.Amount, e.Severity)
+				}
+			},
+		},
+		{
+			name: "employer notice: suspension",
+			edit: func(in *reconcile.Input) {
+				a := in.Acknowledgments[0]
+				a.Action, a.Status = withholding.ActionEmployer, withholding.DispSuspended
+			},
+			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
+			posted: 1,
+		},
+		{
+			name: "ACH return",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.Kind, q.ReturnCode = 11, withholding.KindReturn, "R03"
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExReturn},
+			posted: 1,
+		},
+		{
+			name: "ACH notification of change",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.Kind, q.ReturnCode = 11, withholding.KindNOC, "C01"
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExNOC},
+			posted: 1,
+		},
+		{
+			name: "prenote is neither posted nor an exception",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.Kind, q.Amount, q.EntryAmount, q.TransactionCode = 11, withholding.KindPrenote, 0, 0, 23
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			posted: 1,
+		},
+		{
+			name: "matched by SSN when the case identifier is missing",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID = ""; return one(p) })
+			},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if res.Matches[0].By != reconcile.MatchSSN {
+					t.Errorf("matched by %s, want ssn", res.Matches[0].By)
+				}
+			},
+		},
+		{
+			name: "matched by name and FIPS when case and SSN are missing",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID, p.SSN = "", ""; return one(p) })
+			},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if res.Matches[0].By != reconcile.MatchNameFIPS {
+					t.Errorf("matched by %s, want name_fips", res.Matches[0].By)
+				}
+			},
+		},
+		{
+			name: "SSN fallback switched off by the match order",
+			edit: func(in *reconcile.Input) {
+				in.Settings.Match = []reconcile.MatchRule{reconcile.MatchCase}
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID = ""; return one(p) })
+			},
+			want: []withholding.ExceptionType{withholding.ExUnidentified},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := night()
+			tt.edit(&in)
+			res := MustRun(t, in)
+			got := types(res)
+			var want []string
+			for _, w := range tt.want {
+				want = append(want, string(w))
+			}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				for _, e := range res.Exceptions {
+					t.Logf("%s: %s", e.Type, e.Message)
+				}
+				t.Fatalf("%s: exceptions %v, want %v", tt.name, got, want)
+			}
+			if len(res.Matches) != tt.posted {
+				t.Errorf("%s: %d payments posted, want %d", tt.name, len(res.Matches), tt.posted)
+			}
+			for _, e := range res.Exceptions {
+				if e.Key == "" || e.Severity == "" || e.Message == "" || e.SuggestedAction == "" || e.Status != withholding.ExceptionOpen || e.OpenedOn != in.RunDate {
+					t.Errorf("%s: incomplete exception %+v", tt.name, e)
+				}
+				if !strings.HasPrefix(e.Key, string(e.Type)+"|") {
+					t.Errorf("%s: key %q does not start with its type", tt.name, e.Key)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, res)
+			}
+		})
+	}
+}
+
+// TestRun_RejectReasons checks each disposition reason code gets its own
+// suggested action.
+func TestRun_RejectReasons(t *testing.T) {
+	actions := map[string]string{}
+	for _, code := range []string{"", "B", "S", "W", "D", "M", "N", "O", "U", "X", "Z", "Q"} {
+		in := night()
+		a := in.Acknowledgments[0]
+		a.Status, a.Reason = withholding.DispRejected, code
+		if code == "W" {
+			a.CorrectedFEIN = fein2
+		}
+		res := MustRun(t, in)
+		if got := types(res); !slices.Equal(got, []string{string(withholding.ExIWORejected)}) {
+			t.Fatalf("reason %q: exceptions %v, want one iwo_rejected", code, got)
+		}
+		e := res.Exceptions[0]
+		if e.OrderRef != 1 || e.Key != "iwo_rejected|T1" {
+			t.Errorf("reason %q: order %d key %q", code, e.OrderRef, e.Key)
+		}
+		if code == "W" && !strings.Contains(e.Message, string(fein2)) {
+			t.Errorf("reason W: message %q lacks the corrected FEIN", e.Message)
+		}
+		for other, act := range actions {
+			if act == e.SuggestedAction {
+				t.Errorf("reason %q: same suggested action as reason %q", code, other)
+			}
+		}
+		actions[code] = e.SuggestedAction
+	}
+}
+
+// TestRun_RejectedDocumentAndAck checks a rejection seen both on the
+// document and in tonight's acknowledgment is one exception.
+func TestRun_RejectedDocumentAndAck(t *testing.T) {
+	in := night()
+	in.Acknowledgments[0].Status, in.Acknowledgments[0].Reason = withholding.DispRejected, "U"
+	in.Documents[0].Status, in.Documents[0].Reason = withholding.DispRejected, "U"
+	if got := types(MustRun(t, in)); len(got) != 1 {
+		t.Fatalf("exceptions %v, want one", got)
+	}
+}
+
+// TestRun_Rerun checks that reconciling the same night twice gives the same
+// keys, and that keys are unique within a run.
+func TestRun_Rerun(t *testing.T) {
+	mk := func() reconcile.Input {
+		in := night()
+		dropHistory(&in, 2)
+		in.Documents[0].Status = ""
+		tonight(&in, func(p *withholding.Payment) []*withholding.Payment {
+			p.Amount, p.Medical = 100, "Y"
+			q := *p
+			q.ID = 11
+			return []*withholding.Payment{p, &q}
+		})
+		return in
+	}
+	keys := func(res *reconcile.Result) []string {
+		var k []string
+		for _, e := range res.Exceptions {
+			k = append(k, e.Key)
+		}
+		slices.Sort(k)
+		return k
+	}
+	a, b := keys(MustRun(t, mk())), keys(MustRun(t, mk()))
+	if len(a) < 4 {
+		t.Fatalf("want several exceptions, got %v", a)
+	}
+	if !slices.Equal(a, b) {
+		t.Errorf("re-run keys differ:\n%v\n%v", a, b)
+	}
+	if len(slices.Compact(slices.Clone(a))) != len(a) {
+		t.Errorf("duplicate keys in one run: %v", a)
+	}
+}
+
+func TestRun_Errors(t *testing.T) {
+	t.Run("ErrNoRunDate", func(t *testing.T) {
+		in := night()
+		in.RunDate = withholding.Date{}
+		if _, err := reconcile.Run(context.Background(), in); withholding.ErrorCode(err) != withholding.EINVALID {
+			t.Errorf("no run date: err = %v, want invalid", err)
+		}
+	})
+	t.Run("ErrBadMatchRule", func(t *testing.T) {
+		in := night()
+		in.Settings.Match = []reconcile.MatchRule{"email"}
+		if _, err := reconcile.Run(context.Background(), in); withholding.ErrorCode(err) != withholding.EINVALID {
+			t.Errorf("bad rule: err = %v, want invalid", err)
+		}
+	})
+	t.Run("ErrCanceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := reconcile.Run(ctx, night()); err == nil {
+			t.Error("canceled context: no error")
+		}
+	})
+}
+
+func TestParseMatch(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []reconcile.MatchRule
+		ok   bool
+	}{
+		{"case,ssn,name_fips", reconcile.DefaultMatch, true},
+		{" SSN , case ", []reconcile.MatchRule{reconcile.MatchSSN, reconcile.MatchCase}, true},
+		{"case,case", nil, false},
+		{"case,phone", nil, false},
+	} {
+		got, err := reconcile.ParseMatch(tt.in)
+		if (err == nil) != tt.ok || !slices.Equal(got, tt.want) {
+			t.Errorf("ParseMatch(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestNameCode(t *testing.T) {
+	for _, tt := range []struct{ last, first, want string }{
+		{"Castellano", "Maria", "CASTELLMAR"},
+		{"Lee", "Sam", "LEE,SAM"},
+		{"O'Brien", "Jo", "OBRIEN,JO"},
+		{"", "Ann", ""},
+	} {
+		if got := reconcile.NameCode(tt.last, tt.first); got != tt.want {
+			t.Errorf("NameCode(%q, %q) = %q, want %q", tt.last, tt.first, got, tt.want)
+		}
+	}
+}

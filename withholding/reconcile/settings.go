@@ -1,0 +1,122 @@
+package reconcile
+
+import (
+	"strings"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// MatchRule is one way of finding the order a payment is for.
+type MatchRule string
+
+// Match rules.
+const (
+	// MatchCase looks the DED02 case identifier up as an order's Remittance
+	// ID, then as its IV-D case identifier.
+	MatchCase MatchRule = "case"
+	// MatchSSN looks the DED05 SSN up among the obligors' SSNs.
+	MatchSSN MatchRule = "ssn"
+	// MatchNameFIPS looks the DED07 name code plus the DED08 FIPS (state
+	// and county, five digits) up among the orders.
+	MatchNameFIPS MatchRule = "name_fips"
+)
+
+// DefaultMatch is the default matching order: case identifier, then SSN,
+// then name and FIPS.
+var DefaultMatch = []MatchRule{MatchCase, MatchSSN, MatchNameFIPS}
+
+// Defaults of Settings.
+const (
+	// DefaultAckDeadline is how many calendar days an employer has to
+	// acknowledge an IWO (eiwo-record-layouts.md §7.2: the only timeframe
+	// found is Oracle's "within 10 days"; OCSS's is unknown).
+	DefaultAckDeadline = 10
+	// DefaultLookback is how many calendar days of past pay dates are
+	// checked for missing payments each night.
+	DefaultLookback = 45
+	// DefaultPayDateSlack is how many calendar days a payment's DED03 pay
+	// date may differ from a scheduled pay date and still count for it
+	// (employers move pay dates off weekends and holidays).
+	DefaultPayDateSlack = 3
+)
+
+// Settings tune reconciliation. The zero value means every default.
+type Settings struct {
+	// RemitWindow is how many business days after the pay date the money
+	// must arrive (0 = withholding.DefaultRemitWindow, 7).
+	RemitWindow int
+	// AckDeadline is how many calendar days after an IWO is sent its
+	// acknowledgment must arrive (0 = DefaultAckDeadline, 10).
+	AckDeadline int
+	// Match is the order in which match rules are tried (nil = DefaultMatch).
+	Match []MatchRule
+	// Tolerance is how far, in cents, a payment may be from the expected
+	// per-pay amount before it is short or over (default 0: exact).
+	Tolerance withholding.Cents
+	// Lookback is how many days of past pay dates are checked for missing
+	// payments (0 = DefaultLookback).
+	Lookback int
+	// PayDateSlack is how many days a received pay date may differ from the
+	// scheduled one (0 = DefaultPayDateSlack; negative = must be exact).
+	PayDateSlack int
+}
+
+// withDefaults returns s with zero fields replaced by their defaults.
+func (s Settings) withDefaults() Settings {
+	if s.RemitWindow <= 0 {
+		s.RemitWindow = withholding.DefaultRemitWindow
+	}
+	if s.AckDeadline <= 0 {
+		s.AckDeadline = DefaultAckDeadline
+	}
+	if len(s.Match) == 0 {
+		s.Match = DefaultMatch
+	}
+	if s.Lookback <= 0 {
+		s.Lookback = DefaultLookback
+	}
+	switch {
+	case s.PayDateSlack == 0:
+		s.PayDateSlack = DefaultPayDateSlack
+	case s.PayDateSlack < 0:
+		s.PayDateSlack = 0
+	}
+	if s.Tolerance < 0 {
+		s.Tolerance = -s.Tolerance
+	}
+	return s
+}
+
+// Validate reports the first bad setting as an EINVALID error.
+func (s Settings) Validate() error {
+	seen := map[MatchRule]bool{}
+	for _, m := range s.Match {
+		switch m {
+		case MatchCase, MatchSSN, MatchNameFIPS:
+		default:
+			return withholding.Errorf(withholding.EINVALID, "match: unknown rule %q (want case, ssn or name_fips)", m)
+		}
+		if seen[m] {
+			return withholding.Errorf(withholding.EINVALID, "match: rule %q listed twice", m)
+		}
+		seen[m] = true
+	}
+	if s.RemitWindow < 0 || s.AckDeadline < 0 || s.Lookback < 0 {
+		return withholding.Errorf(withholding.EINVALID, "remit window, ack deadline and lookback must not be negative")
+	}
+	return nil
+}
+
+// ParseMatch reads a comma-separated match order such as "case,ssn".
+func ParseMatch(s string) ([]MatchRule, error) {
+	var out []MatchRule
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(strings.ToLower(f)); f != "" {
+			out = append(out, MatchRule(f))
+		}
+	}
+	if err := (Settings{Match: out}).Validate(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
