@@ -1,0 +1,103 @@
+//go:build integration
+
+package web_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's Chromium; the test fails, not skips, without it.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("chromium not found: install Debian's chromium package (make check does)")
+	return ""
+}
+
+// TestIntegrationConsoleInChromium drives the console in real headless
+// Chromium: sign in, find a case, see its SSN masked, and work out a
+// withholding with the calculator.
+func TestIntegrationConsoleInChromium(t *testing.T) {
+	f := mustFixture(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	o := f.orders[2]
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	do("sign in",
+		chromedp.Navigate(f.srv.URL+"/"),
+		chromedp.WaitVisible("#user"),
+		chromedp.SendKeys("#user", "hl"),
+		chromedp.SendKeys("#password", "hl-pass"),
+		chromedp.Click("#signin"),
+		chromedp.WaitVisible("#q"),
+	)
+	do("search for the case",
+		chromedp.SendKeys("#q", string(o.CaseID)),
+		chromedp.Click("#search"),
+		chromedp.WaitVisible("#orders"),
+	)
+	ordersTable := text("#orders")
+	do("open the order", chromedp.Click("#orders a"), chromedp.WaitVisible("#ssn"))
+	ssnCell := text("#ssn")
+	do("fill the calculator",
+		chromedp.Navigate(f.srv.URL+"/calc"),
+		chromedp.WaitVisible("#disposable"),
+		chromedp.SetValue("#frequency", "biweekly"),
+		chromedp.SendKeys("#disposable", "800"),
+		chromedp.SetValue("#cap", "50"),
+		chromedp.SendKeys("#o0_name", "A"),
+		chromedp.SendKeys("#o0_current", "600"),
+		chromedp.SendKeys("#o1_name", "B"),
+		chromedp.SendKeys("#o1_current", "450"),
+		chromedp.Click("#calculate"),
+		chromedp.WaitVisible("#result"),
+	)
+	withheld, cap := text("#withheld"), text("#cap-amount")
+	if !strings.Contains(ordersTable, string(o.CaseID)) {
+		t.Errorf("search results %q lack case %s", ordersTable, o.CaseID)
+	}
+	if strings.TrimSpace(ssnCell) != o.Obligor.SSN.Masked() {
+		t.Errorf("order page SSN cell %q, want masked %s", ssnCell, o.Obligor.SSN.Masked())
+	}
+	// Spec example 3: $800 biweekly at 50% is $400, all of it withheld.
+	if cap != "$400.00" || withheld != "$400.00" {
+		t.Errorf("calculator: cap %q withheld %q, want $400.00 and $400.00", cap, withheld)
+	}
+}

@@ -1,0 +1,410 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Services are the stores the console reads. All are required.
+type Services struct {
+	Employers  withholding.EmployerService
+	Orders     withholding.OrderService
+	Documents  withholding.DocumentService
+	Payments   withholding.PaymentService
+	Exceptions withholding.ExceptionService
+	JobRuns    withholding.JobRunService
+}
+
+// Config configures a Server.
+type Config struct {
+	Services
+	// Users may sign in. Names are case-sensitive.
+	Users []User
+	// Agency is shown in the page header.
+	Agency string
+	// Location is the agency's time zone for displayed times.
+	Location *time.Location
+	// SessionKey signs session cookies; empty means a random key per process.
+	SessionKey []byte
+	// SessionTTL is how long a sign-in lasts; zero means 8 hours (a shift).
+	SessionTTL time.Duration
+	// Calc holds the calculator's defaults for the work state.
+	Calc CalcDefaults
+	// Logger receives audit lines (sign-ins, SSN reveals). Never an SSN.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// CalcDefaults pre-fill the calculator form.
+type CalcDefaults struct {
+	CapPercent float64                // e.g. 50
+	Allocation withholding.Allocation // proportional or equal
+}
+
+// Server is the console. Use Handler to serve it.
+type Server struct {
+	cfg      Config
+	users    map[string]User
+	sessions *sessions
+	tmpl     map[string]*template.Template
+	log      *slog.Logger
+}
+
+const cookieName = "iwo_session"
+
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	s := cfg.Services
+	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil {
+		return nil, errors.New("web: every service is required")
+	}
+	if len(cfg.Users) == 0 {
+		return nil, errors.New("web: no console users configured")
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Calc.CapPercent == 0 {
+		cfg.Calc.CapPercent = 50
+	}
+	if cfg.Calc.Allocation == "" {
+		cfg.Calc.Allocation = withholding.Proportional
+	}
+	users := map[string]User{}
+	for i, u := range cfg.Users {
+		if u.Name == "" || !u.Role.Valid() || u.PasswordHash == "" {
+			return nil, fmt.Errorf("web: users[%d]: needs a name, a role (helpline, supervisor, admin) and a password hash", i)
+		}
+		users[u.Name] = u
+	}
+	sess, err := newSessions(cfg.SessionKey, cfg.SessionTTL, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, users: users, sessions: sess, tmpl: tmpl, log: cfg.Logger}, nil
+}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"money": func(c withholding.Cents) string { return c.Dollars() },
+		"ssn": func(s withholding.SSN, reveal bool) string {
+			if reveal {
+				return s.Digits()
+			}
+			return s.Masked()
+		},
+		"join": strings.Join,
+	}
+	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs"}
+	out := map[string]*template.Template{}
+	for _, p := range pages {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", p, err)
+		}
+		out[p] = t
+	}
+	return out, nil
+}
+
+// Handler returns the console's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.Handle("GET /{$}", s.auth(s.search))
+	mux.Handle("GET /employers/{fein}", s.auth(s.employer))
+	mux.Handle("GET /orders/{id}", s.auth(s.order))
+	mux.Handle("GET /calc", s.auth(s.calc))
+	mux.Handle("POST /calc", s.auth(s.calc))
+	mux.Handle("GET /exceptions", s.auth(s.exceptions))
+	mux.Handle("GET /runs", s.auth(s.runs))
+	return securityHeaders(mux)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey struct{}
+
+func userFrom(ctx context.Context) User {
+	u, _ := ctx.Value(ctxKey{}).(User)
+	return u
+}
+
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// auth requires a valid session and turns handler errors into pages.
+func (s *Server) auth(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(cookieName)
+		var u User
+		ok := false
+		if err == nil {
+			if name, err := s.sessions.check(c.Value); err == nil {
+				u, ok = s.users[name]
+			}
+		}
+		if !ok {
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, u))
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusInternalServerError
+	switch withholding.ErrorCode(err) {
+	case withholding.ENOTFOUND:
+		code = http.StatusNotFound
+	case withholding.EINVALID:
+		code = http.StatusBadRequest
+	case withholding.ECONFLICT:
+		code = http.StatusConflict
+	}
+	if code == http.StatusInternalServerError {
+		s.log.Error("console request failed", "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "%s\n", withholding.ErrorMessage(err))
+}
+
+// page is what every template gets.
+type page struct {
+	Title  string
+	Agency string
+	User   User
+	Data   any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title string, data any) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	return s.tmpl[name].Execute(w, page{Title: title, Agency: s.cfg.Agency, User: userFrom(r.Context()), Data: data})
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	name, pw := r.PostFormValue("user"), r.PostFormValue("password")
+	u, ok := s.users[name]
+	if !ok || bcryptCompare(u.PasswordHash, pw) != nil {
+		s.log.Warn("console sign-in refused", "user", name)
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.PostFormValue("next"), "Error": "Wrong user name or password."})
+		return
+	}
+	s.log.Info("console sign-in", "user", name, "role", string(u.Role))
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: s.sessions.issue(name), Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		MaxAge: int(s.cfg.SessionTTL.Seconds()),
+	})
+	next := r.PostFormValue("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type searchResult struct {
+	Query     string
+	Employers []*withholding.Employer
+	Orders    []*withholding.Order
+	Searched  bool
+}
+
+// search finds employers by FEIN or name, and orders by case ID or SSN.
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	res := searchResult{Query: q}
+	if q != "" {
+		res.Searched = true
+		digits := strings.NewReplacer("-", "", " ", "").Replace(q)
+		emps, _, err := s.cfg.Employers.FindEmployers(ctx, withholding.EmployerFilter{Query: q, Limit: 50})
+		if err != nil {
+			return fmt.Errorf("search employers: %w", err)
+		}
+		res.Employers = emps
+		caseID := withholding.CaseID(strings.ToUpper(q))
+		orders, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{CaseID: &caseID, Limit: 50})
+		if err != nil {
+			return fmt.Errorf("search orders: %w", err)
+		}
+		res.Orders = orders
+		if ssn := withholding.SSN(digits); ssn.Valid() {
+			bySSN, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 50})
+			if err != nil {
+				return fmt.Errorf("search orders by SSN: %w", err)
+			}
+			res.Orders = append(res.Orders, bySSN...)
+		}
+	}
+	return s.render(w, r, "search", "Search", res)
+}
+
+func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	fein := withholding.FEIN(r.PathValue("fein"))
+	e, err := s.cfg.Employers.FindEmployerByFEIN(ctx, fein)
+	if err != nil {
+		return err
+	}
+	orders, nOrders, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEIN: &fein, Limit: 200})
+	if err != nil {
+		return fmt.Errorf("find orders: %w", err)
+	}
+	pays, nPays, err := s.cfg.Payments.FindPayments(ctx, withholding.PaymentFilter{FEIN: &fein, Limit: 50})
+	if err != nil {
+		return fmt.Errorf("find payments: %w", err)
+	}
+	open := withholding.ExceptionOpen
+	exs, _, err := s.cfg.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{FEIN: &fein, Status: &open, Limit: 100})
+	if err != nil {
+		return fmt.Errorf("find exceptions: %w", err)
+	}
+	return s.render(w, r, "employer", e.Name, map[string]any{
+		"Employer": e, "Orders": orders, "OrderCount": nOrders,
+		"Payments": pays, "PaymentCount": nPays, "Exceptions": exs,
+	})
+}
+
+func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return withholding.Errorf(withholding.ENOTFOUND, "no such order")
+	}
+	o, err := s.cfg.Orders.FindOrderByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	u := userFrom(ctx)
+	reveal := r.URL.Query().Get("reveal") == "ssn" && u.Role.SeesFullSSN()
+	if reveal {
+		// Audit: who saw which order's SSN. The number itself is not logged.
+		s.log.Info("console SSN revealed", "user", u.Name, "order", o.ID, "case", string(o.CaseID))
+	}
+	docs, _, err := s.cfg.Documents.FindDocuments(ctx, o.ID, 0, 50)
+	if err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	rid := o.RemittanceID
+	pays, _, err := s.cfg.Payments.FindPayments(ctx, withholding.PaymentFilter{CaseID: &rid, Limit: 100})
+	if err != nil {
+		return fmt.Errorf("find payments: %w", err)
+	}
+	exs, _, err := s.cfg.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{CaseID: &o.CaseID, Limit: 100})
+	if err != nil {
+		return fmt.Errorf("find exceptions: %w", err)
+	}
+	var emp *withholding.Employer
+	if e, err := s.cfg.Employers.FindEmployerByFEIN(ctx, o.EmployerFEIN); err == nil {
+		emp = e
+	}
+	var perPay []perPayRow
+	for _, f := range []withholding.Frequency{withholding.Weekly, withholding.Biweekly, withholding.Semimonthly, withholding.Monthly} {
+		pp := o.PerPay(f)
+		perPay = append(perPay, perPayRow{Frequency: string(f), PerPay: pp})
+	}
+	return s.render(w, r, "order", "Case "+string(o.CaseID), map[string]any{
+		"Order": o, "Employer": emp, "Documents": docs, "Payments": pays, "Exceptions": exs,
+		"Reveal": reveal, "CanReveal": u.Role.SeesFullSSN(), "PerPay": perPay,
+	})
+}
+
+type perPayRow struct {
+	Frequency string
+	withholding.PerPay
+}
+
+func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
+	f := withholding.ExceptionFilter{Limit: 500}
+	st := withholding.ExceptionStatus(r.URL.Query().Get("status"))
+	if st == "" {
+		st = withholding.ExceptionOpen
+	}
+	f.Status = &st
+	if t := r.URL.Query().Get("type"); t != "" {
+		et := withholding.ExceptionType(t)
+		f.Type = &et
+	}
+	exs, n, err := s.cfg.Exceptions.FindExceptions(r.Context(), f)
+	if err != nil {
+		return fmt.Errorf("find exceptions: %w", err)
+	}
+	return s.render(w, r, "exceptions", "Exceptions", map[string]any{"Exceptions": exs, "Count": n, "Status": string(st)})
+}
+
+func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {
+	runs, n, err := s.cfg.JobRuns.FindJobRuns(r.Context(), r.URL.Query().Get("job"), 0, 100)
+	if err != nil {
+		return fmt.Errorf("find job runs: %w", err)
+	}
+	type row struct {
+		*withholding.JobRun
+		StartedLocal string
+		Took         string
+	}
+	rows := make([]row, 0, len(runs))
+	for _, jr := range runs {
+		took := ""
+		if !jr.Ended.IsZero() {
+			took = jr.Ended.Sub(jr.Started).Round(time.Millisecond).String()
+		}
+		rows = append(rows, row{jr, jr.Started.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), took})
+	}
+	return s.render(w, r, "runs", "Job runs", map[string]any{"Runs": rows, "Count": n})
+}
+
+func urlQueryEscape(s string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "?", "%3F", "#", "%23", " ", "%20", "+", "%2B").Replace(s)
+}

@@ -1,0 +1,248 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/web"
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/synth"
+)
+
+// fixture is a console over a real SQLite store holding a small synthetic
+// agency.
+type fixture struct {
+	srv    *httptest.Server
+	orders []withholding.Order
+	emps   []withholding.Employer
+	logs   *strings.Builder
+}
+
+func mustFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	g := synth.New(11)
+	emps := g.Employers(5)
+	for i := range emps {
+		if err := db.UpsertEmployer(ctx, &emps[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	orders := g.Orders(emps, 20)
+	for i := range orders {
+		if err := db.CreateOrder(ctx, &orders[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := db.UpsertExceptions(ctx, []*withholding.Exception{{
+		Type: withholding.ExShortPayment, Severity: withholding.SeverityMedium, Status: withholding.ExceptionOpen,
+		Key: "short|1", CaseID: orders[0].CaseID, FEIN: orders[0].EmployerFEIN, SSN: orders[0].Obligor.SSN,
+		Amount: 10000, Expected: 20000, Message: "Paid $100.00 of $200.00", SuggestedAction: "Call the employer",
+		OpenedOn: withholding.NewDate(2026, 11, 20),
+	}}); err != nil {
+		tb.Fatal(err)
+	}
+	hash := func(pw string) string {
+		h, err := web.HashPassword(pw)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return h
+	}
+	logs := &strings.Builder{}
+	s, err := web.New(web.Config{
+		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db},
+		Users: []web.User{
+			{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash("hl-pass")},
+			{Name: "sup", Role: web.RoleSupervisor, PasswordHash: hash("sup-pass")},
+		},
+		Agency: "Test agency",
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	tb.Cleanup(srv.Close)
+	return &fixture{srv: srv, orders: orders, emps: emps, logs: logs}
+}
+
+// client returns an HTTP client signed in as user.
+func (f *fixture) client(tb testing.TB, user, pw string) *http.Client {
+	tb.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(f.srv.URL+"/login", url.Values{"user": {user}, "password": {pw}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("sign in as %s: status %d", user, resp.StatusCode)
+	}
+	return c
+}
+
+func get(tb testing.TB, c *http.Client, u string) (int, string) {
+	tb.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestSignInRequired(t *testing.T) {
+	f := mustFixture(t)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/", "/calc", "/exceptions", "/runs", "/orders/1", "/employers/" + string(f.emps[0].FEIN)} {
+		resp, err := c.Get(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("GET %s signed out: status %d location %q, want a redirect to /login", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	resp, err := http.PostForm(f.srv.URL+"/login", url.Values{"user": {"hl"}, "password": {"wrong"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong password: status %d, want 401", resp.StatusCode)
+	}
+	// A forged cookie is refused.
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(f.srv.URL)
+	jar.SetCookies(u, []*http.Cookie{{Name: "iwo_session", Value: "aGx8OTk5OTk5OTk5OQ.forged"}})
+	forged := &http.Client{Jar: jar, CheckRedirect: c.CheckRedirect}
+	resp, err = forged.Get(f.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("forged session: status %d, want a redirect", resp.StatusCode)
+	}
+}
+
+func TestSearchMasksSSN(t *testing.T) {
+	f := mustFixture(t)
+	c := f.client(t, "hl", "hl-pass")
+	o := f.orders[3]
+	for _, q := range []string{string(o.CaseID), o.Obligor.SSN.Digits()} {
+		code, body := get(t, c, f.srv.URL+"/?q="+url.QueryEscape(q))
+		if code != 200 || !strings.Contains(body, string(o.CaseID)) {
+			t.Errorf("search %q: status %d, case %s not listed", q, code, o.CaseID)
+		}
+		if strings.Contains(strings.ReplaceAll(body, url.QueryEscape(q), ""), o.Obligor.SSN.Digits()) {
+			t.Errorf("search %q: page shows the full SSN to the help line", q)
+		}
+		if !strings.Contains(body, o.Obligor.SSN.Masked()) {
+			t.Errorf("search %q: masked SSN %s not shown", q, o.Obligor.SSN.Masked())
+		}
+	}
+	code, body := get(t, c, f.srv.URL+"/?q="+url.QueryEscape(f.emps[1].Name))
+	if code != 200 || !strings.Contains(body, string(f.emps[1].FEIN)) {
+		t.Errorf("search employer by name: status %d, FEIN missing", code)
+	}
+}
+
+func TestOrderPageRevealNeedsRole(t *testing.T) {
+	f := mustFixture(t)
+	o := f.orders[0]
+	ctx := context.Background()
+	_ = ctx
+	// Find the stored ID through search results: orders were created in order, IDs start at 1.
+	path := f.srv.URL + "/orders/1?reveal=ssn"
+	hl := f.client(t, "hl", "hl-pass")
+	code, body := get(t, hl, path)
+	if code != 200 {
+		t.Fatalf("help line order page: status %d", code)
+	}
+	if strings.Contains(body, o.Obligor.SSN.Digits()) {
+		t.Error("help line can reveal a full SSN")
+	}
+	if !strings.Contains(body, "Paid $100.00 of $200.00") {
+		t.Error("order page does not show the case's exception")
+	}
+	sup := f.client(t, "sup", "sup-pass")
+	code, body = get(t, sup, path)
+	if code != 200 || !strings.Contains(body, o.Obligor.SSN.Digits()) {
+		t.Errorf("supervisor reveal: status %d, full SSN shown %v", code, strings.Contains(body, o.Obligor.SSN.Digits()))
+	}
+	if !strings.Contains(f.logs.String(), "SSN revealed") || strings.Contains(f.logs.String(), o.Obligor.SSN.Digits()) {
+		t.Errorf("reveal audit: want a log line without the number, got %q", f.logs.String())
+	}
+	if code, _ := get(t, sup, f.srv.URL+"/orders/99999"); code != http.StatusNotFound {
+		t.Errorf("missing order: status %d, want 404", code)
+	}
+}
+
+func TestCalculatorMatchesCalculate(t *testing.T) {
+	f := mustFixture(t)
+	c := f.client(t, "hl", "hl-pass")
+	// Spec example 2b: $1,000 biweekly, 55%, two orders.
+	form := url.Values{
+		"frequency": {"biweekly"}, "disposable": {"1000.00"}, "cap": {"55"}, "allocation": {"proportional"},
+		"o0_name": {"A"}, "o0_current": {"600"}, "o0_current_freq": {"monthly"}, "o0_arrears": {"200"}, "o0_arrears_freq": {"monthly"}, "o0_over12": {"on"},
+		"o1_name": {"B"}, "o1_current": {"450"}, "o1_current_freq": {"monthly"}, "o1_arrears": {"150"}, "o1_arrears_freq": {"monthly"}, "o1_over12": {"on"},
+	}
+	resp, err := c.PostForm(f.srv.URL+"/calc", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body := string(b)
+	for _, want := range []string{"$550.00", "$314.29", "$235.71", "$96.15"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("calculator page lacks %s (spec example 2b)", want)
+		}
+	}
+	form.Set("disposable", "a lot")
+	resp, err = c.PostForm(f.srv.URL+"/calc", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Disposable earnings") {
+		t.Errorf("bad disposable: status %d, want 400 naming the field", resp.StatusCode)
+	}
+}
+
+func TestListsRender(t *testing.T) {
+	f := mustFixture(t)
+	c := f.client(t, "hl", "hl-pass")
+	for _, path := range []string{"/exceptions", "/runs", "/employers/" + string(f.orders[0].EmployerFEIN)} {
+		code, body := get(t, c, f.srv.URL+path)
+		if code != 200 {
+			t.Errorf("GET %s: status %d", path, code)
+		}
+		if strings.Contains(body, f.orders[0].Obligor.SSN.Digits()) {
+			t.Errorf("GET %s shows a full SSN", path)
+		}
+	}
+	_, body := get(t, c, f.srv.URL+"/exceptions")
+	if !strings.Contains(body, "short_payment") || !strings.Contains(body, f.orders[0].Obligor.SSN.Masked()) {
+		t.Error("exceptions page lacks the open exception with its masked SSN")
+	}
+}
