@@ -135,9 +135,6 @@ func (s *stream) add(values ...any) error {
 	return nil
 }
 
-// rows returns the number of data rows written (the header excluded).
-func (s *stream) rows() int { return s.row - 1 }
-
 // finish adds the table (when there is at least one data row) and flushes.
 func (s *stream) finish() error {
 	if s.table != "" && s.row > 1 {

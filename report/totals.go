@@ -98,4 +98,3 @@ func receivedAmount(p *withholding.Payment) withholding.Cents {
 	}
 	return p.EntryAmount
 }
-

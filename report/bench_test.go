@@ -1,0 +1,100 @@
+package report_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iwoproject/iwo/report"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// peakHeap runs f while sampling the heap and returns the highest value seen.
+func peakHeap(f func()) uint64 {
+	var (
+		mu   sync.Mutex
+		peak = heapBytes()
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if h := heapBytes(); h > peak {
+					mu.Lock()
+					peak = h
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	return max(peak, heapBytes())
+}
+
+// BenchmarkWriteOperations writes an operations workbook with 100,000 open
+// exceptions and 100,000 payments, and reports the peak heap (inputs
+// included), the heap added by writing, and the file size.
+func BenchmarkWriteOperations(b *testing.B) {
+	const n = 100_000
+	types := []withholding.ExceptionType{withholding.ExShortPayment, withholding.ExMissingPayment, withholding.ExUnidentified, withholding.ExLatePayment}
+	exs := make([]*withholding.Exception, n)
+	pays := make([]*withholding.Payment, n)
+	start := day("2026-08-01")
+	for i := range exs {
+		exs[i] = &withholding.Exception{
+			ID: int64(i + 1), Type: types[i%len(types)], Severity: withholding.SeverityMedium, Status: withholding.ExceptionOpen,
+			Key: fmt.Sprintf("short_payment|p%d", i), CaseID: withholding.CaseID(fmt.Sprintf("C%09d", i)),
+			FEIN: withholding.FEIN(fmt.Sprintf("9%08d", i%1000)), SSN: withholding.SSN(fmt.Sprintf("9%08d", i)),
+			PaymentIDs: []int64{int64(i)}, Amount: 15000, Expected: 20000, DueDate: start.AddDays(i % 100), OpenedOn: start.AddDays(i % 100),
+			Message:         "Payment of $150.00 for case R000000001 (pay date 2026-11-13) from ACME PAYROLL is $50.00 short of the $200.00 the order requires per biweekly pay.",
+			SuggestedAction: "Check with the employer whether the withholding limit (CCPA) reduced it or payroll has the wrong amount; send an amended IWO if the amounts on file are wrong.",
+		}
+		pays[i] = &withholding.Payment{ID: int64(i + 1), FileID: 1, Trace: withholding.TraceNumber(fmt.Sprintf("%015d", i)), SEC: "CCD",
+			EffectiveDate: day("2026-11-20"), CaseID: withholding.RemittanceID(fmt.Sprintf("R%09d", i)), PayDate: day("2026-11-13"),
+			Amount: 20000, SSN: withholding.SSN(fmt.Sprintf("9%08d", i)), Kind: withholding.KindPayment, FEIN: withholding.FEIN(fmt.Sprintf("9%08d", i%1000))}
+	}
+	dir := b.TempDir()
+	path := filepath.Join(dir, "ops.xlsx")
+	runtime.GC()
+	base := heapBytes()
+	var peak uint64
+	b.ResetTimer()
+	for b.Loop() {
+		peak = max(peak, peakHeap(func() {
+			if _, err := report.WriteOperations(path, report.OperationsInput{
+				RunDate: day("2026-11-20"), Exceptions: exs, Payments: report.Payments(pays), TmpDir: dir,
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.StopTimer()
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak-base)/(1<<20), "write-heap-MB")
+	b.ReportMetric(float64(fi.Size())/(1<<20), "file-MB")
+}

@@ -1,0 +1,396 @@
+package report_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"io"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iwoproject/iwo/report"
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/xuri/excelize/v2"
+)
+
+func day(s string) withholding.Date {
+	d, err := withholding.ParseDate("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// The SSNs of the fixture; none may appear in clear in any output.
+var ssns = []withholding.SSN{"900112222", "900113333", "900114444"}
+
+const (
+	fein1 = withholding.FEIN("900000001")
+	fein2 = withholding.FEIN("900000002")
+)
+
+func employers() []*withholding.Employer {
+	return []*withholding.Employer{
+		{FEIN: fein1, Name: "ACME PAYROLL", PayFrequency: withholding.Biweekly, PayAnchor: day("2026-11-13")},
+		{FEIN: fein2, Name: "GLOBEX"},
+	}
+}
+
+func exceptions() []*withholding.Exception {
+	return []*withholding.Exception{
+		{ID: 3, Type: withholding.ExShortPayment, Severity: withholding.SeverityMedium, Status: withholding.ExceptionOpen,
+			Key: "short_payment|p10", CaseID: "CASE1", OrderRef: 1, FEIN: fein1, SSN: ssns[0], PaymentIDs: []int64{10},
+			Amount: 15000, Expected: 20000, DueDate: day("2026-11-13"), OpenedOn: day("2026-11-20"),
+			Message: "Payment is short.", SuggestedAction: "Call the employer."},
+		{ID: 1, Type: withholding.ExMissingPayment, Severity: withholding.SeverityHigh, Status: withholding.ExceptionOpen,
+			Key: "missing_payment|CASE2|900000001|2026-10-30", CaseID: "CASE2", FEIN: fein1, SSN: ssns[1],
+			Expected: 20000, DueDate: day("2026-11-10"), OpenedOn: day("2026-11-11"),
+			Message: "No payment.", SuggestedAction: "=HYPERLINK(\"x\") call the employer"},
+		{ID: 2, Type: withholding.ExMedicalChange, Severity: withholding.SeverityMedium, Status: withholding.ExceptionResolved,
+			Key: "medical_indicator_change|CASE1|p9", CaseID: "CASE1", FEIN: fein1, SSN: ssns[0], OpenedOn: day("2026-11-01")},
+		{Type: withholding.ExUnidentified, Severity: withholding.SeverityHigh, Key: "unidentified_payment|p12",
+			FEIN: fein2, SSN: ssns[2], Amount: 5000, PaymentIDs: []int64{12}, Message: "No order.", SuggestedAction: "Research."},
+	}
+}
+
+func payments() []*withholding.Payment {
+	p := func(id int64, fein withholding.FEIN, c withholding.RemittanceID, ssn withholding.SSN, amt withholding.Cents) *withholding.Payment {
+		return &withholding.Payment{ID: id, FileID: 5, Batch: 1, Trace: "091000010000001", SEC: "CCD",
+			EffectiveDate: day("2026-11-20"), EntryAmount: amt, CaseID: c, PayDate: day("2026-11-13"), Amount: amt,
+			SSN: ssn, Medical: "N", Kind: withholding.KindPayment, FEIN: fein, Problems: []string{}}
+	}
+	ret := p(13, fein1, "R1", ssns[0], 0)
+	ret.Kind, ret.ReturnCode, ret.EntryAmount = withholding.KindReturn, "R03", 7000
+	return []*withholding.Payment{
+		p(10, fein1, "R1", ssns[0], 15000),
+		p(11, fein1, "R2", ssns[1], 20000),
+		p(12, fein2, "NOPE", ssns[2], 5000),
+		ret,
+	}
+}
+
+func orders() []*withholding.Order {
+	return []*withholding.Order{
+		{ID: 1, CaseID: "CASE1", RemittanceID: "R1", EmployerFEIN: fein1, Status: withholding.StatusAccepted,
+			Obligor: withholding.Person{Last: "SMITH", First: "JOHN", SSN: ssns[0]},
+			Amounts: withholding.Amounts{CurrentSupport: withholding.Obligation{Amount: 20000, Frequency: withholding.Biweekly}}},
+		{ID: 2, CaseID: "CASE2", RemittanceID: "R2", EmployerFEIN: fein1, Status: withholding.StatusAccepted,
+			Obligor: withholding.Person{Last: "JONES", First: "MARY", SSN: ssns[1]},
+			Amounts: withholding.Amounts{CurrentSupport: withholding.Obligation{Amount: 43333, Frequency: withholding.Monthly}}},
+	}
+}
+
+func operationsInput(t *testing.T) report.OperationsInput {
+	return report.OperationsInput{
+		RunDate:    day("2026-11-20"),
+		Location:   time.UTC,
+		Title:      "Test SDU",
+		Exceptions: exceptions(),
+		Payments:   report.Payments(payments()),
+		Posted:     map[int64]withholding.CaseID{10: "CASE1", 11: "CASE2"},
+		Documents: []*withholding.Document{
+			{TrackingID: "T1", CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
+				SentAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Status: withholding.DispAccepted},
+			{TrackingID: "T2", CaseID: "CASE2", FEIN: fein1, Action: withholding.ActionOriginal,
+				SentAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Status: withholding.DispRejected, Reason: "N"},
+			{TrackingID: "T3", CaseID: "CASE3", FEIN: fein2, Action: withholding.ActionAmend,
+				SentAt: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)},
+		},
+		Files: []*withholding.File{
+			{ID: 1, Direction: withholding.Inbound, Kind: withholding.KindACHFile, RemoteName: "a.ach", State: withholding.FileApplied, CreatedAt: time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)},
+			{ID: 2, Direction: withholding.Inbound, Kind: withholding.KindAckFile, RemoteName: "bad.ack", State: withholding.FileQuarantined, Error: "trailer count", CreatedAt: time.Date(2026, 11, 19, 1, 0, 0, 0, time.UTC)},
+			{ID: 3, Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", State: withholding.FileSent, CreatedAt: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+		},
+		Employers: employers(),
+		Previous: &report.Totals{
+			Date:     day("2026-11-19"),
+			Received: report.Tally{Count: 5, Amount: 100000},
+			ByType:   map[withholding.ExceptionType]int{withholding.ExShortPayment: 4},
+			ByEmployer: map[withholding.FEIN]report.Tally{
+				fein1: {Count: 5, Amount: 100000},
+			},
+		},
+		TmpDir: t.TempDir(),
+	}
+}
+
+// MustOpen reopens a workbook and closes it when the test ends.
+func MustOpen(tb testing.TB, path string) *excelize.File {
+	tb.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		tb.Fatalf("open %s: %v", path, err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return f
+}
+
+func MustRows(tb testing.TB, f *excelize.File, sheet string) [][]string {
+	tb.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		tb.Fatalf("rows of %s: %v", sheet, err)
+	}
+	return rows
+}
+
+// checkMasked fails if any SSN of the fixture appears in clear anywhere in
+// the file: every part of the zip (cells, tables, charts, properties).
+func checkMasked(t *testing.T, path string) {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatalf("open zip %s: %v", path, err)
+	}
+	defer z.Close()
+	for _, zf := range z.File {
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ssns {
+			if bytes.Contains(b, []byte(s.Digits())) {
+				t.Errorf("%s: %s holds SSN %s in clear", filepath.Base(path), zf.Name, s)
+			}
+		}
+	}
+}
+
+// findRow returns the first row whose first cell is label.
+func findRow(rows [][]string, label string) []string {
+	for _, r := range rows {
+		if len(r) > 0 && r[0] == label {
+			return r
+		}
+	}
+	return nil
+}
+
+func TestWriteOperations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ops.xlsx")
+	tot, err := report.WriteOperations(path, operationsInput(t))
+	if err != nil {
+		t.Fatalf("WriteOperations: %v", err)
+	}
+	f := MustOpen(t, path)
+
+	if got, want := f.GetSheetList(), []string{"Summary", "Exceptions", "Payments", "IWOs", "Files"}; !slices.Equal(got, want) {
+		t.Errorf("sheets = %v, want %v", got, want)
+	}
+
+	t.Run("Exceptions", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetExceptions)
+		if !slices.Equal(rows[0], report.ExceptionColumns) {
+			t.Errorf("header = %v", rows[0])
+		}
+		if len(rows) != 1+3 {
+			t.Fatalf("%d rows, want header + 3 open exceptions", len(rows))
+		}
+		// Oldest first: the missing payment opened 2026-11-11, age 9 days.
+		if rows[1][0] != "2026-11-11" || rows[1][1] != "9" || rows[1][3] != "Missing payment" {
+			t.Errorf("first row = %v, want the 2026-11-11 missing payment aged 9", rows[1])
+		}
+		// Same day: high severity before medium.
+		if rows[2][3] != "Unidentified payment" || rows[3][3] != "Short payment" {
+			t.Errorf("rows 2-3 types = %q, %q", rows[2][3], rows[3][3])
+		}
+		if rows[3][6] != "***-**-2222" || rows[3][7] != "$150.00" || rows[3][8] != "$200.00" {
+			t.Errorf("short row SSN/amount/expected = %q %q %q", rows[3][6], rows[3][7], rows[3][8])
+		}
+		tables, err := f.GetTables(report.SheetExceptions)
+		if err != nil || len(tables) != 1 || tables[0].Range != "A1:P4" {
+			t.Errorf("tables = %+v, %v; want one table A1:P4", tables, err)
+		}
+	})
+
+	t.Run("Payments", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetPayments)
+		if len(rows) != 1+4 {
+			t.Fatalf("%d rows, want header + 4", len(rows))
+		}
+		if rows[1][13] != "CASE1" || len(rows[3]) > 13 && rows[3][13] != "" {
+			t.Errorf("posted column: %q / %v", rows[1][13], rows[3])
+		}
+	})
+
+	t.Run("IWOs", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetIWOs)
+		if len(rows) != 1+3 {
+			t.Fatalf("%d rows, want header + 3", len(rows))
+		}
+		// Newest first: T3 waits, T2 rejected with reason N.
+		if rows[1][1] != "T3" || rows[1][7] != "Awaiting acknowledgment" || rows[1][10] != "17" {
+			t.Errorf("row 1 = %v", rows[1])
+		}
+		if rows[2][7] != "Rejected" || !strings.HasPrefix(rows[2][8], "N: employee no longer works") {
+			t.Errorf("row 2 = %v", rows[2])
+		}
+	})
+
+	t.Run("Files", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetFiles)
+		if len(rows) != 1+3 || rows[1][4] != "bad.ack" || rows[1][5] != "quarantined" {
+			t.Errorf("files rows = %v, want the quarantined file first", rows)
+		}
+	})
+
+	t.Run("Summary", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetSummary)
+		if r := findRow(rows, "Payments received"); !reflect.DeepEqual(r, []string{"Payments received", "3", "5", "-2"}) {
+			t.Errorf("payments received row = %v", r)
+		}
+		if r := findRow(rows, "Amount received"); len(r) < 4 || r[1] != "$400.00" || r[2] != "$1,000.00" || r[3] != "-$600.00" {
+			t.Errorf("amount received row = %v", r)
+		}
+		if r := findRow(rows, "Short payment"); len(r) < 4 || r[1] != "1" || r[2] != "4" || r[3] != "-3" {
+			t.Errorf("short payment row = %v", r)
+		}
+		if r := findRow(rows, "ACME PAYROLL"); len(r) < 4 || r[2] != "2" || r[3] != "$350.00" {
+			t.Errorf("ACME row = %v", r)
+		}
+		z, err := zip.OpenReader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer z.Close()
+		charts := 0
+		for _, zf := range z.File {
+			if strings.HasPrefix(zf.Name, "xl/charts/chart") {
+				charts++
+			}
+		}
+		if charts != 1 {
+			t.Errorf("%d charts, want 1", charts)
+		}
+	})
+
+	if tot.Received != (report.Tally{Count: 3, Amount: 40000}) || tot.Posted != (report.Tally{Count: 2, Amount: 35000}) ||
+		tot.Returns != (report.Tally{Count: 1, Amount: 7000}) || tot.Exceptions != 3 || tot.ByType[withholding.ExShortPayment] != 1 {
+		t.Errorf("totals = %+v", tot)
+	}
+	checkMasked(t, path)
+}
+
+func TestWriteOperations_Empty(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.xlsx")
+	if _, err := report.WriteOperations(path, report.OperationsInput{RunDate: day("2026-11-20")}); err != nil {
+		t.Fatalf("WriteOperations with nothing: %v", err)
+	}
+	f := MustOpen(t, path)
+	rows := MustRows(t, f, report.SheetExceptions)
+	if len(rows) != 2 || rows[1][0] != "No open exceptions." {
+		t.Errorf("empty exceptions sheet = %v", rows)
+	}
+	if r := findRow(MustRows(t, f, report.SheetSummary), "No previous night to compare with."); r == nil {
+		t.Error("summary does not say there is no previous night")
+	}
+}
+
+func TestWriteEmployerStatement(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.xlsx")
+	in := report.StatementInput{
+		Agency: "Test SDU", Contact: "555-0100",
+		RunDate: day("2026-11-20"), From: day("2026-11-01"), To: day("2026-11-20"),
+		Employer:   employers()[0],
+		Orders:     orders(),
+		Payments:   payments()[:2],
+		Posted:     map[int64]withholding.CaseID{10: "CASE1"},
+		Exceptions: exceptions(),
+	}
+	if err := report.WriteEmployerStatement(path, in); err != nil {
+		t.Fatalf("WriteEmployerStatement: %v", err)
+	}
+	f := MustOpen(t, path)
+	if got, want := f.GetSheetList(), []string{"Statement", "Orders", "Payments", "Action needed"}; !slices.Equal(got, want) {
+		t.Errorf("sheets = %v, want %v", got, want)
+	}
+	cover := MustRows(t, f, report.SheetStatement)
+	if r := findRow(cover, "Amount received"); len(r) < 2 || r[1] != "$350.00" {
+		t.Errorf("amount received = %v", r)
+	}
+	if r := findRow(cover, "Payments we could not apply"); len(r) < 2 || r[1] != "1" {
+		t.Errorf("held = %v", r)
+	}
+	ords := MustRows(t, f, report.SheetOrders)
+	if len(ords) != 3 {
+		t.Fatalf("orders rows = %d, want 3", len(ords))
+	}
+	// Sorted by employee: JONES before SMITH. $433.33 monthly is $200.00 biweekly.
+	if ords[1][2] != "JONES, MARY" || ords[1][3] != "***-**-3333" || ords[1][6] != "$200.00" || ords[1][7] != "1" || ords[1][8] != "$200.00" {
+		t.Errorf("JONES row = %v", ords[1])
+	}
+	pays := MustRows(t, f, report.SheetPayments)
+	if len(pays) != 3 || pays[1][6] != "Applied" || pays[2][6] != "Held: see Action needed" {
+		t.Errorf("payments rows = %v", pays)
+	}
+	acts := MustRows(t, f, report.SheetActions)
+	// The medical change concerns only the agency (and is resolved); the
+	// unidentified payment is another employer's... it is passed in, so
+	// it shows: statements show what the caller selected.
+	if len(acts) != 1+3 {
+		t.Fatalf("action rows = %d, want header + 3: %v", len(acts), acts)
+	}
+	for _, r := range acts[1:] {
+		if len(r) < 9 || r[8] == "" {
+			t.Errorf("action row without what to do: %v", r)
+		}
+	}
+	checkMasked(t, path)
+}
+
+func TestWriteEmployerStatement_ErrNoEmployer(t *testing.T) {
+	err := report.WriteEmployerStatement(filepath.Join(t.TempDir(), "x.xlsx"), report.StatementInput{})
+	if withholding.ErrorCode(err) != withholding.EINVALID {
+		t.Errorf("no employer: err = %v, want invalid", err)
+	}
+}
+
+func TestWriteExceptionsCSV(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.WriteExceptionsCSV(&b, exceptions()); err != nil {
+		t.Fatalf("WriteExceptionsCSV: %v", err)
+	}
+	for _, s := range ssns {
+		if strings.Contains(b.String(), s.Digits()) {
+			t.Errorf("CSV holds SSN %s in clear", s)
+		}
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	if !slices.Equal(recs[0], report.CSVColumns) || len(recs) != 1+4 {
+		t.Fatalf("csv header %v, %d records", recs[0], len(recs))
+	}
+	col := func(name string) int { return slices.Index(report.CSVColumns, name) }
+	if r := recs[1]; r[col("ssn_last4")] != "2222" || r[col("amount")] != "150.00" || r[col("expected")] != "200.00" || r[col("payment_ids")] != "10" {
+		t.Errorf("first record = %v", r)
+	}
+	if got := recs[2][col("suggested_action")]; !strings.HasPrefix(got, "'=") {
+		t.Errorf("formula-looking cell not defused: %q", got)
+	}
+}
+
+func TestTotalsCounts(t *testing.T) {
+	tot := report.Totals{
+		Date:       day("2026-11-20"),
+		Received:   report.Tally{Count: 3, Amount: 40000},
+		Posted:     report.Tally{Count: 2, Amount: 35000},
+		Returns:    report.Tally{Count: 1, Amount: 7000},
+		Exceptions: 4,
+		ByEmployer: map[withholding.FEIN]report.Tally{fein1: {Count: 2, Amount: 35000}, "": {Count: 1, Amount: 5000}},
+		ByType:     map[withholding.ExceptionType]int{withholding.ExShortPayment: 1, withholding.ExMissingPayment: 3},
+	}
+	if got := report.TotalsFromCounts(tot.Counts()); !reflect.DeepEqual(got, tot) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, tot)
+	}
+}
