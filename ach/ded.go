@@ -177,13 +177,26 @@ func parseElements(d *DED, elems []string, lim limits, p Profile) {
 	}
 	padded, lower := false, false
 	var el [10]string
+	// Most segments have neither spaces nor lower case: check the whole
+	// segment once before looking at each element.
+	anySpace, anyLower := false, false
 	for i := 0; i <= n; i++ {
 		v := elems[i]
-		if t := trimSpace(v); t != v {
-			padded = true
-			v = t
+		for j := 0; j < len(v); j++ {
+			c := v[j]
+			anySpace = anySpace || c == ' '
+			anyLower = anyLower || c >= 'a' && c <= 'z'
 		}
-		if hasLower(v) {
+	}
+	for i := 0; i <= n; i++ {
+		v := elems[i]
+		if anySpace {
+			if t := trimSpace(v); t != v {
+				padded = true
+				v = t
+			}
+		}
+		if anyLower && hasLower(v) {
 			lower = true
 			v = strings.ToUpper(v)
 		}

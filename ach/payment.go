@@ -3,6 +3,8 @@ package ach
 import (
 	"iter"
 	"strconv"
+	"strings"
+	"unsafe"
 
 	moov "github.com/moov-io/ach"
 
@@ -16,12 +18,14 @@ import (
 // be parsed come out with Problems and Raw.
 func (r *Reader) Payments() iter.Seq2[*withholding.Payment, error] {
 	return func(yield func(*withholding.Payment, error) bool) {
-		for e, err := range r.Entries() {
+		// Entries straight from the reader's buffers: EntryPayments copies
+		// what the payments keep.
+		for e, err := range r.each(func(e *Entry) *Entry { return e }) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			ok := EntryPayments(e, r.opts.Profile, func(p *withholding.Payment) bool {
+			ok := entryPayments(e, r.opts.Profile, &r.arena, func(p *withholding.Payment) bool {
 				r.count(p)
 				return yield(p, nil)
 			})
@@ -101,11 +105,49 @@ func otherReason(e *Entry) string {
 // gives one per DED segment, or one carrying the envelope's problems when it
 // has none.
 func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool) bool {
+	return entryPayments(e, prof, nil, yield)
+}
+
+// arena hands out payments and strings from larger blocks, so the reader
+// makes a few allocations per thousand entries instead of several per entry.
+// A block stays alive while any payment or string in it is referenced.
+type arena struct {
+	pays []withholding.Payment
+	buf  []byte
+}
+
+// payment returns a zeroed payment; a nil arena allocates it alone.
+func (a *arena) payment() *withholding.Payment {
+	if a == nil {
+		return new(withholding.Payment)
+	}
+	if len(a.pays) == 0 {
+		a.pays = make([]withholding.Payment, 256)
+	}
+	p := &a.pays[0]
+	a.pays = a.pays[1:]
+	return p
+}
+
+// str copies s out of the reader's reusable buffers.
+func (a *arena) str(s string) string {
+	if a == nil || len(s) == 0 || len(s) > 4096 {
+		return strings.Clone(s)
+	}
+	if cap(a.buf)-len(a.buf) < len(s) {
+		a.buf = make([]byte, 0, 64<<10)
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, s...)
+	return unsafe.String(&a.buf[start], len(s))
+}
+
+func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Payment) bool) bool {
 	kind, code := Classify(e)
 	base := withholding.Payment{
 		Line:            e.Line,
 		Batch:           e.Batch.Number,
-		Trace:           e.Trace,
+		Trace:           withholding.TraceNumber(ar.str(string(e.Trace))),
 		SEC:             e.Batch.SEC,
 		TransactionCode: e.TransactionCode,
 		CompanyID:       e.Batch.CompanyID,
@@ -123,46 +165,54 @@ func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool
 	if kind != withholding.KindPayment && kind != withholding.KindPrenote || len(e.Addenda) == 0 {
 		// Returns, NOCs and other entries are reported with their addenda
 		// text and any DED it holds, not parsed for posting.
-		p := base
-		p.Raw = trimRight(e.PaymentText())
+		p := ar.payment()
+		*p = base
+		p.Raw = ar.str(trimRight(e.PaymentText()))
 		if kind == withholding.KindOther && len(e.Addenda) > 0 && e.Addenda[0].Type == "05" && e.Batch.SEC != moov.CTX {
-			d := ParseDED(e.Addenda[0].Text, prof)
+			d := ParseDED(p.Raw, prof)
 			if d.ApplicationID != "" {
-				setDED(&p, &d)
+				setDED(p, &d)
 				p.Problems = base.Problems
 				p.Warnings = nil
 			}
 		}
-		return yield(&p)
+		return yield(p)
 	}
 	if e.Batch.SEC == moov.CTX {
-		env := ParseCTX(e.PaymentText(), e.Amount, prof)
+		text := e.PaymentText()
+		if len(e.Addenda) == 1 {
+			text = ar.str(text)
+		}
+		env := ParseCTX(text, e.Amount, prof)
 		if len(env.DEDs) == 0 {
-			p := base
-			p.Raw = trimRight(e.PaymentText())
+			p := ar.payment()
+			*p = base
+			p.Raw = trimRight(text)
 			p.Problems = append(p.Problems, env.Problems...)
 			p.Problems = append(p.Problems, "820: no DED segment")
 			p.Warnings = env.Warnings
-			return yield(&p)
+			return yield(p)
 		}
 		for i := range env.DEDs {
 			d := &env.DEDs[i]
-			p := base
+			p := ar.payment()
+			*p = base
 			p.Problems = nil
-			setDED(&p, d)
+			setDED(p, d)
 			p.Problems = append(append(make([]string, 0, len(env.Problems)+len(d.Problems)), env.Problems...), d.Problems...)
 			if len(env.Warnings) > 0 {
 				p.Warnings = append(append([]string(nil), env.Warnings...), d.Warnings...)
 			}
-			if !yield(&p) {
+			if !yield(p) {
 				return false
 			}
 		}
 		return true
 	}
-	p := base
-	d := ParseDED(e.Addenda[0].Text, prof)
-	setDED(&p, &d)
+	p := ar.payment()
+	*p = base
+	d := ParseDED(ar.str(e.Addenda[0].Text), prof)
+	setDED(p, &d)
 	if kind == withholding.KindPayment && d.Amount != e.Amount && len(d.Problems) == 0 {
 		d.problem("DED04 amount " + d.Amount.String() + " does not match the entry amount " + e.Amount.String())
 		p.Problems = d.Problems
@@ -171,7 +221,7 @@ func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool
 		// A prenote tests the account; its addenda is informational.
 		p.Problems, p.Warnings = []string{}, nil
 	}
-	return yield(&p)
+	return yield(p)
 }
 
 // setDED copies the DED fields into p.

@@ -2,10 +2,12 @@ package ach
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"iter"
 	"strings"
+	"unsafe"
 
 	moov "github.com/moov-io/ach"
 
@@ -54,7 +56,7 @@ type Summary struct {
 }
 
 // Valid reports whether the file was structurally valid.
-func (s *Summary) Valid() bool { return s.Err == nil }
+func (s Summary) Valid() bool { return s.Err == nil }
 
 // Reader streams the entries and payments of one NACHA file. It reads the
 // file once: call either Entries or Payments, once.
@@ -88,6 +90,13 @@ type Reader struct {
 	lastTrace  string
 	pending    *Entry
 	lastNumber int
+
+	// Buffers for entry and addenda records; see recordString.
+	set    int
+	entBuf [2][]byte
+	addBuf [2][]byte
+	ents   [2]Entry
+	arena  arena
 }
 
 // NewReader returns a Reader of the NACHA file in r.
@@ -141,22 +150,24 @@ func (r *Reader) split(data []byte, atEOF bool) (int, []byte, error) {
 		return 0, nil, nil
 	}
 	n := min(len(data), RecordLength+1)
-	for i := 0; i < n; i++ {
-		c := data[i]
-		if c != '\n' && c != '\r' {
-			continue
-		}
-		adv := i + 1
-		if c == '\r' {
-			if i+1 < len(data) {
-				if data[i+1] == '\n' {
-					adv++
-				}
-			} else if !atEOF {
-				return 0, nil, nil // need one more byte to tell CR from CRLF
+	w := data[:n]
+	i := bytes.IndexByte(w, '\n')
+	if i >= 0 {
+		w = w[:i]
+	}
+	if j := bytes.IndexByte(w, '\r'); j >= 0 {
+		adv := j + 1
+		if j+1 < len(data) {
+			if data[j+1] == '\n' {
+				adv++
 			}
+		} else if !atEOF {
+			return 0, nil, nil // need one more byte to tell CR from CRLF
 		}
-		return adv, data[:i], nil
+		return adv, data[:j], nil
+	}
+	if i >= 0 {
+		return i + 1, data[:i], nil
 	}
 	if len(data) > RecordLength {
 		r.tokForced = true
@@ -174,16 +185,27 @@ var nines94 = strings.Repeat("9", RecordLength)
 
 // Entries yields each entry detail record with its addenda, in file order,
 // once the entry is complete. When the file is structurally invalid the last
-// pair yielded is (nil, *FileError). The *Entry is the reader's own and is
-// not reused: callers may keep it.
+// pair yielded is (nil, *FileError). Each *Entry is a copy the caller may
+// keep.
 func (r *Reader) Entries() iter.Seq2[*Entry, error] {
+	return r.each(func(e *Entry) *Entry { return e.clone() })
+}
+
+// each runs the reader, passing every entry through conv before yielding it.
+func (r *Reader) each(conv func(*Entry) *Entry) iter.Seq2[*Entry, error] {
 	return func(yield func(*Entry, error) bool) {
 		if r.used {
 			yield(nil, fmt.Errorf("read %s: %w", r.opts.Name, errReused))
 			return
 		}
 		r.used = true
-		if !r.scan(yield) {
+		ok := r.scan(func(e *Entry, err error) bool {
+			if e != nil {
+				e = conv(e)
+			}
+			return yield(e, err)
+		})
+		if !ok {
 			return
 		}
 		if r.sum.Err != nil {
@@ -192,12 +214,47 @@ func (r *Reader) Entries() iter.Seq2[*Entry, error] {
 	}
 }
 
+// clone copies e and its records out of the reader's buffers.
+func (e *Entry) clone() *Entry {
+	c := *e
+	c.Record = strings.Clone(e.Record)
+	rebase := func(s string) string { return rebaseString(e.Record, c.Record, s) }
+	c.RDFI, c.Account, c.Identification = rebase(e.RDFI), rebase(e.Account), rebase(e.Identification)
+	c.Name, c.Discretionary = rebase(e.Name), rebase(e.Discretionary)
+	c.Trace = withholding.TraceNumber(rebase(string(e.Trace)))
+	if len(e.Addenda) <= 1 {
+		c.Addenda = c.one[:len(e.Addenda)]
+	} else {
+		c.Addenda = make([]Addenda, len(e.Addenda))
+	}
+	for i, a := range e.Addenda {
+		rec := strings.Clone(a.Record)
+		a.Text = rebaseString(a.Record, rec, a.Text)
+		a.Type = rebaseString(a.Record, rec, a.Type)
+		a.Record = rec
+		c.Addenda[i] = a
+	}
+	return &c
+}
+
+// rebaseString returns the slice of to at the offset where sub sits in from.
+func rebaseString(from, to, sub string) string {
+	if sub == "" {
+		return ""
+	}
+	off := int(uintptr(unsafe.Pointer(unsafe.StringData(sub))) - uintptr(unsafe.Pointer(unsafe.StringData(from))))
+	if off < 0 || off+len(sub) > len(from) {
+		return strings.Clone(sub)
+	}
+	return to[off : off+len(sub)]
+}
+
 var errReused = fmt.Errorf("ach reader used twice")
 
 // scan runs the record loop; it returns false when yield asked to stop.
 func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 	sc := bufio.NewScanner(r.src)
-	sc.Buffer(make([]byte, 256<<10), 256<<10)
+	sc.Buffer(make([]byte, 32<<10), 64<<10)
 	sc.Split(r.split)
 	for sc.Scan() {
 		tok := sc.Bytes()
@@ -215,13 +272,7 @@ func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 		if len(tok) == 0 || isBlank(tok) {
 			continue
 		}
-		var rec string
-		if len(tok) < RecordLength {
-			// Trailing spaces are often stripped in transit; put them back.
-			rec = string(tok) + spaces94[len(tok):]
-		} else {
-			rec = string(tok)
-		}
+		rec := r.recordString(tok)
 		if i := badByte(rec); i >= 0 {
 			r.fail(r.line, recordName(rec[0]), "", "position %d: character %q is not allowed in a NACHA file", i+1, rec[i])
 			continue
@@ -249,6 +300,37 @@ func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 	return true
 }
 
+// recordString returns tok, padded to 94 characters, as a string. Entry and
+// addenda records live in two alternating buffer sets (the pending entry's
+// and the next one's), so the hot path allocates nothing per record; their
+// strings stay valid until the entry after next begins, which is after the
+// entry has been yielded. Payments and Entries copy what they keep.
+func (r *Reader) recordString(tok []byte) string {
+	var buf *[]byte
+	switch tok[0] {
+	case '6':
+		r.set ^= 1
+		r.entBuf[r.set] = r.entBuf[r.set][:0]
+		r.addBuf[r.set] = r.addBuf[r.set][:0]
+		buf = &r.entBuf[r.set]
+	case '7':
+		buf = &r.addBuf[r.set]
+	default:
+		if len(tok) < RecordLength {
+			// Trailing spaces are often stripped in transit; put them back.
+			return string(tok) + spaces94[len(tok):]
+		}
+		return string(tok)
+	}
+	start := len(*buf)
+	*buf = append(*buf, tok...)
+	if len(tok) < RecordLength {
+		*buf = append(*buf, spaces94[len(tok):]...)
+	}
+	b := (*buf)[start:]
+	return unsafe.String(&b[0], len(b))
+}
+
 func isBlank(b []byte) bool {
 	for _, c := range b {
 		if c != ' ' && c != '\t' {
@@ -259,8 +341,24 @@ func isBlank(b []byte) bool {
 }
 
 // badByte returns the index of the first byte outside printable ASCII, or -1.
+// It tests eight bytes at a time.
 func badByte(s string) int {
-	for i := 0; i < len(s); i++ {
+	const (
+		hi  = 0x8080808080808080
+		lo  = 0x0101010101010101
+		x20 = 0x2020202020202020
+		x7f = 0x7f7f7f7f7f7f7f7f
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ x7f
+		if x&hi != 0 || (x-x20)&^x&hi != 0 || (del-lo)&^del&hi != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e {
 			return i
 		}
@@ -465,7 +563,8 @@ func (r *Reader) entry(rec string) {
 		return
 	}
 	r.bEntries++
-	e := &Entry{
+	e := &r.ents[r.set]
+	*e = Entry{
 		Line:             l,
 		Batch:            r.bh,
 		Record:           rec,

@@ -94,7 +94,7 @@ func TestParseCTX(t *testing.T) {
 		{"OK", good, 100000, nil, 2},
 		{"entry amount differs", good, 100001, []string{"BPR02 1000.00 does not match", "sum of DED04 1000.00 does not match"}, 2},
 		{"SE01 count", strings.Replace(good, `SE*10*0001`, `SE*9*0001`, 1), 100000, []string{"SE01"}, 2},
-		{"SE02 control", strings.Replace(good, `SE*10*0001`, `SE*13*0002`, 1), 100000, []string{"SE02"}, 2},
+		{"SE02 control", strings.Replace(good, `SE*10*0001`, `SE*10*0002`, 1), 100000, []string{"SE02"}, 2},
 		{"IEA control", strings.Replace(good, `IEA*1*`, `IEA*1*9`, 1), 100000, []string{"IEA02"}, 2},
 		{"GE count", strings.Replace(good, `GE*1*`, `GE*2*`, 1), 100000, []string{"GE01"}, 2},
 		{"DED sum", strings.Replace(good, `*53846*`, `*53845*`, 1), 100000, []string{"sum of DED04"}, 2},

@@ -310,6 +310,10 @@ func newBatchHeader(name, id, odfi, sec string, eff withholding.Date, number int
 func newEntry(routing, account string, amount withholding.Cents, name, odfi string, seq int) *moov.EntryDetail {
 	e := moov.NewEntryDetail()
 	e.TransactionCode = moov.CheckingCredit
+	if amount == 0 {
+		// A termination notice without money (DED09 = Y, DED04 = 0).
+		e.TransactionCode = moov.CheckingZeroDollarRemittanceCredit
+	}
 	e.SetRDFI(routing)
 	e.DFIAccountNumber = account
 	e.Amount = int(amount)

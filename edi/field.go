@@ -30,7 +30,6 @@ type badSet [3]uint64
 
 func (b *badSet) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b *badSet) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
-func (b *badSet) any() bool      { return b[0]|b[1]|b[2] != 0 }
 func isDigit(c byte) bool        { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool       { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 func isPrintable(c byte) bool    { return c >= 0x20 && c <= 0x7e }

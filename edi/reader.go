@@ -44,6 +44,9 @@ type Reader struct {
 	unterminated    bool
 	eof             bool
 
+	raw    string  // the last record, without terminator
+	layout *Layout // its layout
+
 	fileControl string
 	batch       *openBatch
 	batches     int
@@ -62,6 +65,13 @@ func (r *Reader) Kind() Kind { return r.kind }
 
 // Line returns the line number of the record Next returned last.
 func (r *Reader) Line() int { return r.line }
+
+// Raw returns the last record as read, without its line terminator.
+func (r *Reader) Raw() string { return r.raw }
+
+// Layout returns the layout of the last record (nil when its document code
+// is unknown).
+func (r *Reader) Layout() *Layout { return r.layout }
 
 // CRLF reports whether the file's records end with CR LF (else LF).
 func (r *Reader) CRLF() bool { return r.crlf }
@@ -113,6 +123,7 @@ func (r *Reader) Next() (Record, error) {
 		ps = r.start(code, ps)
 	}
 	l := layoutFor(r.kind, code)
+	r.raw, r.layout = line, l
 	if l == nil {
 		ps = append(ps, r.unknownCode(code))
 		return nil, r.errors(sanitize(code), ps)

@@ -1,7 +1,6 @@
 package edi
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -238,5 +237,3 @@ func decode(k Kind, l *Layout, code, line string) (Record, []problem) {
 	dec.done()
 	return r, append(ps, r.rules(k, l, &bad)...)
 }
-
-func (k Kind) describe() string { return fmt.Sprintf("%s (%s)", k, k.FileKind()) }

@@ -5,9 +5,11 @@
 package edisynth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/iwoproject/iwo/edi"
@@ -51,6 +53,15 @@ func StampDefault() time.Time { return Stamp(synth.New(0)) }
 // max(3, count/25) employers. Most are ORG; about 15% AMD (amounts
 // changed), 8% TRM and 5% LUM; when count ≥ 4 each action occurs.
 func IWOs(seed uint64, count int) []*edi.IWO {
+	out := make([]*edi.IWO, 0, count)
+	each(seed, count, func(d *edi.IWO) bool { out = append(out, d); return true })
+	return out
+}
+
+// each calls yield with the IWOs of IWOs(seed, count) in order, building
+// each one only when it is due, so a large file needs only the orders in
+// memory.
+func each(seed uint64, count int, yield func(*edi.IWO) bool) {
 	g := synth.New(seed)
 	emps := g.Employers(max(3, count/25))
 	orders := g.Orders(emps, count)
@@ -58,8 +69,7 @@ func IWOs(seed uint64, count int) []*edi.IWO {
 	for i := range emps {
 		byFEIN[emps[i].FEIN] = &emps[i]
 	}
-	issuer := Issuer(g.Agency)
-	out := make([]*edi.IWO, 0, count)
+	actions := make([]withholding.Action, len(orders))
 	for i := range orders {
 		o := &orders[i]
 		action := withholding.ActionOriginal
@@ -79,14 +89,25 @@ func IWOs(seed uint64, count int) []*edi.IWO {
 		case withholding.ActionLumpSum:
 			o.LumpSum = withholding.Cents((200 + g.Intn(2800)) * 100)
 		}
-		tracking := edi.TrackingIDFor(g.Agency.StateFIPS, uint64(seed%1000)*1_000_000+uint64(i)+1)
-		out = append(out, edi.NewIWO(o, byFEIN[o.EmployerFEIN], action, tracking, g.Today, issuer))
+		actions[i] = action
 	}
-	edi.SortIWOs(out)
-	return out
+	idx := make([]int, len(orders))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(orders[a].EmployerFEIN, orders[b].EmployerFEIN) })
+	issuer := Issuer(g.Agency)
+	for _, i := range idx {
+		o := &orders[i]
+		tracking := edi.TrackingIDFor(g.Agency.StateFIPS, uint64(seed%1000)*10_000_000+uint64(i)+1)
+		if !yield(edi.NewIWO(o, byFEIN[o.EmployerFEIN], actions[i], tracking, g.Today, issuer)) {
+			return
+		}
+	}
 }
 
 // WriteIWOFile writes an IWO (FHI) file of count synthetic IWOs from seed.
+// Memory grows with the orders, not with the file.
 func WriteIWOFile(w io.Writer, seed uint64, count int) error {
 	g := synth.New(seed)
 	wr := edi.NewWriter(w, edi.WriterOptions{
@@ -95,10 +116,15 @@ func WriteIWOFile(w io.Writer, seed uint64, count int) error {
 		Created:  Stamp(g),
 		Sequence: seed % 10_000_000,
 	})
-	for _, d := range IWOs(seed, count) {
-		if err := wr.Write(d); err != nil {
-			return fmt.Errorf("write synthetic IWO %s: %w", d.TrackingID, err)
+	var err error
+	each(seed, count, func(d *edi.IWO) bool {
+		if err = wr.Write(d); err != nil {
+			err = fmt.Errorf("write synthetic IWO %s: %w", d.TrackingID, err)
 		}
+		return err == nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := wr.Close(); err != nil {
 		return fmt.Errorf("write synthetic IWO file: %w", err)

@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/iwoproject/iwo/jobs/transfer"
@@ -121,5 +120,3 @@ func sum(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -39,7 +39,9 @@ func TestPartnerValidate(t *testing.T) {
 		{"inbox", func(p *transfer.Partner) { p.Inbox, p.Outbox = "", "" }},
 		{"", func(p *transfer.Partner) { p.Inbox, p.Archive, p.Quarantine = "", "", "" }},
 		// A local partner needs no SSH settings, but the same directories.
-		{"", func(p *transfer.Partner) { p.Local, p.Host, p.User, p.PrivateKey, p.HostKeys = "/srv/acme", "", "", nil, nil }},
+		{"", func(p *transfer.Partner) {
+			p.Local, p.Host, p.User, p.PrivateKey, p.HostKeys = "/srv/acme", "", "", nil, nil
+		}},
 		{"quarantine", func(p *transfer.Partner) { p.Local, p.Quarantine = "/srv/acme", "" }},
 	} {
 		q := *p

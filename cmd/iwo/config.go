@@ -1,0 +1,706 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // agency.time_zone must load on hosts without /usr/share/zoneinfo
+
+	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+	"gopkg.in/yaml.v3"
+)
+
+// defaultConfigYAML is the commented default configuration. DefaultConfig
+// must equal what it parses to (a test checks).
+//
+//go:embed config.default.yml
+var defaultConfigYAML []byte
+
+// Config is the whole iwo configuration file.
+type Config struct {
+	Agency      AgencyConfig      `yaml:"agency"`
+	DataDir     string            `yaml:"data_dir"`
+	Database    string            `yaml:"database"` // (env)
+	Log         LogConfig         `yaml:"log"`
+	Metrics     MetricsConfig     `yaml:"metrics"`
+	Transfer    TransferConfig    `yaml:"transfer"`
+	Partners    []PartnerConfig   `yaml:"partners"`
+	Jobs        JobsConfig        `yaml:"jobs"`
+	Reconcile   ReconcileConfig   `yaml:"reconcile"`
+	Withholding WithholdingConfig `yaml:"withholding"`
+}
+
+// AgencyConfig describes the agency and its State Disbursement Unit.
+type AgencyConfig struct {
+	Name     string    `yaml:"name"`
+	State    string    `yaml:"state"`     // two-letter postal code
+	FIPS     string    `yaml:"fips"`      // two-digit state FIPS code
+	TimeZone string    `yaml:"time_zone"` // IANA name
+	SDU      SDUConfig `yaml:"sdu"`
+}
+
+// SDUConfig is where employers send the money.
+type SDUConfig struct {
+	PayeeName      string   `yaml:"payee_name"`
+	Address        []string `yaml:"address"`
+	RemittanceFIPS string   `yaml:"remittance_fips"` // 7 digits
+	RoutingNumber  string   `yaml:"routing_number"`  // (env) 9-digit ABA
+	AccountNumber  string   `yaml:"account_number"`  // (env)
+}
+
+// LogConfig sets up log/slog.
+type LogConfig struct {
+	Format string `yaml:"format"` // json or text
+	Level  string `yaml:"level"`  // debug, info, warn, error
+}
+
+// MetricsConfig sets up /metrics and /healthz.
+type MetricsConfig struct {
+	Listen string `yaml:"listen"` // host:port; "" turns them off
+}
+
+// TransferConfig holds the defaults for every partner.
+type TransferConfig struct {
+	AfterApply transfer.Disposal `yaml:"after_apply"`
+	StableFor  time.Duration     `yaml:"stable_for"`
+	Timeout    time.Duration     `yaml:"timeout"`
+	Retry      RetryConfig       `yaml:"retry"`
+}
+
+// RetryConfig is transfer.Backoff in the file.
+type RetryConfig struct {
+	Attempts int           `yaml:"attempts"`
+	Initial  time.Duration `yaml:"initial"`
+	Max      time.Duration `yaml:"max"`
+}
+
+// PartnerConfig is one partner in the file; Config.Partners turns it into a
+// transfer.Partner.
+type PartnerConfig struct {
+	Name       string              `yaml:"name"`
+	Role       transfer.Role       `yaml:"role"`
+	Host       string              `yaml:"host"` // (env)
+	Port       int                 `yaml:"port"`
+	User       string              `yaml:"user"`     // (env)
+	KeyFile    string              `yaml:"key_file"` // (env)
+	Password   string              `yaml:"password"` // (env)
+	HostKeys   []string            `yaml:"host_keys"`
+	Inbox      string              `yaml:"inbox"`
+	Outbox     string              `yaml:"outbox"`
+	Archive    string              `yaml:"archive"`
+	Quarantine string              `yaml:"quarantine"`
+	AfterApply transfer.Disposal   `yaml:"after_apply"`
+	Patterns   map[string][]string `yaml:"patterns"`
+	Local      string              `yaml:"local"`
+}
+
+// JobConfig schedules one job.
+type JobConfig struct {
+	Schedule string       `yaml:"schedule"` // cron spec, optional CRON_TZ= prefix
+	Days     jobs.DayRule `yaml:"days"`
+	Enabled  bool         `yaml:"enabled"`
+}
+
+// JobsConfig maps job names to their schedules. A job the file mentions
+// keeps the defaults of the settings it leaves out.
+type JobsConfig map[string]JobConfig
+
+// ReconcileConfig tunes reconciliation.
+type ReconcileConfig struct {
+	RemitWindowDays  int      `yaml:"remit_window_days"`
+	AckDeadlineDays  int      `yaml:"ack_deadline_days"`
+	MatchOrder       []string `yaml:"match_order"`
+	ToleranceCents   int64    `yaml:"tolerance_cents"`
+	LookbackDays     int      `yaml:"lookback_days"`
+	PayDateSlackDays int      `yaml:"pay_date_slack_days"`
+}
+
+// WithholdingConfig tunes the calculator.
+type WithholdingConfig struct {
+	Allocation  withholding.Allocation  `yaml:"allocation"`
+	MedicalRule withholding.MedicalRule `yaml:"medical_rule"`
+}
+
+// jobNames are the jobs the configuration may schedule.
+var jobNames = append(slices.Clone(jobs.NightOrder), jobs.JobNight)
+
+// DefaultConfig returns the configuration used for every setting a file
+// leaves out. It is what config.default.yml says.
+func DefaultConfig() *Config {
+	return &Config{
+		Agency: AgencyConfig{
+			Name:     "Example State Child Support Services",
+			State:    "CA",
+			FIPS:     "06",
+			TimeZone: "America/Los_Angeles",
+			SDU: SDUConfig{
+				PayeeName:      "Example State Disbursement Unit",
+				Address:        []string{"PO Box 989067", "West Sacramento CA 95798-9067"},
+				RemittanceFIPS: "0600000",
+				RoutingNumber:  "123456780",
+				AccountNumber:  "1234567890",
+			},
+		},
+		DataDir:  "/var/lib/iwo",
+		Log:      LogConfig{Format: "json", Level: "info"},
+		Metrics:  MetricsConfig{Listen: "127.0.0.1:9464"},
+		Transfer: TransferConfig{AfterApply: transfer.DispArchive, StableFor: 30 * time.Second, Timeout: transfer.DefaultTimeout, Retry: RetryConfig{Attempts: 4, Initial: 2 * time.Second, Max: time.Minute}},
+		Partners: []PartnerConfig{},
+		Jobs: JobsConfig{
+			jobs.JobSendIWOs:        {Schedule: "0 19 * * *", Days: jobs.BusinessDays, Enabled: true},
+			jobs.JobPullAcks:        {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: true},
+			jobs.JobPullRemittances: {Schedule: "30 1 * * *", Days: jobs.SkipHolidays, Enabled: true},
+			jobs.JobReconcile:       {Schedule: "0 3 * * *", Days: jobs.AnyDay, Enabled: true},
+			jobs.JobReport:          {Schedule: "0 5 * * *", Days: jobs.BusinessDays, Enabled: true},
+			jobs.JobNight:           {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: false},
+		},
+		Reconcile: ReconcileConfig{
+			RemitWindowDays:  withholding.DefaultRemitWindow,
+			AckDeadlineDays:  reconcile.DefaultAckDeadline,
+			MatchOrder:       []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
+			LookbackDays:     reconcile.DefaultLookback,
+			PayDateSlackDays: reconcile.DefaultPayDateSlack,
+		},
+		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
+	}
+}
+
+// UnmarshalYAML merges the file's jobs into the defaults, setting by
+// setting, and refuses settings it does not know.
+func (j *JobsConfig) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: jobs: want a mapping of job names", n.Line)
+	}
+	if *j == nil {
+		*j = JobsConfig{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name, body := n.Content[i].Value, n.Content[i+1]
+		if body.Kind == yaml.MappingNode {
+			for k := 0; k < len(body.Content); k += 2 {
+				if key := body.Content[k]; !slices.Contains([]string{"schedule", "days", "enabled"}, key.Value) {
+					return fmt.Errorf("line %d: jobs.%s: unknown setting %q (want schedule, days, enabled)", key.Line, name, key.Value)
+				}
+			}
+		}
+		jc := (*j)[name]
+		if err := body.Decode(&jc); err != nil {
+			return fmt.Errorf("jobs.%s: %w", name, err)
+		}
+		(*j)[name] = jc
+	}
+	return nil
+}
+
+// ParseConfig reads a YAML configuration over DefaultConfig. Unknown
+// settings are errors. The settings marked (env) expand $VAR and ${VAR}
+// with getenv ($$ is a literal $); an unset variable is an error naming the
+// setting. ParseConfig does not validate: call Validate.
+func ParseConfig(r io.Reader, getenv func(string) string) (*Config, error) {
+	c := DefaultConfig()
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parse configuration: %w", err)
+	}
+	var errs []error
+	x := func(setting string, v *string) {
+		out, missing := expandEnv(*v, getenv)
+		if len(missing) > 0 {
+			errs = append(errs, &SettingError{setting, fmt.Sprintf("environment variable %s is not set", strings.Join(missing, ", "))})
+		}
+		*v = out
+	}
+	x("database", &c.Database)
+	x("agency.sdu.routing_number", &c.Agency.SDU.RoutingNumber)
+	x("agency.sdu.account_number", &c.Agency.SDU.AccountNumber)
+	for i := range c.Partners {
+		p := &c.Partners[i]
+		at := fmt.Sprintf("partners[%d].", i)
+		x(at+"host", &p.Host)
+		x(at+"user", &p.User)
+		x(at+"key_file", &p.KeyFile)
+		x(at+"password", &p.Password)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// expandEnv replaces $NAME and ${NAME} with getenv(NAME) and $$ with $. It
+// returns the names that were unset or empty.
+func expandEnv(s string, getenv func(string) string) (string, []string) {
+	if !strings.Contains(s, "$") {
+		return s, nil
+	}
+	var b strings.Builder
+	var missing []string
+	isName := func(c byte, first bool) bool {
+		return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || !first && c >= '0' && c <= '9'
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		var name string
+		switch {
+		case s[i+1] == '$':
+			b.WriteByte('$')
+			i++
+			continue
+		case s[i+1] == '{':
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				b.WriteString(s[i:])
+				return b.String(), missing
+			}
+			name = s[i+2 : i+end]
+			i += end
+		case isName(s[i+1], true):
+			j := i + 1
+			for j < len(s) && isName(s[j], j == i+1) {
+				j++
+			}
+			name = s[i+1 : j]
+			i = j - 1
+		default:
+			b.WriteByte('$')
+			continue
+		}
+		v := getenv(name)
+		if v == "" {
+			missing = append(missing, "$"+name)
+		}
+		b.WriteString(v)
+	}
+	return b.String(), missing
+}
+
+// SettingError names the setting that is wrong, as a path into the file:
+// "partners[2].host_keys".
+type SettingError struct {
+	Setting string
+	Message string
+}
+
+// Error implements error.
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Message }
+
+// Validate checks every setting and returns all problems joined, each a
+// *SettingError. It reads the partners' key files, so that a missing or
+// unreadable key shows here rather than at the first night.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(setting, format string, args ...any) {
+		errs = append(errs, &SettingError{setting, fmt.Sprintf(format, args...)})
+	}
+	a := c.Agency
+	if strings.TrimSpace(a.Name) == "" {
+		bad("agency.name", "required")
+	}
+	if !isUpper(a.State, 2) {
+		bad("agency.state", "%q is not a two-letter postal code such as CA", a.State)
+	}
+	if !isDigits(a.FIPS, 2) {
+		bad("agency.fips", "%q is not a two-digit state FIPS code such as 06", a.FIPS)
+	}
+	if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "" {
+		bad("agency.time_zone", "%q is not an IANA time zone such as America/Los_Angeles", a.TimeZone)
+	}
+	if strings.TrimSpace(a.SDU.PayeeName) == "" {
+		bad("agency.sdu.payee_name", "required")
+	}
+	if !isDigits(a.SDU.RemittanceFIPS, 7) {
+		bad("agency.sdu.remittance_fips", "%q is not a 7-digit FIPS code (state 2 + county 3 + office 2)", a.SDU.RemittanceFIPS)
+	} else if a.SDU.RemittanceFIPS[:2] != a.FIPS && isDigits(a.FIPS, 2) {
+		bad("agency.sdu.remittance_fips", "%q does not start with the agency's state FIPS %s", a.SDU.RemittanceFIPS, a.FIPS)
+	}
+	if !validRouting(a.SDU.RoutingNumber) {
+		bad("agency.sdu.routing_number", "not a 9-digit ABA routing number with a valid check digit")
+	}
+	if n := len(a.SDU.AccountNumber); n == 0 || n > 17 || strings.ContainsAny(a.SDU.AccountNumber, " \t") {
+		bad("agency.sdu.account_number", "required: 1 to 17 characters, no spaces (NACHA DFI account number)")
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "required")
+	}
+	if db := c.Database; db != "" && !strings.HasPrefix(db, "sqlite:") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		bad("database", "want sqlite:PATH or postgres://…")
+	}
+	if !slices.Contains([]string{"json", "text"}, c.Log.Format) {
+		bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		bad("log.level", "%v", err)
+	}
+	if l := c.Metrics.Listen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil {
+			bad("metrics.listen", "%q is not host:port: %v", l, err)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("metrics.listen", "%q has a bad port", l)
+		}
+	}
+	t := c.Transfer
+	if t.AfterApply != transfer.DispArchive && t.AfterApply != transfer.DispDelete {
+		bad("transfer.after_apply", "%q is not archive or delete", t.AfterApply)
+	}
+	if t.StableFor < 0 {
+		bad("transfer.stable_for", "must not be negative")
+	}
+	if t.Timeout <= 0 {
+		bad("transfer.timeout", "must be positive")
+	}
+	if t.Retry.Attempts < 1 {
+		bad("transfer.retry.attempts", "must be at least 1")
+	}
+	if t.Retry.Initial <= 0 || t.Retry.Max < t.Retry.Initial {
+		bad("transfer.retry", "want 0 < initial ≤ max")
+	}
+	_, perrs := c.partners(os.ReadFile)
+	errs = append(errs, perrs...)
+
+	names := make([]string, 0, len(c.Jobs))
+	for n := range c.Jobs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		j := c.Jobs[n]
+		at := "jobs." + n
+		if !slices.Contains(jobNames, n) {
+			bad(at, "unknown job (known: %s)", strings.Join(jobNames, ", "))
+			continue
+		}
+		if j.Enabled && j.Schedule == "" {
+			bad(at+".schedule", "required when the job is enabled")
+		} else if j.Schedule != "" {
+			if _, err := jobs.ParseSpec(j.Schedule); err != nil {
+				bad(at+".schedule", "%s", withholding.ErrorMessage(err))
+			}
+		}
+		if _, err := jobs.ParseDayRule(string(j.Days)); err != nil {
+			bad(at+".days", "%s", withholding.ErrorMessage(err))
+		}
+	}
+	if c.Jobs[jobs.JobNight].Enabled {
+		for _, n := range jobs.NightOrder {
+			if c.Jobs[n].Enabled {
+				bad("jobs."+jobs.JobNight+".enabled", "night runs %s itself; disable the separate %s job or the night", n, n)
+				break
+			}
+		}
+	}
+
+	r := c.Reconcile
+	if r.RemitWindowDays < 1 {
+		bad("reconcile.remit_window_days", "must be at least 1")
+	}
+	if r.AckDeadlineDays < 1 {
+		bad("reconcile.ack_deadline_days", "must be at least 1")
+	}
+	if r.ToleranceCents < 0 {
+		bad("reconcile.tolerance_cents", "must not be negative")
+	}
+	if r.LookbackDays < 1 {
+		bad("reconcile.lookback_days", "must be at least 1")
+	}
+	if len(r.MatchOrder) == 0 {
+		bad("reconcile.match_order", "required: one or more of case, ssn, name_fips")
+	}
+	for i, m := range r.MatchOrder {
+		if !slices.Contains(reconcile.DefaultMatch, reconcile.MatchRule(m)) {
+			bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is not case, ssn or name_fips", m)
+		} else if slices.Index(r.MatchOrder, m) != i {
+			bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is listed twice", m)
+		}
+	}
+	if _, err := withholding.ParseAllocation(string(c.Withholding.Allocation)); err != nil {
+		bad("withholding.allocation", "%s", withholding.ErrorMessage(err))
+	}
+	if !slices.Contains([]withholding.MedicalRule{withholding.MedicalAfterCurrent, withholding.MedicalAfterCash, withholding.MedicalFirst}, c.Withholding.MedicalRule) {
+		bad("withholding.medical_rule", "%q is not after-current, after-cash or first", c.Withholding.MedicalRule)
+	}
+	return errors.Join(errs...)
+}
+
+// TransferPartners returns the partners as transfer.Partner values, with
+// their key files read.
+func (c *Config) TransferPartners() ([]*transfer.Partner, error) {
+	ps, errs := c.partners(os.ReadFile)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return ps, nil
+}
+
+func (c *Config) partners(readFile func(string) ([]byte, error)) ([]*transfer.Partner, []error) {
+	var out []*transfer.Partner
+	var errs []error
+	seen := map[string]int{}
+	for i, pc := range c.Partners {
+		at := fmt.Sprintf("partners[%d]", i)
+		if j, dup := seen[pc.Name]; dup && pc.Name != "" {
+			errs = append(errs, &SettingError{at + ".name", fmt.Sprintf("%q is also the name of partners[%d]", pc.Name, j)})
+			continue
+		}
+		seen[pc.Name] = i
+		p := &transfer.Partner{
+			Name: pc.Name, Role: pc.Role, Host: pc.Host, Port: pc.Port, User: pc.User,
+			Password: pc.Password, HostKeys: pc.HostKeys,
+			Inbox: pc.Inbox, Outbox: pc.Outbox, Archive: pc.Archive, Quarantine: pc.Quarantine,
+			AfterApply: pc.AfterApply, Timeout: c.Transfer.Timeout, Local: pc.Local,
+		}
+		if p.AfterApply == "" {
+			p.AfterApply = c.Transfer.AfterApply
+		}
+		if len(pc.Patterns) > 0 {
+			p.Patterns = map[withholding.FileKind][]string{}
+			for k, v := range pc.Patterns {
+				p.Patterns[withholding.FileKind(k)] = v
+			}
+		}
+		for _, k := range sortedKinds(pc.Patterns) {
+			if !slices.Contains(fileKinds, withholding.FileKind(k)) {
+				errs = append(errs, &SettingError{at + ".patterns." + k, fmt.Sprintf("unknown kind of file (known: %v)", fileKinds)})
+			}
+		}
+		if pc.KeyFile != "" && pc.Local == "" {
+			key, err := readFile(pc.KeyFile)
+			if err != nil {
+				errs = append(errs, &SettingError{at + ".key_file", fmt.Sprintf("read private key: %v", err)})
+				continue
+			}
+			p.PrivateKey = key
+		}
+		if err := p.Validate(); err != nil {
+			var fe *transfer.FieldError
+			if errors.As(err, &fe) {
+				errs = append(errs, &SettingError{at + "." + fe.Field, fe.Message})
+			} else {
+				errs = append(errs, &SettingError{at, err.Error()})
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errs
+}
+
+// fileKinds are the inbound kinds a partner's patterns may name.
+var fileKinds = []withholding.FileKind{withholding.KindAckFile, withholding.KindIWOResult, withholding.KindAckResult, withholding.KindACHFile, withholding.KindIWOFile}
+
+func sortedKinds(m map[string][]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// Location returns the agency's time zone.
+func (c *Config) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.Agency.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("load agency.time_zone: %w", err)
+	}
+	return loc, nil
+}
+
+// DatabaseURL returns the database setting, or the SQLite file in the data
+// directory when it is empty.
+func (c *Config) DatabaseURL() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "iwo.db")
+}
+
+// Backoff returns the retry policy for partner connections.
+func (c *Config) Backoff() transfer.Backoff {
+	r := c.Transfer.Retry
+	return transfer.Backoff{Attempts: r.Attempts, Initial: r.Initial, Max: r.Max}
+}
+
+// ReconcileSettings returns the reconciliation settings.
+func (c *Config) ReconcileSettings() reconcile.Settings {
+	r := c.Reconcile
+	s := reconcile.Settings{
+		RemitWindow:  r.RemitWindowDays,
+		AckDeadline:  r.AckDeadlineDays,
+		Tolerance:    withholding.Cents(r.ToleranceCents),
+		Lookback:     r.LookbackDays,
+		PayDateSlack: r.PayDateSlackDays,
+	}
+	for _, m := range r.MatchOrder {
+		s.Match = append(s.Match, reconcile.MatchRule(m))
+	}
+	return s
+}
+
+// Logger returns a slog.Logger writing to w in the configured format and
+// level.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.Log.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil || s == "" {
+		return 0, fmt.Errorf("%q is not debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isUpper(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// validRouting checks an ABA routing number's check digit:
+// 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).
+func validRouting(s string) bool {
+	if !isDigits(s, 9) {
+		return false
+	}
+	w := [3]int{3, 7, 1}
+	sum := 0
+	for i, c := range []byte(s) {
+		sum += w[i%3] * int(c-'0')
+	}
+	return sum%10 == 0
+}
+
+// configFlag declares the --config flag that commands needing the
+// configuration share.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "configuration `file` (default $IWO_CONFIG; built-in defaults when neither is set)")
+}
+
+// loadConfig reads and validates the configuration at path, or at
+// $IWO_CONFIG when path is empty. With neither, it returns DefaultConfig.
+// Errors name the file and the bad setting.
+func loadConfig(path string, e *env) (*Config, error) {
+	if path == "" {
+		path = e.getenv("IWO_CONFIG")
+	}
+	if path == "" {
+		c := DefaultConfig()
+		return c, c.Validate()
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	c, err := ParseConfig(bytes.NewReader(b), e.getenv)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func init() {
+	register(&command{
+		name:  "config default",
+		short: "Print the default configuration, with comments",
+		long: `Prints the configuration iwo uses for every setting a file leaves out,
+with a comment on each setting. Start a configuration from it:
+
+  iwo config default > /etc/iwo/iwo.yml`,
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usageError("config default takes no arguments")
+			}
+			_, err := e.stdout.Write(defaultConfigYAML)
+			return err
+		},
+	})
+	var path *string
+	register(&command{
+		name:  "config check",
+		args:  "[FILE]",
+		short: "Validate a configuration file and name each bad setting",
+		long: `Reads FILE (or --config, or $IWO_CONFIG) over the defaults, expands the
+environment variables it names, reads the partners' key files and checks
+every setting. Each problem is printed as "FILE: setting: what is wrong".
+Exit status 0 when the file is valid, 1 when it is not.`,
+		flags: func(fs *flag.FlagSet) { path = configFlag(fs) },
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) > 1 {
+				return usageError("config check takes one file")
+			}
+			p := *path
+			if len(args) == 1 {
+				p = args[0]
+			}
+			if p == "" {
+				p = e.getenv("IWO_CONFIG")
+			}
+			if p == "" {
+				return usageError("config check: name a FILE (or set --config or IWO_CONFIG)")
+			}
+			c, err := loadConfig(p, e)
+			if err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					if !strings.HasPrefix(line, p+": ") {
+						line = p + ": " + line
+					}
+					fmt.Fprintln(e.stderr, line)
+				}
+				return exitCode(1, nil)
+			}
+			on := 0
+			for _, j := range c.Jobs {
+				if j.Enabled {
+					on++
+				}
+			}
+			fmt.Fprintf(e.stdout, "%s: ok (%d partners, %d scheduled jobs, time zone %s)\n", p, len(c.Partners), on, c.Agency.TimeZone)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/iwoproject/iwo/edi"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+func init() {
+	register(&command{
+		name:  "edi validate",
+		args:  "FILE...",
+		short: "check e-IWO files (IWO, ACK and portal result files) as a receiver would",
+		long: `Reads each file and applies the checks of the e-IWO record layouts: record
+lengths, every element's format (dates real, numbers numeric, codes from
+their lists, required elements present), the rules between elements (reason
+allowed for the disposition and action, corrected FEIN with W, state code
+with M, Z only on TRM…) and the file structure (headers, batches, trailers,
+control numbers and counts).
+
+Every problem is printed to stderr, one per line, as
+  FILE:LINE: RECORD ELEMENT: reason
+Exit status is 0 when every file is valid, 1 otherwise. SSNs are never
+printed. See docs/eiwo.md for the layouts and where the spec is uncertain.
+
+Example:
+  iwo edi validate outbound/iwo-20261102.txt inbound/*.ack`,
+		run: runEDIValidate,
+	})
+	var format *string
+	var showSSN *bool
+	register(&command{
+		name:  "edi show",
+		args:  "FILE",
+		short: "print an e-IWO file as readable text or JSON",
+		long: `Prints each record of the file. Text output lists, per record, its line and
+document code and every element that is not blank. JSON output is one object
+per line: {"line":N,"record":"DTL","value":{...}}.
+
+SSNs are masked (***-**-1234) in both formats unless --show-ssn is given.
+Problems in the file are printed to stderr as with 'iwo edi validate', and
+the exit status is then 1.
+
+Example:
+  iwo edi show inbound/ack.txt --format json | jq 'select(.record=="ACK")'`,
+		flags: func(fs *flag.FlagSet) {
+			format = fs.String("format", "text", "output format: text or json")
+			showSSN = fs.Bool("show-ssn", false, "print SSNs in clear (default: masked)")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) != 1 {
+				return usageError("want exactly one FILE")
+			}
+			if *format != "text" && *format != "json" {
+				return usageError("--format %q: want text or json", *format)
+			}
+			return runEDIShow(e, args[0], *format, *showSSN)
+		},
+	})
+}
+
+func runEDIValidate(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) == 0 {
+		return usageError("want at least one FILE")
+	}
+	bad := false
+	for _, name := range args {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)
+			bad = true
+			continue
+		}
+		es, err := edi.Validate(f, name)
+		f.Close()
+		for _, p := range es {
+			fmt.Fprintln(e.stderr, p)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)
+		}
+		if err != nil || len(es) > 0 {
+			bad = true
+		}
+	}
+	if bad {
+		return exitCode(1, nil)
+	}
+	return nil
+}
+
+func runEDIShow(e *env, name, format string, showSSN bool) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("open e-IWO file: %w", err)
+	}
+	defer f.Close()
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	rd := edi.NewReader(f, name)
+	enc := json.NewEncoder(out)
+	bad := false
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if es := edi.AsErrors(err); es != nil {
+			bad = true
+			out.Flush()
+			for _, p := range es {
+				fmt.Fprintln(e.stderr, p)
+			}
+		} else if err != nil {
+			return err
+		}
+		if rec == nil {
+			continue
+		}
+		if format == "json" {
+			if !showSSN {
+				maskSSN(rec)
+			}
+			if err := enc.Encode(struct {
+				Line   int        `json:"line"`
+				Record string     `json:"record"`
+				Value  edi.Record `json:"value"`
+			}{rd.Line(), rec.DocumentCode(), rec}); err != nil {
+				return fmt.Errorf("write JSON: %w", err)
+			}
+			continue
+		}
+		fmt.Fprintf(out, "line %d  %s\n", rd.Line(), rec.DocumentCode())
+		raw := rd.Raw()
+		for _, el := range rd.Layout().Elements {
+			if el.Type == edi.TypeFiller || el.Start > len(raw) {
+				continue
+			}
+			v := strings.TrimRight(raw[el.Start-1:min(el.End(), len(raw))], " ")
+			if v == "" {
+				continue
+			}
+			if el.Mask && !showSSN {
+				v = withholding.SSN(v).Masked()
+			}
+			fmt.Fprintf(out, "  %-40s %s\n", el.Name, v)
+		}
+	}
+	if bad {
+		return exitCode(1, nil)
+	}
+	return nil
+}
+
+// maskSSN replaces the SSN of an IWO or ACK with its masked form, so that
+// neither output format can print it.
+func maskSSN(rec edi.Record) {
+	switch r := rec.(type) {
+	case *edi.IWO:
+		r.Employee.SSN = withholding.SSN(r.Employee.SSN.Masked())
+	case *edi.Ack:
+		r.Employee.SSN = withholding.SSN(r.Employee.SSN.Masked())
+	}
+}

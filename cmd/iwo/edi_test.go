@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestGenValidateShow(t *testing.T) {
+	dir := t.TempDir()
+	iwo, ack := filepath.Join(dir, "iwo.txt"), filepath.Join(dir, "ack.txt")
+	if code, _, errs := runIWO(t, "gen", "iwo", "--count", "40", "--out", iwo, "--seed", "5"); code != 0 {
+		t.Fatalf("gen iwo: exit %d: %s", code, errs)
+	}
+	if code, _, errs := runIWO(t, "gen", "ack", "--in", iwo, "--out", ack, "--seed", "5"); code != 0 {
+		t.Fatalf("gen ack: exit %d: %s", code, errs)
+	}
+	if code, _, errs := runIWO(t, "edi", "validate", iwo, ack); code != 0 || errs != "" {
+		t.Fatalf("edi validate generated files: exit %d: %s", code, errs)
+	}
+
+	// Same seed, same bytes.
+	again := filepath.Join(dir, "again.txt")
+	runIWO(t, "gen", "iwo", "--count", "40", "--out", again, "--seed", "5")
+	a, _ := os.ReadFile(iwo)
+	b, _ := os.ReadFile(again)
+	if !bytes.Equal(a, b) {
+		t.Error("gen iwo with the same seed wrote different files")
+	}
+
+	// A broken file: exit 1, one FILE:LINE: RECORD ELEMENT: reason per problem.
+	bad := filepath.Join(dir, "bad.txt")
+	lines := strings.SplitAfter(string(a), "\n")
+	lines[2] = lines[2][:9] + "20261399" + lines[2][17:] // DTL Document Date
+	os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644)
+	code, _, errs := runIWO(t, "edi", "validate", bad)
+	if code != 1 || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(bad)+`:3: DTL Document Date: .+$`).MatchString(errs) {
+		t.Errorf("edi validate broken file: exit %d, stderr %q", code, errs)
+	}
+
+	for _, format := range []string{"text", "json"} {
+		code, out, errs := runIWO(t, "edi", "show", iwo, "--format", format)
+		if code != 0 {
+			t.Fatalf("edi show --format %s: exit %d: %s", format, code, errs)
+		}
+		if !strings.Contains(out, "***-**-") || clearSSN.MatchString(out) {
+			t.Errorf("edi show --format %s does not mask SSNs", format)
+		}
+	}
+	_, out, _ := runIWO(t, "edi", "show", iwo, "--show-ssn")
+	if strings.Contains(out, "***-**-") {
+		t.Error("edi show --show-ssn still masks")
+	}
+	if code, _, _ := runIWO(t, "edi", "show", iwo, "--format", "xml"); code != 2 {
+		t.Errorf("edi show --format xml: exit %d, want 2", code)
+	}
+}
+
+// clearSSN matches an SSN in clear in show's text or JSON output.
+var clearSSN = regexp.MustCompile(`SSN +\d{9}|"ssn":"\d{9}"`)
