@@ -40,8 +40,12 @@ check: fmt-check vet staticcheck test integration
 demo: build
 	./$(BIN) demo
 
+# Benchmarks: every package, then the PostgreSQL ones (they need the
+# server .ci/deps starts, so they live in integration-tagged files).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@url=$$(./.ci/deps) && \
+	IWO_TEST_POSTGRES="$$url" $(GO) test -run '^$$' -bench 'Integration' -benchmem -tags integration ./...
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

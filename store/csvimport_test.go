@@ -115,9 +115,9 @@ func testImportOrders(t *testing.T, db *store.DB) {
 	o := orders[0]
 	want := withholding.Order{
 		ID: o.ID, CaseID: "KS0000000100001", OrderID: "SN2019DM000417", RemittanceID: "KS0000000100001", EmployerFEIN: "480000101",
-		Obligor:  withholding.Person{Last: "HALVERSON", First: "MARCUS", Middle: "J", SSN: "900120001", BirthDate: date("1984-03-17")},
-		Obligee:  withholding.Person{Last: "HALVERSON", First: "BRIANNA"},
-		Children: []withholding.Person{{Last: "HALVERSON", First: "TESSA", BirthDate: date("2014-08-02")}, {Last: "HALVERSON", First: "OWEN", BirthDate: date("2017-11-23")}},
+		Obligor:      withholding.Person{Last: "HALVERSON", First: "MARCUS", Middle: "J", SSN: "900120001", BirthDate: date("1984-03-17")},
+		Obligee:      withholding.Person{Last: "HALVERSON", First: "BRIANNA"},
+		Children:     []withholding.Person{{Last: "HALVERSON", First: "TESSA", BirthDate: date("2014-08-02")}, {Last: "HALVERSON", First: "OWEN", BirthDate: date("2017-11-23")}},
 		IssuingState: "KANSAS", IssuingJurisdiction: "SALINE", IssuingTribunal: "DISTRICT COURT", PayeeFIPS: "2000003",
 		Amounts: withholding.Amounts{
 			CurrentSupport: withholding.Obligation{Amount: 41200, Frequency: withholding.Monthly},

@@ -4,8 +4,8 @@ package store_test
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"net/url"
 	"os"
 	"testing"
