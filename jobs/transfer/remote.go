@@ -196,8 +196,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // Finish disposes of an inbound file after its contents were committed:
 // it moves it to the partner's archive directory, or deletes it when the
-// partner's AfterApply is DispDelete. A file already gone counts as done
-// only when err wraps fs.ErrNotExist; the caller decides.
+// partner's AfterApply is DispDelete. When the file is already gone the
+// error wraps fs.ErrNotExist, and the caller may treat that as done.
 func Finish(ctx context.Context, r Remote, p *Partner, f RemoteFile) error {
 	if p.AfterApply == DispDelete {
 		if err := r.Remove(ctx, f.Path()); err != nil {
