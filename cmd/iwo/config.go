@@ -20,6 +20,7 @@ import (
 
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
 	"gopkg.in/yaml.v3"
@@ -43,6 +44,7 @@ type Config struct {
 	Jobs        JobsConfig        `yaml:"jobs"`
 	Reconcile   ReconcileConfig   `yaml:"reconcile"`
 	Withholding WithholdingConfig `yaml:"withholding"`
+	Console     ConsoleConfig     `yaml:"console"`
 }
 
 // AgencyConfig describes the agency and its State Disbursement Unit.
@@ -139,6 +141,20 @@ type WithholdingConfig struct {
 // jobNames are the jobs the configuration may schedule.
 var jobNames = append(slices.Clone(jobs.NightOrder), jobs.JobNight)
 
+// ConsoleConfig configures the help-line console (iwo console).
+type ConsoleConfig struct {
+	Listen     string        `yaml:"listen"`      // host:port
+	SessionKey string        `yaml:"session_key"` // (env) signs sign-in cookies; empty = random per start
+	Users      []ConsoleUser `yaml:"users"`
+}
+
+// ConsoleUser is one console account.
+type ConsoleUser struct {
+	Name         string `yaml:"name"`
+	Role         string `yaml:"role"`          // helpline, supervisor or admin
+	PasswordHash string `yaml:"password_hash"` // (env) bcrypt; make one with iwo console hash-password
+}
+
 // DefaultConfig returns the configuration used for every setting a file
 // leaves out. It is what config.default.yml says.
 func DefaultConfig() *Config {
@@ -177,6 +193,7 @@ func DefaultConfig() *Config {
 			PayDateSlackDays: reconcile.DefaultPayDateSlack,
 		},
 		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
+		Console:     ConsoleConfig{Listen: "127.0.0.1:8080", Users: []ConsoleUser{}},
 	}
 }
 
@@ -236,6 +253,14 @@ func ParseConfig(r io.Reader, getenv func(string) string) (*Config, error) {
 		x(at+"user", &p.User)
 		x(at+"key_file", &p.KeyFile)
 		x(at+"password", &p.Password)
+	}
+	x("console.session_key", &c.Console.SessionKey)
+	for i := range c.Console.Users {
+		// A bcrypt hash ($2a$10$…) is full of dollar signs: written
+		// literally in the file it is taken as is, not expanded.
+		if h := &c.Console.Users[i].PasswordHash; !strings.HasPrefix(*h, "$2") {
+			x(fmt.Sprintf("console.users[%d].password_hash", i), h)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -340,6 +365,22 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "required")
+	}
+	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
+		bad("console.listen", "want host:port, e.g. 127.0.0.1:8080")
+	}
+	seenUser := map[string]bool{}
+	for i, u := range c.Console.Users {
+		at := fmt.Sprintf("console.users[%d]", i)
+		switch {
+		case u.Name == "" || seenUser[u.Name]:
+			bad(at+".name", "required and unique")
+		case !web.Role(u.Role).Valid():
+			bad(at+".role", "want helpline, supervisor or admin")
+		case !strings.HasPrefix(u.PasswordHash, "$2"):
+			bad(at+".password_hash", "want a bcrypt hash: run iwo console hash-password")
+		}
+		seenUser[u.Name] = true
 	}
 	if db := c.Database; db != "" && !strings.HasPrefix(db, "sqlite:") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
 		bad("database", "want sqlite:PATH or postgres://…")
@@ -626,7 +667,16 @@ func loadConfig(path string, e *env) (*Config, error) {
 		path = e.getenv("IWO_CONFIG")
 	}
 	if path == "" {
+		// No configuration file: a person trying iwo out, not a service
+		// install. Work files go where the store's default database goes
+		// ($IWO_DATA, $XDG_DATA_HOME/iwo or ~/.local/share/iwo), not to
+		// /var/lib/iwo, which needs root.
 		c := DefaultConfig()
+		dir, err := dataDir(e)
+		if err != nil {
+			return nil, err
+		}
+		c.DataDir = dir
 		return c, c.Validate()
 	}
 	b, err := os.ReadFile(path)

@@ -349,8 +349,11 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("loadConfig with unset variable: %v", err)
 	}
 	delete(env, "IWO_CONFIG")
-	if c, err := loadConfig("", e); err != nil || !reflect.DeepEqual(c, DefaultConfig()) {
-		t.Errorf("loadConfig with no file: %v; want the defaults", err)
+	env["IWO_DATA"] = "/home/clerk/iwo-data"
+	want := DefaultConfig()
+	want.DataDir = "/home/clerk/iwo-data"
+	if c, err := loadConfig("", e); err != nil || !reflect.DeepEqual(c, want) {
+		t.Errorf("loadConfig with no file: %v; want the defaults with the user data directory", err)
 	}
 }
 
