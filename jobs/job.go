@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"iter"
 	"maps"
+	"strings"
 )
 
 // Job is one step of the night. Run does the work once and returns what it
@@ -47,11 +49,6 @@ func (r *Result) merge(o Result) {
 	r.Partial = r.Partial || o.Partial
 }
 
-func (r Result) clone() Result {
-	r.Counts = maps.Clone(r.Counts)
-	return r
-}
-
 // Func makes a Job of a name and a function, for small steps and tests.
 func Func(name string, run func(ctx context.Context) (Result, error)) Job {
 	return funcJob{name: name, run: run}
@@ -79,3 +76,7 @@ const (
 // registered (reconcile and report before they are configured) are left
 // out.
 var NightOrder = []string{JobSendIWOs, JobPullAcks, JobPullRemittances, JobReconcile, JobReport}
+
+func mapKeys[K comparable, V any](m map[K]V) iter.Seq[K] { return maps.Keys(m) }
+
+func cmpString(a, b string) int { return strings.Compare(a, b) }

@@ -60,7 +60,7 @@ func TestPullRemittancesAppliesAndArchives(t *testing.T) {
 		if lf.SHA256 == "" || lf.Size == 0 || lf.Kind != withholding.KindACHFile || lf.Partner != "bank" {
 			t.Errorf("ledger entry %+v lacks its facts", lf)
 		}
-		if lf.State == withholding.FileQuarantined && !strings.Contains(lf.Error, "FileControl") {
+		if lf.State == withholding.FileQuarantined && !strings.Contains(lf.Error, "no file control record") {
 			t.Errorf("quarantined entry error %q does not carry the reader's problems", lf.Error)
 		}
 	}

@@ -231,8 +231,8 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (*withholding.JobRu
 
 // RunScheduled runs the named job as its schedule does for the activation
 // at slot: the day rule applies to slot's day in the agency's time zone,
-// and a job that some instance already started at or after slot is not
-// run again. This is the path every cron activation takes.
+// and a job that some instance already started between slot and the next
+// activation is not run again. This is the path every cron activation takes.
 func (s *Scheduler) RunScheduled(ctx context.Context, name string, slot time.Time) (*withholding.JobRun, error) {
 	e, err := s.entry(name)
 	if err != nil {
@@ -277,7 +277,11 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 	}
 	defer unlock()
 	if scheduled {
-		prev, err := s.startedSince(ctx, name, slot)
+		var until time.Time
+		if e.sched != nil {
+			until = e.sched.Next(slot)
+		}
+		prev, err := s.startedBetween(ctx, name, slot, until)
 		if err != nil {
 			return nil, err
 		}
@@ -345,16 +349,17 @@ func (s *Scheduler) call(ctx context.Context, log *slog.Logger, job Job) (res Re
 	return job.Run(ctx)
 }
 
-// startedSince returns a run of job that started at or after t and was not
-// skipped, or nil.
-func (s *Scheduler) startedSince(ctx context.Context, job string, t time.Time) (*withholding.JobRun, error) {
+// startedBetween returns a run of job that was not skipped and started in
+// [from, until) — at or after an activation and before the next one — or
+// nil. A zero until means no upper bound.
+func (s *Scheduler) startedBetween(ctx context.Context, job string, from, until time.Time) (*withholding.JobRun, error) {
 	const look = 20
 	runs, _, err := s.cfg.Runs.FindJobRuns(ctx, job, 0, look)
 	if err != nil {
 		return nil, fmt.Errorf("find runs of job %s: %w", job, err)
 	}
 	for _, r := range runs {
-		if r.Status != withholding.RunSkipped && !r.Started.Before(t) {
+		if r.Status != withholding.RunSkipped && !r.Started.Before(from) && (until.IsZero() || r.Started.Before(until)) {
 			return r, nil
 		}
 	}

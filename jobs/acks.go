@@ -1,0 +1,233 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/iwoproject/iwo/edi"
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+)
+
+// PullAcks is the "pull-acks" job: it fetches employers' acknowledgment
+// files (FHA…) and the portal's IWO result files (FHS…), validates them
+// with the e-IWO reader, and applies each in one transaction
+// (withholding.FileService.ApplyAcknowledgments): the acknowledgments, the
+// order status each implies, and the exceptions staff must see. A file with
+// any problem is quarantined whole.
+//
+// Order changes: accepted → accepted (terminated for an accepted TRM);
+// rejected → rejected with the reason code; a portal error → rejected with
+// reason "portal" and the IWO's action pending again, so it is resent once
+// corrected. Exceptions for rejections, portal errors and EMP notices
+// (terminations, lump sums, suspensions) come from withholding/reconcile's
+// rules, with the same keys the reconcile job uses, so the night never
+// holds two copies of one finding.
+type PullAcks struct {
+	Exchange  *Exchange
+	Files     withholding.FileService
+	Orders    withholding.OrderService
+	Documents withholding.DocumentService
+	// Settings are reconciliation's settings (only their defaults matter
+	// for acknowledgments); Location is the agency's time zone.
+	Settings reconcile.Settings
+	Location *time.Location
+}
+
+// Name implements Job.
+func (j *PullAcks) Name() string { return JobPullAcks }
+
+// Run implements Job.
+func (j *PullAcks) Run(ctx context.Context) (Result, error) {
+	in := &Inbound{
+		Job:      JobPullAcks,
+		Exchange: j.Exchange,
+		Files:    j.Files,
+		Kinds:    []withholding.FileKind{withholding.KindAckFile, withholding.KindIWOResult},
+		Apply:    j.apply,
+	}
+	return in.Run(ctx)
+}
+
+// readAcks reads and validates an acknowledgment or IWO result file.
+func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Acknowledgment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	rd := edi.NewReader(f, name)
+	var acks []*withholding.Acknowledgment
+	var problems edi.Errors
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if es := edi.AsErrors(err); es != nil {
+			problems = append(problems, es...)
+		} else if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if k := rd.Kind(); k != 0 && k.FileKind() != want && len(problems) == 0 {
+			return nil, &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
+		}
+		switch r := rec.(type) {
+		case *edi.Ack:
+			a := r.Acknowledgment()
+			a.Line = rd.Line()
+			acks = append(acks, &a)
+		case *edi.IWO:
+			acks = append(acks, &withholding.Acknowledgment{
+				Line: rd.Line(), Action: r.Action, TrackingID: r.TrackingID, CaseID: r.CaseID, OrderID: r.OrderID,
+				FEIN: r.EmployerEIN, SSN: r.Employee.SSN, Employee: r.Employee, Status: withholding.DispPortalError,
+				ErrorFields: joinNonEmpty("; ", r.ErrorField1, r.ErrorField2),
+			})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidFileError{Err: problems}
+	}
+	return acks, nil
+}
+
+func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, error) {
+	var res Result
+	acks, err := readAcks(f.LocalPath, f.RemoteName, f.Kind)
+	if err != nil {
+		return res, err
+	}
+	updates := map[int64]withholding.OrderUpdate{}
+	orders := map[int64]*withholding.Order{}
+	var docs []*withholding.Document
+	for _, a := range acks {
+		a.FileID = f.ID
+		res.Add("acks."+string(a.Status), 1)
+		if a.TrackingID != "" {
+			doc, err := j.Documents.FindDocumentByTrackingID(ctx, a.TrackingID)
+			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+				res.Add("unknown_tracking", 1)
+				continue // stored as received; reconcile reports it
+			} else if err != nil {
+				return res, fmt.Errorf("find IWO %s: %w", a.TrackingID, err)
+			}
+			docs = append(docs, doc)
+			if upd, ok := orderChange(doc, a); ok {
+				updates[doc.OrderRef] = upd
+			}
+			if err := j.loadOrder(ctx, doc.OrderRef, orders); err != nil {
+				return res, err
+			}
+			continue
+		}
+		// EMP notices carry no tracking ID: the employee's orders.
+		if a.SSN != "" {
+			ssn := a.SSN
+			found, _, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 100})
+			if err != nil {
+				return res, fmt.Errorf("find orders of an EMP notice: %w", err)
+			}
+			for _, o := range found {
+				orders[o.ID] = o
+			}
+		}
+	}
+	exs, err := j.exceptions(ctx, acks, orders, docs)
+	if err != nil {
+		return res, err
+	}
+	if err := j.Files.ApplyAcknowledgments(ctx, f.ID, acks, updates, exs); err != nil {
+		return res, err
+	}
+	res.Add("acks", int64(len(acks)))
+	res.Add("orders_updated", int64(len(updates)))
+	res.Add("exceptions", int64(len(exs)))
+	return res, nil
+}
+
+func (j *PullAcks) loadOrder(ctx context.Context, id int64, into map[int64]*withholding.Order) error {
+	if _, ok := into[id]; ok || id == 0 {
+		return nil
+	}
+	o, err := j.Orders.FindOrderByID(ctx, id)
+	if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("find order %d: %w", id, err)
+	}
+	into[id] = o
+	return nil
+}
+
+// ackExceptionTypes are the findings pull-acks records as it applies a
+// file; reconcile would find the same ones later with the same keys.
+var ackExceptionTypes = []withholding.ExceptionType{withholding.ExIWORejected, withholding.ExPortalError, withholding.ExEmployerNotice}
+
+// exceptions runs reconciliation's acknowledgment rules over this file's
+// acknowledgments.
+func (j *PullAcks) exceptions(ctx context.Context, acks []*withholding.Acknowledgment, orders map[int64]*withholding.Order, docs []*withholding.Document) ([]*withholding.Exception, error) {
+	if len(acks) == 0 {
+		return nil, nil
+	}
+	loc := j.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	list := make([]*withholding.Order, 0, len(orders))
+	for _, id := range slices.Sorted(mapKeys(orders)) {
+		list = append(list, orders[id])
+	}
+	r, err := reconcile.Run(ctx, reconcile.Input{
+		RunDate:         withholding.DateOf(j.Exchange.now().In(loc)),
+		Location:        loc,
+		Settings:        j.Settings,
+		Orders:          list,
+		Documents:       docs,
+		Acknowledgments: acks,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("derive exceptions from acknowledgments: %w", err)
+	}
+	var out []*withholding.Exception
+	for _, e := range r.Exceptions {
+		if slices.Contains(ackExceptionTypes, e.Type) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// orderChange is what an acknowledgment of doc does to its order.
+func orderChange(doc *withholding.Document, a *withholding.Acknowledgment) (withholding.OrderUpdate, bool) {
+	status := func(s withholding.OrderStatus) *withholding.OrderStatus { return &s }
+	switch a.Status {
+	case withholding.DispAccepted:
+		if doc.Action == withholding.ActionTerminate {
+			return withholding.OrderUpdate{Status: status(withholding.StatusTerminated)}, true
+		}
+		return withholding.OrderUpdate{Status: status(withholding.StatusAccepted)}, true
+	case withholding.DispRejected:
+		reason := a.Reason
+		return withholding.OrderUpdate{Status: status(withholding.StatusRejected), RejectReason: &reason}, true
+	case withholding.DispPortalError:
+		reason, action := "portal", doc.Action
+		return withholding.OrderUpdate{Status: status(withholding.StatusRejected), RejectReason: &reason, PendingAction: &action}, true
+	}
+	return withholding.OrderUpdate{}, false
+}
+
+func joinNonEmpty(sep string, ss ...string) string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, sep)
+}

@@ -1,0 +1,316 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/iwoproject/iwo/edi"
+	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// SendIWOs is the "send-iwos" job: it writes an e-IWO file for every order
+// with a pending action (ORG, AMD, TRM, LUM) — one file per destination
+// partner (the employer's Partner, or the portal for ""), one batch per
+// employer EIN — records every document's tracking identifier and the
+// file and batch control numbers, and pushes the files.
+//
+// An outbound file moves through the ledger as parsed (built locally),
+// sent (its documents and order changes committed in one transaction) and
+// archived (on the partner's server). A file left sent — the push failed,
+// or the process stopped — is pushed again at the start of the next run;
+// the push is idempotent, so the partner never gets it twice.
+type SendIWOs struct {
+	Exchange  *Exchange
+	Files     withholding.FileService
+	Orders    withholding.OrderService
+	Employers withholding.EmployerService
+	// Issuer is what the agency says on every IWO.
+	Issuer edi.Issuer
+	// StateFIPS is the 2-digit state FIPS code: the first digits of
+	// tracking identifiers and control numbers.
+	StateFIPS string
+	// Location is the agency's time zone for document dates; nil is UTC.
+	Location *time.Location
+}
+
+// Name implements Job.
+func (j *SendIWOs) Name() string { return JobSendIWOs }
+
+// outbound is one file being built for one partner.
+type outbound struct {
+	partner *transfer.Partner
+	iwos    []*edi.IWO
+	orders  []*withholding.Order // parallel to iwos
+}
+
+// Run implements Job.
+func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
+	var res Result
+	var errs []error
+	okParts := 0
+	// First, files committed earlier but never delivered.
+	if err := j.redeliver(ctx, &res); err != nil {
+		errs = append(errs, err)
+	}
+
+	files, skipped, err := j.plan(ctx, &res)
+	if err != nil {
+		return res, errors.Join(append(errs, err)...)
+	}
+	errs = append(errs, skipped...)
+	for _, ob := range files {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if err := j.send(ctx, ob, &res); err != nil {
+			errs = append(errs, fmt.Errorf("partner %s: %w", ob.partner.Name, err))
+			continue
+		}
+		okParts++
+	}
+	err = errors.Join(errs...)
+	res.Partial = err != nil && (okParts > 0 || res.Files > 0)
+	return res, err
+}
+
+// plan reads the orders needing an IWO and groups them by partner. Orders
+// that cannot go out (no employer, paper employer, no partner, data the
+// e-IWO layout refuses) are counted and reported, not sent.
+func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error, error) {
+	const page = 1000
+	var orders []*withholding.Order
+	for off := 0; ; off += page {
+		batch, total, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: off, Limit: page})
+		if err != nil {
+			return nil, nil, fmt.Errorf("find orders needing an IWO: %w", err)
+		}
+		orders = append(orders, batch...)
+		if len(batch) == 0 || off+len(batch) >= total {
+			break
+		}
+	}
+	var problems []error
+	employers := map[withholding.FEIN]*withholding.Employer{}
+	byPartner := map[string]*outbound{}
+	today := withholding.DateOf(j.Exchange.now().In(j.loc()))
+	for _, o := range orders {
+		e, ok := employers[o.EmployerFEIN]
+		if !ok {
+			var err error
+			e, err = j.Employers.FindEmployerByFEIN(ctx, o.EmployerFEIN)
+			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+				e = nil
+			} else if err != nil {
+				return nil, nil, fmt.Errorf("find employer %s: %w", o.EmployerFEIN, err)
+			}
+			employers[o.EmployerFEIN] = e
+		}
+		switch {
+		case e == nil:
+			res.Add("no_employer", 1)
+			problems = append(problems, fmt.Errorf("order %d (case %s): employer %s unknown", o.ID, o.CaseID, o.EmployerFEIN))
+			continue
+		case !e.EIWO:
+			res.Add("paper", 1) // paper employers are served by mail, not by this job
+			continue
+		}
+		p := j.destination(e)
+		if p == nil {
+			res.Add("no_partner", 1)
+			problems = append(problems, fmt.Errorf("order %d (case %s): no partner for employer %s (partner %q)", o.ID, o.CaseID, e.FEIN, e.Partner))
+			continue
+		}
+		d := edi.NewIWO(o, e, o.PendingAction, edi.TrackingIDFor(j.StateFIPS, 1), today, j.Issuer)
+		if err := checkIWO(d); err != nil {
+			res.Add("invalid_orders", 1)
+			problems = append(problems, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
+			continue
+		}
+		ob := byPartner[p.Name]
+		if ob == nil {
+			ob = &outbound{partner: p}
+			byPartner[p.Name] = ob
+		}
+		ob.iwos = append(ob.iwos, d)
+		ob.orders = append(ob.orders, o)
+	}
+	var out []*outbound
+	for _, name := range slices.Sorted(mapKeys(byPartner)) {
+		out = append(out, byPartner[name])
+	}
+	return out, problems, nil
+}
+
+// checkIWO writes d alone to nowhere, so an order the layout refuses is
+// found before the file it would have spoiled is recorded.
+func checkIWO(d *edi.IWO) error {
+	w := edi.NewWriter(discard{}, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "00000", Created: time.Unix(0, 0).UTC(), Sequence: 1})
+	return w.Write(d)
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// destination is the partner that receives the employer's IWOs: the one it
+// names, or the portal.
+func (j *SendIWOs) destination(e *withholding.Employer) *transfer.Partner {
+	if e.Partner != "" {
+		return j.Exchange.Partner(e.Partner)
+	}
+	for _, p := range j.Exchange.Partners {
+		if p.Role == transfer.RolePortal {
+			return p
+		}
+	}
+	return nil
+}
+
+func (j *SendIWOs) loc() *time.Location {
+	if j.Location == nil {
+		return time.UTC
+	}
+	return j.Location
+}
+
+// send builds, records and pushes one partner's file.
+func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
+	x := j.Exchange
+	now := x.now()
+	name := transfer.UniqueName("IWO", now, ".txt")
+	dir := x.localDir("outbox", ob.partner.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create outbox: %w", err)
+	}
+	local := filepath.Join(dir, name)
+	lf := &withholding.File{
+		Direction: withholding.Outbound, Partner: ob.partner.Name, Kind: withholding.KindIWOFile,
+		RemoteName: name, LocalPath: local, State: withholding.FileParsed,
+	}
+	if err := j.Files.CreateFile(ctx, lf); err != nil {
+		return fmt.Errorf("record outbound file: %w", err)
+	}
+
+	// Tracking IDs and control numbers derive from the ledger ID, which
+	// the database never hands out twice.
+	docs, control, err := j.write(local, lf.ID, now, ob)
+	if err != nil {
+		os.Remove(local)
+		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
+		return err
+	}
+	if err := j.Files.RecordSent(ctx, lf.ID, docs); err != nil {
+		os.Remove(local)
+		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
+		return fmt.Errorf("record sent IWOs: %w", err)
+	}
+	res.Add("iwos", int64(len(docs)))
+	for _, d := range docs {
+		res.Add("iwos."+string(d.Action), 1)
+	}
+	x.logger().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs))
+	lf.State = withholding.FileSent
+	return j.deliver(ctx, lf, res)
+}
+
+// write writes the file and returns its documents.
+func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound) ([]*withholding.Document, string, error) {
+	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, "", fmt.Errorf("create IWO file: %w", err)
+	}
+	defer f.Close()
+	w := edi.NewWriter(f, edi.WriterOptions{
+		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: now.In(j.loc()), Sequence: uint64(fileID), File: local,
+	})
+	// One batch per EIN: the writer opens a batch per employer when the
+	// IWOs come grouped by EIN.
+	idx := make([]int, len(ob.iwos))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
+	var docs []*withholding.Document
+	for n, i := range idx {
+		d, o := ob.iwos[i], ob.orders[i]
+		d.TrackingID = edi.TrackingIDFor(j.StateFIPS, uint64(fileID)*1_000_000+uint64(n+1))
+		if err := w.Write(d); err != nil {
+			return nil, "", fmt.Errorf("write IWO for case %s: %w", o.CaseID, err)
+		}
+		docs = append(docs, &withholding.Document{
+			TrackingID: d.TrackingID, OrderRef: o.ID, CaseID: o.CaseID, FEIN: o.EmployerFEIN, Action: d.Action,
+			BatchControl: w.BatchControlNumber(), SentAt: now,
+		})
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", fmt.Errorf("finish IWO file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, "", fmt.Errorf("write IWO file: %w", err)
+	}
+	for _, d := range docs {
+		d.FileControl = w.FileControlNumber()
+	}
+	return docs, w.FileControlNumber(), nil
+}
+
+// deliver pushes a recorded file and marks it archived. On failure the
+// file stays sent, with the error, for the next run.
+func (j *SendIWOs) deliver(ctx context.Context, lf *withholding.File, res *Result) error {
+	x := j.Exchange
+	p := x.Partner(lf.Partner)
+	if p == nil {
+		return fmt.Errorf("deliver %s: partner %q is no longer configured", lf.RemoteName, lf.Partner)
+	}
+	fail := func(err error) error {
+		x.Metrics.file(withholding.Outbound, lf.Kind, "failed")
+		x.Metrics.error(JobSendIWOs, "partner")
+		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileSent, "not delivered yet: "+err.Error())
+		return fmt.Errorf("deliver %s: %w", lf.RemoteName, err)
+	}
+	rem, err := x.connect(ctx, p)
+	if err != nil {
+		return fail(err)
+	}
+	defer rem.Close()
+	got, err := rem.Put(ctx, lf.LocalPath, p.Outbox, lf.RemoteName)
+	if err != nil {
+		return fail(err)
+	}
+	note := ""
+	if got != lf.RemoteName {
+		note = "delivered as " + got
+	}
+	if err := j.Files.SetFileState(ctx, lf.ID, withholding.FileArchived, note); err != nil {
+		return fmt.Errorf("record %s delivered: %w", lf.RemoteName, err)
+	}
+	res.Files++
+	x.Metrics.file(withholding.Outbound, lf.Kind, "sent")
+	x.logger().Info("IWO file delivered", "job", JobSendIWOs, "partner", p.Name, "file", got, "ledger", lf.ID)
+	return nil
+}
+
+// redeliver pushes the IWO files a previous run recorded but did not
+// deliver.
+func (j *SendIWOs) redeliver(ctx context.Context, res *Result) error {
+	out, sent, kind := withholding.Outbound, withholding.FileSent, withholding.KindIWOFile
+	files, _, err := j.Files.FindFiles(ctx, withholding.FileFilter{Direction: &out, State: &sent, Kind: &kind})
+	if err != nil {
+		return fmt.Errorf("find undelivered IWO files: %w", err)
+	}
+	var errs []error
+	for _, lf := range slices.Backward(files) {
+		res.Add("redelivered", 1)
+		if err := j.deliver(ctx, lf, res); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
