@@ -39,7 +39,7 @@ func ParseCTX(text string, entryAmount withholding.Cents, p Profile) Envelope {
 		env.ElementSeparator = body[3]
 		env.SegmentTerminator = body[isaLength-1]
 		var buf [17]string
-		isa := splitElements(body[:isaLength-1], env.ElementSeparator, buf[:0])
+		isa, _ := splitElements(body[:isaLength-1], env.ElementSeparator, buf[:0])
 		if len(isa) != 17 {
 			env.Problems = append(env.Problems, "ISA: "+strconv.Itoa(len(isa)-1)+" elements, want 16")
 		} else {
@@ -87,7 +87,7 @@ func ParseCTX(text string, entryAmount withholding.Cents, p Profile) Envelope {
 		if seg == "" {
 			continue
 		}
-		el := splitElements(seg, sep, elems[:0])
+		el, dirty := splitElements(seg, sep, elems[:0])
 		id := el[0]
 		if inST {
 			stSegments++
@@ -117,7 +117,7 @@ func ParseCTX(text string, entryAmount withholding.Cents, p Profile) Envelope {
 		case "DED":
 			var d DED
 			d.Raw = seg + string(term)
-			parseElements(&d, el, ctxLimits, p)
+			parseElements(&d, el, ctxLimits, p, dirty)
 			dedSum += d.Amount
 			env.DEDs = append(env.DEDs, d)
 		case "SE":

@@ -133,26 +133,43 @@ func ParseDED(text string, p Profile) DED {
 		return d
 	}
 	var buf [12]string
-	elems := splitElements(seg, '*', buf[:0])
-	parseElements(&d, elems, ccdLimits, p)
+	elems, dirty := splitElements(seg, '*', buf[:0])
+	parseElements(&d, elems, ccdLimits, p, dirty)
 	return d
 }
 
 // splitElements splits s at sep into dst without allocating for up to
-// cap(dst) elements.
-func splitElements(s string, sep byte, dst []string) []string {
-	for {
-		i := strings.IndexByte(s, sep)
-		if i < 0 {
-			return append(dst, s)
+// cap(dst) elements. Elements are short: a byte loop beats IndexByte. dirty
+// reports whether s holds a space or a lower-case letter (see
+// parseElements).
+func splitElements(s string, sep byte, dst []string) (elems []string, dirty bool) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == sep {
+			dst = append(dst, s[start:i])
+			start = i + 1
+		} else if spaceOrLower[c] {
+			dirty = true
 		}
-		dst = append(dst, s[:i])
-		s = s[i+1:]
 	}
+	return append(dst, s[start:]), dirty
 }
 
+// spaceOrLower marks the bytes that make an element need trimming or
+// upper-casing.
+var spaceOrLower = func() (t [256]bool) {
+	t[' '] = true
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // parseElements reads a split DED segment: elems[0] is the segment ID.
-func parseElements(d *DED, elems []string, lim limits, p Profile) {
+// dirty says whether the segment may hold spaces or lower case (see
+// splitElements); when false the elements are used as they are.
+func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 	id := elems[0]
 	switch {
 	case id == "DED":
@@ -177,30 +194,21 @@ func parseElements(d *DED, elems []string, lim limits, p Profile) {
 	}
 	padded, lower := false, false
 	var el [10]string
-	// Most segments have neither spaces nor lower case: check the whole
-	// segment once before looking at each element.
-	anySpace, anyLower := false, false
-	for i := 0; i <= n; i++ {
-		v := elems[i]
-		for j := 0; j < len(v); j++ {
-			c := v[j]
-			anySpace = anySpace || c == ' '
-			anyLower = anyLower || c >= 'a' && c <= 'z'
-		}
-	}
-	for i := 0; i <= n; i++ {
-		v := elems[i]
-		if anySpace {
+	if !dirty {
+		copy(el[:n+1], elems)
+	} else {
+		for i := 0; i <= n; i++ {
+			v := elems[i]
 			if t := trimSpace(v); t != v {
 				padded = true
 				v = t
 			}
+			if hasLower(v) {
+				lower = true
+				v = strings.ToUpper(v)
+			}
+			el[i] = v
 		}
-		if anyLower && hasLower(v) {
-			lower = true
-			v = strings.ToUpper(v)
-		}
-		el[i] = v
 	}
 	if padded {
 		d.deviation(p, "DED: space-padded elements")

@@ -539,6 +539,7 @@ func (r *Reader) batchHeader(rec string) {
 	if ok {
 		r.lastNumber = bh.Number
 	}
+	bh.feinVal, bh.feinSet = feinOf(bh.CompanyID), true
 	r.bh = bh
 	r.bEntries, r.bHash, r.bDebit, r.bCredit, r.lastTrace = 0, 0, 0, 0, ""
 	r.sum.Batches++
@@ -586,7 +587,7 @@ func (r *Reader) entry(rec string) {
 	rdfi, ok := digits(rec[3:11])
 	if !ok {
 		r.fail(l, recEntry, "RDFIIdentification", "%q is not 8 digits", rec[3:11])
-	} else if cd := moov.CalculateCheckDigit(rec[3:11]); int(rec[11])-'0' != cd {
+	} else if cd := checkDigit(rec[3:11]); int(rec[11])-'0' != cd {
 		r.fail(l, recEntry, "CheckDigit", "%q, want %d for routing %s", rec[11], cd, rec[3:11])
 	}
 	r.bHash += rdfi
@@ -642,6 +643,16 @@ func (r *Reader) entry(rec string) {
 	}
 	r.lastTrace = trace
 	r.pending = e
+}
+
+// checkDigit returns the ABA check digit of eight routing digits (weights
+// 3, 7, 1), as moov.CalculateCheckDigit does without its conversions.
+func checkDigit(s string) int {
+	_ = s[7]
+	sum := 3*int(s[0]-'0') + 7*int(s[1]-'0') + int(s[2]-'0') +
+		3*int(s[3]-'0') + 7*int(s[4]-'0') + int(s[5]-'0') +
+		3*int(s[6]-'0') + 7*int(s[7]-'0')
+	return (10 - sum%10) % 10
 }
 
 func (r *Reader) addenda(rec string) {

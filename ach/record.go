@@ -39,6 +39,9 @@ type BatchHeader struct {
 	Number           int              // 88–94
 
 	iat bool // an IAT (or IATCOR) batch: another header layout
+
+	feinVal withholding.FEIN // feinOf(CompanyID), when feinSet
+	feinSet bool
 }
 
 // Entry is an entry detail record (type 6) with its addenda. Its string
