@@ -24,8 +24,10 @@ const jobHelp = `Jobs, in the order of the night:
                      (one file per partner, one batch per employer) and push them
   pull-acks          fetch acknowledgment and portal result files, validate, apply
   pull-remittances   fetch ACH files from the bank, parse, post the payments
-  reconcile          match payments to orders, record exceptions (when configured)
-  report             write the nightly workbooks (when configured)
+  reconcile          match tonight's payments to orders, record exceptions, resolve
+                     missing payments that arrived late
+  report             write the operations workbook, the exceptions CSV and employer
+                     statements to DATA_DIR/reports/DATE/ and push them to partners
   night              all of the above, in that order; a failed step does not stop the rest`
 
 // Exit codes of "iwo run".
@@ -145,6 +147,12 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 	s := jobs.NewScheduler(jobs.SchedulerConfig{
 		Runs: db, Calendar: calendar.US(), Location: loc, Logger: log, Metrics: m,
 	})
+	rec := &jobs.Reconcile{
+		Books: jobs.Books{
+			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Runs: db,
+		},
+		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log,
+	}
 	all := []jobs.Job{
 		&jobs.SendIWOs{
 			Exchange: x, Files: db, Orders: db, Employers: db,
@@ -152,8 +160,8 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		},
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Settings: cfg.ReconcileSettings(), Location: loc},
 		&jobs.PullRemittances{Exchange: x, Files: db},
-		// reconcile and report slot in here when their jobs exist; Night
-		// leaves out steps that are not registered.
+		rec,
+		&jobs.Report{Reconcile: rec, Exchange: x, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
 		&jobs.Night{Runner: s},
 	}
 	var errs []error

@@ -1,0 +1,394 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+)
+
+// ResolvedBy is who resolves the missing-payment exceptions that a late
+// payment satisfied.
+const ResolvedBy = "reconcile"
+
+// pageSize is how many rows the jobs read per store call.
+const pageSize = 5000
+
+// Books are the parts of the store reconciliation and the reports read and
+// write. *store.DB provides all of them.
+type Books struct {
+	Orders     withholding.OrderService
+	Employers  withholding.EmployerService
+	Documents  withholding.DocumentService
+	Payments   withholding.PaymentService
+	Files      withholding.FileService
+	Exceptions withholding.ExceptionService
+	// Runs is the run history: it tells where the previous night's window
+	// ended and what the previous night's totals were.
+	Runs withholding.JobRunService
+}
+
+// Reconcile is the "reconcile" job: it matches tonight's payments to
+// orders with withholding/reconcile, records the exceptions it finds
+// (ExceptionService.UpsertExceptions keeps one per Key, so a re-run of the
+// same day adds nothing) and resolves the missing-payment exceptions that
+// tonight's late payments satisfied.
+//
+// Tonight's payments are those of the inbound ACH files applied since the
+// previous run of an earlier day ended (see the package documentation in
+// docs/jobs.md): every payment is reconciled on the night its file is
+// applied, whatever its effective date. Payments of earlier files whose
+// effective dates fall in the last Settings.Lookback days (plus slack) are
+// the history: duplicates, missing payments and medical changes.
+type Reconcile struct {
+	Books
+	Settings reconcile.Settings
+	// Calendar tells business days (withholding/calendar.US()); nil is
+	// Monday to Friday.
+	Calendar withholding.Calendar
+	// Location is the agency's time zone: the run date is the calendar day
+	// in it. nil is UTC.
+	Location *time.Location
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives one line per run; slog.Default when nil.
+	Logger *slog.Logger
+}
+
+// Name implements Job.
+func (j *Reconcile) Name() string { return JobReconcile }
+
+// Counts a reconcile run records beyond its findings. The report job reads
+// them back from the run history.
+const (
+	// countRunDate is the run date as YYYYMMDD.
+	countRunDate = "run_date"
+	// countWindowEnd is the end of the run's window, Unix milliseconds:
+	// the next day's window starts there.
+	countWindowEnd = "window_end_ms"
+)
+
+// Run implements Job. Counts: "payments" reconciled tonight, "posted",
+// "held", "exceptions" found, "created" (new ones), "resolved",
+// "type:TYPE" per type found, plus run_date and window_end_ms.
+func (j *Reconcile) Run(ctx context.Context) (Result, error) {
+	var res Result
+	n, err := j.load(ctx)
+	if err != nil {
+		return res, err
+	}
+	out, err := reconcile.Run(ctx, n.input)
+	if err != nil {
+		return res, fmt.Errorf("reconcile %s: %w", n.day, err)
+	}
+	created, err := j.Exceptions.UpsertExceptions(ctx, out.Exceptions)
+	if err != nil {
+		return res, fmt.Errorf("record exceptions: %w", err)
+	}
+	resolved, err := j.resolve(ctx, out.Cleared)
+	res.Add(countRunDate, dateNumber(n.day))
+	res.Add(countWindowEnd, n.until.UnixMilli())
+	res.Add("payments", int64(out.Stats.Payments))
+	res.Add("payment_cents", int64(out.Stats.Amount))
+	res.Add("posted", int64(out.Stats.Posted))
+	res.Add("posted_cents", int64(out.Stats.PostedAmount))
+	res.Add("held", int64(out.Stats.Held))
+	res.Add("returns", int64(out.Stats.Returns))
+	res.Add("nocs", int64(out.Stats.NOCs))
+	res.Add("exceptions", int64(len(out.Exceptions)))
+	res.Add("created", int64(created))
+	res.Add("resolved", int64(resolved))
+	for _, e := range out.Exceptions {
+		res.Add("type:"+string(e.Type), 1)
+	}
+	j.logger().Info("reconciled", "job", JobReconcile, "date", n.day.String(), "files", len(n.files),
+		"payments", out.Stats.Payments, "posted", out.Stats.Posted, "held", out.Stats.Held,
+		"exceptions", len(out.Exceptions), "created", created, "resolved", resolved)
+	if err != nil {
+		res.Partial = true // the findings are recorded; only some resolutions failed
+		return res, err
+	}
+	return res, nil
+}
+
+// resolve marks the open exceptions with the given keys resolved.
+func (j *Reconcile) resolve(ctx context.Context, keys []string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	typ, open := withholding.ExMissingPayment, withholding.ExceptionOpen
+	var ids []int64
+	for e, err := range pages(func(off, limit int) ([]*withholding.Exception, int, error) {
+		return j.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Type: &typ, Status: &open, Offset: off, Limit: limit})
+	}) {
+		if err != nil {
+			return 0, fmt.Errorf("find open missing payments: %w", err)
+		}
+		if want[e.Key] {
+			ids = append(ids, e.ID)
+		}
+	}
+	resolved := withholding.ExceptionResolved
+	note := "a late payment for this pay date arrived"
+	var errs []error
+	n := 0
+	for _, id := range ids {
+		if _, err := j.Exceptions.UpdateException(ctx, id, withholding.ExceptionUpdate{Status: &resolved, By: ResolvedBy, Note: &note}); err != nil {
+			errs = append(errs, fmt.Errorf("resolve exception %d: %w", id, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// night is what one night's reconciliation reads.
+type night struct {
+	day   withholding.Date
+	since time.Time // the window: files applied after since
+	until time.Time // the run's clock
+	files []*withholding.File
+	input reconcile.Input
+}
+
+// load reads the store for tonight's reconciliation.
+func (j *Reconcile) load(ctx context.Context) (*night, error) {
+	now := j.now()
+	loc := j.loc()
+	n := &night{day: withholding.DateOf(now.In(loc)), until: now}
+	set := j.Settings
+	lookback := set.Lookback
+	if lookback <= 0 {
+		lookback = reconcile.DefaultLookback
+	}
+	since, err := j.windowStart(ctx, n.day, lookback)
+	if err != nil {
+		return nil, err
+	}
+	n.since = since
+
+	orders, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
+		return j.Orders.FindOrders(ctx, withholding.OrderFilter{Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("load orders: %w", err)
+	}
+	employers, err := collect(pages(func(off, limit int) ([]*withholding.Employer, int, error) {
+		return j.Employers.FindEmployers(ctx, withholding.EmployerFilter{Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("load employers: %w", err)
+	}
+	recent := now.AddDate(0, 0, -lookback)
+	var docs []*withholding.Document
+	for d, err := range pages(func(off, limit int) ([]*withholding.Document, int, error) {
+		return j.Documents.FindDocuments(ctx, 0, off, limit)
+	}) {
+		if err != nil {
+			return nil, fmt.Errorf("load IWO documents: %w", err)
+		}
+		// Still waiting, or answered recently: older answers made their
+		// exceptions long ago.
+		if d.Status == "" || d.AcknowledgedAt.After(recent) || d.SentAt.After(recent) {
+			docs = append(docs, d)
+		}
+	}
+
+	// Tonight's files: applied since the window started. A file applied
+	// on an earlier day but moved later is looked at again; its findings
+	// have the same keys.
+	files, err := collect(pages(func(off, limit int) ([]*withholding.File, int, error) {
+		in := withholding.Inbound
+		return j.Files.FindFiles(ctx, withholding.FileFilter{Direction: &in, Since: since.AddDate(0, 0, -lookback), Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("load tonight's files: %w", err)
+	}
+	var achFiles []int64
+	tonight := map[int64]bool{}
+	var acks []*withholding.Acknowledgment
+	for _, f := range slices.Backward(files) { // oldest first
+		if !f.UpdatedAt.After(since) || (f.State != withholding.FileApplied && f.State != withholding.FileArchived) {
+			continue
+		}
+		switch f.Kind {
+		case withholding.KindACHFile:
+			achFiles = append(achFiles, f.ID)
+			tonight[f.ID] = true
+		case withholding.KindAckFile, withholding.KindIWOResult:
+			got, err := collect(pages(func(off, limit int) ([]*withholding.Acknowledgment, int, error) {
+				return j.Payments.FindAcknowledgments(ctx, f.ID, nil, off, limit)
+			}))
+			if err != nil {
+				return nil, fmt.Errorf("load acknowledgments of file %d: %w", f.ID, err)
+			}
+			acks = append(acks, got...)
+		default:
+			continue
+		}
+		n.files = append(n.files, f)
+	}
+
+	slack := set.PayDateSlack
+	if slack < 0 {
+		slack = 0
+	} else if slack == 0 {
+		slack = reconcile.DefaultPayDateSlack
+	}
+	histSince := n.day.AddDays(-lookback - slack)
+	n.input = reconcile.Input{
+		RunDate:         n.day,
+		Location:        loc,
+		Calendar:        j.Calendar,
+		Settings:        set,
+		Orders:          orders,
+		Employers:       employers,
+		Payments:        j.filePayments(ctx, achFiles),
+		History:         j.history(ctx, histSince, tonight),
+		Documents:       docs,
+		Acknowledgments: acks,
+	}
+	return n, nil
+}
+
+// windowStart is where tonight's window begins: the end of the newest
+// succeeded or partial run of an earlier day, or, on the first night,
+// lookback days before the run date.
+func (j *Reconcile) windowStart(ctx context.Context, day withholding.Date, lookback int) (time.Time, error) {
+	prev, err := previousRun(ctx, j.Runs, JobReconcile, countRunDate, day)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if prev != nil && prev.Counts[countWindowEnd] > 0 {
+		return time.UnixMilli(prev.Counts[countWindowEnd]), nil
+	}
+	return day.AddDays(-lookback).Time(j.loc()), nil
+}
+
+// previousRun returns the newest succeeded or partial run of job whose
+// date count (YYYYMMDD) is before day, or nil.
+func previousRun(ctx context.Context, runs withholding.JobRunService, job, dateKey string, day withholding.Date) (*withholding.JobRun, error) {
+	today := dateNumber(day)
+	const maxLook = 1000 // runs of the same day re-run by hand, skipped runs
+	for off := 0; off < maxLook; off += 100 {
+		rs, total, err := runs.FindJobRuns(ctx, job, off, 100)
+		if err != nil {
+			return nil, fmt.Errorf("find previous %s runs: %w", job, err)
+		}
+		for _, r := range rs {
+			if r.Status != withholding.RunSucceeded && r.Status != withholding.RunPartial {
+				continue
+			}
+			if d := r.Counts[dateKey]; d > 0 && d < today {
+				return r, nil
+			}
+		}
+		if len(rs) == 0 || off+len(rs) >= total {
+			break
+		}
+	}
+	return nil, nil
+}
+
+// filePayments streams the payments of the given files, file by file.
+func (j *Reconcile) filePayments(ctx context.Context, files []int64) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for _, id := range files {
+			for p, err := range j.Payments.EachPayment(ctx, withholding.PaymentFilter{FileID: &id}) {
+				if !yield(p, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// history streams the payments effective since the given day, leaving out
+// tonight's files (a payment must not be its own duplicate).
+func (j *Reconcile) history(ctx context.Context, since withholding.Date, tonight map[int64]bool) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for p, err := range j.Payments.EachPayment(ctx, withholding.PaymentFilter{Since: since}) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if tonight[p.FileID] {
+				continue
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (j *Reconcile) now() time.Time {
+	if j.Now == nil {
+		return time.Now()
+	}
+	return j.Now()
+}
+
+func (j *Reconcile) loc() *time.Location {
+	if j.Location == nil {
+		return time.UTC
+	}
+	return j.Location
+}
+
+func (j *Reconcile) logger() *slog.Logger {
+	if j.Logger == nil {
+		return slog.Default()
+	}
+	return j.Logger
+}
+
+// dateNumber is d as YYYYMMDD.
+func dateNumber(d withholding.Date) int64 {
+	return int64(d.Year*10000 + int(d.Month)*100 + d.Day)
+}
+
+// pages reads a paged store listing to the end.
+func pages[T any](find func(offset, limit int) ([]T, int, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for off := 0; ; {
+			batch, total, err := find(off, pageSize)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, v := range batch {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			off += len(batch)
+			if len(batch) == 0 || off >= total {
+				return
+			}
+		}
+	}
+}
+
+// collect gathers a sequence into a slice, stopping at the first error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
