@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/iwoproject/iwo/edi/edisynth"
+	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/jobs/demo"
+	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/web"
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/calendar"
+)
+
+func init() {
+	var (
+		dir                         *string
+		serve                       *bool
+		listen                      *string
+		seed                        *uint64
+		nights, nEmployers, nOrders *int
+	)
+	register(&command{
+		name:  "demo",
+		args:  "",
+		short: "play several nights of a synthetic agency end to end and print a summary",
+		long: `Builds a whole agency in a workspace and plays its nights through the real
+jobs, with nothing to install or configure:
+
+  - a synthetic agency (a few hundred employers, a few thousand orders,
+    reproducible from --seed) in an SQLite store;
+  - an SFTP server on a loopback port standing in for the federal e-IWO
+    portal and the SDU's bank, with a generated host key that the generated
+    partners configuration (iwo.yml in the workspace) pins;
+  - simulated employers that answer the IWOs and pay by CCD+ with the
+    employer mode ('iwo employer'), with a few percent of problems:
+    rejections, terminations, lump sums, short and late payments,
+    mistyped cases, a duplicate bank file and a malformed acknowledgment
+    file that gets quarantined.
+
+Each demo night is one week of payroll. Every night the agency runs the
+night job: send IWOs, pull acknowledgments, pull remittances (and
+reconcile and report when they are configured). The summary at the end
+comes from the store, and is also written to summary.json.
+
+With --serve, iwo then serves the help-line console over the demo's store
+and prints its URL and a demo login (user demo, a password made up for the
+run), until interrupted.
+
+Example:
+  iwo demo                      # a fresh temporary workspace
+  iwo demo --dir /tmp/iwo-demo --seed 7 --nights 6`,
+		flags: func(fs *flag.FlagSet) {
+			dir = fs.String("dir", "", "workspace `directory` (default: a fresh temporary directory)")
+			serve = fs.Bool("serve", false, "then serve the help-line console on the demo store")
+			listen = fs.String("listen", "127.0.0.1:0", "`address` for --serve")
+			seed = fs.Uint64("seed", 1, "random seed: the same seed plays the same demo")
+			nights = fs.Int("nights", 4, "number of nights to play (each a week of payroll)")
+			nEmployers = fs.Int("employers", 300, "number of synthetic employers")
+			nOrders = fs.Int("orders", 3000, "number of synthetic orders")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return usageError("unexpected argument %q", args[0])
+			}
+			if *nights < 2 || *nEmployers < 1 || *nOrders < 1 {
+				return usageError("want --nights of at least 2 and at least one employer and one order")
+			}
+			d := *dir
+			if d == "" {
+				t, err := os.MkdirTemp("", "iwo-demo-")
+				if err != nil {
+					return fmt.Errorf("create workspace: %w", err)
+				}
+				d = t
+			} else if err := os.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("create workspace: %w", err)
+			}
+			d, _ = filepath.Abs(d)
+			return runDemo(ctx, e, demo.Options{Dir: d, Seed: *seed, Employers: *nEmployers, Orders: *nOrders}, *nights, *serve, *listen)
+		},
+	})
+}
+
+func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bool, listen string) error {
+	started := time.Now()
+	fmt.Fprintf(e.stdout, "Workspace: %s\n", opt.Dir)
+	if entries, _ := os.ReadDir(opt.Dir); len(entries) > 0 {
+		return fmt.Errorf("workspace %s is not empty: give an empty --dir (or none for a temporary one)", opt.Dir)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := demo.Start(ctx, opt)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.WriteRosters(); err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(opt.Dir, "iwo.yml")
+	if err := os.WriteFile(cfgPath, []byte(w.ConfigYAML()), 0o600); err != nil {
+		return fmt.Errorf("write configuration: %w", err)
+	}
+	cfg, err := loadConfig(cfgPath, e)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "SFTP server (portal and SDU bank): %s, host key pinned in %s\n", w.Addr(), cfgPath)
+
+	db, err := store.Open(ctx, cfg.DatabaseURL())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.Now = w.Now
+	for i := range w.Employers {
+		if err := db.UpsertEmployer(ctx, &w.Employers[i]); err != nil {
+			return fmt.Errorf("load employers: %w", err)
+		}
+	}
+	for i := range w.Orders {
+		if err := db.CreateOrder(ctx, &w.Orders[i]); err != nil {
+			return fmt.Errorf("load orders: %w", err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "Agency: %d employers, %d orders (seed %d) in %s\n", len(w.Employers), len(w.Orders), opt.Seed, cfg.DatabaseURL())
+
+	reg := prometheus.NewRegistry()
+	sched, err := demoScheduler(cfg, db, w, jobs.NewMetrics(reg))
+	if err != nil {
+		return err
+	}
+	for n := 1; n <= nights; n++ {
+		if err := w.Day(ctx, n); err != nil {
+			return fmt.Errorf("night %d, employers' side: %w", n, err)
+		}
+		run, err := sched.RunNow(ctx, jobs.JobNight)
+		line := fmt.Sprintf("Night %d (%s): ", n, w.Today())
+		if run != nil {
+			c := run.Counts
+			line += fmt.Sprintf("%d IWOs sent, %d acknowledgments, %d payments (%s), %d duplicate, %d quarantined; %s",
+				c["send-iwos.iwos"], c["pull-acks.acks"], c["pull-remittances.payments"],
+				withholding.Cents(c["pull-remittances.payment_cents"]).Dollars(),
+				c["pull-acks.duplicates"]+c["pull-remittances.duplicates"],
+				c["pull-acks.quarantined"]+c["pull-remittances.quarantined"], run.Status)
+		}
+		fmt.Fprintln(e.stdout, line)
+		if err != nil && run == nil {
+			return fmt.Errorf("night %d: %w", n, err)
+		}
+	}
+	sum, err := demo.Summarize(ctx, db, w, nights)
+	if err != nil {
+		return err
+	}
+	sum.Print(e.stdout)
+	b, _ := json.MarshalIndent(sum, "", "  ")
+	if err := os.WriteFile(filepath.Join(opt.Dir, "summary.json"), b, 0o644); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "\nDone in %s. Agency configuration: %s\n", time.Since(started).Round(100*time.Millisecond), cfgPath)
+	if !serve {
+		return nil
+	}
+	return serveDemo(ctx, e, listen, cfg, db)
+}
+
+// demoScheduler registers the night's jobs on the demo's store and
+// partners, on the demo clock.
+func demoScheduler(cfg *Config, db *store.DB, w *demo.World, m *jobs.Metrics) (*jobs.Scheduler, error) {
+	partners, err := cfg.TransferPartners()
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	x := &jobs.Exchange{
+		Partners: partners,
+		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
+			return transfer.Open(ctx, p, cfg.Backoff())
+		},
+		Dir:     cfg.DataDir,
+		Logger:  log,
+		Metrics: m,
+		Now:     w.Now,
+	}
+	s := jobs.NewScheduler(jobs.SchedulerConfig{Runs: db, Calendar: calendar.US(), Location: time.UTC, Instance: "demo", Logger: log, Metrics: m, Now: w.Now})
+	issuer := edisynth.Issuer(w.Agency)
+	rec := &jobs.Reconcile{
+		Books: jobs.Books{
+			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Runs: db,
+		},
+		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: time.UTC, Now: w.Now, Logger: log,
+	}
+	for _, j := range []jobs.Job{
+		&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Location: time.UTC},
+		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Settings: cfg.ReconcileSettings(), Location: time.UTC},
+		&jobs.PullRemittances{Exchange: x, Files: db},
+		rec,
+		&jobs.Report{Reconcile: rec, Exchange: x, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
+		&jobs.Night{Runner: s},
+	} {
+		if err := s.Add(j, "", jobs.AnyDay); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// serveDemo serves the help-line console over the demo's store, with a
+// demo user whose password is made up now and printed.
+func serveDemo(ctx context.Context, e *env, listen string, cfg *Config, db *store.DB) error {
+	var pw [9]byte
+	if _, err := rand.Read(pw[:]); err != nil {
+		return fmt.Errorf("make demo password: %w", err)
+	}
+	password := base64.RawURLEncoding.EncodeToString(pw[:])
+	hash, err := web.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	cfg.Console.Users = []ConsoleUser{{Name: "demo", Role: string(web.RoleSupervisor), PasswordHash: hash}}
+	srv, err := newConsole(cfg, db, e)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	fmt.Fprintf(e.stdout, "\nConsole: http://%s/\nLogin:   demo / %s\nCtrl-C to stop.\n", ln.Addr(), password)
+	return serveHTTP(ctx, ln, srv.Handler())
+}
