@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,11 +19,9 @@ import (
 	"github.com/iwoproject/iwo/edi/edisynth"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/jobs/demo"
-	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/iwoproject/iwo/withholding/calendar"
 )
 
 func init() {
@@ -181,45 +178,13 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	return serveDemo(ctx, e, listen, cfg, db)
 }
 
-// demoScheduler registers the night's jobs on the demo's store and
-// partners, on the demo clock.
+// demoScheduler is the real scheduler (buildScheduler) on the demo's
+// simulated clock, in UTC, with the synthetic agency's IWO statements and
+// its logs discarded (the demo prints its own progress).
 func demoScheduler(cfg *Config, db *store.DB, w *demo.World, m *jobs.Metrics) (*jobs.Scheduler, error) {
-	partners, err := cfg.TransferPartners()
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	x := &jobs.Exchange{
-		Partners: partners,
-		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
-			return transfer.Open(ctx, p, cfg.Backoff())
-		},
-		Dir:     cfg.DataDir,
-		Logger:  log,
-		Metrics: m,
-		Now:     w.Now,
-	}
-	s := jobs.NewScheduler(jobs.SchedulerConfig{Runs: db, Calendar: calendar.US(), Location: time.UTC, Instance: "demo", Logger: log, Metrics: m, Now: w.Now})
 	issuer := edisynth.Issuer(w.Agency)
-	rec := &jobs.Reconcile{
-		Books: jobs.Books{
-			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Runs: db,
-		},
-		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: time.UTC, Now: w.Now, Logger: log,
-	}
-	for _, j := range []jobs.Job{
-		&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Location: time.UTC},
-		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Settings: cfg.ReconcileSettings(), Location: time.UTC},
-		&jobs.PullRemittances{Exchange: x, Files: db},
-		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
-		&jobs.Night{Runner: s},
-	} {
-		if err := s.Add(j, "", jobs.AnyDay); err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return buildScheduler(cfg, db, log, m, schedulerOptions{now: w.Now, location: time.UTC, issuer: &issuer, instance: "demo"})
 }
 
 // serveDemo serves the help-line console over the demo's store, with a

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/jobs"
@@ -77,7 +78,7 @@ func runJob(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 		return err
 	}
 	defer db.Close()
-	s, err := buildScheduler(cfg, db, log, nil, false)
+	s, err := buildScheduler(cfg, db, log, nil, schedulerOptions{})
 	if err != nil {
 		return err
 	}
@@ -124,10 +125,28 @@ func printRun(w io.Writer, r *withholding.JobRun) {
 // buildScheduler makes the scheduler with every job the configuration
 // enables. With scheduled false (iwo run) the cron specs are left out:
 // every job is registered, runnable by hand.
-func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics, scheduled bool) (*jobs.Scheduler, error) {
-	loc, err := cfg.Location()
-	if err != nil {
-		return nil, err
+// schedulerOptions is what differs between the scheduler of a real install
+// and the demo's, which runs every job on its simulated clock.
+type schedulerOptions struct {
+	scheduled bool             // add each job's cron spec from the configuration
+	now       func() time.Time // the clock; nil means time.Now
+	location  *time.Location   // nil means the configuration's agency.time_zone
+	issuer    *edi.Issuer      // what every IWO says; nil means issuerFromConfig
+	instance  string           // run records' instance name; "" means host/pid
+}
+
+func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics, opts schedulerOptions) (*jobs.Scheduler, error) {
+	loc := opts.location
+	if loc == nil {
+		l, err := cfg.Location()
+		if err != nil {
+			return nil, err
+		}
+		loc = l
+	}
+	issuer := issuerFromConfig(cfg)
+	if opts.issuer != nil {
+		issuer = *opts.issuer
 	}
 	partners, err := cfg.TransferPartners()
 	if err != nil {
@@ -143,20 +162,22 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		StableFor: cfg.Transfer.StableFor,
 		Logger:    log,
 		Metrics:   m,
+		Now:       opts.now,
 	}
 	s := jobs.NewScheduler(jobs.SchedulerConfig{
 		Runs: db, Calendar: calendar.US(), Location: loc, Logger: log, Metrics: m,
+		Now: opts.now, Instance: opts.instance,
 	})
 	rec := &jobs.Reconcile{
 		Books: jobs.Books{
 			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Runs: db,
 		},
-		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log,
+		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log, Now: opts.now,
 	}
 	all := []jobs.Job{
 		&jobs.SendIWOs{
 			Exchange: x, Files: db, Orders: db, Employers: db,
-			Issuer: issuerFromConfig(cfg), StateFIPS: cfg.Agency.FIPS, Location: loc,
+			Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Location: loc,
 		},
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Settings: cfg.ReconcileSettings(), Location: loc},
 		&jobs.PullRemittances{Exchange: x, Files: db},
@@ -168,7 +189,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 	for _, j := range all {
 		jc, ok := cfg.Jobs[j.Name()]
 		spec := ""
-		if scheduled && ok && jc.Enabled {
+		if opts.scheduled && ok && jc.Enabled {
 			spec = jc.Schedule
 		}
 		if err := s.Add(j, spec, jc.Days); err != nil {

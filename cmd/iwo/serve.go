@@ -60,7 +60,7 @@ func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	m := jobs.NewMetrics(reg)
-	s, err := buildScheduler(cfg, db, log, m, true)
+	s, err := buildScheduler(cfg, db, log, m, schedulerOptions{scheduled: true})
 	if err != nil {
 		return err
 	}
