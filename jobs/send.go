@@ -184,7 +184,8 @@ func (j *SendIWOs) loc() *time.Location {
 func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 	x := j.Exchange
 	now := x.now()
-	name := transfer.UniqueName("IWO", now, ".txt")
+	// Named by kind, partner and time (IWO_portal_20261102T190000Z_…).
+	name := transfer.UniqueName("IWO_"+nameSafe(ob.partner.Name), now, ".txt")
 	dir := x.localDir("outbox", ob.partner.Name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create outbox: %w", err)
@@ -313,4 +314,15 @@ func (j *SendIWOs) redeliver(ctx context.Context, res *Result) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// nameSafe keeps letters, digits and hyphens of s for use in a file name.
+func nameSafe(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }
