@@ -61,21 +61,9 @@ func (d *DB) FindAcknowledgments(ctx context.Context, fileID int64, tracking *wi
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, ackSelect+w.String()+" ORDER BY id"+d.page(offset, limit), w.args...)
+	out, err := queryAll(ctx, d, "find acknowledgments", scanAck, ackSelect+w.String()+" ORDER BY id"+d.page(offset, limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find acknowledgments: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.Acknowledgment
-	for rows.Next() {
-		a, err := scanAck(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find acknowledgments: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find acknowledgments: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

@@ -64,21 +64,9 @@ func (d *DB) FindDocuments(ctx context.Context, orderRef int64, offset, limit in
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id"+d.page(offset, limit), w.args...)
+	out, err := queryAll(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id"+d.page(offset, limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find documents: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.Document
-	for rows.Next() {
-		doc, err := scanDocument(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find documents: %w", err)
-		}
-		out = append(out, doc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find documents: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

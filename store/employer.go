@@ -55,22 +55,10 @@ func (d *DB) FindEmployers(ctx context.Context, filter withholding.EmployerFilte
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, "SELECT "+employerCols+" FROM employers"+w.String()+
+	out, err := queryAll(ctx, d, "find employers", scanEmployer, "SELECT "+employerCols+" FROM employers"+w.String()+
 		" ORDER BY name, fein"+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find employers: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.Employer
-	for rows.Next() {
-		e, err := scanEmployer(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find employers: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find employers: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

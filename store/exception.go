@@ -109,21 +109,9 @@ func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFil
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, exceptionSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find exceptions: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.Exception
-	for rows.Next() {
-		e, err := scanException(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find exceptions: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find exceptions: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

@@ -104,22 +104,10 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, "SELECT "+fileCols+" FROM files"+w.String()+" ORDER BY id DESC"+
+	out, err := queryAll(ctx, d, "find files", scanFile, "SELECT "+fileCols+" FROM files"+w.String()+" ORDER BY id DESC"+
 		d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find files: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.File
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find files: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find files: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

@@ -68,28 +68,24 @@ func (d *DB) FindJobRuns(ctx context.Context, job string, offset, limit int) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, "SELECT "+jobRunCols+" FROM job_runs"+w.String()+" ORDER BY id DESC"+d.page(offset, limit), w.args...)
+	out, err := queryAll(ctx, d, "find job runs", scanJobRun, "SELECT "+jobRunCols+" FROM job_runs"+w.String()+" ORDER BY id DESC"+d.page(offset, limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find job runs: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.JobRun
-	for rows.Next() {
-		var r withholding.JobRun
-		var counts string
-		if err := rows.Scan(&r.ID, &r.Job, &r.Instance, timeDest{&r.Started}, timeDest{&r.Ended}, &r.Status,
-			&r.Files, &counts, &r.Error); err != nil {
-			return nil, 0, fmt.Errorf("find job runs: %w", err)
-		}
-		if counts != "" {
-			if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
-				return nil, 0, fmt.Errorf("decode job run counts: %w", err)
-			}
-		}
-		out = append(out, &r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find job runs: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
+}
+
+func scanJobRun(s interface{ Scan(...any) error }) (*withholding.JobRun, error) {
+	var r withholding.JobRun
+	var counts string
+	if err := s.Scan(&r.ID, &r.Job, &r.Instance, timeDest{&r.Started}, timeDest{&r.Ended}, &r.Status,
+		&r.Files, &counts, &r.Error); err != nil {
+		return nil, err
+	}
+	if counts != "" {
+		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+			return nil, fmt.Errorf("decode job run counts: %w", err)
+		}
+	}
+	return &r, nil
 }

@@ -133,21 +133,9 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := d.query(ctx, d.db, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("find orders: %w", err)
-	}
-	defer rows.Close()
-	var out []*withholding.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find orders: %w", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("find orders: %w", err)
+		return nil, 0, err
 	}
 	return out, n, nil
 }

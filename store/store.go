@@ -276,6 +276,28 @@ func (d *DB) query(ctx context.Context, q queryer, query string, args ...any) (*
 	return q.QueryContext(ctx, d.rebind(query), args...)
 }
 
+// queryAll runs query and scans every row with scan. what names the
+// operation in errors ("find orders").
+func queryAll[T any](ctx context.Context, d *DB, what string, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := d.query(ctx, d.db, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 func (d *DB) queryRow(ctx context.Context, q queryer, query string, args ...any) *sql.Row {
 	return q.QueryRowContext(ctx, d.rebind(query), args...)
 }
