@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,13 @@ import (
 // (terminations, lump sums, suspensions) come from withholding/reconcile's
 // rules, with the same keys the reconcile job uses, so the night never
 // holds two copies of one finding.
+//
+// Spec §8.4 edits 1–3 are applied here: an answer whose tracking ID is no
+// IWO the agency sent, a second answer to an IWO (from an earlier file or
+// earlier in this one), or one whose echoed action is not the IWO's is
+// stored as received but changes no order and becomes an ack_unmatched
+// exception naming the file, line and tracking ID. Edits 4–6 are the
+// reader's: a file breaking them is quarantined.
 type PullAcks struct {
 	Exchange  *Exchange
 	Files     withholding.FileService
@@ -106,6 +114,11 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 	updates := map[int64]withholding.OrderUpdate{}
 	orders := map[int64]*withholding.Order{}
 	var docs []*withholding.Document
+	// applied are the acknowledgments that count; the others are stored
+	// as received and reported (spec §8.4 edits 1–3).
+	var applied, refused []*withholding.Acknowledgment
+	var unmatched []*withholding.Exception
+	answered := map[withholding.TrackingID]int{} // tracking ID → line of its answer in this file
 	for _, a := range acks {
 		a.FileID = f.ID
 		res.Add("acks."+string(a.Status), 1)
@@ -113,10 +126,26 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 			doc, err := j.Documents.FindDocumentByTrackingID(ctx, a.TrackingID)
 			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
 				res.Add("unknown_tracking", 1)
-				continue // stored as received; reconcile reports it
+				refused = append(refused, a)
+				unmatched = append(unmatched, ackUnknown(f, a))
+				continue
 			} else if err != nil {
 				return res, fmt.Errorf("find IWO %s: %w", a.TrackingID, err)
 			}
+			if line, ok := answered[a.TrackingID]; ok || doc.Status != "" {
+				res.Add("duplicate_acks", 1)
+				refused = append(refused, a)
+				unmatched = append(unmatched, ackDuplicate(f, a, doc, line))
+				continue
+			}
+			if a.Action != "" && a.Action != doc.Action {
+				res.Add("action_mismatch", 1)
+				refused = append(refused, a)
+				unmatched = append(unmatched, ackActionMismatch(f, a, doc))
+				continue
+			}
+			answered[a.TrackingID] = a.Line
+			applied = append(applied, a)
 			docs = append(docs, doc)
 			if upd, ok := orderChange(doc, a); ok {
 				updates[doc.OrderRef] = upd
@@ -126,6 +155,7 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 			}
 			continue
 		}
+		applied = append(applied, a)
 		// EMP notices carry no tracking ID: the employee's orders.
 		if a.SSN != "" {
 			ssn := a.SSN
@@ -138,17 +168,83 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 			}
 		}
 	}
-	exs, err := j.exceptions(ctx, acks, orders, docs)
+	exs, err := j.exceptions(ctx, applied, orders, docs)
 	if err != nil {
 		return res, err
 	}
-	if err := j.Files.ApplyAcknowledgments(ctx, f.ID, acks, updates, exs); err != nil {
+	exs = append(exs, unmatched...)
+	// The store records each acknowledgment's disposition on the document
+	// with its tracking ID, in slice order: the refused ones go first, so
+	// that an answer applied from this file has the last word on its
+	// document (see the gap in docs/jobs.md for refusals of IWOs answered
+	// in an earlier file).
+	stored := slices.Concat(refused, applied)
+	if err := j.Files.ApplyAcknowledgments(ctx, f.ID, stored, updates, exs); err != nil {
 		return res, err
 	}
 	res.Add("acks", int64(len(acks)))
 	res.Add("orders_updated", int64(len(updates)))
 	res.Add("exceptions", int64(len(exs)))
 	return res, nil
+}
+
+// ackUnknown reports an acknowledgment whose tracking ID is no IWO the
+// agency sent (spec §8.4 edit 1).
+func ackUnknown(f *withholding.File, a *withholding.Acknowledgment) *withholding.Exception {
+	e := ackException(f, a, "")
+	e.Message = fmt.Sprintf("%s, line %d: acknowledgment (%s, disposition %s) for tracking ID %s, which is no IWO this agency sent; it was stored and changed no order.",
+		f.RemoteName, a.Line, a.Action, a.Status, a.TrackingID)
+	e.SuggestedAction = "Ask the employer (FEIN " + string(a.FEIN) + ") which IWO it meant to answer; if it is another state's IWO, tell the sender. Resolve once the IWO is answered correctly."
+	return e
+}
+
+// ackDuplicate reports a second answer to doc (spec §8.4 edit 2): line is
+// the first answer's line when it came earlier in the same file.
+func ackDuplicate(f *withholding.File, a *withholding.Acknowledgment, doc *withholding.Document, line int) *withholding.Exception {
+	e := ackException(f, a, "duplicate")
+	first := fmt.Sprintf("an earlier file (disposition %s)", doc.Status)
+	if line != 0 {
+		first = fmt.Sprintf("line %d of this file", line)
+	}
+	e.OrderRef = doc.OrderRef
+	disp := string(a.Status)
+	if a.Reason != "" {
+		disp += " reason " + a.Reason
+	}
+	e.Message = fmt.Sprintf("%s, line %d: duplicate acknowledgment (disposition %s) for IWO %s, already answered in %s; the first answer stands and this one was not applied.",
+		f.RemoteName, a.Line, disp, a.TrackingID, first)
+	e.SuggestedAction = "Compare the two answers; if the employer meant to change its answer, ask it for the correction and update the order by hand."
+	return e
+}
+
+// ackActionMismatch reports an answer whose echoed action is not the
+// IWO's (spec §8.4 edit 3).
+func ackActionMismatch(f *withholding.File, a *withholding.Acknowledgment, doc *withholding.Document) *withholding.Exception {
+	e := ackException(f, a, "action")
+	e.OrderRef = doc.OrderRef
+	e.Message = fmt.Sprintf("%s, line %d: acknowledgment for IWO %s echoes action %s, but the IWO sent was %s; it was not applied.",
+		f.RemoteName, a.Line, a.TrackingID, a.Action, doc.Action)
+	e.SuggestedAction = "Ask the employer to answer the " + string(doc.Action) + " IWO " + string(a.TrackingID) + " again with the right action code."
+	return e
+}
+
+// ackException starts an ack_unmatched exception about a; its key is
+// stable for the file and line, so re-running adds nothing.
+func ackException(f *withholding.File, a *withholding.Acknowledgment, kind string) *withholding.Exception {
+	parts := []string{string(withholding.ExAckUnmatched)}
+	if kind != "" {
+		parts = append(parts, kind)
+	}
+	parts = append(parts, string(a.TrackingID), strconv.FormatInt(f.ID, 10), strconv.Itoa(a.Line))
+	return &withholding.Exception{
+		Type:     withholding.ExAckUnmatched,
+		Severity: withholding.SeverityMedium,
+		Key:      strings.Join(parts, "|"),
+		CaseID:   a.CaseID,
+		FEIN:     a.FEIN,
+		SSN:      a.SSN,
+		FileID:   f.ID,
+	}
 }
 
 func (j *PullAcks) loadOrder(ctx context.Context, id int64, into map[int64]*withholding.Order) error {

@@ -27,6 +27,7 @@ const (
 	ExNOC              ExceptionType = "ach_noc"
 	ExBadPayment       ExceptionType = "unparseable_payment" // DED problems prevent posting
 	ExPortalError      ExceptionType = "portal_error"
+	ExAckUnmatched     ExceptionType = "ack_unmatched" // ACK not applied: unknown tracking ID, duplicate, or action mismatch
 )
 
 // Severity orders exceptions for staff.
