@@ -127,6 +127,7 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
 				res.Add("unknown_tracking", 1)
 				refused = append(refused, a)
+				a.Refused = "unknown tracking ID"
 				unmatched = append(unmatched, ackUnknown(f, a))
 				continue
 			} else if err != nil {
@@ -135,12 +136,14 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 			if line, ok := answered[a.TrackingID]; ok || doc.Status != "" {
 				res.Add("duplicate_acks", 1)
 				refused = append(refused, a)
+				a.Refused = "second answer"
 				unmatched = append(unmatched, ackDuplicate(f, a, doc, line))
 				continue
 			}
 			if a.Action != "" && a.Action != doc.Action {
 				res.Add("action_mismatch", 1)
 				refused = append(refused, a)
+				a.Refused = "action differs from the IWO"
 				unmatched = append(unmatched, ackActionMismatch(f, a, doc))
 				continue
 			}
@@ -173,11 +176,9 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 		return res, err
 	}
 	exs = append(exs, unmatched...)
-	// The store records each acknowledgment's disposition on the document
-	// with its tracking ID, in slice order: the refused ones go first, so
-	// that an answer applied from this file has the last word on its
-	// document (see the gap in docs/jobs.md for refusals of IWOs answered
-	// in an earlier file).
+	// The store records the disposition of each applied acknowledgment on
+	// the document with its tracking ID; refused ones (Refused set) are
+	// stored as received and touch no document.
 	stored := slices.Concat(refused, applied)
 	if err := j.Files.ApplyAcknowledgments(ctx, f.ID, stored, updates, exs); err != nil {
 		return res, err

@@ -182,6 +182,7 @@ func TestPullAcksDuplicateAcrossFiles(t *testing.T) {
 	if got := b.ackCount(); got != 2 {
 		t.Errorf("stored %d acknowledgments, want both", got)
 	}
+	b.wantDocument(t, withholding.DispAccepted, "")
 	second := b.ledger()[1].ID
 	onlyException(t, b.exceptions(), "ack_unmatched|duplicate|"+string(b.sent)+"|"+itoa(second)+"|3", "ACK2", "line 3", "duplicate acknowledgment", string(b.sent))
 }
@@ -213,6 +214,8 @@ func TestPullAcksActionMismatch(t *testing.T) {
 	if o := b.orderNow(); o.Status != withholding.StatusSent {
 		t.Errorf("order status %s after an AMD answer to an ORG, want sent", o.Status)
 	}
+	// The IWO still has no answer, so the acknowledgment deadline still runs.
+	b.wantDocument(t, "", "")
 	fileID := b.ledger()[0].ID
 	onlyException(t, b.exceptions(), "ack_unmatched|action|"+string(b.sent)+"|"+itoa(fileID)+"|3", "ACK1", "line 3", "AMD", "ORG")
 }
@@ -277,3 +280,16 @@ func setElement(t *testing.T, data []byte, name, value string) []byte {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// wantDocument checks the disposition recorded on the one IWO sent: a
+// refused acknowledgment must leave it as it was.
+func (b *ackBooks) wantDocument(t *testing.T, status withholding.Disposition, reason string) {
+	t.Helper()
+	docs, _, err := b.db.FindDocuments(context.Background(), b.order.ID, 0, 10)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("documents %v (%v), want the one IWO", docs, err)
+	}
+	if docs[0].Status != status || docs[0].Reason != reason {
+		t.Errorf("IWO document answered %q %q, want %q %q", docs[0].Status, docs[0].Reason, status, reason)
+	}
+}

@@ -232,7 +232,11 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 			if err != nil {
 				return nil, fmt.Errorf("load acknowledgments of file %d: %w", f.ID, err)
 			}
-			acks = append(acks, got...)
+			for _, a := range got {
+				if a.Refused == "" { // refused answers (spec 8.4) are not the IWO's answer
+					acks = append(acks, a)
+				}
+			}
 		default:
 			continue
 		}

@@ -28,6 +28,7 @@ var exceptionTypes = []struct {
 	{withholding.ExIWORejected, "IWO rejected"},
 	{withholding.ExIWONoAck, "IWO not acknowledged"},
 	{withholding.ExPortalError, "Portal error"},
+	{withholding.ExAckUnmatched, "Acknowledgment not applied"},
 	{withholding.ExEmployerNotice, "Employer notice"},
 	{withholding.ExReturn, "ACH return"},
 	{withholding.ExNOC, "ACH notification of change"},

@@ -12,7 +12,7 @@ var ackCols = []string{
 	"file_id", "line", "action", "tracking_id", "case_id", "order_id", "fein", "ssn",
 	"employee_last", "employee_first", "employee_middle", "employee_suffix", "employee_ssn", "employee_birth_date",
 	"status", "reason", "termination_date", "final_payment_date", "final_payment_cents", "new_employer",
-	"lump_sum_date", "lump_sum_cents", "lump_sum_type", "corrected_fein", "multiple_state", "error_fields",
+	"lump_sum_date", "lump_sum_cents", "lump_sum_type", "corrected_fein", "multiple_state", "error_fields", "refused",
 }
 
 var ackSelect = "SELECT id, " + strings.Join(ackCols, ", ") + " FROM acknowledgments"
@@ -24,7 +24,7 @@ func (d *DB) insertAck(ctx context.Context, q queryer, a *withholding.Acknowledg
 		string(a.FEIN), a.SSN.Digits(),
 		a.Employee.Last, a.Employee.First, a.Employee.Middle, a.Employee.Suffix, a.Employee.SSN.Digits(), d.dateArg(a.Employee.BirthDate),
 		string(a.Status), a.Reason, d.dateArg(a.TerminationDate), d.dateArg(a.FinalPaymentDate), int64(a.FinalPaymentCents), a.NewEmployer,
-		d.dateArg(a.LumpSumDate), int64(a.LumpSumCents), a.LumpSumType, string(a.CorrectedFEIN), a.MultipleState, a.ErrorFields,
+		d.dateArg(a.LumpSumDate), int64(a.LumpSumCents), a.LumpSumType, string(a.CorrectedFEIN), a.MultipleState, a.ErrorFields, a.Refused,
 	).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("store acknowledgment (line %d): %w", a.Line, err)
@@ -38,7 +38,7 @@ func scanAck(s interface{ Scan(...any) error }) (*withholding.Acknowledgment, er
 		&a.FileID, &a.Line, &a.Action, &a.TrackingID, &a.CaseID, &a.OrderID, &a.FEIN, &a.SSN,
 		&a.Employee.Last, &a.Employee.First, &a.Employee.Middle, &a.Employee.Suffix, &a.Employee.SSN, dateDest{&a.Employee.BirthDate},
 		&a.Status, &a.Reason, dateDest{&a.TerminationDate}, dateDest{&a.FinalPaymentDate}, &a.FinalPaymentCents, &a.NewEmployer,
-		dateDest{&a.LumpSumDate}, &a.LumpSumCents, &a.LumpSumType, &a.CorrectedFEIN, &a.MultipleState, &a.ErrorFields,
+		dateDest{&a.LumpSumDate}, &a.LumpSumCents, &a.LumpSumType, &a.CorrectedFEIN, &a.MultipleState, &a.ErrorFields, &a.Refused,
 	)
 	if err != nil {
 		return nil, err

@@ -222,8 +222,8 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 			if err := d.insertAck(ctx, tx, a); err != nil {
 				return err
 			}
-			if a.TrackingID == "" {
-				continue
+			if a.TrackingID == "" || a.Refused != "" {
+				continue // a refused answer leaves the IWO's document as it was
 			}
 			_, err := d.exec(ctx, tx, "UPDATE documents SET status = ?, reason = ?, acknowledged_at = ? WHERE tracking_id = ?",
 				string(a.Status), a.Reason, d.timeArg(now), string(a.TrackingID))

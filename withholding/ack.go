@@ -40,4 +40,10 @@ type Acknowledgment struct {
 	CorrectedFEIN     FEIN   `json:"corrected_fein,omitempty"`
 	MultipleState     string `json:"multiple_state,omitempty"`
 	ErrorFields       string `json:"error_fields,omitempty"` // portal-populated error element names
+
+	// Refused says why the acknowledgment was stored but not applied
+	// (spec §8.4: unknown tracking ID, a second answer, an echoed action
+	// that differs from the IWO's); "" for one that counts. A refused
+	// acknowledgment changes no order or document and is not reconciled.
+	Refused string `json:"refused,omitempty"`
 }
