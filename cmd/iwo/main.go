@@ -213,7 +213,7 @@ Commands:
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].short)
+		fmt.Fprintf(w, "  %-22s %s\n", n, sentence(commands[n].short))
 	}
 	fmt.Fprintf(w, `
 Run "iwo COMMAND -h" for a command's flags and examples.
@@ -235,7 +235,7 @@ func groupHelp(w io.Writer, prefix string) bool {
 	sort.Strings(names)
 	fmt.Fprintf(w, "Commands under 'iwo %s':\n", prefix)
 	for _, n := range names {
-		fmt.Fprintf(w, "  iwo %-22s %s\n", n, commands[n].short)
+		fmt.Fprintf(w, "  iwo %-22s %s\n", n, sentence(commands[n].short))
 	}
 	fmt.Fprintf(w, "\nRun \"iwo %s SUBCOMMAND -h\" for details.\n", prefix)
 	return true
@@ -246,7 +246,7 @@ func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 	if c.args != "" {
 		fmt.Fprintf(w, " %s", c.args)
 	}
-	fmt.Fprintf(w, " [flags]\n\n%s\n", c.short)
+	fmt.Fprintf(w, " [flags]\n\n%s\n", sentence(c.short))
 	if c.long != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.long))
 	}
@@ -258,4 +258,13 @@ func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
+}
+
+// sentence returns s with its first letter in upper case, so summaries
+// written either way read alike in help.
+func sentence(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
