@@ -147,6 +147,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /calc", s.auth(s.calc))
 	mux.Handle("POST /calc", s.auth(s.calc))
 	mux.Handle("GET /exceptions", s.auth(s.exceptions))
+	mux.Handle("POST /exceptions/{id}", s.auth(s.closeException))
 	mux.Handle("GET /runs", s.auth(s.runs))
 	return securityHeaders(mux)
 }
@@ -381,7 +382,40 @@ func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("find exceptions: %w", err)
 	}
-	return s.render(w, r, "exceptions", "Exceptions", map[string]any{"Exceptions": exs, "Count": n, "Status": string(st)})
+	return s.render(w, r, "exceptions", "Exceptions", map[string]any{
+		"Exceptions": exs, "Count": n, "Status": string(st), "CanClose": userFrom(r.Context()).Role.SeesFullSSN(),
+	})
+}
+
+// closeException resolves or dismisses an open exception, recording who did
+// it and their note. Supervisors and admins may; the help line may not.
+func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
+	u := userFrom(r.Context())
+	if !u.Role.SeesFullSSN() {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintln(w, "Only a supervisor or an admin may close exceptions.")
+		return nil
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return withholding.Errorf(withholding.ENOTFOUND, "no such exception")
+	}
+	var st withholding.ExceptionStatus
+	switch r.PostFormValue("action") {
+	case "resolve":
+		st = withholding.ExceptionResolved
+	case "dismiss":
+		st = withholding.ExceptionDismissed
+	default:
+		return withholding.Errorf(withholding.EINVALID, "action must be resolve or dismiss")
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if _, err := s.cfg.Exceptions.UpdateException(r.Context(), id, withholding.ExceptionUpdate{Status: &st, By: u.Name, Note: &note}); err != nil {
+		return err
+	}
+	s.log.Info("console exception closed", "user", u.Name, "exception", id, "status", string(st))
+	http.Redirect(w, r, "/exceptions", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {

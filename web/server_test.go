@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +21,7 @@ import (
 // fixture is a console over a real SQLite store holding a small synthetic
 // agency.
 type fixture struct {
+	db     *store.DB
 	srv    *httptest.Server
 	orders []withholding.Order
 	emps   []withholding.Employer
@@ -77,7 +79,7 @@ func mustFixture(tb testing.TB) *fixture {
 	}
 	srv := httptest.NewServer(s.Handler())
 	tb.Cleanup(srv.Close)
-	return &fixture{srv: srv, orders: orders, emps: emps, logs: logs}
+	return &fixture{db: db, srv: srv, orders: orders, emps: emps, logs: logs}
 }
 
 // client returns an HTTP client signed in as user.
@@ -246,3 +248,38 @@ func TestListsRender(t *testing.T) {
 		t.Error("exceptions page lacks the open exception with its masked SSN")
 	}
 }
+
+func TestCloseExceptionNeedsRole(t *testing.T) {
+	f := mustFixture(t)
+	open := withholding.ExceptionOpen
+	exs, _, err := f.db.FindExceptions(context.Background(), withholding.ExceptionFilter{Status: &open})
+	if err != nil || len(exs) != 1 {
+		t.Fatalf("open exceptions %v, %v", exs, err)
+	}
+	id := exs[0].ID
+	hl := f.client(t, "hl", "hl-pass")
+	resp, err := hl.PostForm(f.srv.URL+"/exceptions/"+itoa(id), url.Values{"action": {"resolve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("help line resolving: status %d, want 403", resp.StatusCode)
+	}
+	sup := f.client(t, "sup", "sup-pass")
+	resp, err = sup.PostForm(f.srv.URL+"/exceptions/"+itoa(id), url.Values{"action": {"dismiss"}, "note": {"employer called, paid by check"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK { // redirected back to the list
+		t.Errorf("supervisor dismissing: status %d", resp.StatusCode)
+	}
+	dismissed := withholding.ExceptionDismissed
+	got, _, err := f.db.FindExceptions(context.Background(), withholding.ExceptionFilter{Status: &dismissed})
+	if err != nil || len(got) != 1 || got[0].ResolvedBy != "sup" || got[0].Note != "employer called, paid by check" || got[0].ResolvedAt.IsZero() {
+		t.Errorf("after dismiss: %+v, %v; want dismissed by sup with the note and a time", got, err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
