@@ -18,34 +18,41 @@ var paymentCols = []string{
 	"file_id", "line", "batch", "trace", "sec", "transaction_code", "company_id", "company_name",
 	"effective_date", "entry_amount_cents", "application_id", "case_id", "pay_date", "amount_cents",
 	"ssn", "medical", "name", "fips", "termination", "kind", "return_code", "problems", "raw", "fein",
+	"warnings",
 }
 
 var paymentSelect = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
 
 // sqlitePaymentBatch is how many payments one SQLite INSERT carries:
-// 24 columns × 400 rows stays well under SQLite's 32766 variables.
+// 25 columns × 400 rows stays well under SQLite's 32766 variables.
 const sqlitePaymentBatch = 400
 
 func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment) []any {
-	problems := ""
-	if len(p.Problems) > 0 {
-		b, _ := json.Marshal(p.Problems) // []string always marshals
-		problems = string(b)
-	}
 	return append(args,
 		fileID, int64(p.Line), int64(p.Batch), string(p.Trace), p.SEC, int64(p.TransactionCode), p.CompanyID, p.CompanyName,
 		d.dateArg(p.EffectiveDate), int64(p.EntryAmount), p.ApplicationID, string(p.CaseID), d.dateArg(p.PayDate), int64(p.Amount),
-		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, p.Termination, string(p.Kind), p.ReturnCode, problems, p.Raw, string(p.FEIN),
+		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, p.Termination, string(p.Kind), p.ReturnCode, jsonList(p.Problems), p.Raw, string(p.FEIN),
+		jsonList(p.Warnings),
 	)
+}
+
+// jsonList stores a list of messages as a JSON array, "" when empty.
+func jsonList(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(xs) // []string always marshals
+	return string(b)
 }
 
 func scanPayment(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
 	var p withholding.Payment
-	var problems string
+	var problems, warnings string
 	err := s.Scan(&p.ID,
 		&p.FileID, &p.Line, &p.Batch, &p.Trace, &p.SEC, &p.TransactionCode, &p.CompanyID, &p.CompanyName,
 		dateDest{&p.EffectiveDate}, &p.EntryAmount, &p.ApplicationID, &p.CaseID, dateDest{&p.PayDate}, &p.Amount,
 		&p.SSN, &p.Medical, &p.Name, &p.FIPS, &p.Termination, &p.Kind, &p.ReturnCode, &problems, &p.Raw, &p.FEIN,
+		&warnings,
 	)
 	if err != nil {
 		return nil, err
@@ -53,6 +60,11 @@ func scanPayment(s interface{ Scan(...any) error }) (*withholding.Payment, error
 	if problems != "" {
 		if err := json.Unmarshal([]byte(problems), &p.Problems); err != nil {
 			return nil, fmt.Errorf("decode payment problems: %w", err)
+		}
+	}
+	if warnings != "" {
+		if err := json.Unmarshal([]byte(warnings), &p.Warnings); err != nil {
+			return nil, fmt.Errorf("decode payment warnings: %w", err)
 		}
 	}
 	return &p, nil

@@ -297,6 +297,7 @@ func testApplyPayments(t *testing.T, db *store.DB) {
 	f := mustFile(t, db, "ach-apply.txt", withholding.KindACHFile)
 	p := samplePayment(0)
 	p.Problems = []string{"DED05: SSN missing"}
+	p.Warnings = []string{"DED: lower case upper-cased"}
 	p.Termination = true
 	seq := func(yield func(*withholding.Payment, error) bool) {
 		_ = yield(p, nil) && yield(samplePayment(1), nil)
