@@ -17,3 +17,21 @@ func TestCheckDigitMatchesMoov(t *testing.T) {
 		}
 	}
 }
+
+func TestValidRouting(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"123456780", true},
+		{"121000358", true},
+		{"123456789", false}, // wrong check digit
+		{"12345678", false},  // too short
+		{"12345678a", false},
+		{"", false},
+	} {
+		if got := ValidRouting(tc.in); got != tc.want {
+			t.Errorf("ValidRouting(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

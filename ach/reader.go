@@ -645,6 +645,20 @@ func (r *Reader) entry(rec string) {
 	r.pending = e
 }
 
+// ValidRouting reports whether s is a nine-digit ABA routing number whose
+// last digit is the check digit of the first eight.
+func ValidRouting(s string) bool {
+	if len(s) != 9 {
+		return false
+	}
+	for i := 0; i < 9; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return int(s[8]-'0') == checkDigit(s[:8])
+}
+
 // checkDigit returns the ABA check digit of eight routing digits (weights
 // 3, 7, 1), as moov.CalculateCheckDigit does without its conversions.
 func checkDigit(s string) int {

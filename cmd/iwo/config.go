@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iwoproject/iwo/ach"
 	"io"
 	"log/slog"
 	"net"
@@ -357,7 +358,7 @@ func (c *Config) Validate() error {
 	} else if a.SDU.RemittanceFIPS[:2] != a.FIPS && isDigits(a.FIPS, 2) {
 		bad("agency.sdu.remittance_fips", "%q does not start with the agency's state FIPS %s", a.SDU.RemittanceFIPS, a.FIPS)
 	}
-	if !validRouting(a.SDU.RoutingNumber) {
+	if !ach.ValidRouting(a.SDU.RoutingNumber) {
 		bad("agency.sdu.routing_number", "not a 9-digit ABA routing number with a valid check digit")
 	}
 	if n := len(a.SDU.AccountNumber); n == 0 || n > 17 || strings.ContainsAny(a.SDU.AccountNumber, " \t") {
@@ -637,20 +638,6 @@ func isUpper(s string, n int) bool {
 		}
 	}
 	return true
-}
-
-// validRouting checks an ABA routing number's check digit:
-// 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).
-func validRouting(s string) bool {
-	if !isDigits(s, 9) {
-		return false
-	}
-	w := [3]int{3, 7, 1}
-	sum := 0
-	for i, c := range []byte(s) {
-		sum += w[i%3] * int(c-'0')
-	}
-	return sum%10 == 0
 }
 
 // configFlag declares the --config flag that commands needing the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iwoproject/iwo/ach"
 	"io"
 	"os"
 	"path/filepath"
@@ -170,10 +171,10 @@ Example:
 				SDURouting: pick(*sduRouting, sdu.RoutingNumber), SDUAccount: pick(*sduAccount, sdu.AccountNumber),
 				SDUName: pick(*sduName, sdu.PayeeName), SDUBankName: "SDU BANK", Created: time.Now(),
 			}
-			if !validRouting(bank.ODFI) {
+			if !ach.ValidRouting(bank.ODFI) {
 				return usageError("--odfi %q: not a valid 9-digit routing number", bank.ODFI)
 			}
-			if !validRouting(bank.SDURouting) {
+			if !ach.ValidRouting(bank.SDURouting) {
 				return usageError("--sdu-routing %q: not a valid 9-digit routing number", bank.SDURouting)
 			}
 			eff, err := optDate("--effective", *effective, withholding.Date{})
