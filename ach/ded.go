@@ -1,6 +1,7 @@
 package ach
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -139,17 +140,42 @@ func ParseDED(text string, p Profile) DED {
 }
 
 // splitElements splits s at sep into dst without allocating for up to
-// cap(dst) elements. Elements are short: a byte loop beats IndexByte. dirty
-// reports whether s holds a space or a lower-case letter (see
-// parseElements).
+// cap(dst) elements. dirty reports whether s may hold a space, a lower-case
+// letter or a byte outside ASCII (see parseElements); it is never false
+// when s does. Eight bytes at a time are tested with word arithmetic.
 func splitElements(s string, sep byte, dst []string) (elems []string, dirty bool) {
-	start := 0
-	for i := 0; i < len(s); i++ {
+	const (
+		lo  = 0x0101010101010101
+		hi  = 0x8080808080808080
+		low = 0x7f7f7f7f7f7f7f7f
+	)
+	start, i := 0, 0
+	seps := uint64(sep) * lo
+	for ; i+8 <= len(s); i += 8 {
+		x := le64(s[i : i+8])
+		if !dirty {
+			y := x & low
+			lower := (y + 0x1f*lo) &^ (y + 0x05*lo) & hi // 0x61 ≤ byte ≤ 0x7a
+			sp := x ^ (' ' * lo)
+			space := (sp - lo) &^ sp & hi // some byte is a space
+			dirty = (x&hi)|lower|space != 0
+		}
+		// The high bit of exactly the bytes equal to sep.
+		t := x ^ seps
+		m := ^((t&low + low) | t | low)
+		for m != 0 {
+			j := i + bits.TrailingZeros64(m)/8
+			dst = append(dst, s[start:j])
+			start = j + 1
+			m &= m - 1
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c == sep {
 			dst = append(dst, s[start:i])
 			start = i + 1
-		} else if spaceOrLower[c] {
+		} else if spaceOrLower[c] || c >= 0x80 {
 			dirty = true
 		}
 	}

@@ -1,6 +1,7 @@
 package ach
 
 import (
+	"fmt"
 	"iter"
 	"strconv"
 	"strings"
@@ -16,28 +17,39 @@ import (
 // invalid, (nil, *FileError) last. Nothing is dropped: entries that are not
 // child support payments come out with their Kind, and payments that cannot
 // be parsed come out with Problems and Raw.
+//
+// Each payment is new and may be kept, unless Options.ReusePayment is set.
+// Call Summary after the iteration, not during it: the file is scanned and
+// checked on a second goroutine while this one parses the DEDs (see
+// pipeline.go).
 func (r *Reader) Payments() iter.Seq2[*withholding.Payment, error] {
 	return func(yield func(*withholding.Payment, error) bool) {
-		// Entries straight from the reader's buffers: EntryPayments copies
-		// what the payments keep.
-		for e, err := range r.each(func(e *Entry) *Entry { return e }) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			ok := entryPayments(e, r.opts.Profile, &r.arena, func(p *withholding.Payment) bool {
-				r.count(p)
-				return yield(p, nil)
-			})
-			if !ok {
-				return
-			}
+		if r.used {
+			yield(nil, fmt.Errorf("read %s: %w", r.opts.Name, errReused))
+			return
+		}
+		r.used = true
+		if r.opts.ReusePayment {
+			r.arena.reuse = new(withholding.Payment)
+		}
+		// Counted apart from r.sum, which the scanning goroutine writes,
+		// and added to it at the end.
+		var counts Summary
+		emit := func(p *withholding.Payment) bool {
+			counts.count(p)
+			return yield(p, nil)
+		}
+		ok := r.pipeline(func(e *Entry) bool {
+			return entryPayments(e, r.opts.Profile, &r.arena, emit)
+		})
+		r.sum.addCounts(&counts)
+		if ok && r.sum.Err != nil {
+			yield(nil, r.sum.Err)
 		}
 	}
 }
 
-func (r *Reader) count(p *withholding.Payment) {
-	s := &r.sum
+func (s *Summary) count(p *withholding.Payment) {
 	s.Payments++
 	switch p.Kind {
 	case withholding.KindPayment:
@@ -55,6 +67,18 @@ func (r *Reader) count(p *withholding.Payment) {
 	if len(p.Problems) > 0 {
 		s.WithProblems++
 	}
+}
+
+// addCounts adds the payment counts of c to s.
+func (s *Summary) addCounts(c *Summary) {
+	s.Payments += c.Payments
+	s.Posted += c.Posted
+	s.Prenotes += c.Prenotes
+	s.Returns += c.Returns
+	s.NOCs += c.NOCs
+	s.Other += c.Other
+	s.WithProblems += c.WithProblems
+	s.PaymentCents += c.PaymentCents
 }
 
 // Classify says what an entry is, and for returns and notifications of
@@ -114,12 +138,19 @@ func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool
 type arena struct {
 	pays []withholding.Payment
 	buf  []byte
+	// reuse, when set (Options.ReusePayment), is the one payment handed
+	// out every time.
+	reuse *withholding.Payment
 }
 
 // payment returns a zeroed payment; a nil arena allocates it alone.
 func (a *arena) payment() *withholding.Payment {
 	if a == nil {
 		return new(withholding.Payment)
+	}
+	if a.reuse != nil {
+		*a.reuse = withholding.Payment{}
+		return a.reuse
 	}
 	if len(a.pays) == 0 {
 		// 64 payments (~27 KB) stay a small object: larger blocks go
@@ -174,6 +205,11 @@ func setBase(p *withholding.Payment, e *Entry, kind withholding.PaymentKind, cod
 	p.EffectiveDate = b.EffectiveDate
 	p.EntryAmount = e.Amount
 	p.Kind = kind
+	if code != "" {
+		// The code is a slice of the addenda record, in a buffer the
+		// reader reuses.
+		code = returnCode(code)
+	}
 	p.ReturnCode = code
 	p.Problems = []string{}
 	p.FEIN = b.fein()
@@ -187,8 +223,9 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 	}
 	if e.Batch.SEC != moov.CTX && len(e.Addenda) > 0 && (kind == withholding.KindPayment || kind == withholding.KindPrenote) {
 		// The hot path: one CCD+ entry, one DED. The trace and the addenda
-		// text are copied out of the reader's buffers together.
-		text := e.Addenda[0].Text
+		// text are copied out of the reader's buffers together, without
+		// the trailing spaces (ParseDED ignores them).
+		text := trimRight(e.Addenda[0].Text)
 		both := ar.str2(string(e.Trace), text)
 		p := ar.payment()
 		setBase(p, e, kind, code, withholding.TraceNumber(both[:len(e.Trace)]))
@@ -300,3 +337,25 @@ func feinOf(id string) withholding.FEIN {
 	}
 	return ""
 }
+
+// returnCode returns a copy of a return or change code that does not share
+// memory with the record it was read from; known codes are not allocated.
+func returnCode(code string) string {
+	if c, ok := knownCodes[code]; ok {
+		return c
+	}
+	return strings.Clone(code)
+}
+
+// knownCodes holds every NACHA return (R..) and change (C..) code as its
+// own string.
+var knownCodes = func() map[string]string {
+	m := map[string]string{}
+	for _, prefix := range []string{"R", "C"} {
+		for i := 0; i < 100; i++ {
+			c := prefix + strconv.Itoa(i/10) + strconv.Itoa(i%10)
+			m[c] = c
+		}
+	}
+	return m
+}()

@@ -1,7 +1,6 @@
 package ach
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -30,6 +29,13 @@ type Options struct {
 	Profile Profile
 	// MaxErrors caps the structural problems listed; 0 means DefaultMaxErrors.
 	MaxErrors int
+	// ReusePayment makes Payments yield the same *withholding.Payment each
+	// time, overwritten by the next item, instead of a new one. It is for
+	// consumers that use each payment before asking for the next (storing
+	// it as a row, printing it) and saves allocating a ~420-byte payment per
+	// item. The strings and slices in a payment are never overwritten: a
+	// consumer may keep those, or copy the struct (cp := *p) to keep it all.
+	ReusePayment bool
 }
 
 // Summary describes a file after it has been read.
@@ -91,12 +97,13 @@ type Reader struct {
 	pending    *Entry
 	lastNumber int
 
-	// Buffers for entry and addenda records; see recordString.
-	set    int
-	entBuf [2][]byte
-	addBuf [2][]byte
-	ents   [2]Entry
-	arena  arena
+	// cur holds the entries being read and their records (see
+	// recordString); dispatch, when set, hands a chunk of complete entries
+	// on and returns the next chunk (see pipeline.go). Without it, entries
+	// are yielded one by one and cur is reused.
+	cur      *chunk
+	dispatch func(*chunk) (*chunk, bool)
+	arena    arena
 }
 
 // NewReader returns a Reader of the NACHA file in r.
@@ -253,12 +260,16 @@ var errReused = fmt.Errorf("ach reader used twice")
 
 // scan runs the record loop; it returns false when yield asked to stop.
 func (r *Reader) scan(yield func(*Entry, error) bool) bool {
-	sc := bufio.NewScanner(r.src)
-	sc.Buffer(make([]byte, 32<<10), 64<<10)
-	sc.Split(r.split)
-	for sc.Scan() {
-		tok := sc.Bytes()
-		forced, prevForced := r.tokForced, r.prevForced
+	src := newRecords(r.src)
+	if r.cur == nil {
+		r.cur = newChunk()
+	}
+	for {
+		tok, clean, ok := src.next(r.split)
+		if !ok {
+			break
+		}
+		forced, prevForced := r.tokForced && !clean, r.prevForced
 		r.prevForced = forced
 		if prevForced && !forced && len(tok) < RecordLength {
 			// The tail of a line longer than 94 characters.
@@ -269,19 +280,24 @@ func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 		}
 		r.line++
 		r.sum.Lines++
-		if len(tok) == 0 || isBlank(tok) {
+		if len(tok) == 0 || tok[0] <= ' ' && isBlank(tok) {
 			continue
 		}
+		if tok[0] == '6' && !r.startEntry(yield) {
+			return false
+		}
 		rec := r.recordString(tok)
-		if i := badByte(rec); i >= 0 {
-			r.fail(r.line, recordName(rec[0]), "", "position %d: character %q is not allowed in a NACHA file", i+1, rec[i])
-			continue
+		if !clean {
+			if i := badByte(rec); i >= 0 {
+				r.fail(r.line, recordName(rec[0]), "", "position %d: character %q is not allowed in a NACHA file", i+1, rec[i])
+				continue
+			}
 		}
 		if !r.record(rec, yield) {
 			return false
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := src.Err(); err != nil {
 		r.fail(r.line, recFile, "", "read: %v", err)
 	}
 	if !r.flushEntry(yield) {
@@ -300,27 +316,46 @@ func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 	return true
 }
 
+// startEntry completes the pending entry and makes room in r.cur for a
+// new one, handing the chunk on when it is full. It returns false when the
+// entry's consumer asked to stop.
+func (r *Reader) startEntry(yield func(*Entry, error) bool) bool {
+	if !r.flushEntry(yield) {
+		return false
+	}
+	c := r.cur
+	if len(c.ents) < cap(c.ents) && cap(c.buf)-len(c.buf) >= 2*RecordLength {
+		return true
+	}
+	if r.dispatch == nil {
+		c.reset() // every entry in it was yielded already
+		return true
+	}
+	next, ok := r.dispatch(c)
+	r.cur = next
+	return ok
+}
+
 // recordString returns tok, padded to 94 characters, as a string. Entry and
-// addenda records live in two alternating buffer sets (the pending entry's
-// and the next one's), so the hot path allocates nothing per record; their
-// strings stay valid until the entry after next begins, which is after the
-// entry has been yielded. Payments and Entries copy what they keep.
+// addenda records are appended to r.cur's buffer, so the hot path allocates
+// nothing per record; they stay valid as long as the chunk's entries are in
+// use (until it is reset). Payments and Entries copy what they keep.
 func (r *Reader) recordString(tok []byte) string {
-	var buf *[]byte
 	switch tok[0] {
-	case '6':
-		r.set ^= 1
-		r.entBuf[r.set] = r.entBuf[r.set][:0]
-		r.addBuf[r.set] = r.addBuf[r.set][:0]
-		buf = &r.entBuf[r.set]
-	case '7':
-		buf = &r.addBuf[r.set]
+	case '6', '7':
 	default:
 		if len(tok) < RecordLength {
 			// Trailing spaces are often stripped in transit; put them back.
 			return string(tok) + spaces94[len(tok):]
 		}
 		return string(tok)
+	}
+	buf := &r.cur.buf
+	if cap(*buf)-len(*buf) < RecordLength {
+		// Only the addenda of an entry with very many (CTX) get here:
+		// the records already read stay in the old buffer, which lives
+		// on while they are referenced.
+		*buf = make([]byte, 0, chunkBytes)
 	}
 	start := len(*buf)
 	*buf = append(*buf, tok...)
@@ -351,8 +386,7 @@ func badByte(s string) int {
 	)
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		x := le64(s[i : i+8])
 		del := x ^ x7f
 		if x&hi != 0 || (x-x20)&^x&hi != 0 || (del-lo)&^del&hi != 0 {
 			break
@@ -564,7 +598,8 @@ func (r *Reader) entry(rec string) {
 		return
 	}
 	r.bEntries++
-	e := &r.ents[r.set]
+	r.cur.ents = append(r.cur.ents, Entry{}) // startEntry made room
+	e := &r.cur.ents[len(r.cur.ents)-1]
 	*e = Entry{
 		Line:             l,
 		Batch:            r.bh,
@@ -690,11 +725,14 @@ func (r *Reader) addenda(rec string) {
 		if !ok {
 			r.fail(l, recAddenda, "SequenceNumber", "%q is not a number", rec[83:87])
 		}
-		// Compared as numbers: some senders space-fill this numeric field.
-		got, ok := digits(trimSpace(rec[87:94]))
-		want, _ := digits(string(e.Trace[8:]))
-		if !ok || got != want {
-			r.fail(l, recAddenda, "EntryDetailSequenceNumber", "%q does not match the entry's trace %s", rec[87:94], e.Trace)
+		// Compared as numbers when the text differs: some senders
+		// space-fill this numeric field.
+		if seq := rec[87:94]; seq != string(e.Trace[8:]) {
+			got, ok := digits(trimSpace(seq))
+			want, _ := digits(string(e.Trace[8:]))
+			if !ok || got != want {
+				r.fail(l, recAddenda, "EntryDetailSequenceNumber", "%q does not match the entry's trace %s", seq, e.Trace)
+			}
 		}
 	case "98":
 		a.Text = rec[3:79]
