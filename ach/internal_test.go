@@ -43,3 +43,26 @@ func TestSplitQuick(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n < 100000; n++ {
+		b := make([]byte, rng.IntN(100))
+		for i := range b {
+			b[i] = byte(0x20 + rng.IntN(0x5f))
+		}
+		if len(b) > 0 && rng.IntN(2) == 0 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		want := -1
+		for i, c := range b {
+			if c < 0x20 || c > 0x7e {
+				want = i
+				break
+			}
+		}
+		if got := badByte(string(b)); got != want {
+			t.Fatalf("%q: badByte %d, want %d", b, got, want)
+		}
+	}
+}

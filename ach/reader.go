@@ -376,28 +376,60 @@ func isBlank(b []byte) bool {
 }
 
 // badByte returns the index of the first byte outside printable ASCII, or -1.
-// It tests eight bytes at a time.
 func badByte(s string) int {
-	const (
-		hi  = 0x8080808080808080
-		lo  = 0x0101010101010101
-		x20 = 0x2020202020202020
-		x7f = 0x7f7f7f7f7f7f7f7f
-	)
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := le64(s[i : i+8])
-		del := x ^ x7f
-		if x&hi != 0 || (x-x20)&^x&hi != 0 || (del-lo)&^del&hi != 0 {
-			break
-		}
+	if printable(s) {
+		return -1
 	}
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e {
 			return i
 		}
 	}
 	return -1
+}
+
+// printable reports whether every byte of s is printable ASCII (0x20–0x7e).
+func printable(s string) bool {
+	if len(s) == RecordLength {
+		return printable94(s)
+	}
+	var bad uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		bad |= notPrintable8(le64(s[i:]))
+	}
+	if i < len(s) && len(s) >= 8 {
+		bad |= notPrintable8(le64(s[len(s)-8:])) // overlaps the word before
+	} else {
+		for ; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e {
+				return false
+			}
+		}
+	}
+	return bad&(0x80*lo8) == 0
+}
+
+// printable94 is printable for one record, unrolled: twelve words, the last
+// overlapping the one before.
+func printable94(s string) bool {
+	_ = s[93]
+	bad := notPrintable8(le64(s[0:8])) | notPrintable8(le64(s[8:16])) | notPrintable8(le64(s[16:24])) |
+		notPrintable8(le64(s[24:32])) | notPrintable8(le64(s[32:40])) | notPrintable8(le64(s[40:48])) |
+		notPrintable8(le64(s[48:56])) | notPrintable8(le64(s[56:64])) | notPrintable8(le64(s[64:72])) |
+		notPrintable8(le64(s[72:80])) | notPrintable8(le64(s[80:88])) | notPrintable8(le64(s[86:94]))
+	return bad&(0x80*lo8) == 0
+}
+
+const lo8 = 0x0101010101010101
+
+// notPrintable8 sets the high bit of each byte of x that is not printable
+// ASCII (and maybe of others, when some byte is not). In each byte of
+// y = x&0x7f, y+0x60 carries into the high bit when y ≥ 0x20 and y+0x01
+// when y ≥ 0x7f, and neither sum crosses into the next byte.
+func notPrintable8(x uint64) uint64 {
+	y := x & (0x7f * lo8)
+	return x | ^(y + 0x60*lo8) | (y + lo8)
 }
 
 func recordName(c byte) string {
