@@ -1,7 +1,9 @@
+// Tests of the word-at-a-time helpers against plain references.
 package ach
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,6 +65,39 @@ func TestPrintable(t *testing.T) {
 		}
 		if got := badByte(string(b)); got != want {
 			t.Fatalf("%q: badByte %d, want %d", b, got, want)
+		}
+	}
+}
+
+func TestDigits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 200000; n++ {
+		b := make([]byte, rng.IntN(19))
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		if len(b) > 0 && rng.IntN(3) == 0 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		v, ok := digits(string(b))
+		w, err := strconv.ParseUint(string(b), 10, 64)
+		want := err == nil && len(b) > 0 && !strings.ContainsAny(string(b), "+-_")
+		if ok != want || ok && uint64(v) != w {
+			t.Fatalf("digits(%q) = %d, %v; want %d, %v", b, v, ok, w, want)
+		}
+	}
+}
+
+func TestTrimRight(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for k := 0; k <= n; k++ {
+			s := strings.Repeat("A", n-k) + strings.Repeat(" ", k)
+			if got := trimRight(s); got != strings.TrimRight(s, " ") {
+				t.Fatalf("trimRight(%q) = %q", s, got)
+			}
+			if got := dedText(s + "\\" + s); got != strings.TrimRight(s+"\\"+s, " ") {
+				t.Fatalf("dedText(%q) = %q", s+"\\"+s, got)
+			}
 		}
 	}
 }

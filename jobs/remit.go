@@ -46,7 +46,8 @@ func (j *PullRemittances) apply(ctx context.Context, f *withholding.File) (Resul
 		return res, fmt.Errorf("open %s: %w", f.LocalPath, err)
 	}
 	defer src.Close()
-	r := ach.NewReader(src, ach.Options{Name: f.RemoteName, Profile: j.Profile})
+	// ApplyPayments stores each payment before it asks for the next.
+	r := ach.NewReader(src, ach.Options{Name: f.RemoteName, Profile: j.Profile, ReusePayment: true})
 
 	// Remember the reader's own error: it says the file is bad, while an
 	// error of ApplyPayments alone says the database is.

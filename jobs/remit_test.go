@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -199,4 +202,56 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 		}
 	}
 	return true
+}
+
+// What is stored is what the file says, payment for payment: the job reads
+// with a reused payment (ach.Options.ReusePayment) and the store batches
+// rows, so nothing stored may point into memory the reader reuses. A file
+// with returns, NOCs, prenotes and bad DEDs, over many insert batches.
+func TestPullRemittancesStoresEveryPaymentAsRead(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	var b bytes.Buffer
+	if _, err := ach.Generate(&b, ach.GenOptions{Count: 3000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	f.drop("bank", "inbox", "mixed.ach", b.Bytes())
+	if _, err := (&jobs.PullRemittances{Exchange: f.x, Files: f.db}).Run(ctx); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	var want []withholding.Payment
+	r := ach.NewReader(bytes.NewReader(b.Bytes()), ach.Options{})
+	for p, err := range r.Payments() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, *p)
+	}
+	got, n, err := f.db.FindPayments(ctx, withholding.PaymentFilter{Limit: len(want) + 1})
+	if err != nil || n != len(want) {
+		t.Fatalf("stored %d payments (%v), want %d", n, err, len(want))
+	}
+	slices.SortFunc(got, func(a, b *withholding.Payment) int { return cmp.Compare(a.ID, b.ID) })
+	lines := strings.Split(b.String(), "\n")
+	kinds := map[withholding.PaymentKind]int{}
+	for i, p := range got {
+		w := want[i]
+		kinds[p.Kind]++
+		if p.Kind == withholding.KindReturn || p.Kind == withholding.KindNOC {
+			// The entry's addenda 98/99 carries the code in positions 4-6.
+			if code := lines[p.Line][3:6]; p.ReturnCode != code {
+				t.Errorf("stored payment at line %d: return code %q, the file says %q", p.Line, p.ReturnCode, code)
+			}
+		}
+		if p.Line != w.Line || p.Trace != w.Trace || p.Kind != w.Kind || p.ReturnCode != w.ReturnCode ||
+			p.CaseID != w.CaseID || p.Amount != w.Amount || p.SSN != w.SSN || p.Raw != w.Raw ||
+			p.Name != w.Name || strings.Join(p.Problems, "|") != strings.Join(w.Problems, "|") {
+			t.Fatalf("stored payment %d differs from the file:\n got %+v\nwant %+v", i, *p, w)
+		}
+	}
+	if kinds[withholding.KindReturn] == 0 || kinds[withholding.KindNOC] == 0 || kinds[withholding.KindPrenote] == 0 {
+		t.Errorf("kinds %v: the file should exercise returns, NOCs and prenotes", kinds)
+	}
 }

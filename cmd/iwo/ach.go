@@ -85,7 +85,8 @@ func achPayments(ctx context.Context, e *env, path, format string, mask bool, pr
 	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	r := ach.NewReader(bufio.NewReaderSize(f, 256<<10), ach.Options{Name: path, Profile: prof})
+	// Each payment is printed before the next is read.
+	r := ach.NewReader(f, ach.Options{Name: path, Profile: prof, ReusePayment: true})
 	var fileErr error
 	n := 0
 	for p, err := range r.Payments() {
