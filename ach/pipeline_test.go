@@ -58,7 +58,7 @@ func pipelinePayments(t *testing.T, data []byte, reuse bool) ([]withholding.Paym
 // boundaries, with and without payment reuse.
 func TestPipelineAgreesWithSequential(t *testing.T) {
 	for _, o := range []ach.GenOptions{
-		{Count: 5000, Seed: 21},            // ~20 chunks, bad DEDs, prenotes, returns, NOCs
+		{Count: 5000, Seed: 21},           // ~20 chunks, bad DEDs, prenotes, returns, NOCs
 		{Count: 700, Seed: 22, CTX: true}, // several DEDs per entry
 	} {
 		var b bytes.Buffer
