@@ -149,10 +149,33 @@ func splitElements(s string, sep byte, dst []string) (elems []string, dirty bool
 		hi  = 0x8080808080808080
 		low = 0x7f7f7f7f7f7f7f7f
 	)
+	if len(s) < 8 {
+		start := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == sep {
+				dst = append(dst, s[start:i])
+				start = i + 1
+			} else if spaceOrLower[c] || c >= 0x80 {
+				dirty = true
+			}
+		}
+		return append(dst, s[start:]), dirty
+	}
 	start, i := 0, 0
 	seps := uint64(sep) * lo
-	for ; i+8 <= len(s); i += 8 {
-		x := le64(s[i : i+8])
+	for i < len(s) {
+		var x, skip uint64
+		if i+8 <= len(s) {
+			x = le64(s[i:])
+		} else {
+			// The last bytes, in a word that overlaps the one before;
+			// separators in its first bytes were already found.
+			back := i - (len(s) - 8)
+			i = len(s) - 8
+			x = le64(s[i:])
+			skip = 1<<(8*back) - 1
+		}
 		if !dirty {
 			y := x & low
 			lower := (y + 0x1f*lo) &^ (y + 0x05*lo) & hi // 0x61 ≤ byte ≤ 0x7a
@@ -162,22 +185,14 @@ func splitElements(s string, sep byte, dst []string) (elems []string, dirty bool
 		}
 		// The high bit of exactly the bytes equal to sep.
 		t := x ^ seps
-		m := ^((t&low + low) | t | low)
+		m := ^((t&low + low) | t | low) &^ skip
 		for m != 0 {
 			j := i + bits.TrailingZeros64(m)/8
 			dst = append(dst, s[start:j])
 			start = j + 1
 			m &= m - 1
 		}
-	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c == sep {
-			dst = append(dst, s[start:i])
-			start = i + 1
-		} else if spaceOrLower[c] || c >= 0x80 {
-			dirty = true
-		}
+		i += 8
 	}
 	return append(dst, s[start:]), dirty
 }

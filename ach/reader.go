@@ -226,8 +226,8 @@ func (e *Entry) clone() *Entry {
 	c := *e
 	c.Record = strings.Clone(e.Record)
 	rebase := func(s string) string { return rebaseString(e.Record, c.Record, s) }
-	c.RDFI, c.Account, c.Identification = rebase(e.RDFI), rebase(e.Account), rebase(e.Identification)
-	c.Name, c.Discretionary = rebase(e.Name), rebase(e.Discretionary)
+	c.RDFI = rebase(e.RDFI)
+	c.setTexts()
 	c.Trace = withholding.TraceNumber(rebase(string(e.Trace)))
 	if len(e.Addenda) <= 1 {
 		c.Addenda = c.one[:len(e.Addenda)]
@@ -242,6 +242,20 @@ func (e *Entry) clone() *Entry {
 		c.Addenda[i] = a
 	}
 	return &c
+}
+
+// setTexts fills the entry's text fields that nothing in the reader needs
+// (the Payments path leaves them empty): account, identification, name and
+// discretionary data, without trailing spaces.
+func (e *Entry) setTexts() {
+	rec := e.Record
+	e.Account = trimRight(rec[12:29])
+	e.Identification = trimRight(rec[39:54])
+	e.Name = trimRight(rec[54:76])
+	e.Discretionary = trimRight(rec[76:78])
+	if e.Batch != nil && e.Batch.SEC == moov.CTX {
+		e.Name = trimRight(rec[58:74])
+	}
 }
 
 // rebaseString returns the slice of to at the offset where sub sits in from.
@@ -637,10 +651,6 @@ func (r *Reader) entry(rec string) {
 		Batch:            r.bh,
 		Record:           rec,
 		RDFI:             rec[3:12],
-		Account:          trimRight(rec[12:29]),
-		Identification:   trimRight(rec[39:54]),
-		Name:             trimRight(rec[54:76]),
-		Discretionary:    trimRight(rec[76:78]),
 		AddendaIndicator: rec[78],
 		Trace:            withholding.TraceNumber(rec[79:94]),
 	}
@@ -659,7 +669,7 @@ func (r *Reader) entry(rec string) {
 	}
 	r.bHash += rdfi
 	r.fileHash += rdfi
-	if trimSpace(e.Account) == "" {
+	if rec[12:29] == spaces94[:17] {
 		r.fail(l, recEntry, "DFIAccountNumber", "blank")
 	}
 	amt, ok := digits(rec[29:39])
@@ -692,7 +702,6 @@ func (r *Reader) entry(rec string) {
 			r.fail(l, recEntry, "AddendaRecords", "%q is not a number (CTX positions 55-58)", rec[54:58])
 		}
 		e.AddendaCount = int(n)
-		e.Name = trimRight(rec[58:74])
 		if e.AddendaCount > MaxCTXAddenda {
 			r.fail(l, recEntry, "AddendaRecords", "%d exceeds %d", n, MaxCTXAddenda)
 		}

@@ -45,7 +45,9 @@ type BatchHeader struct {
 }
 
 // Entry is an entry detail record (type 6) with its addenda. Its string
-// fields are slices of Record.
+// fields are slices of Record. Entries yields them complete; inside
+// Payments the reader leaves Account, Identification, Name and
+// Discretionary empty, since no payment needs them.
 type Entry struct {
 	Line             int
 	Batch            *BatchHeader
@@ -139,29 +141,46 @@ func IsPrenote(tc int) bool {
 }
 
 // digits parses s as an unsigned decimal number; ok is false unless every
-// byte is a digit. Eight digits at a time are checked and converted with
-// word arithmetic: NACHA records are mostly numeric fields.
+// byte is a digit. NACHA records are mostly numeric fields: from eight
+// digits on, eight at a time are checked and converted with word
+// arithmetic, the first len%8 as a word that overlaps the next.
 func digits(s string) (int64, bool) {
-	if len(s) == 0 {
-		return 0, false
-	}
-	var v int64
-	i := 0
-	for ; i < len(s)%8; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
+	const zeros = 0x3030303030303030
+	n := len(s)
+	if n < 8 {
+		if n == 0 {
 			return 0, false
 		}
-		v = v*10 + int64(c-'0')
+		var v int64
+		for i := 0; i < n; i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return 0, false
+			}
+			v = v*10 + int64(c)
+		}
+		return v, true
 	}
-	for ; i+8 <= len(s); i += 8 {
-		d, ok := eightDigits(le64(s[i : i+8]))
+	head := n & 7
+	var v uint64
+	if head != 0 {
+		// The first head bytes, moved to the top of the word, below them
+		// '0's.
+		x := le64(s)<<((8-head)*8) | zeros>>(head*8)
+		d, ok := eightDigits(x)
 		if !ok {
 			return 0, false
 		}
-		v = v*100_000_000 + int64(d)
+		v = d
 	}
-	return v, true
+	for i := head; i < n; i += 8 {
+		d, ok := eightDigits(le64(s[i:]))
+		if !ok {
+			return 0, false
+		}
+		v = v*100_000_000 + d
+	}
+	return int64(v), true
 }
 
 // le64 loads the first eight bytes of s as a little-endian word (one
