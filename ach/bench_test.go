@@ -3,10 +3,10 @@ package ach_test
 import (
 	"bufio"
 	"os"
-	"strings"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
