@@ -13,6 +13,12 @@
 // digits, and for CTX the addenda count in positions 55–58 and the addenda
 // sequence.
 //
+// Payments scans and checks the records on a second goroutine while the
+// caller's goroutine parses DEDs and receives the payments, in file order
+// (pipeline.go). With Options.ReusePayment it hands out one payment,
+// overwritten each time, for consumers that store or print each payment
+// before the next.
+//
 // A structurally bad file is rejected whole. Because the reader streams, it
 // cannot know that before the end: Payments and Entries yield every item
 // first and then, if the file was bad, one final *FileError listing every
