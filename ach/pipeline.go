@@ -26,7 +26,6 @@ const (
 // chunk is a run of complete, checked entries whose records live in buf.
 type chunk struct {
 	ents []Entry
-	adds []Addenda // addenda of entries with more than one
 	buf  []byte
 	// panicked carries a panic of the scanning goroutine to the caller's.
 	panicked any
@@ -36,9 +35,11 @@ func newChunk() *chunk {
 	return &chunk{ents: make([]Entry, 0, chunkEntries), buf: make([]byte, 0, chunkBytes)}
 }
 
+// reset empties c for reuse, dropping its references to batch headers,
+// addenda slices and record buffers it has replaced (see recordString).
 func (c *chunk) reset() {
-	clear(c.ents) // drop references to batch headers and addenda slices
-	c.ents, c.adds, c.buf = c.ents[:0], c.adds[:0], c.buf[:0]
+	clear(c.ents)
+	c.ents, c.buf = c.ents[:0], c.buf[:0]
 }
 
 // pipeline scans the file on a second goroutine and calls each for every
