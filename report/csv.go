@@ -20,6 +20,11 @@ var CSVColumns = []string{
 // decimals, dates are YYYY-MM-DD, and the SSN is reduced to its last four
 // digits. A text cell that a spreadsheet would run as a formula (it starts
 // with =, +, -, @, tab or carriage return) is prefixed with a quote.
+//
+// Payment warnings are not in the CSV: its rows are exceptions, and a
+// warning is not one (it does not hold a payment, and an exception may
+// name several payments). They are in the operations workbook's Payments
+// sheet and on the employer's statement.
 func WriteExceptionsCSV(w io.Writer, exs []*withholding.Exception) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {

@@ -83,7 +83,8 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 		return Totals{}, err
 	}
 	names := employerNames(in.Employers)
-	tot := Totals{Date: in.RunDate, ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{}}
+	tot := Totals{Date: in.RunDate, ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{},
+		WarningsByEmployer: map[withholding.FEIN]int{}}
 
 	open := openExceptions(in.Exceptions, in.RunDate)
 	for _, e := range open {
@@ -212,6 +213,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 		{"Received", 11}, {"File", 7}, {"Batch", 6}, {"Trace", 17}, {"Kind", 9}, {"Employer", 30},
 		{"Remittance ID", 17}, {"Pay date", 11}, {"Amount", 12}, {"SSN", 13}, {"Name", 12},
 		{"Medical", 8}, {"Termination", 11}, {"Posted to case", 17}, {"Return code", 8}, {"Problems", 50},
+		{"Warnings", 50},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -235,6 +237,10 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 				if ok {
 					tot.Posted.Count++
 					tot.Posted.Amount += amt
+					if len(p.Warnings) > 0 {
+						tot.PostedWithWarnings++
+						tot.WarningsByEmployer[p.FEIN]++
+					}
 				}
 			case withholding.KindReturn:
 				tot.Returns.Count++
@@ -262,6 +268,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 				string(posted),
 				p.ReturnCode,
 				strings.Join(p.Problems, "; "),
+				warningText(p.Warnings),
 			); err != nil {
 				return err
 			}
@@ -397,7 +404,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 	for _, w := range []struct {
 		col   string
 		width float64
-	}{{"A", 34}, {"B", 16}, {"C", 22}, {"D", 14}, {"E", 16}, {"F", 16}, {"G", 16}} {
+	}{{"A", 34}, {"B", 16}, {"C", 22}, {"D", 14}, {"E", 16}, {"F", 16}, {"G", 16}, {"H", 16}} {
 		if err := f.SetColWidth(sh, w.col, w.col, w.width); err != nil {
 			return fmt.Errorf("write summary: %w", err)
 		}
@@ -428,6 +435,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		money("Amount received", tot.Received.Amount, prev.Received.Amount),
 		count("Payments posted to an order", tot.Posted.Count, prev.Posted.Count),
 		money("Amount posted", tot.Posted.Amount, prev.Posted.Amount),
+		count("Payments posted with warnings", tot.PostedWithWarnings, prev.PostedWithWarnings),
 		count("ACH returns", tot.Returns.Count, prev.Returns.Count),
 		money("Amount returned", tot.Returns.Amount, prev.Returns.Amount),
 		count("Open exceptions", tot.Exceptions, prev.Exceptions),
@@ -476,7 +484,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 	// Money received by employer, largest first.
 	r += 2
 	if err := setRow(f, sh, r, hdr("Received by employer"), hdr("FEIN"), hdr("Payments"), hdr("Amount"),
-		hdr("Previous payments"), hdr("Previous amount"), hdr("Change in amount")); err != nil {
+		hdr("Previous payments"), hdr("Previous amount"), hdr("Change in amount"), hdr("Posted with warnings")); err != nil {
 		return err
 	}
 	feins := make([]withholding.FEIN, 0, len(tot.ByEmployer)+len(prev.ByEmployer))
@@ -499,7 +507,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		}
 		r++
 		if err := setRow(f, sh, r, name, string(k), now.Count, st.moneyCell(now.Amount),
-			before.Count, st.moneyCell(before.Amount), st.moneyCell(now.Amount-before.Amount)); err != nil {
+			before.Count, st.moneyCell(before.Amount), st.moneyCell(now.Amount-before.Amount), tot.WarningsByEmployer[k]); err != nil {
 			return err
 		}
 	}

@@ -65,10 +65,16 @@ func payments() []*withholding.Payment {
 	}
 	ret := p(13, fein1, "R1", ssns[0], 0)
 	ret.Kind, ret.ReturnCode, ret.EntryAmount = withholding.KindReturn, "R03", 7000
+	// Payment 10 posts with warnings, one quoting an SSN that slipped into
+	// DED08; payment 12 has a warning but is not posted.
+	warned := p(10, fein1, "R1", ssns[0], 15000)
+	warned.Warnings = []string{"DED: lower-case letters", `DED08 FIPS: "` + ssns[0].Digits() + `" is not 5 or 7 characters; ignored for routing`}
+	held := p(12, fein2, "NOPE", ssns[2], 5000)
+	held.Warnings = []string{`DED: no segment terminator "\"`}
 	return []*withholding.Payment{
-		p(10, fein1, "R1", ssns[0], 15000),
+		warned,
 		p(11, fein1, "R2", ssns[1], 20000),
-		p(12, fein2, "NOPE", ssns[2], 5000),
+		held,
 		ret,
 	}
 }
@@ -222,6 +228,42 @@ func TestWriteOperations(t *testing.T) {
 		}
 	})
 
+	t.Run("PaymentWarnings", func(t *testing.T) {
+		rows := MustRows(t, f, report.SheetPayments)
+		problems, warnings := slices.Index(rows[0], "Problems"), slices.Index(rows[0], "Warnings")
+		if problems < 0 || warnings != problems+1 {
+			t.Fatalf("header %v: want a Warnings column right after Problems", rows[0])
+		}
+		cell := func(row int) string {
+			t.Helper()
+			name, err := excelize.CoordinatesToCellName(warnings+1, row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := f.GetCellValue(report.SheetPayments, name)
+			if err != nil {
+				t.Fatalf("read %s: %v", name, err)
+			}
+			return v
+		}
+		// Row 2 is payment 10 (two warnings, the second quoting an SSN);
+		// row 3 is payment 11 (none).
+		want := `DED: lower-case letters; DED08 FIPS: "***-**-2222" is not 5 or 7 characters; ignored for routing`
+		if got := cell(2); got != want {
+			t.Errorf("warnings of payment 10 = %q, want %q", got, want)
+		}
+		if got := cell(3); got != "" {
+			t.Errorf("warnings of payment 11 = %q, want empty", got)
+		}
+		if got := cell(4); got != `DED: no segment terminator "\"` {
+			t.Errorf("warnings of payment 12 = %q", got)
+		}
+		tables, err := f.GetTables(report.SheetPayments)
+		if err != nil || len(tables) != 1 || tables[0].Range != "A1:Q5" {
+			t.Errorf("tables = %+v, %v; want one table A1:Q5 including the Warnings column", tables, err)
+		}
+	})
+
 	t.Run("IWOs", func(t *testing.T) {
 		rows := MustRows(t, f, report.SheetIWOs)
 		if len(rows) != 1+3 {
@@ -254,8 +296,15 @@ func TestWriteOperations(t *testing.T) {
 		if r := findRow(rows, "Short payment"); len(r) < 4 || r[1] != "1" || r[2] != "4" || r[3] != "-3" {
 			t.Errorf("short payment row = %v", r)
 		}
-		if r := findRow(rows, "ACME PAYROLL"); len(r) < 4 || r[2] != "2" || r[3] != "$350.00" {
-			t.Errorf("ACME row = %v", r)
+		if r := findRow(rows, "ACME PAYROLL"); len(r) < 8 || r[2] != "2" || r[3] != "$350.00" || r[7] != "1" {
+			t.Errorf("ACME row = %v, want 2 payments, $350.00, 1 posted with warnings", r)
+		}
+		// Only posted payments count: GLOBEX's warned payment was not posted.
+		if r := findRow(rows, "GLOBEX"); len(r) < 8 || r[7] != "0" {
+			t.Errorf("GLOBEX row = %v, want 0 posted with warnings", r)
+		}
+		if r := findRow(rows, "Payments posted with warnings"); !reflect.DeepEqual(r, []string{"Payments posted with warnings", "1", "0", "+1"}) {
+			t.Errorf("posted with warnings row = %v", r)
 		}
 		z, err := zip.OpenReader(path)
 		if err != nil {
@@ -274,7 +323,8 @@ func TestWriteOperations(t *testing.T) {
 	})
 
 	if tot.Received != (report.Tally{Count: 3, Amount: 40000}) || tot.Posted != (report.Tally{Count: 2, Amount: 35000}) ||
-		tot.Returns != (report.Tally{Count: 1, Amount: 7000}) || tot.Exceptions != 3 || tot.ByType[withholding.ExShortPayment] != 1 {
+		tot.Returns != (report.Tally{Count: 1, Amount: 7000}) || tot.Exceptions != 3 || tot.ByType[withholding.ExShortPayment] != 1 ||
+		tot.PostedWithWarnings != 1 || !reflect.DeepEqual(tot.WarningsByEmployer, map[withholding.FEIN]int{fein1: 1}) {
 		t.Errorf("totals = %+v", tot)
 	}
 	checkMasked(t, path)
@@ -331,6 +381,15 @@ func TestWriteEmployerStatement(t *testing.T) {
 	pays := MustRows(t, f, report.SheetPayments)
 	if len(pays) != 3 || pays[1][6] != "Applied" || pays[2][6] != "Held: see Action needed" {
 		t.Errorf("payments rows = %v", pays)
+	}
+	// Warnings go back to the employer as format notes, masked.
+	if notes := slices.Index(pays[0], "Format notes"); notes < 0 || len(pays[1]) <= notes ||
+		pays[1][notes] != `DED: lower-case letters; DED08 FIPS: "***-**-2222" is not 5 or 7 characters; ignored for routing` ||
+		len(pays[2]) > notes && pays[2][notes] != "" {
+		t.Errorf("format notes column: header %v, rows %v / %v", pays[0], pays[1], pays[2])
+	}
+	if r := findRow(cover, "Payments with format notes"); len(r) < 2 || r[1] != "1" {
+		t.Errorf("payments with format notes = %v", r)
 	}
 	acts := MustRows(t, f, report.SheetActions)
 	// The medical change concerns only the agency (and is resolved); the
@@ -389,6 +448,9 @@ func TestTotalsCounts(t *testing.T) {
 		Exceptions: 4,
 		ByEmployer: map[withholding.FEIN]report.Tally{fein1: {Count: 2, Amount: 35000}, "": {Count: 1, Amount: 5000}},
 		ByType:     map[withholding.ExceptionType]int{withholding.ExShortPayment: 1, withholding.ExMissingPayment: 3},
+
+		PostedWithWarnings: 1,
+		WarningsByEmployer: map[withholding.FEIN]int{fein1: 1},
 	}
 	if got := report.TotalsFromCounts(tot.Counts()); !reflect.DeepEqual(got, tot) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, tot)

@@ -230,6 +230,16 @@ func ids(v []int64) string {
 	return b.String()
 }
 
+// warningText joins a payment's warnings for one cell, each with any
+// SSN-like digits masked: a warning may quote a misplaced DED element.
+func warningText(ws []string) string {
+	masked := make([]string, len(ws))
+	for i, w := range ws {
+		masked[i] = withholding.MaskDigitRuns(w)
+	}
+	return strings.Join(masked, "; ")
+}
+
 // setRow writes values into row r of a normal-mode sheet starting at column
 // A. An excelize.Cell value sets the cell's style too.
 func setRow(f *excelize.File, sheet string, r int, values ...any) error {

@@ -67,6 +67,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 	}
 	received := map[int64]Tally{} // by Order.ID
 	var total, held Tally
+	warned := 0
 	for _, p := range in.Payments {
 		if p.Kind != withholding.KindPayment {
 			continue
@@ -74,6 +75,9 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		amt := receivedAmount(p)
 		total.Count++
 		total.Amount += amt
+		if len(p.Warnings) > 0 {
+			warned++
+		}
 		if _, ok := in.Posted[p.ID]; !ok {
 			held.Count++
 			held.Amount += amt
@@ -101,7 +105,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 	if err := writeStatementActions(f, st, actions); err != nil {
 		return err
 	}
-	if err := writeStatementCover(f, st, in, total, held, len(actions)); err != nil {
+	if err := writeStatementCover(f, st, in, total, held, warned, len(actions)); err != nil {
 		return err
 	}
 	f.SetActiveSheet(0)
@@ -116,7 +120,7 @@ func personName(p withholding.Person) string {
 	return n
 }
 
-func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, held Tally, actions int) error {
+func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, held Tally, warned, actions int) error {
 	const sh = SheetStatement
 	if err := f.SetColWidth(sh, "A", "A", 34); err != nil {
 		return fmt.Errorf("write statement: %w", err)
@@ -141,10 +145,12 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, 
 		{excelize.Cell{StyleID: st.bold, Value: "Amount received"}, st.moneyCell(total.Amount)},
 		{excelize.Cell{StyleID: st.bold, Value: "Payments we could not apply"}, held.Count},
 		{excelize.Cell{StyleID: st.bold, Value: "Amount we could not apply"}, st.moneyCell(held.Amount)},
+		{excelize.Cell{StyleID: st.bold, Value: "Payments with format notes"}, warned},
 		{excelize.Cell{StyleID: st.bold, Value: "Items that need your action"}, actions},
 		{},
 		{"Sheets", "Orders: what each order asks you to withhold per pay and what we received."},
 		{"", "Payments: every payment received from you in the period, by case."},
+		{"", excelize.Cell{StyleID: st.wrap, Value: "Format notes (on Payments): departures from the child support addenda (DED) format that we corrected automatically. On their own they do not stop a payment, but please have your payroll fix them in its ACH file."}},
 		{"", "Action needed: what is missing or wrong, and what to do about it."},
 	}
 	if in.Contact != "" {
@@ -195,10 +201,16 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, receiv
 	return s.finish()
 }
 
+// writeStatementPayments lists the employer's payments. Warnings go back to
+// the employer as "Format notes": they describe the employer's own file
+// (lower case, padding, a missing terminator, a date of the other length),
+// only the employer's payroll can fix them, and a payment posted today with
+// one may be held by a stricter profile or partner tomorrow. They are
+// masked like every other cell (see warningText).
 func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRemit map[withholding.RemittanceID]*withholding.Order) error {
 	cols := []column{
 		{"Remittance ID", 17}, {"Employee", 28}, {"Pay date", 11}, {"Received", 11}, {"Amount", 12},
-		{"Trace", 17}, {"Status", 36},
+		{"Trace", 17}, {"Status", 36}, {"Format notes", 60},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -230,6 +242,7 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 			st.moneyCell(receivedAmount(p)),
 			string(p.Trace),
 			status,
+			excelize.Cell{StyleID: st.wrap, Value: warningText(p.Warnings)},
 		); err != nil {
 			return err
 		}

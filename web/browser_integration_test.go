@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // chromiumPath finds Debian's Chromium; the test fails, not skips, without it.
@@ -24,8 +25,8 @@ func chromiumPath(t *testing.T) string {
 }
 
 // TestIntegrationConsoleInChromium drives the console in real headless
-// Chromium: sign in, find a case, see its SSN masked, and work out a
-// withholding with the calculator.
+// Chromium: sign in, find a case, see its SSN masked and its payment's
+// warning as a visible note, and work out a withholding with the calculator.
 func TestIntegrationConsoleInChromium(t *testing.T) {
 	f := mustFixture(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -46,6 +47,10 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 	defer cancel()
 
 	o := f.orders[2]
+	MustPayments(t, f.db, &withholding.Payment{Trace: "091000010000009", SEC: "CCD", TransactionCode: 22,
+		EffectiveDate: withholding.NewDate(2026, 11, 20), CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13),
+		Amount: 20000, EntryAmount: 20000, SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment,
+		FEIN: o.EmployerFEIN, Warnings: []string{"DED: lower-case letters"}})
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(sel))
@@ -74,8 +79,8 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 		chromedp.WaitVisible("#orders"),
 	)
 	ordersTable := text("#orders")
-	do("open the order", chromedp.Click("#orders a"), chromedp.WaitVisible("#ssn"))
-	ssnCell := text("#ssn")
+	do("open the order", chromedp.Click("#orders a"), chromedp.WaitVisible("#ssn"), chromedp.WaitVisible("#payments .note"))
+	ssnCell, note := text("#ssn"), text("#payments .note")
 	do("fill the calculator",
 		chromedp.Navigate(f.srv.URL+"/calc"),
 		chromedp.WaitVisible("#disposable"),
@@ -95,6 +100,9 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 	}
 	if strings.TrimSpace(ssnCell) != o.Obligor.SSN.Masked() {
 		t.Errorf("order page SSN cell %q, want masked %s", ssnCell, o.Obligor.SSN.Masked())
+	}
+	if strings.TrimSpace(note) != "DED: lower-case letters" {
+		t.Errorf("order page payment note %q, want the payment's warning", note)
 	}
 	// Spec example 3: $800 biweekly at 50% is $400, all of it withheld.
 	if cap != "$400.00" || withheld != "$400.00" {

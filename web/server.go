@@ -121,11 +121,14 @@ func parseTemplates() (map[string]*template.Template, error) {
 			return s.Masked()
 		},
 		"join": strings.Join,
+		// maskdigits masks SSN-like digit runs in partner-quoted text.
+		"maskdigits": withholding.MaskDigitRuns,
+		"warned":     warned,
 	}
 	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs"}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payment_notes.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", p, err)
 		}
@@ -360,6 +363,18 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 		"Order": o, "Employer": emp, "Documents": docs, "Payments": pays, "Exceptions": exs,
 		"Reveal": reveal, "CanReveal": u.Role.SeesFullSSN(), "PerPay": perPay,
 	})
+}
+
+// warned counts the payments that carry warnings, so a page explains its
+// notes only when it shows some.
+func warned(ps []*withholding.Payment) int {
+	n := 0
+	for _, p := range ps {
+		if len(p.Warnings) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 type perPayRow struct {

@@ -283,3 +283,95 @@ func TestCloseExceptionNeedsRole(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// MustPayments stores payments as if they came in one ACH file.
+func MustPayments(tb testing.TB, db *store.DB, ps ...*withholding.Payment) {
+	tb.Helper()
+	ctx := context.Background()
+	file := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile,
+		RemoteName: "remit.ach", Size: 940, SHA256: strings.Repeat("ab", 32)}
+	if err := db.CreateFile(ctx, file); err != nil {
+		tb.Fatal(err)
+	}
+	seq := func(yield func(*withholding.Payment, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+	if _, err := db.ApplyPayments(ctx, file.ID, seq); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestPaymentWarningsShown(t *testing.T) {
+	f := mustFixture(t)
+	o := f.orders[0]
+	pay := func(trace withholding.TraceNumber, warnings ...string) *withholding.Payment {
+		return &withholding.Payment{Trace: trace, SEC: "CCD", TransactionCode: 22, EffectiveDate: withholding.NewDate(2026, 11, 20),
+			CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: 20000, EntryAmount: 20000,
+			SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN, Warnings: warnings}
+	}
+	MustPayments(t, f.db,
+		pay("091000010000001",
+			"DED: lower-case letters",
+			`DED06 medical indicator: "<b>y</b>", want Y, N or W`,
+			`DED08 FIPS: "`+o.Obligor.SSN.Digits()+`" is not 5 or 7 characters; ignored for routing`),
+		pay("091000010000002"),
+	)
+	hl := f.client(t, "hl", "hl-pass")
+	// rows returns the rows of the payments table, header first.
+	rows := func(body string) []string {
+		t.Helper()
+		i := strings.Index(body, `<table id="payments">`)
+		if i < 0 {
+			t.Fatal("no payments table")
+		}
+		j := strings.Index(body[i:], "</table>")
+		return strings.Split(body[i:i+j], "</tr>")
+	}
+	for _, path := range []string{"/orders/" + itoa(o.ID), "/employers/" + string(o.EmployerFEIN)} {
+		code, body := get(t, hl, f.srv.URL+path)
+		if code != 200 {
+			t.Fatalf("GET %s: status %d", path, code)
+		}
+		// Payments are listed in the order stored: the warned one first.
+		rs := rows(body)
+		if len(rs) < 3 {
+			t.Fatalf("GET %s: payments table %q, want two payments", path, rs)
+		}
+		warned, plain := rs[1], rs[2]
+		for _, want := range []string{
+			`<div class="note">DED: lower-case letters</div>`,
+			`<div class="note">DED06 medical indicator: &#34;&lt;b&gt;y&lt;/b&gt;&#34;, want Y, N or W</div>`,
+			`<div class="note">DED08 FIPS: &#34;` + o.Obligor.SSN.Masked() + `&#34; is not 5 or 7 characters; ignored for routing</div>`,
+		} {
+			if !strings.Contains(warned, want) {
+				t.Errorf("GET %s: payment row %q lacks %q", path, warned, want)
+			}
+		}
+		if strings.Contains(body, "<b>y</b>") {
+			t.Errorf("GET %s: warning text is not escaped", path)
+		}
+		if strings.Contains(body, o.Obligor.SSN.Digits()) {
+			t.Errorf("GET %s: a warning shows the full SSN", path)
+		}
+		if strings.Contains(plain, "note") {
+			t.Errorf("GET %s: payment without warnings has a note: %q", path, plain)
+		}
+		if !strings.Contains(body, `id="payment-notes"`) {
+			t.Errorf("GET %s: notes are not explained", path)
+		}
+	}
+	// A page with no warned payment does not explain notes.
+	for _, e := range f.emps {
+		if e.FEIN == o.EmployerFEIN {
+			continue
+		}
+		if _, body := get(t, hl, f.srv.URL+"/employers/"+string(e.FEIN)); strings.Contains(body, `id="payment-notes"`) {
+			t.Errorf("employer %s without warned payments explains notes", e.FEIN)
+		}
+		break
+	}
+}

@@ -63,6 +63,48 @@ func (s SSN) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.Masked()) }
 // LogValue makes log/slog print the masked form.
 func (s SSN) LogValue() slog.Value { return slog.StringValue(s.Masked()) }
 
+// MaskDigitRuns returns s with every run of nine or more digits (dashes
+// between digits allowed, as in 123-45-6789) masked to its last four
+// digits the way SSN.Masked prints an SSN. Messages that quote a partner's
+// data, such as a payment's Warnings quoting a misplaced DED element, go
+// through it before they are shown: a shifted element can carry an SSN.
+func MaskDigitRuns(s string) string {
+	var b strings.Builder
+	done := 0 // s[:done] is already in b
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		start, end, n := i, i, 0
+		for i < len(s) {
+			if isDigit(s[i]) {
+				n++
+				i++
+				end = i
+			} else if s[i] == '-' && i+1 < len(s) && isDigit(s[i+1]) {
+				i++
+			} else {
+				break
+			}
+		}
+		if n < 9 {
+			continue
+		}
+		digits := strings.ReplaceAll(s[start:end], "-", "")
+		b.WriteString(s[done:start])
+		b.WriteString(SSN(digits).Masked())
+		done = end
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // FEIN is a federal employer identification number: nine digits, no dash.
 type FEIN string
 
