@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,9 @@ import (
 // earlier in this one), or one whose echoed action is not the IWO's is
 // stored as received but changes no order and becomes an ack_unmatched
 // exception naming the file, line and tracking ID. Edits 4–6 are the
-// reader's: a file breaking them is quarantined.
+// reader's: a file breaking them is quarantined. So is a file whose sender
+// (controlSender) already had a file with the same control number applied
+// (spec §8.1 edit 7); the store checks that in the applying transaction.
 type PullAcks struct {
 	Exchange  *Exchange
 	Files     withholding.FileService
@@ -63,15 +66,42 @@ func (j *PullAcks) Run(ctx context.Context) (Result, error) {
 	return in.Run(ctx)
 }
 
-// readAcks reads and validates an acknowledgment or IWO result file.
-func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Acknowledgment, error) {
+// controlSender names who assigned the control number of a file received
+// from partner with file header h: a sender never uses a control number
+// twice (spec §3 element 2, §8.1 edit 7), so a second file from the same
+// sender with a control number already applied is refused whole.
+//
+// Choice (the spec does not say who "the sender" is): the partner the file
+// came from plus everything the file header says about who wrote it and
+// for whom — its document code (FHA or FHS: an employer's file or the
+// portal's), State FIPS Code, EIN and Primary EIN. A replay, a corrected
+// resend or a wrapped sequence keeps all of these, so it is caught; two
+// employers, payroll providers or partners that happen to pick the same
+// number are not confused. The same number arriving from another partner
+// or under another header EIN is not caught. Batch control numbers are not
+// compared across files: §8.1 and the portal's DUP code speak of a file
+// already received, the portal regroups employers' batches into its own
+// files, and an answer replayed in another file is still refused one by
+// one as a second answer (spec §8.4 edit 2). Change this function to
+// change the rule; the store compares the string it returns.
+func controlSender(partner string, h *edi.Header) string {
+	blank := func(s string) string { return cmp.Or(s, "-") }
+	return fmt.Sprintf("partner %s, %s FIPS %s EIN %s primary EIN %s",
+		partner, h.Code, blank(h.FIPS), blank(string(h.EIN)), blank(string(h.PrimaryEIN)))
+}
+
+// readAcks reads and validates an acknowledgment or IWO result file. It
+// returns the file header, when the file starts with one, even when the
+// file is invalid.
+func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Acknowledgment, *edi.Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
 	rd := edi.NewReader(f, name)
 	var acks []*withholding.Acknowledgment
+	var header *edi.Header
 	var problems edi.Errors
 	for {
 		rec, err := rd.Next()
@@ -81,12 +111,16 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 		if es := edi.AsErrors(err); es != nil {
 			problems = append(problems, es...)
 		} else if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, header, fmt.Errorf("read %s: %w", name, err)
 		}
 		if k := rd.Kind(); k != 0 && k.FileKind() != want && len(problems) == 0 {
-			return nil, &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
+			return nil, header, &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
 		}
 		switch r := rec.(type) {
+		case *edi.Header:
+			if rd.Line() == 1 && !r.IsBatch() {
+				header = r
+			}
 		case *edi.Ack:
 			a := r.Acknowledgment()
 			a.Line = rd.Line()
@@ -100,14 +134,22 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &InvalidFileError{Err: problems}
+		return nil, header, &InvalidFileError{Err: problems}
 	}
-	return acks, nil
+	return acks, header, nil
 }
 
 func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, error) {
 	var res Result
-	acks, err := readAcks(f.LocalPath, f.RemoteName, f.Kind)
+	acks, header, err := readAcks(f.LocalPath, f.RemoteName, f.Kind)
+	if header != nil && header.ControlNumber != "" {
+		// Recorded even for a file about to be quarantined, so the ledger
+		// shows it; ApplyAcknowledgments refuses a number already applied.
+		f.ControlNumber, f.Sender = header.ControlNumber, controlSender(f.Partner, header)
+		if err := j.Files.SetFileControl(ctx, f.ID, f.Sender, f.ControlNumber); err != nil {
+			return res, fmt.Errorf("record control number of %s: %w", f.RemoteName, err)
+		}
+	}
 	if err != nil {
 		return res, err
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"hash/crc32"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,11 +76,19 @@ func (b *ackBooks) answer(tracking withholding.TrackingID, action withholding.Ac
 	}
 }
 
-// ackFile writes a valid acknowledgment file of the ACKs.
+// ackFile writes a valid acknowledgment file of the ACKs from ACME, with
+// a control number of its own for each file name.
 func ackFile(tb testing.TB, name string, acks ...*edi.Ack) []byte {
 	tb.Helper()
+	return ackFileWith(tb, name, acmeFEIN, uint64(crc32.ChecksumIEEE([]byte(name))%10_000_000), acks...)
+}
+
+// ackFileWith writes a valid acknowledgment file of the ACKs whose file
+// header carries ein and whose control numbers derive from seq.
+func ackFileWith(tb testing.TB, name string, ein withholding.FEIN, seq uint64, acks ...*edi.Ack) []byte {
+	tb.Helper()
 	var buf bytes.Buffer
-	w := edi.NewWriter(&buf, edi.WriterOptions{Kind: edi.KindAck, FIPS: "06000", EIN: acmeFEIN, Created: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), Sequence: 1, File: name})
+	w := edi.NewWriter(&buf, edi.WriterOptions{Kind: edi.KindAck, FIPS: "06000", EIN: ein, Created: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), Sequence: seq, File: name})
 	for _, a := range acks {
 		if err := w.Write(a); err != nil {
 			tb.Fatalf("write ACK to %s: %v", name, err)
@@ -291,5 +302,171 @@ func (b *ackBooks) wantDocument(t *testing.T, status withholding.Disposition, re
 	}
 	if docs[0].Status != status || docs[0].Reason != reason {
 		t.Errorf("IWO document answered %q %q, want %q %q", docs[0].Status, docs[0].Reason, status, reason)
+	}
+}
+
+// controlNumber is the file control number ackFileWith gives seq.
+func controlNumber(t *testing.T, seq uint64) string {
+	t.Helper()
+	cn, err := edi.ControlNumber("06000", time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), seq, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cn
+}
+
+// TestPullAcksReusedControlNumberQuarantines: a second file from the same
+// sender with a control number already applied and other bytes (here a
+// changed answer) is quarantined whole, the run goes on with the next file,
+// and the first file stays applied once.
+func TestPullAcksReusedControlNumberQuarantines(t *testing.T) {
+	b := newAckBooks(t)
+	b.pull("ACK1", ackFileWith(t, "ACK1", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")))
+	first := b.ledger()[0]
+
+	b.drop("acme", "inbox", "ACK2", ackFileWith(t, "ACK2", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispRejected, "N")))
+	other := edi.TrackingIDFor("06", 9000001)
+	b.drop("acme", "inbox", "ACK3", ackFileWith(t, "ACK3", acmeFEIN, 8, b.answer(other, withholding.ActionOriginal, withholding.DispAccepted, "")))
+	res, err := b.job.Run(context.Background())
+
+	cn := controlNumber(t, 7)
+	received := first.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+	if err == nil || res.Counts["quarantined"] != 1 || res.Files != 1 {
+		t.Fatalf("run error %v, %d files, counts %v; want ACK2 quarantined and ACK3 applied", err, res.Files, res.Counts)
+	}
+	for _, want := range []string{"/inbox/ACK2", "control number " + cn, "/inbox/ACK1 (ledger " + itoa(first.ID) + ", received " + received + ")", "partner acme, FHA FIPS 06000 EIN " + string(acmeFEIN)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("run error %q does not name %q", err, want)
+		}
+	}
+	var cne *withholding.ControlNumberError
+	if !errors.As(err, &cne) || cne.First.ID != first.ID || withholding.ErrorCode(err) != withholding.EINVALID {
+		t.Errorf("run error %v: want a ControlNumberError (invalid) naming ledger entry %d", err, first.ID)
+	}
+
+	ledger := b.ledger()
+	if len(ledger) != 3 {
+		t.Fatalf("%d ledger entries, want 3", len(ledger))
+	}
+	if lf := ledger[0]; lf.State != withholding.FileArchived || lf.Records != 1 || lf.ControlNumber != cn {
+		t.Errorf("ACK1: %s, %d records, control %q; want archived with 1 record and %s", lf.State, lf.Records, lf.ControlNumber, cn)
+	}
+	if lf := ledger[1]; lf.State != withholding.FileQuarantined || lf.ControlNumber != cn || !strings.Contains(lf.Error, "already received in file /inbox/ACK1") {
+		t.Errorf("ACK2: %s, control %q, error %q; want quarantined with its control number and the reason", lf.State, lf.ControlNumber, lf.Error)
+	}
+	if lf := ledger[2]; lf.State != withholding.FileArchived || lf.ControlNumber != controlNumber(t, 8) {
+		t.Errorf("ACK3: %s, control %q; want archived (applied)", lf.State, lf.ControlNumber)
+	}
+	if got := b.ls("acme", "quarantine"); !slices.Equal(got, []string{"ACK2"}) {
+		t.Errorf("remote quarantine %v, want ACK2", got)
+	}
+	if _, err := os.Stat(filepath.Join(b.x.Dir, "quarantine", "acme", "ACK2")); err != nil {
+		t.Errorf("local quarantine copy: %v", err)
+	}
+	if got := b.ls("acme", "archive"); !slices.Equal(got, []string{"ACK1", "ACK3"}) {
+		t.Errorf("remote archive %v, want ACK1 and ACK3", got)
+	}
+
+	// Nothing of ACK2: no acknowledgment stored (ACK1's and ACK3's only),
+	// no exception for its second answer, the first answer stands.
+	for _, lf := range ledger {
+		_, n, err := b.db.FindAcknowledgments(context.Background(), lf.ID, nil, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int64]int{ledger[0].ID: 1, ledger[2].ID: 1}[lf.ID]; n != want {
+			t.Errorf("%s: %d acknowledgments stored, want %d", lf.RemoteName, n, want)
+		}
+	}
+	for key, e := range b.exceptions() {
+		if e.FileID != ledger[2].ID {
+			t.Errorf("exception %s from file %d, want only ACK3's", key, e.FileID)
+		}
+	}
+	if o := b.orderNow(); o.Status != withholding.StatusAccepted {
+		t.Errorf("order status %s, want accepted (ACK1's answer)", o.Status)
+	}
+	b.wantDocument(t, withholding.DispAccepted, "")
+}
+
+// TestPullAcksSameControlNumberOtherSender: the same control number from
+// another sender (another header EIN, or another partner) is no reuse.
+func TestPullAcksSameControlNumberOtherSender(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		partner string
+		ein     withholding.FEIN
+	}{
+		{"OtherHeaderEIN", "acme", "900000002"},
+		{"OtherPartner", "payco", acmeFEIN},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newAckBooks(t)
+			if tc.partner != "acme" {
+				b.addPartner(tc.partner, transfer.RolePayrollProvider, map[withholding.FileKind][]string{withholding.KindAckFile: {"ACK*"}})
+			}
+			b.pull("ACK1", ackFileWith(t, "ACK1", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")))
+			b.drop(tc.partner, "inbox", "ACK2", ackFileWith(t, "ACK2", tc.ein, 7, b.answer(edi.TrackingIDFor("06", 9000001), withholding.ActionOriginal, withholding.DispAccepted, "")))
+			res, err := b.job.Run(context.Background())
+			if err != nil || res.Files != 1 {
+				t.Fatalf("second file: error %v, %d files applied; want it applied", err, res.Files)
+			}
+			ledger := b.ledger()
+			if len(ledger) != 2 || ledger[0].ControlNumber != ledger[1].ControlNumber || ledger[0].Sender == ledger[1].Sender {
+				t.Fatalf("ledger %+v, want two entries with one control number and two senders", ledger)
+			}
+			for _, lf := range ledger {
+				if lf.State != withholding.FileArchived || lf.Records != 1 {
+					t.Errorf("%s from %s: %s with %d records, want applied and archived", lf.RemoteName, lf.Partner, lf.State, lf.Records)
+				}
+			}
+			if got := b.ackCount(); got != 2 {
+				t.Errorf("%d acknowledgments stored, want both files'", got)
+			}
+		})
+	}
+}
+
+// TestPullAcksSameBytesTwiceIsDuplicate: the same bytes again (another
+// name, so the same control number too) are a duplicate: archived, not
+// quarantined, nothing applied twice.
+func TestPullAcksSameBytesTwiceIsDuplicate(t *testing.T) {
+	b := newAckBooks(t)
+	data := ackFileWith(t, "ACK1", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, ""))
+	b.pull("ACK1", data)
+	res := b.pull("ACK1-again", data)
+	if res.Counts["duplicates"] != 1 || res.Counts["quarantined"] != 0 {
+		t.Errorf("counts %v, want one duplicate and nothing quarantined", res.Counts)
+	}
+	if lf := b.ledger()[1]; lf.State != withholding.FileArchived || !strings.Contains(lf.Error, "duplicate") {
+		t.Errorf("second entry %s %q, want archived as a duplicate", lf.State, lf.Error)
+	}
+	if got := b.ls("acme", "archive"); !slices.Equal(got, []string{"ACK1", "ACK1-again"}) {
+		t.Errorf("remote archive %v, want both", got)
+	}
+	if got := b.ls("acme", "quarantine"); len(got) != 0 {
+		t.Errorf("remote quarantine %v, want empty", got)
+	}
+	if got := b.ackCount(); got != 1 || len(b.exceptions()) != 0 {
+		t.Errorf("%d acknowledgments, %d exceptions; want the one answer applied once", got, len(b.exceptions()))
+	}
+}
+
+// TestPullAcksControlNumberOfQuarantinedFileIsFree: a control number only
+// a quarantined file carried was never applied, so the corrected file may
+// carry it.
+func TestPullAcksControlNumberOfQuarantinedFileIsFree(t *testing.T) {
+	b := newAckBooks(t)
+	bad := setElement(t, ackFileWith(t, "ACK1", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")), "Disposition Reason Code", "D")
+	b.drop("acme", "inbox", "ACK1", bad)
+	if _, err := b.job.Run(context.Background()); err == nil {
+		t.Fatal("ACK1 with reason D applied, want it quarantined")
+	}
+	if lf := b.ledger()[0]; lf.State != withholding.FileQuarantined || lf.ControlNumber != controlNumber(t, 7) {
+		t.Errorf("ACK1: %s, control %q; want quarantined with its control number recorded", lf.State, lf.ControlNumber)
+	}
+	res := b.pull("ACK2", ackFileWith(t, "ACK2", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")))
+	if res.Files != 1 || b.orderNow().Status != withholding.StatusAccepted {
+		t.Errorf("corrected file: %d applied, order %s; want it applied", res.Files, b.orderNow().Status)
 	}
 }

@@ -28,11 +28,12 @@
 // archived on the partner's side without being applied again. Otherwise it
 // is parsed and applied in one database transaction, and only after that
 // commit is the remote file archived (or deleted, per partner). A file that
-// fails validation is quarantined — a copy kept in the local quarantine
-// directory, the remote moved to the partner's quarantine directory, the
-// errors in the ledger — and the job goes on to the next file. A partner
-// that cannot be reached fails its part of the step; other partners and
-// later steps still run.
+// fails validation, or an e-IWO file whose sender already had a file with
+// the same control number applied, is quarantined — a copy kept in the
+// local quarantine directory, the remote moved to the partner's quarantine
+// directory, the errors in the ledger — and the job goes on to the next
+// file. A partner that cannot be reached fails its part of the step; other
+// partners and later steps still run.
 //
 // # Schedule
 //

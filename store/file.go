@@ -13,12 +13,12 @@ import (
 )
 
 const fileCols = `id, direction, partner, kind, remote_name, local_path, size, sha256, state,
-	control_number, records, error, created_at, updated_at`
+	control_number, control_sender, records, error, created_at, updated_at`
 
 func scanFile(s interface{ Scan(...any) error }) (*withholding.File, error) {
 	var f withholding.File
 	err := s.Scan(&f.ID, &f.Direction, &f.Partner, &f.Kind, &f.RemoteName, &f.LocalPath, &f.Size,
-		&f.SHA256, &f.State, &f.ControlNumber, &f.Records, &f.Error,
+		&f.SHA256, &f.State, &f.ControlNumber, &f.Sender, &f.Records, &f.Error,
 		timeDest{&f.CreatedAt}, timeDest{&f.UpdatedAt})
 	if err != nil {
 		return nil, err
@@ -33,8 +33,9 @@ var fileStates = map[withholding.FileState]bool{
 
 // CreateFile records a file in the ledger and sets f.ID, CreatedAt and
 // UpdatedAt. An empty State becomes received (inbound) or sent (outbound).
-// Returns EINVALID for an unknown direction or state. Recording a state of
-// applied here does not count as applying the file; use ApplyPayments or
+// Returns EINVALID for an unknown direction or state, ECONFLICT for an
+// outbound control number already recorded. Recording a state of applied
+// here does not count as applying the file; use ApplyPayments or
 // ApplyAcknowledgments.
 func (d *DB) CreateFile(ctx context.Context, f *withholding.File) error {
 	if f.Direction != withholding.Inbound && f.Direction != withholding.Outbound {
@@ -53,11 +54,13 @@ func (d *DB) CreateFile(ctx context.Context, f *withholding.File) error {
 	f.UpdatedAt = f.CreatedAt
 	now := d.timeArg(f.CreatedAt)
 	err := d.queryRow(ctx, d.db, `INSERT INTO files (direction, partner, kind, remote_name, local_path,
-		size, sha256, state, control_number, records, error, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		size, sha256, state, control_number, control_sender, records, error, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		string(f.Direction), f.Partner, string(f.Kind), f.RemoteName, f.LocalPath, f.Size, f.SHA256,
-		string(f.State), f.ControlNumber, f.Records, f.Error, now, now).Scan(&f.ID)
-	if err != nil {
+		string(f.State), f.ControlNumber, f.Sender, f.Records, f.Error, now, now).Scan(&f.ID)
+	if isUniqueViolation(err) {
+		return withholding.Errorf(withholding.ECONFLICT, "file %s: control number %s was already sent", f.RemoteName, f.ControlNumber)
+	} else if err != nil {
 		return fmt.Errorf("create file: %w", err)
 	}
 	return nil
@@ -141,7 +144,28 @@ func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {
 	return n > 0, nil
 }
 
-// beginApply checks, inside tx, that the file fileID may be applied.
+// SetFileControl records the control number of the inbound file id and the
+// sender that assigned it. ENOTFOUND for an unknown file; ECONFLICT once
+// the file is applied (its control number is then part of the ledger's
+// promise and stays as it was).
+func (d *DB) SetFileControl(ctx context.Context, id int64, sender, controlNumber string) error {
+	res, err := d.exec(ctx, d.db, "UPDATE files SET control_number = ?, control_sender = ?, updated_at = ? WHERE id = ? AND applied_at IS NULL",
+		controlNumber, sender, d.timeArg(d.now()), id)
+	if err != nil {
+		return fmt.Errorf("set file control number: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := d.FindFileByID(ctx, id); err != nil {
+			return err
+		}
+		return withholding.Errorf(withholding.ECONFLICT, "file %d is applied; its control number cannot change", id)
+	}
+	return nil
+}
+
+// beginApply checks, inside tx, that the file fileID may be applied: its
+// bytes were never applied (ECONFLICT) and no applied file of its sender
+// carried its control number (*withholding.ControlNumberError).
 func (d *DB) beginApply(ctx context.Context, tx *txn, fileID int64) (*withholding.File, error) {
 	f, err := d.findFile(ctx, tx, fileID)
 	if err != nil {
@@ -149,6 +173,16 @@ func (d *DB) beginApply(ctx context.Context, tx *txn, fileID int64) (*withholdin
 	}
 	if f.SHA256 == "" {
 		return nil, withholding.Errorf(withholding.EINVALID, "file %d (%s) has no SHA-256; it cannot be applied", f.ID, f.RemoteName)
+	}
+	controlled := f.ControlNumber != "" && f.Sender != ""
+	if controlled && d.dialect == dialectPostgres {
+		// Transactions applying files with the same sender and control
+		// number take turns from here to their commit, so the second one's
+		// look-ups below see the first one's file. (SQLite transactions
+		// are IMMEDIATE: writers always take turns.)
+		if _, err := d.exec(ctx, tx, "SELECT pg_advisory_xact_lock("+advisoryKey+")", "iwo.control/"+f.Sender+"/"+f.ControlNumber); err != nil {
+			return nil, fmt.Errorf("lock control number %s: %w", f.ControlNumber, err)
+		}
 	}
 	var other int64
 	err = d.queryRow(ctx, tx, "SELECT id FROM files WHERE sha256 = ? AND applied_at IS NOT NULL", f.SHA256).Scan(&other)
@@ -158,6 +192,18 @@ func (d *DB) beginApply(ctx context.Context, tx *txn, fileID int64) (*withholdin
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("look up applied file: %w", err)
 	}
+	if !controlled {
+		return f, nil
+	}
+	first, err := scanFile(d.queryRow(ctx, tx, "SELECT "+fileCols+` FROM files
+		WHERE control_sender = ? AND control_number = ? AND applied_at IS NOT NULL AND control_sender <> ''`,
+		f.Sender, f.ControlNumber))
+	switch {
+	case err == nil:
+		return nil, &withholding.ControlNumberError{File: f, First: first}
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("look up applied control number: %w", err)
+	}
 	return f, nil
 }
 
@@ -166,7 +212,11 @@ func (d *DB) finishApply(ctx context.Context, tx *txn, f *withholding.File, reco
 	now := d.timeArg(d.now())
 	_, err := d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, error = '', applied_at = ?, updated_at = ? WHERE id = ?",
 		string(withholding.FileApplied), records, now, now, f.ID)
-	if isUniqueViolation(err) {
+	if isControlViolation(err) {
+		// Not reached while beginApply's lock holds; kept so that a race
+		// the lock missed still refuses the file rather than archives it.
+		return withholding.Errorf(withholding.EINVALID, "file %s (ledger %d): control number %s from sender %q was just applied by another instance", f.RemoteName, f.ID, f.ControlNumber, f.Sender)
+	} else if isUniqueViolation(err) {
 		// Another instance applied the same bytes between our check and now.
 		return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): the same SHA-256 was just applied by another instance", f.RemoteName, f.ID)
 	} else if err != nil {
@@ -180,7 +230,9 @@ func (d *DB) finishApply(ctx context.Context, tx *txn, f *withholding.File, reco
 // transaction, and returns how many it stored. If the sequence yields an
 // error or ctx ends, nothing is committed and that error is returned.
 // Returns ECONFLICT when a file with the same SHA-256 was already applied,
-// ENOTFOUND for an unknown file, EINVALID for a file without a SHA-256.
+// a *withholding.ControlNumberError (EINVALID) when an applied file of the
+// same sender carried its control number (see SetFileControl), ENOTFOUND
+// for an unknown file, EINVALID for a file without a SHA-256.
 func (d *DB) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
 	var n int
 	err := d.inTx(ctx, func(tx *txn) error {
@@ -208,8 +260,10 @@ func (d *DB) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2
 // FileID), records each one's disposition on the document with its
 // tracking ID, applies the order updates, creates the exceptions that are
 // new (FileID defaults to fileID), and marks the file applied, in one
-// transaction. ECONFLICT when the same SHA-256 was already applied;
-// ENOTFOUND for an unknown file or order.
+// transaction. ECONFLICT when the same SHA-256 was already applied; a
+// *withholding.ControlNumberError (EINVALID) when an applied file of the
+// same sender carried its control number; ENOTFOUND for an unknown file or
+// order.
 func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*withholding.Acknowledgment, orders map[int64]withholding.OrderUpdate, exceptions []*withholding.Exception) error {
 	return d.inTx(ctx, func(tx *txn) error {
 		f, err := d.beginApply(ctx, tx, fileID)
@@ -252,13 +306,26 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // RecordSent stores the documents of the outbound file fileID (setting
 // their ID and FileID, and SentAt when zero), updates their orders (status
 // sent, pending action cleared, tracking ID set) and marks the file sent
-// with the document count, in one transaction. ENOTFOUND for an unknown file
-// or order; ECONFLICT for a tracking ID already recorded.
+// with the document count and its control number (the documents'
+// FileControl, when they have one), in one transaction. ENOTFOUND for an
+// unknown file or order; ECONFLICT for a tracking ID already recorded or a
+// control number another outbound file carried; EINVALID when the
+// documents disagree on the file's control number.
 func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.Document) error {
+	control := ""
+	for i, doc := range docs {
+		if i > 0 && doc.FileControl != control {
+			return withholding.Errorf(withholding.EINVALID, "file %d: documents carry file control numbers %q and %q", fileID, control, doc.FileControl)
+		}
+		control = doc.FileControl
+	}
 	return d.inTx(ctx, func(tx *txn) error {
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
 			return err
+		}
+		if control == "" {
+			control = f.ControlNumber
 		}
 		now := d.now()
 		sent, none := withholding.StatusSent, withholding.Action("")
@@ -276,9 +343,22 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 				return err
 			}
 		}
-		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, error = '', updated_at = ? WHERE id = ?",
-			string(withholding.FileSent), len(docs), d.timeArg(now), f.ID)
-		if err != nil {
+		if control != "" {
+			var otherID int64
+			var otherName string
+			err := d.queryRow(ctx, tx, "SELECT id, remote_name FROM files WHERE direction = 'out' AND control_number = ? AND control_number <> '' AND id <> ?", control, f.ID).Scan(&otherID, &otherName)
+			switch {
+			case err == nil:
+				return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was already sent in file %s (ledger %d); a control number is never sent twice", f.RemoteName, f.ID, control, otherName, otherID)
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("look up sent control number: %w", err)
+			}
+		}
+		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, control_number = ?, error = '', updated_at = ? WHERE id = ?",
+			string(withholding.FileSent), len(docs), control, d.timeArg(now), f.ID)
+		if isUniqueViolation(err) {
+			return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was just sent in another file", f.RemoteName, f.ID, control)
+		} else if err != nil {
 			return fmt.Errorf("mark file sent: %w", err)
 		}
 		return nil

@@ -343,6 +343,14 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isControlViolation reports whether err is a failure of the unique index
+// on applied files' senders and control numbers. Only PostgreSQL can get
+// there: SQLite's writers never overlap.
+func isControlViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "files_applied_control"
+}
+
 // where accumulates the conditions of a filter.
 type where struct {
 	conds []string

@@ -1,6 +1,9 @@
 package withholding
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Direction says whether a file came in or went out.
 type Direction string
@@ -50,12 +53,41 @@ type File struct {
 	SHA256     string    `json:"sha256"` // hex
 	State      FileState `json:"state"`
 	// ControlNumber is the e-IWO file control number, when the file has one.
-	ControlNumber string    `json:"control_number,omitempty"`
-	Records       int       `json:"records"` // payments, acknowledgments or IWOs it carried
-	Error         string    `json:"error,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ControlNumber string `json:"control_number,omitempty"`
+	// Sender names who assigned ControlNumber to an inbound e-IWO file.
+	// A sender never uses a control number twice (e-IWO spec §8.1 edit 7),
+	// so of the inbound files with the same Sender and ControlNumber at
+	// most one is applied; the others are refused (ControlNumberError).
+	// Empty for outbound files, whose only sender is the agency, and for
+	// files without a control number.
+	Sender    string    `json:"sender,omitempty"`
+	Records   int       `json:"records"` // payments, acknowledgments or IWOs it carried
+	Error     string    `json:"error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// ControlNumberError refuses an inbound e-IWO file whose control number its
+// sender already used in another file that was applied: a corrected
+// resend, a sender whose sequence wrapped, or a replayed file with new
+// bytes. Nothing of the file is applied. Its kind is EINVALID, so the file
+// is quarantined like an invalid one.
+type ControlNumberError struct {
+	File  *File // the refused file
+	First *File // the applied ledger entry that first carried the control number
+}
+
+// Error names the file, the control number and the entry that carried it
+// first.
+func (e *ControlNumberError) Error() string {
+	return fmt.Sprintf("file %s (ledger %d): control number %s from sender %q was already received in file %s (ledger %d, received %s) and applied; "+
+		"a sender never reuses a control number, so nothing in this file was applied (ask the sender to send any correction under a new control number)",
+		e.File.RemoteName, e.File.ID, e.File.ControlNumber, e.File.Sender,
+		e.First.RemoteName, e.First.ID, e.First.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+// Unwrap gives the error its kind, EINVALID.
+func (e *ControlNumberError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }
 
 // FileFilter selects ledger entries.
 type FileFilter struct {

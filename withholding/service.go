@@ -78,19 +78,29 @@ type FileService interface {
 	// AppliedSHA256 reports whether an inbound file with this SHA-256 has
 	// already been applied.
 	AppliedSHA256(ctx context.Context, sha256 string) (bool, error)
+	// SetFileControl records the control number of the inbound e-IWO file
+	// id and the sender that assigned it (File.Sender), which the Apply
+	// methods check. ENOTFOUND for an unknown file; ECONFLICT once the file
+	// is applied.
+	SetFileControl(ctx context.Context, id int64, sender, controlNumber string) error
 
 	// ApplyPayments stores every payment the sequence yields under fileID and
 	// marks the file applied, in one transaction. If the sequence yields an
 	// error, or ctx ends, nothing is committed and the error is returned.
-	// Returns ECONFLICT when a file with the same SHA-256 was already applied.
+	// Returns ECONFLICT when a file with the same SHA-256 was already applied,
+	// and a *ControlNumberError (EINVALID) when an applied file of the same
+	// sender carried the same control number.
 	ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*Payment, error]) (int, error)
 	// ApplyAcknowledgments stores acknowledgments, applies the order and
 	// document changes derived from them, creates the given exceptions, and
-	// marks the file applied, in one transaction. ECONFLICT as above.
+	// marks the file applied, in one transaction. ECONFLICT and
+	// *ControlNumberError as above.
 	ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*Acknowledgment, orders map[int64]OrderUpdate, exceptions []*Exception) error
 	// RecordSent stores the documents of an outbound IWO file, updates their
 	// orders (status sent, pending action cleared, tracking ID) and marks the
-	// file sent, in one transaction.
+	// file sent with its control number (the documents' FileControl), in
+	// one transaction. ECONFLICT for a tracking ID or a control number
+	// already recorded.
 	RecordSent(ctx context.Context, fileID int64, docs []*Document) error
 }
 
