@@ -2,56 +2,23 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
 	"strings"
 
+	"github.com/iwoproject/iwo/internal/csvtab"
 	"github.com/iwoproject/iwo/withholding"
 )
 
 // ImportError is one problem in an import file: a cell, or a whole row
-// when Column is "(row)" or "(header)".
-type ImportError struct {
-	File   string
-	Line   int
-	Column string
-	Reason string
-}
-
-// Error returns "FILE:LINE: column: reason".
-func (e *ImportError) Error() string {
-	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Reason)
-}
+// when Column is "(row)", or the header when it is "(header)".
+type ImportError = csvtab.Error
 
 // ImportErrors lists every problem of a rejected import file, by line.
 // Nothing of the file was imported. Its error kind is EINVALID.
-type ImportErrors struct {
-	File string
-	Errs []*ImportError
-}
-
-// Error returns one "FILE:LINE: column: reason" line per problem.
-func (e *ImportErrors) Error() string {
-	lines := make([]string, len(e.Errs))
-	for i, x := range e.Errs {
-		lines[i] = x.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap returns the row errors and an EINVALID summary, so that
-// withholding.ErrorCode reports EINVALID.
-func (e *ImportErrors) Unwrap() []error {
-	out := []error{withholding.Errorf(withholding.EINVALID, "%s: %d problem(s); nothing was imported", e.File, len(e.Errs))}
-	for _, x := range e.Errs {
-		out = append(out, x)
-	}
-	return out
-}
+type ImportErrors = csvtab.Errors
 
 // ImportResult counts what an import did (or, in a dry run, would do).
 // Employers are Created, Updated or Unchanged; orders are Created,
@@ -64,219 +31,14 @@ type ImportResult struct {
 	Unchanged  int
 }
 
-// csvTable reads a CSV file with a header row and hands out rows whose cells
-// are looked up by column name.
-type csvTable struct {
-	file  string
-	r     *csv.Reader
-	cols  map[string]int
-	errs  []*ImportError
-	line  int
-	cells []string
-}
-
-// column describes one column of an import format.
-type column struct {
-	name     string
-	required bool // the column must be in the header and every cell non-empty
-}
-
-func newCSVTable(file string, r io.Reader, columns []column) *csvTable {
-	t := &csvTable{file: file, r: csv.NewReader(r), cols: map[string]int{}}
-	t.r.FieldsPerRecord = -1
-	t.r.TrimLeadingSpace = true
-	header, err := t.r.Read()
-	if errors.Is(err, io.EOF) {
-		t.fail(1, "(header)", "file is empty; the first line must name the columns")
-		return t
-	} else if err != nil {
-		t.fail(1, "(header)", csvReason(err))
-		return t
-	}
-	known := map[string]bool{}
-	for _, c := range columns {
-		known[c.name] = true
-	}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		switch {
-		case h == "":
-			t.fail(1, fmt.Sprintf("column %d", i+1), "header is empty")
-		case !known[h]:
-			t.fail(1, h, "unknown column")
-		case t.has(h):
-			t.fail(1, h, "column appears twice")
-		default:
-			t.cols[h] = i
-		}
-	}
-	for _, c := range columns {
-		if c.required && !t.has(c.name) {
-			t.fail(1, c.name, "required column missing")
-		}
-	}
-	return t
-}
-
-func (t *csvTable) has(col string) bool { _, ok := t.cols[col]; return ok }
-
-func (t *csvTable) fail(line int, col, reason string) {
-	t.errs = append(t.errs, &ImportError{File: t.file, Line: line, Column: col, Reason: reason})
-}
-
-// failf records a problem in column col of the current row.
-func (t *csvTable) failf(col, format string, args ...any) {
-	t.fail(t.line, col, fmt.Sprintf(format, args...))
-}
-
-func csvReason(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// next reads the next row; false at the end or after a header problem.
-func (t *csvTable) next() bool {
-	if len(t.errs) > 0 && t.line == 0 {
-		return false // header problems: the rows cannot be read reliably
-	}
-	for {
-		rec, err := t.r.Read()
-		if errors.Is(err, io.EOF) {
-			return false
-		}
-		line, _ := t.r.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				t.fail(pe.StartLine, "(row)", csvReason(err))
-				continue
-			}
-			t.fail(line, "(row)", err.Error())
-			return false
-		}
-		t.line = line
-		if len(rec) != len(t.cols) {
-			t.failf("(row)", "has %d fields, the header has %d", len(rec), len(t.cols))
-			continue
-		}
-		t.cells = rec
-		return true
-	}
-}
-
-// get returns the trimmed cell of col ("" when the column is absent).
-func (t *csvTable) get(col string) string {
-	i, ok := t.cols[col]
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(t.cells[i])
-}
-
-// required returns the cell of col, recording a problem when it is empty.
-func (t *csvTable) required(col string) string {
-	v := t.get(col)
-	if v == "" {
-		t.failf(col, "required")
-	}
-	return v
-}
-
-func (t *csvTable) date(col string, req bool) withholding.Date {
-	v := t.get(col)
-	if v == "" {
-		if req {
-			t.failf(col, "required")
-		}
-		return withholding.Date{}
-	}
-	d, err := withholding.ParseDate("2006-01-02", v)
-	if err != nil {
-		t.failf(col, "%q is not a date; want YYYY-MM-DD", v)
-	}
-	return d
-}
-
-func (t *csvTable) digits(col string, n int, req bool) string {
-	v := t.get(col)
-	if v == "" {
-		if req {
-			t.failf(col, "required")
-		}
-		return ""
-	}
-	if len(v) != n || strings.Trim(v, "0123456789") != "" {
-		t.failf(col, "%q: want %d digits", v, n)
-	}
-	return v
-}
-
-func (t *csvTable) text(col string, max int, req bool) string {
-	v := t.get(col)
-	if v == "" && req {
-		t.failf(col, "required")
-	}
-	if len(v) > max {
-		t.failf(col, "longer than %d characters", max)
-	}
-	return v
-}
-
-func (t *csvTable) boolean(col string) bool {
-	switch strings.ToLower(t.get(col)) {
-	case "", "n", "no", "false", "0":
-		return false
-	case "y", "yes", "true", "1":
-		return true
-	}
-	t.failf(col, "%q: want Y or N", t.get(col))
-	return false
-}
-
-func (t *csvTable) frequency(col string) withholding.Frequency {
-	v := t.get(col)
-	if v == "" {
-		return ""
-	}
-	f, err := withholding.ParseFrequency(v)
-	if err != nil {
-		t.failf(col, "%s", withholding.ErrorMessage(err))
-	}
-	return f
-}
-
-func (t *csvTable) money(col string) withholding.Cents {
-	v := t.get(col)
-	if v == "" {
-		return 0
-	}
-	c, err := withholding.ParseDollars(v)
-	if err != nil {
-		t.failf(col, "%s", withholding.ErrorMessage(err))
-	} else if c < 0 {
-		t.failf(col, "%q is negative", v)
-	}
-	return c
-}
-
-// result sorts and returns the problems found, or nil.
-func (t *csvTable) result() error {
-	if len(t.errs) == 0 {
-		return nil
-	}
-	slices.SortStableFunc(t.errs, func(a, b *ImportError) int { return a.Line - b.Line })
-	return &ImportErrors{File: t.file, Errs: t.errs}
-}
-
-// employerColumns are the columns of an employers import file.
-var employerColumns = []column{
-	{"fein", true}, {"name", true}, {"address_line1", true}, {"address_line2", false},
-	{"city", true}, {"state", true}, {"zip", true}, {"zip4", false},
-	{"contact_name", false}, {"contact_phone", false}, {"contact_fax", false}, {"contact_email", false},
-	{"eiwo", false}, {"partner", false}, {"pay_frequency", false}, {"pay_anchor", false},
+// employerFormat is the layout of an employers import file.
+var employerFormat = csvtab.Format{
+	Columns: []string{
+		"fein", "name", "address_line1", "address_line2", "city", "state", "zip", "zip4",
+		"contact_name", "contact_phone", "contact_fax", "contact_email",
+		"eiwo", "partner", "pay_frequency", "pay_anchor",
+	},
+	Required: []string{"fein", "name", "address_line1", "city", "state", "zip"},
 }
 
 type employerRow struct {
@@ -284,61 +46,47 @@ type employerRow struct {
 	e    *withholding.Employer
 }
 
-func phone(t *csvTable, col string) string {
-	v := t.get(col)
-	d := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, v)
-	if v != "" && len(d) != 10 {
-		t.failf(col, "%q: want a 10-digit phone number", v)
-	}
-	return d
-}
-
-func parseEmployers(file string, r io.Reader) ([]employerRow, *csvTable) {
-	t := newCSVTable(file, r, employerColumns)
+func parseEmployers(file string, r io.Reader) ([]employerRow, *csvtab.Table) {
+	t := csvtab.New(file, r, employerFormat)
 	var rows []employerRow
 	seen := map[withholding.FEIN]int{}
-	for t.next() {
+	for t.Next() {
 		e := &withholding.Employer{
-			FEIN: withholding.FEIN(t.digits("fein", 9, true)),
-			Name: t.text("name", 57, true),
+			FEIN: t.FEIN("fein", true),
+			Name: t.Text("name", 57, true),
 			Address: withholding.Address{
-				Line1: t.text("address_line1", 25, true),
-				Line2: t.text("address_line2", 25, false),
-				City:  t.text("city", 22, true),
-				State: strings.ToUpper(t.text("state", 2, true)),
-				ZIP:   t.digits("zip", 5, true),
-				ZIP4:  t.digits("zip4", 4, false),
+				Line1: t.Text("address_line1", 25, true),
+				Line2: t.Text("address_line2", 25, false),
+				City:  t.Text("city", 22, true),
+				State: strings.ToUpper(t.Text("state", 2, true)),
+				ZIP:   t.Digits("zip", 5, true),
+				ZIP4:  t.Digits("zip4", 4, false),
 			},
 			Contact: withholding.Contact{
-				Name:  t.text("contact_name", 57, false),
-				Phone: phone(t, "contact_phone"),
-				Fax:   phone(t, "contact_fax"),
-				Email: t.text("contact_email", 48, false),
+				Name:  t.Text("contact_name", 57, false),
+				Phone: t.Phone("contact_phone", false),
+				Fax:   t.Phone("contact_fax", false),
+				Email: t.Text("contact_email", 48, false),
 			},
-			EIWO:         t.boolean("eiwo"),
-			Partner:      t.text("partner", 64, false),
-			PayFrequency: t.frequency("pay_frequency"),
-			PayAnchor:    t.date("pay_anchor", false),
+			EIWO:         t.Flag("eiwo"),
+			Partner:      t.Text("partner", 64, false),
+			PayFrequency: t.Frequency("pay_frequency", false),
+			PayAnchor:    t.Date("pay_anchor", false),
 		}
 		if s := e.Address.State; s != "" && (len(s) != 2 || strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
-			t.failf("state", "%q: want a two-letter postal code", s)
+			t.Failf("state", "%q: want a two-letter postal code", s)
 		}
 		if m := e.Contact.Email; m != "" && !strings.Contains(m, "@") {
-			t.failf("contact_email", "%q is not an email address", m)
+			t.Failf("contact_email", "%q is not an email address", m)
 		}
 		if (e.PayFrequency == "") != e.PayAnchor.IsZero() {
-			t.failf("pay_anchor", "pay_frequency and pay_anchor go together: give both or neither")
+			t.Failf("pay_anchor", "pay_frequency and pay_anchor go together: give both or neither")
 		}
 		if prev, dup := seen[e.FEIN]; dup && e.FEIN != "" {
-			t.failf("fein", "employer %s already on line %d", e.FEIN, prev)
+			t.Failf("fein", "employer %s already on line %d", e.FEIN, prev)
 		}
-		seen[e.FEIN] = t.line
-		rows = append(rows, employerRow{t.line, e})
+		seen[e.FEIN] = t.Line()
+		rows = append(rows, employerRow{t.Line(), e})
 	}
 	return rows, t
 }
@@ -354,7 +102,7 @@ var errDryRun = errors.New("dry run")
 func (d *DB) ImportEmployers(ctx context.Context, file string, r io.Reader, dryRun bool) (ImportResult, error) {
 	var res ImportResult
 	rows, t := parseEmployers(file, r)
-	if err := t.result(); err != nil {
+	if err := t.Err(); err != nil {
 		return res, err
 	}
 	err := d.inTx(ctx, func(tx *txn) error {
@@ -402,20 +150,22 @@ var amountColumns = []struct {
 	{"medical_premium", func(a *withholding.Amounts) *withholding.Obligation { return &a.MedicalPremium }},
 }
 
-// orderColumns are the columns of an orders import file.
-var orderColumns = func() []column {
-	cols := []column{
-		{"case_id", true}, {"order_id", true}, {"remittance_id", false}, {"employer_fein", true},
-		{"obligor_last", true}, {"obligor_first", true}, {"obligor_middle", false}, {"obligor_suffix", false},
-		{"obligor_ssn", true}, {"obligor_birth_date", false},
-		{"obligee_last", false}, {"obligee_first", false}, {"children", false},
-		{"issuing_state", true}, {"issuing_jurisdiction", false}, {"issuing_tribunal", false}, {"payee_fips", true},
+// orderFormat is the layout of an orders import file.
+var orderFormat = func() csvtab.Format {
+	cols := []string{
+		"case_id", "order_id", "remittance_id", "employer_fein",
+		"obligor_last", "obligor_first", "obligor_middle", "obligor_suffix", "obligor_ssn", "obligor_birth_date",
+		"obligee_last", "obligee_first", "children",
+		"issuing_state", "issuing_jurisdiction", "issuing_tribunal", "payee_fips",
 	}
 	for _, a := range amountColumns {
-		cols = append(cols, column{a.name, false}, column{a.name + "_freq", false})
+		cols = append(cols, a.name, a.name+"_freq")
 	}
-	return append(cols, column{"other_reason", false}, column{"arrears_over_12_weeks", false},
-		column{"lump_sum", false}, column{"start_date", true}, column{"end_date", false})
+	return csvtab.Format{
+		Columns: append(cols, "other_reason", "arrears_over_12_weeks", "lump_sum", "start_date", "end_date"),
+		Required: []string{"case_id", "order_id", "employer_fein", "obligor_last", "obligor_first", "obligor_ssn",
+			"issuing_state", "payee_fips", "start_date"},
+	}
 }()
 
 type orderRow struct {
@@ -425,18 +175,18 @@ type orderRow struct {
 
 // idText checks an e-IWO identifier: at most max characters, no leading
 // space, no backslash or asterisk (the e-IWO reserves them).
-func idText(t *csvTable, col string, max int, req bool) string {
-	v := t.text(col, max, req)
+func idText(t *csvtab.Table, col string, max int, req bool) string {
+	v := t.Text(col, max, req)
 	if strings.ContainsAny(v, `\*`) {
-		t.failf(col, "%q: must not contain \\ or *", v)
+		t.Failf(col, "%q: must not contain \\ or *", v)
 	}
 	return v
 }
 
 // children reads "Last|First|YYYY-MM-DD; Last|First|YYYY-MM-DD" (the birth
 // date may be left out).
-func children(t *csvTable, col string) []withholding.Person {
-	v := t.get(col)
+func children(t *csvtab.Table, col string) []withholding.Person {
+	v := t.Get(col)
 	if v == "" {
 		return nil
 	}
@@ -447,14 +197,14 @@ func children(t *csvTable, col string) []withholding.Person {
 			parts[j] = strings.TrimSpace(parts[j])
 		}
 		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-			t.failf(col, "child %d %q: want Last|First|YYYY-MM-DD", i+1, strings.TrimSpace(c))
+			t.Failf(col, "child %d %q: want Last|First|YYYY-MM-DD", i+1, strings.TrimSpace(c))
 			continue
 		}
 		p := withholding.Person{Last: parts[0], First: parts[1]}
 		if len(parts) == 3 && parts[2] != "" {
-			d, err := withholding.ParseDate("2006-01-02", parts[2])
+			d, err := withholding.ParseDate(csvtab.ISODate, parts[2])
 			if err != nil {
-				t.failf(col, "child %d birth date %q: want YYYY-MM-DD", i+1, parts[2])
+				t.Failf(col, "child %d birth date %q: want YYYY-MM-DD", i+1, parts[2])
 			}
 			p.BirthDate = d
 		}
@@ -463,84 +213,78 @@ func children(t *csvTable, col string) []withholding.Person {
 	return out
 }
 
-func parseOrders(file string, r io.Reader) ([]orderRow, *csvTable) {
-	t := newCSVTable(file, r, orderColumns)
+func parseOrders(file string, r io.Reader) ([]orderRow, *csvtab.Table) {
+	t := csvtab.New(file, r, orderFormat)
 	var rows []orderRow
 	type key struct {
 		c withholding.CaseID
 		o withholding.OrderID
 	}
 	seen := map[key]int{}
-	for t.next() {
+	for t.Next() {
 		o := &withholding.Order{
 			CaseID:       withholding.CaseID(idText(t, "case_id", 15, true)),
 			OrderID:      withholding.OrderID(idText(t, "order_id", 30, true)),
 			RemittanceID: withholding.RemittanceID(idText(t, "remittance_id", 20, false)),
-			EmployerFEIN: withholding.FEIN(t.digits("employer_fein", 9, true)),
+			EmployerFEIN: t.FEIN("employer_fein", true),
 			Obligor: withholding.Person{
-				Last:      t.text("obligor_last", 35, true),
-				First:     t.text("obligor_first", 25, true),
-				Middle:    t.text("obligor_middle", 25, false),
-				Suffix:    t.text("obligor_suffix", 4, false),
-				BirthDate: t.date("obligor_birth_date", false),
+				Last:      t.Text("obligor_last", 35, true),
+				First:     t.Text("obligor_first", 25, true),
+				Middle:    t.Text("obligor_middle", 25, false),
+				Suffix:    t.Text("obligor_suffix", 4, false),
+				BirthDate: t.Date("obligor_birth_date", false),
 			},
 			Obligee: withholding.Person{
-				Last:  t.text("obligee_last", 57, false),
-				First: t.text("obligee_first", 25, false),
+				Last:  t.Text("obligee_last", 57, false),
+				First: t.Text("obligee_first", 25, false),
 			},
 			Children:            children(t, "children"),
-			IssuingState:        strings.ToUpper(t.text("issuing_state", 35, true)),
-			IssuingJurisdiction: t.text("issuing_jurisdiction", 35, false),
-			IssuingTribunal:     t.text("issuing_tribunal", 35, false),
-			PayeeFIPS:           t.digits("payee_fips", 7, true),
-			ArrearsOver12Weeks:  t.boolean("arrears_over_12_weeks"),
-			LumpSum:             t.money("lump_sum"),
-			StartDate:           t.date("start_date", true),
-			EndDate:             t.date("end_date", false),
+			IssuingState:        strings.ToUpper(t.Text("issuing_state", 35, true)),
+			IssuingJurisdiction: t.Text("issuing_jurisdiction", 35, false),
+			IssuingTribunal:     t.Text("issuing_tribunal", 35, false),
+			PayeeFIPS:           t.Digits("payee_fips", 7, true),
+			ArrearsOver12Weeks:  t.Flag("arrears_over_12_weeks"),
+			LumpSum:             t.Money("lump_sum", false),
+			StartDate:           t.Date("start_date", true),
+			EndDate:             t.Date("end_date", false),
 			Status:              withholding.StatusPending,
 		}
-		if v := t.required("obligor_ssn"); v != "" {
-			ssn, err := withholding.NewSSN(v)
-			if err != nil {
-				t.failf("obligor_ssn", "not 9 digits") // never echo the value
-			}
-			o.Obligor.SSN = ssn
-		}
+		o.Obligor.SSN = t.SSN("obligor_ssn", true)
 		if o.RemittanceID == "" {
 			o.RemittanceID = withholding.RemittanceID(o.CaseID)
 		}
 		if strings.HasPrefix(string(o.CaseID), " ") {
-			t.failf("case_id", "must not start with a space")
+			t.Failf("case_id", "must not start with a space")
 		}
 		ordered := o.LumpSum > 0
 		for _, a := range amountColumns {
 			ob := a.get(&o.Amounts)
-			ob.Amount = t.money(a.name)
-			ob.Frequency = t.frequency(a.name + "_freq")
+			ob.Amount = t.Money(a.name, false)
+			ob.Frequency = t.Frequency(a.name+"_freq", false)
 			switch {
 			case ob.Amount > 0 && ob.Frequency == "":
-				t.failf(a.name+"_freq", "required when %s is given", a.name)
+				t.Failf(a.name+"_freq", "required when %s is given", a.name)
 			case ob.Amount == 0 && ob.Frequency != "":
-				t.failf(a.name, "required when %s_freq is given", a.name)
+				t.Failf(a.name, "required when %s_freq is given", a.name)
 			}
 			ordered = ordered || ob.Amount > 0
 		}
-		o.Amounts.OtherReason = t.text("other_reason", 35, false)
+		o.Amounts.OtherReason = t.Text("other_reason", 35, false)
 		if o.Amounts.Other.Amount > 0 && o.Amounts.OtherReason == "" {
-			t.failf("other_reason", "required when other is given")
+			t.Failf("other_reason", "required when other is given")
 		}
 		if !ordered {
-			t.failf("current_support", "the row orders no amount; give at least one amount or lump_sum")
+			t.Failf("current_support", "the row orders no amount; give at least one amount or lump_sum")
 		}
 		if !o.EndDate.IsZero() && o.EndDate.Before(o.StartDate) {
-			t.failf("end_date", "%s is before start_date %s", o.EndDate, o.StartDate)
+			t.Failf("end_date", "%s is before start_date %s", o.EndDate, o.StartDate)
 		}
 		k := key{o.CaseID, o.OrderID}
 		if prev, dup := seen[k]; dup && o.CaseID != "" {
-			t.failf("order_id", "order %s/%s already on line %d", o.CaseID, o.OrderID, prev)
+			t.Failf("order_id", "order %s/%s already on line %d", o.CaseID, o.OrderID, prev)
 		}
-		seen[k] = t.line
-		rows = append(rows, orderRow{t.line, o})
+		seen[k] = t.Line()
+		rows = append(rows, orderRow{t.Line(), o})
 	}
 	return rows, t
 }
@@ -563,7 +307,7 @@ func parseOrders(file string, r io.Reader) ([]orderRow, *csvTable) {
 func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun bool) (ImportResult, error) {
 	var res ImportResult
 	rows, t := parseOrders(file, r)
-	if err := t.result(); err != nil {
+	if err := t.Err(); err != nil {
 		return res, err
 	}
 	err := d.inTx(ctx, func(tx *txn) error {
@@ -575,7 +319,6 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 		var changes []change
 		employers := map[withholding.FEIN]bool{}
 		for _, row := range rows {
-			t.line = row.line
 			o := row.o
 			known, checked := employers[o.EmployerFEIN]
 			if !checked {
@@ -587,7 +330,7 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 				employers[o.EmployerFEIN] = known
 			}
 			if !known {
-				t.failf("employer_fein", "no employer %s; import employers first", o.EmployerFEIN)
+				t.FailAt(row.line, "employer_fein", "no employer %s; import employers first", o.EmployerFEIN)
 			}
 			old, err := d.findOrderByKey(ctx, tx, o.CaseID, o.OrderID)
 			if err != nil {
@@ -596,16 +339,16 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 			if old != nil {
 				switch {
 				case old.EmployerFEIN != o.EmployerFEIN:
-					t.failf("employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
+					t.FailAt(row.line, "employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
 				case !old.EndDate.IsZero() && o.EndDate.IsZero():
-					t.failf("end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
+					t.FailAt(row.line, "end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
 				case old.Status == withholding.StatusTerminated && !sameTerms(old, o):
-					t.failf("case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
+					t.FailAt(row.line, "case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
 				}
 			}
 			changes = append(changes, change{row, old})
 		}
-		if err := t.result(); err != nil {
+		if err := t.Err(); err != nil {
 			return err
 		}
 		for _, c := range changes {

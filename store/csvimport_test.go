@@ -100,6 +100,23 @@ func testImportEmployers(t *testing.T, db *store.DB) {
 	}
 }
 
+// testImportEmployersSpreadsheet imports what spreadsheets write: a byte
+// order mark before a quoted header, an FEIN with its dash, and trailing
+// rows of empty cells.
+func testImportEmployersSpreadsheet(t *testing.T, db *store.DB) {
+	src := "\ufeff\"fein\",\"name\",\"address_line1\",\"city\",\"state\",\"zip\"\r\n" +
+		"48-0000999,Acme,1 Main St,Topeka,KS,66603\r\n" +
+		",,,,,\r\n,,,,,\r\n"
+	res, err := db.ImportEmployers(ctx, "e.csv", strings.NewReader(src), false)
+	mustOK(t, err, "import")
+	if res != (store.ImportResult{Created: 1}) {
+		t.Errorf("import: %+v, want 1 created", res)
+	}
+	if _, err := db.FindEmployerByFEIN(ctx, "480000999"); err != nil {
+		t.Errorf("the FEIN 48-0000999 is not stored as 480000999: %v", err)
+	}
+}
+
 func testImportOrders(t *testing.T, db *store.DB) {
 	mustImportSamples(t, db)
 	orders, n, err := db.FindOrders(ctx, withholding.OrderFilter{})
@@ -150,11 +167,11 @@ func testImportOrdersBadRows(t *testing.T, db *store.DB) {
 		{"ErrCaseIDTooLong", ordersHeader + strings.Replace(goodOrder, "KS1,", "KS1234567890123456,", 1), "o.csv:2: case_id: longer than 15 characters"},
 		{"ErrCaseIDAsterisk", ordersHeader + strings.Replace(goodOrder, "KS1,", "KS*1,", 1), "o.csv:2: case_id: \"KS*1\": must not contain \\ or *"},
 		{"ErrFEIN", ordersHeader + strings.Replace(goodOrder, "480000101", "48000010", 1), "o.csv:2: employer_fein: \"48000010\": want 9 digits"},
-		{"ErrSSN", ordersHeader + strings.Replace(goodOrder, "900-11-2222", "900-11-222", 1), "o.csv:2: obligor_ssn: not 9 digits"},
+		{"ErrSSN", ordersHeader + strings.Replace(goodOrder, "900-11-2222", "900-11-222", 1), "o.csv:2: obligor_ssn: want 9 digits (dashes allowed)"},
 		{"ErrStartDate", ordersHeader + strings.Replace(goodOrder, "2026-01-01", "2026-02-30", 1), "o.csv:2: start_date: \"2026-02-30\" is not a date; want YYYY-MM-DD"},
 		{"ErrEndBeforeStart", ordersHeader + strings.Replace(goodOrder, "2026-01-01,", "2026-01-01,2025-12-31", 1), "o.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01"},
 		{"ErrAmount", ordersHeader + strings.Replace(goodOrder, "412.00", "412.005", 1), "o.csv:2: current_support: amount \"412.005\": want at most two decimals"},
-		{"ErrAmountNegative", ordersHeader + strings.Replace(goodOrder, "412.00", "-412.00", 1), "o.csv:2: current_support: \"-412.00\" is negative"},
+		{"ErrAmountNegative", ordersHeader + strings.Replace(goodOrder, "412.00", "-412.00", 1), "o.csv:2: current_support: \"-412.00\": must not be negative"},
 		{"ErrFrequencyMissing", ordersHeader + strings.Replace(goodOrder, ",monthly,", ",,", 1), "o.csv:2: current_support_freq: required when current_support is given"},
 		{"ErrFrequencyUnknown", ordersHeader + strings.Replace(goodOrder, ",monthly,", ",fortnightly,", 1), "o.csv:2: current_support_freq: unknown frequency \"fortnightly\""},
 		{"ErrFrequencyAlone", ordersHeader + strings.Replace(goodOrder, ",,,,N", ",,weekly,,N", 1), "o.csv:2: other: required when other_freq is given"},

@@ -42,6 +42,7 @@ func runSuite(t *testing.T, open opener) {
 		{"JobRuns", testJobRuns},
 		{"TryLock", testTryLock},
 		{"ImportEmployers", testImportEmployers},
+		{"ImportEmployersSpreadsheet", testImportEmployersSpreadsheet},
 		{"ImportOrders", testImportOrders},
 		{"ImportOrdersBadRows", testImportOrdersBadRows},
 		{"ImportOrdersReimport", testImportOrdersReimport},

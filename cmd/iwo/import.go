@@ -15,9 +15,10 @@ const importEmployersHelp = `Reads the agency's employers from a CSV file with a
 or replaces each employer (keyed by FEIN). Every row is checked first; if any
 is bad, nothing is imported and each problem is printed as
 "FILE:LINE: column: reason". Importing the same file again changes nothing.
+Every row has as many fields as the header; rows of empty cells are skipped.
 
 Columns (any order; * = required):
-  fein*            9 digits, no dash
+  fein*            9 digits; dashes allowed (48-0000101)
   name*            legal name (up to 57 characters)
   address_line1*   street (up to 25), address_line2 optional
   city*            up to 22 characters
@@ -35,7 +36,8 @@ Sample: testdata/import/employers.csv. Prints: created, updated, unchanged.`
 const importOrdersHelp = `Reads the agency's income withholding orders from a CSV file with a header
 row. Every row is checked first (its employer must already be imported); if
 any is bad, nothing is imported and each problem is printed as
-"FILE:LINE: column: reason". A valid file is applied in one transaction:
+"FILE:LINE: column: reason". Every row has as many fields as the header;
+rows of empty cells are skipped. A valid file is applied in one transaction:
 
   new case_id+order_id       created pending, marked for an ORG IWO
   end_date newly set         marked for a TRM IWO (terminated outright
@@ -50,7 +52,7 @@ Columns (any order; * = required):
   case_id*          IV-D case ID, up to 15 characters, no \ or *
   order_id*         support order ID, up to 30, no \ or *
   remittance_id     what the employer sends with payments (default case_id)
-  employer_fein*    9 digits; the employer must exist
+  employer_fein*    9 digits, dashes allowed; the employer must exist
   obligor_last*, obligor_first*, obligor_middle, obligor_suffix
   obligor_ssn*      9 digits (dashes allowed); never printed back
   obligor_birth_date, start_date*, end_date   YYYY-MM-DD

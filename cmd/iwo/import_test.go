@@ -56,7 +56,7 @@ func TestImportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = runIWO(t, "import", "orders", bad, "--db", db)
-	for _, want := range []string{bad + ":3: obligor_ssn: not 9 digits", bad + ":6: start_date: \"01/01/2026\" is not a date; want YYYY-MM-DD", bad + ": 2 problem(s); nothing was imported"} {
+	for _, want := range []string{bad + ":3: obligor_ssn: want 9 digits (dashes allowed)", bad + ":6: start_date: \"01/01/2026\" is not a date; want YYYY-MM-DD", bad + ": 2 problem(s); nothing was imported"} {
 		if code != 1 || !strings.Contains(stderr, want) {
 			t.Errorf("bad file: exit %d, stderr\n%s\nwant %q", code, stderr, want)
 		}

@@ -365,6 +365,9 @@ func TestReadRosterErrors(t *testing.T) {
 		{"BadStatus", "fein,ssn,last_name,first_name,status\n900000001,900000001,DOE,JANE,fired\n", "status: \"fired\""},
 		{"TerminatedNoDate", "fein,ssn,last_name,first_name,status\n900000001,900000001,DOE,JANE,terminated\n", "termination_date: required"},
 		{"Twice", "fein,ssn,last_name,first_name\n900000001,900000001,DOE,JANE\n900000001,900-00-0001,DOE,JANE\n", "roster.csv:3: ssn: employee ***-**-0001 is already on line 2"},
+		{"ShortRow", "fein,ssn,last_name,first_name,status\n900000001,900000001,DOE,JANE\n", "roster.csv:2: (row): has 4 fields, the header has 5"},
+		{"LongRow", "fein,ssn,last_name,first_name\n900000001,900000001,DOE, JR,JANE\n", "roster.csv:2: (row): has 5 fields, the header has 4"},
+		{"Empty", "# nothing yet\n", "roster.csv:1: (header): file is empty"},
 	} {
 		_, err := employer.ReadRoster(strings.NewReader(tc.csv), "roster.csv")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -373,6 +376,37 @@ func TestReadRosterErrors(t *testing.T) {
 		if withholding.ErrorCode(err) != withholding.EINVALID {
 			t.Errorf("%s: error kind %q, want invalid", tc.name, withholding.ErrorCode(err))
 		}
+	}
+}
+
+// TestReadRosterSpreadsheet reads what a payroll clerk's spreadsheet may
+// write: a byte order mark, a comment, an FEIN with its dash, US dates and
+// rows of empty cells.
+func TestReadRosterSpreadsheet(t *testing.T) {
+	src := "\ufeff\"fein\",\"ssn\",\"last_name\",\"first_name\",\"status\",\"termination_date\"\r\n" +
+		"# terminations of October\r\n" +
+		"90-0000001,900-00-0001,Doe,Jane,terminated,10/30/2026\r\n" +
+		",,,,,\r\n" +
+		"900000001,900000002,ROE,RICHARD,terminated,11/2/2026\r\n"
+	r, err := employer.ReadRoster(strings.NewReader(src), "roster.csv")
+	if err != nil {
+		t.Fatalf("read roster: %v", err)
+	}
+	for _, tc := range []struct {
+		ssn  withholding.SSN
+		last string
+		term withholding.Date
+	}{
+		{"900000001", "DOE", withholding.Date{Year: 2026, Month: 10, Day: 30}},
+		{"900000002", "ROE", withholding.Date{Year: 2026, Month: 11, Day: 2}},
+	} {
+		e, _ := r.Find(tc.ssn, "900000001")
+		if e == nil || e.Person.Last != tc.last || e.TerminationDate != tc.term {
+			t.Errorf("employee %s: %+v, want %s terminated on %s", tc.ssn, e, tc.last, tc.term)
+		}
+	}
+	if len(r.Employees) != 2 {
+		t.Errorf("read %d employees, want 2", len(r.Employees))
 	}
 }
 
@@ -385,6 +419,9 @@ func TestReadPayrunErrors(t *testing.T) {
 		{"BadDate", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026-02-30,weekly,100\n", "pay_date: \"2026-02-30\""},
 		{"BadMoney", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026-11-06,weekly,12.345\n", "disposable_earnings"},
 		{"Negative", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026-11-06,weekly,-5\n", "must not be negative"},
+		{"BadDateLayout", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026.11.06,weekly,100\n", "payrun.csv:2: pay_date: \"2026.11.06\" is not a date; want YYYY-MM-DD, M/D/YYYY or YYYYMMDD"},
+		{"RequiredCell", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026-11-06,,100\n", "payrun.csv:2: pay_frequency: required"},
+		{"EveryProblem", "ssn,pay_date,pay_frequency,disposable_earnings\n900000001,2026-11-06,weekly,-1\n900000001,x,weekly,1\n", "payrun.csv:2: disposable_earnings: \"-1\": must not be negative\npayrun.csv:3: pay_date: \"x\" is not a date"},
 		{"BadMedical", "ssn,pay_date,pay_frequency,disposable_earnings,medical_coverage\n900000001,2026-11-06,weekly,5,maybe\n", "medical_coverage"},
 	} {
 		_, err := employer.ReadPayrun(strings.NewReader(tc.csv), "payrun.csv")

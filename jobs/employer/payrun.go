@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/iwoproject/iwo/internal/csvtab"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -35,51 +36,42 @@ type PayLine struct {
 // WritePayrun writes them.
 var PayrunColumns = []string{"fein", "ssn", "last_name", "first_name", "pay_date", "pay_frequency", "disposable_earnings", "final_pay", "medical_coverage", "lump_sum"}
 
+var payrunFormat = format(PayrunColumns, []string{"ssn", "pay_date", "pay_frequency", "disposable_earnings"})
+
 // ReadPayrun reads a pay-run CSV file (name labels errors). Columns: ssn,
 // pay_date, pay_frequency and disposable_earnings are required; fein
 // (blank: the FEIN of the employee's orders), last_name, first_name,
 // final_pay (Y on an employee's last pay), medical_coverage (Y, N or W;
 // blank is N), lump_sum (the disposable part of a lump-sum payment made with
 // this pay, withheld from for LUM orders). Disposable earnings are the pay after the deductions the law
-// requires, as the work state defines them, in dollars and cents. A file
-// with any bad row is rejected whole with RowErrors.
+// requires, as the work state defines them, in dollars and cents. Dates and
+// the file's layout are as for ReadRoster. A file with any bad row is
+// rejected whole with RowErrors.
 func ReadPayrun(r io.Reader, name string) ([]PayLine, error) {
-	t, err := newTable(name, r, PayrunColumns, []string{"ssn", "pay_date", "pay_frequency", "disposable_earnings"})
-	if err != nil {
-		return nil, err
-	}
+	t := csvtab.New(name, r, payrunFormat)
 	var out []PayLine
-	for t.next() {
+	for t.Next() {
 		p := PayLine{
-			Line:       t.line,
-			FEIN:       t.fein("fein"),
-			SSN:        t.ssn("ssn"),
-			Last:       strings.ToUpper(t.get("last_name")),
-			First:      strings.ToUpper(t.get("first_name")),
-			PayDate:    t.date("pay_date"),
-			Frequency:  t.frequency("pay_frequency"),
-			Disposable: t.money("disposable_earnings"),
-			Final:      t.flag("final_pay"),
-			LumpSum:    t.money("lump_sum"),
+			Line:       t.Line(),
+			FEIN:       t.FEIN("fein", false),
+			SSN:        t.SSN("ssn", true),
+			Last:       strings.ToUpper(t.Get("last_name")),
+			First:      strings.ToUpper(t.Get("first_name")),
+			PayDate:    t.Date("pay_date", true),
+			Frequency:  t.Frequency("pay_frequency", true),
+			Disposable: t.Money("disposable_earnings", true),
+			Final:      t.Flag("final_pay"),
+			LumpSum:    t.Money("lump_sum", false),
 		}
-		if t.get("pay_date") == "" {
-			t.fail("pay_date", "required")
-		}
-		if t.get("pay_frequency") == "" {
-			t.fail("pay_frequency", "required")
-		}
-		if t.get("disposable_earnings") == "" {
-			t.fail("disposable_earnings", "required")
-		}
-		switch m := strings.ToUpper(t.get("medical_coverage")); m {
+		switch m := strings.ToUpper(t.Get("medical_coverage")); m {
 		case "", "N", "Y", "W":
 			p.Medical = m
 		default:
-			t.fail("medical_coverage", "%q: want Y, N or W", m)
+			t.Failf("medical_coverage", "%q: want Y, N or W", m)
 		}
 		out = append(out, p)
 	}
-	if err := t.result(); err != nil {
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/iwoproject/iwo/internal/csvtab"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -60,6 +61,8 @@ var RosterColumns = []string{
 	"lump_sum_date", "lump_sum_amount", "lump_sum_type",
 }
 
+var rosterFormat = format(RosterColumns, []string{"fein", "ssn", "last_name", "first_name"})
+
 // NewRoster indexes employees. Two rows with the same SSN and FEIN are an
 // EINVALID error: the roster must say who the one employee is.
 func NewRoster(emps []*Employee) (*Roster, error) {
@@ -100,66 +103,62 @@ func (r *Roster) HasFEIN(fein withholding.FEIN) bool { return r.feins[fein] }
 // termination_date, final_pay_date, final_pay_amount, last_address_line1,
 // last_address_city, last_address_state, last_address_zip, last_phone,
 // new_employer for terminated employees; lump_sum_date, lump_sum_amount,
-// lump_sum_type for an announced lump sum. Dates are YYYY-MM-DD, amounts
-// dollars and cents.
+// lump_sum_type for an announced lump sum. Dates are YYYY-MM-DD (also
+// M/D/YYYY or CCYYMMDD), amounts dollars and cents. Every row has as many
+// fields as the header; rows of empty cells and lines beginning with # are
+// skipped.
 func ReadRoster(r io.Reader, name string) (*Roster, error) {
-	t, err := newTable(name, r, RosterColumns, []string{"fein", "ssn", "last_name", "first_name"})
-	if err != nil {
-		return nil, err
-	}
+	t := csvtab.New(name, r, rosterFormat)
 	var emps []*Employee
 	seen := map[string]int{}
-	for t.next() {
+	for t.Next() {
 		e := &Employee{
-			FEIN: t.fein("fein"),
+			FEIN: t.FEIN("fein", true),
 			Person: withholding.Person{
-				SSN:    t.ssn("ssn"),
-				Last:   strings.ToUpper(t.required("last_name")),
-				First:  strings.ToUpper(t.required("first_name")),
-				Middle: strings.ToUpper(t.get("middle_name")),
-				Suffix: strings.ToUpper(t.get("suffix")),
+				SSN:    t.SSN("ssn", true),
+				Last:   strings.ToUpper(t.Required("last_name")),
+				First:  strings.ToUpper(t.Required("first_name")),
+				Middle: strings.ToUpper(t.Get("middle_name")),
+				Suffix: strings.ToUpper(t.Get("suffix")),
 			},
-			PayFrequency:    t.frequency("pay_frequency"),
-			TerminationDate: t.date("termination_date"),
-			FinalPayDate:    t.date("final_pay_date"),
-			FinalPay:        t.money("final_pay_amount"),
+			PayFrequency:    t.Frequency("pay_frequency", false),
+			TerminationDate: t.Date("termination_date", false),
+			FinalPayDate:    t.Date("final_pay_date", false),
+			FinalPay:        t.Money("final_pay_amount", false),
 			LastKnownAddress: withholding.Address{
-				Line1: strings.ToUpper(t.get("last_address_line1")),
-				City:  strings.ToUpper(t.get("last_address_city")),
-				State: strings.ToUpper(t.get("last_address_state")),
-				ZIP:   t.get("last_address_zip"),
+				Line1: strings.ToUpper(t.Get("last_address_line1")),
+				City:  strings.ToUpper(t.Get("last_address_city")),
+				State: strings.ToUpper(t.Get("last_address_state")),
+				ZIP:   t.Get("last_address_zip"),
 			},
-			LastKnownPhone: t.get("last_phone"),
-			NewEmployer:    strings.ToUpper(t.get("new_employer")),
-			LumpSumDate:    t.date("lump_sum_date"),
-			LumpSum:        t.money("lump_sum_amount"),
-			LumpSumType:    strings.ToUpper(t.get("lump_sum_type")),
+			LastKnownPhone: t.Get("last_phone"),
+			NewEmployer:    strings.ToUpper(t.Get("new_employer")),
+			LumpSumDate:    t.Date("lump_sum_date", false),
+			LumpSum:        t.Money("lump_sum_amount", false),
+			LumpSumType:    strings.ToUpper(t.Get("lump_sum_type")),
 		}
-		if e.FEIN == "" {
-			t.fail("fein", "required")
-		}
-		switch s := EmployeeStatus(strings.ToLower(t.get("status"))); s {
+		switch s := EmployeeStatus(strings.ToLower(t.Get("status"))); s {
 		case "":
 			e.Status = Active
 		case Active, Suspended, Terminated:
 			e.Status = s
 		default:
-			t.fail("status", "%q: want active, suspended or terminated", s)
+			t.Failf("status", "%q: want active, suspended or terminated", s)
 		}
 		if e.Status == Terminated && e.TerminationDate.IsZero() {
-			t.fail("termination_date", "required for a terminated employee")
+			t.Failf("termination_date", "required for a terminated employee")
 		}
 		if e.LumpSum > 0 && e.LumpSumDate.IsZero() {
-			t.fail("lump_sum_date", "required with lump_sum_amount")
+			t.Failf("lump_sum_date", "required with lump_sum_amount")
 		}
 		key := string(e.FEIN) + "|" + e.Person.SSN.Digits()
 		if first, dup := seen[key]; dup && e.Person.SSN != "" {
-			t.fail("ssn", "employee %s is already on line %d under FEIN %s", e.Person.SSN, first, e.FEIN)
+			t.Failf("ssn", "employee %s is already on line %d under FEIN %s", e.Person.SSN, first, e.FEIN)
 		}
-		seen[key] = t.line
+		seen[key] = t.Line()
 		emps = append(emps, e)
 	}
-	if err := t.result(); err != nil {
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return NewRoster(emps)

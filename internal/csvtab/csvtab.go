@@ -1,0 +1,207 @@
+// Package csvtab reads the CSV files people keep by hand: a header row that
+// names the columns (in any order, case-insensitive), then one row a record,
+// read cell by cell by column name.
+//
+// A reader does not stop at the first problem. Every problem (a header that
+// names an unknown, repeated or missing column, a malformed line, a row with
+// the wrong number of fields, a bad cell) is collected as an *Error reading
+// "FILE:LINE: column: reason", and Table.Err returns them all, by line, as
+// one *Errors of kind withholding.EINVALID. Callers reject a file with any
+// problem whole, so a clerk sees every mistake of the file at once and
+// nothing of a bad file is used.
+//
+// What all formats share:
+//
+//   - a UTF-8 byte order mark (what spreadsheets write) is ignored;
+//   - cells are trimmed; a row whose cells are all blank is skipped;
+//   - every row has as many fields as the header: a stray or missing comma
+//     would shift cells into the wrong columns, so such a row is a problem
+//     of its own ("(row)"), and so is a malformed quote;
+//   - problems of the header as a whole are reported against "(header)".
+//
+// What differs between formats is in Format: comment lines and the date
+// layouts Table.Date accepts.
+//
+// The typed cell readers (Date, Money, Frequency, Flag, Digits, Text, SSN,
+// FEIN, Phone) record a problem and return the zero value for a bad cell.
+// None prints an SSN.
+package csvtab
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// ISODate is the date layout every format accepts, and the only one unless
+// Format.DateLayouts says otherwise.
+const ISODate = "2006-01-02"
+
+// Format describes the files of one kind.
+type Format struct {
+	// Columns are every column a file may have, lower case. A header
+	// naming another column is a problem.
+	Columns []string
+	// Required are the columns the header must name. Whether their cells
+	// may be empty is up to the cell readers' req argument.
+	Required []string
+	// Comment, when not 0, makes a line that begins with it a comment
+	// (encoding/csv's Reader.Comment). Leave it 0 where a first cell may
+	// begin with that character in earnest.
+	Comment rune
+	// DateLayouts are the layouts Table.Date accepts, in time.Parse form,
+	// tried in order. Empty means ISODate only.
+	DateLayouts []string
+}
+
+// Table reads the rows of one file. Make it with New; call Next until it
+// returns false, reading the cells of each row; then Err.
+type Table struct {
+	file   string
+	f      Format
+	r      *csv.Reader
+	cols   map[string]int
+	width  int // fields in the header
+	header bool
+	line   int
+	row    []string
+	errs   []*Error
+}
+
+// New reads the header of the file called file (the name errors carry)
+// from r. Problems with the header are recorded: Next then returns false.
+func New(file string, r io.Reader, f Format) *Table {
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		br.Discard(3) // cannot fail: the bytes were just peeked
+	}
+	t := &Table{file: file, f: f, r: csv.NewReader(br), cols: map[string]int{}}
+	t.r.FieldsPerRecord = -1 // checked by Next, which reports and goes on
+	t.r.TrimLeadingSpace = true
+	t.r.Comment = f.Comment
+	head, err := t.r.Read()
+	if errors.Is(err, io.EOF) {
+		t.FailAt(1, "(header)", "file is empty; the first row must name the columns")
+		return t
+	} else if err != nil {
+		t.readError(err)
+		return t
+	}
+	line, _ := t.r.FieldPos(0)
+	for i, h := range head {
+		h = strings.ToLower(strings.TrimSpace(h))
+		prev, dup := t.cols[h]
+		switch {
+		case h == "":
+			t.FailAt(line, fmt.Sprintf("column %d", i+1), "header is empty")
+		case !slices.Contains(f.Columns, h):
+			t.FailAt(line, h, "unknown column (known: %s)", strings.Join(f.Columns, ", "))
+		case dup:
+			t.FailAt(line, h, "column appears twice (columns %d and %d)", prev+1, i+1)
+		default:
+			t.cols[h] = i
+		}
+	}
+	for _, c := range f.Required {
+		if !t.Has(c) {
+			t.FailAt(line, c, "required column missing")
+		}
+	}
+	t.header = len(t.errs) == 0
+	t.width = len(head)
+	return t
+}
+
+// readError records an error of encoding/csv, or of r itself, against the
+// line where the record began.
+func (t *Table) readError(err error) {
+	line := t.line + 1
+	reason := err.Error()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line, reason = pe.StartLine, pe.Err.Error()
+	}
+	col := "(row)"
+	if !t.header {
+		col = "(header)"
+	}
+	t.errs = append(t.errs, &Error{File: t.file, Line: line, Column: col, Reason: reason, Err: err})
+}
+
+// Next moves to the next row that is not blank and has as many fields as
+// the header, recording the malformed ones on the way. It returns false at
+// the end of the file, after a problem with the header, or on a read error.
+func (t *Table) Next() bool {
+	if !t.header {
+		return false // the columns are unknown: the rows cannot be read
+	}
+	for {
+		rec, err := t.r.Read()
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			t.readError(err)
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				continue // the reader has skipped the bad record
+			}
+			return false
+		}
+		t.line, _ = t.r.FieldPos(0)
+		if !slices.ContainsFunc(rec, func(v string) bool { return strings.TrimSpace(v) != "" }) {
+			continue
+		}
+		if len(rec) != t.width {
+			t.Failf("(row)", "has %d fields, the header has %d", len(rec), t.width)
+			continue
+		}
+		t.row = rec
+		return true
+	}
+}
+
+// Line returns the line the current row begins on.
+func (t *Table) Line() int { return t.line }
+
+// Has reports whether the header names col.
+func (t *Table) Has(col string) bool {
+	_, ok := t.cols[col]
+	return ok
+}
+
+// Get returns the trimmed cell of col in the current row, or "" when the
+// header does not name col.
+func (t *Table) Get(col string) string {
+	i, ok := t.cols[col]
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(t.row[i])
+}
+
+// Failf records a problem with column col of the current row. col may also
+// be "(row)" for the row as a whole.
+func (t *Table) Failf(col, format string, args ...any) {
+	t.FailAt(t.line, col, format, args...)
+}
+
+// FailAt records a problem with column col on line: for checks made after
+// the rows were read (against a database, say).
+func (t *Table) FailAt(line int, col, format string, args ...any) {
+	t.errs = append(t.errs, &Error{File: t.file, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)})
+}
+
+// Err returns every problem recorded so far, sorted by line, as an *Errors;
+// or nil when there are none. It may be called again after more FailAt.
+func (t *Table) Err() error {
+	if len(t.errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(t.errs, func(a, b *Error) int { return a.Line - b.Line })
+	return &Errors{File: t.file, Errs: slices.Clone(t.errs)}
+}

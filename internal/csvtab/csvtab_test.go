@@ -1,0 +1,219 @@
+package csvtab_test
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/iwoproject/iwo/internal/csvtab"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// abc is a format with columns a (required), b and c.
+var abc = csvtab.Format{Columns: []string{"a", "b", "c"}, Required: []string{"a"}}
+
+// withComments is abc with # comment lines.
+var withComments = csvtab.Format{Columns: abc.Columns, Required: abc.Required, Comment: '#'}
+
+// readAll reads src as f.csv and returns each row read as "LINE:a" and each
+// problem as its text.
+func readAll(tb testing.TB, r io.Reader, f csvtab.Format) (rows, problems []string) {
+	tb.Helper()
+	t := csvtab.New("f.csv", r, f)
+	for t.Next() {
+		rows = append(rows, fmt.Sprintf("%d:%s", t.Line(), t.Get("a")))
+	}
+	return rows, MustProblems(tb, t.Err())
+}
+
+// MustProblems returns the problems of err, which must be nil or an
+// EINVALID *csvtab.Errors.
+func MustProblems(tb testing.TB, err error) []string {
+	tb.Helper()
+	if err == nil {
+		return nil
+	}
+	var es *csvtab.Errors
+	if !errors.As(err, &es) {
+		tb.Fatalf("error %v (%T) is not a *csvtab.Errors", err, err)
+	}
+	if withholding.ErrorCode(err) != withholding.EINVALID {
+		tb.Errorf("error kind %q, want %q", withholding.ErrorCode(err), withholding.EINVALID)
+	}
+	var out []string
+	for _, e := range es.Errs {
+		out = append(out, e.Error())
+	}
+	if got := strings.Join(out, "\n"); got != err.Error() {
+		tb.Errorf("Error() =\n%s\nwant one line per problem:\n%s", err.Error(), got)
+	}
+	return out
+}
+
+// fileCase is a file, the rows read from it and its problems.
+type fileCase struct {
+	name     string
+	f        csvtab.Format
+	src      string
+	rows     []string
+	problems []string
+}
+
+func runFileCases(t *testing.T, cases []fileCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, problems := readAll(t, strings.NewReader(tc.src), tc.f)
+			if !reflect.DeepEqual(rows, tc.rows) {
+				t.Errorf("%q: rows %q, want %q", tc.src, rows, tc.rows)
+			}
+			if !reflect.DeepEqual(problems, tc.problems) {
+				t.Errorf("%q: problems\n%q\nwant\n%q", tc.src, problems, tc.problems)
+			}
+		})
+	}
+}
+
+func TestHeader(t *testing.T) {
+	runFileCases(t, []fileCase{
+		{"OK", abc, "a,b,c\n1,2,3\n", []string{"2:1"}, nil},
+		{"OKAnyOrderAndCase", abc, " C ,A\n3,1\n", []string{"2:1"}, nil},
+		{"OKOnlyRequired", abc, "a\n1\n", []string{"2:1"}, nil},
+		{"OKHeaderOnly", abc, "a,b\n", nil, nil},
+		{"OKByteOrderMark", abc, "\ufeffa,b\n1,2\n", []string{"2:1"}, nil},
+		{"OKByteOrderMarkQuoted", abc, "\ufeff\"a\",\"b\"\r\n1,2\r\n", []string{"2:1"}, nil},
+		{"OKCommentBeforeHeader", withComments, "# roster of 2026\na,b\n1,2\n", []string{"3:1"}, nil},
+		{"ErrEmpty", abc, "", nil, []string{"f.csv:1: (header): file is empty; the first row must name the columns"}},
+		{"ErrOnlyByteOrderMark", abc, "\ufeff", nil, []string{"f.csv:1: (header): file is empty; the first row must name the columns"}},
+		{"ErrOnlyComments", withComments, "# nothing yet\n", nil, []string{"f.csv:1: (header): file is empty; the first row must name the columns"}},
+		{"ErrUnknownColumn", abc, "a,zz\n1,2\n", nil, []string{"f.csv:1: zz: unknown column (known: a, b, c)"}},
+		{"ErrDuplicateColumn", abc, "a,b,A\n1,2,3\n", nil, []string{"f.csv:1: a: column appears twice (columns 1 and 3)"}},
+		{"ErrMissingColumn", abc, "b,c\n2,3\n", nil, []string{"f.csv:1: a: required column missing"}},
+		{"ErrEmptyName", abc, "a,,b\n1,2,3\n", nil, []string{"f.csv:1: column 2: header is empty"}},
+		{"ErrBadQuote", abc, "a,b\"\n1,2\n", nil, []string{"f.csv:1: (header): bare \" in non-quoted-field"}},
+		{"ErrEveryProblem", abc, "zz,b,b,\n1,2,3,4\n", nil, []string{
+			"f.csv:1: zz: unknown column (known: a, b, c)",
+			"f.csv:1: b: column appears twice (columns 2 and 3)",
+			"f.csv:1: column 4: header is empty",
+			"f.csv:1: a: required column missing",
+		}},
+		// Without the option a # line is data: here, the header.
+		{"ErrCommentNotAnOption", abc, "# roster\na,b\n", nil, []string{"f.csv:1: # roster: unknown column (known: a, b, c)", "f.csv:1: a: required column missing"}},
+		{"ErrLineAfterComments", withComments, "# one\n# two\na,zz\n", nil, []string{"f.csv:3: zz: unknown column (known: a, b, c)"}},
+	})
+}
+
+func TestRows(t *testing.T) {
+	runFileCases(t, []fileCase{
+		{"OKCRLF", abc, "a,b\r\n1,2\r\n3,4\r\n", []string{"2:1", "3:3"}, nil},
+		{"OKQuotedCells", abc, "a,b\n\"1,5\", \"x \"\"y\"\"\"\n", []string{"2:1,5"}, nil},
+		{"OKMultiLineCell", abc, "a,b\n1,\"two\nlines\"\n3,4\n", []string{"2:1", "4:3"}, nil},
+		{"OKCellsTrimmed", abc, "a,b\n  1  ,2\n", []string{"2:1"}, nil},
+		{"OKBlankRowsSkipped", abc, "a,b\n\n1,2\n,\n , \t\n3,4\n,\n", []string{"3:1", "6:3"}, nil},
+		{"OKBlankRowOfAnyWidth", abc, "a,b\n,,,,\n1,2\n", []string{"3:1"}, nil},
+		{"OKComments", withComments, "a,b\n# a note\n1,2\n#3,4\n", []string{"3:1"}, nil},
+		{"OKHashIsDataWithoutComments", abc, "a,b\n#1,2\n", []string{"2:#1"}, nil},
+		{"ErrCommentLineWithoutComments", abc, "a,b\n# a note\n1,2\n", []string{"3:1"}, []string{"f.csv:2: (row): has 1 fields, the header has 2"}},
+		{"ErrShortRow", abc, "a,b,c\n1,2\n4,5,6\n", []string{"3:4"}, []string{"f.csv:2: (row): has 2 fields, the header has 3"}},
+		{"ErrLongRow", abc, "a,b\n1,2,3\n4,5\n", []string{"3:4"}, []string{"f.csv:2: (row): has 3 fields, the header has 2"}},
+		{"ErrBareQuote", abc, "a,b\n1,x\"y\n3,4\n", []string{"3:3"}, []string{"f.csv:2: (row): bare \" in non-quoted-field"}},
+		{"ErrQuoteAfterQuotedCell", abc, "a,b\n1,\"x\"y\n3,4\n", []string{"3:3"}, []string{"f.csv:2: (row): extraneous or missing \" in quoted-field"}},
+		// An unclosed quote swallows the rest of the file; the problem
+		// is where the row began, not at the end of the file.
+		{"ErrUnclosedQuote", abc, "a,b\n1,2\n3,\"4\n5,6\n7,8\n", []string{"2:1"}, []string{"f.csv:3: (row): extraneous or missing \" in quoted-field"}},
+		{"ErrEveryBadRow", withComments, "a,b\n1\n# note\n2,2\n3,3,3\n4,\"\n", []string{"4:2"}, []string{
+			"f.csv:2: (row): has 1 fields, the header has 2",
+			"f.csv:5: (row): has 3 fields, the header has 2",
+			"f.csv:6: (row): extraneous or missing \" in quoted-field",
+		}},
+	})
+}
+
+func TestErrParseErrorUnwraps(t *testing.T) {
+	tab := csvtab.New("f.csv", strings.NewReader("a,b\n1,x\"y\n"), abc)
+	for tab.Next() {
+	}
+	err := tab.Err()
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) || !errors.Is(err, csv.ErrBareQuote) {
+		t.Errorf("error %v does not unwrap to the *csv.ParseError", err)
+	}
+}
+
+func TestErrReadStops(t *testing.T) {
+	boom := errors.New("disk on fire")
+	r := io.MultiReader(strings.NewReader("a,b\n1,2\n"), iotest.ErrReader(boom))
+	rows, problems := readAll(t, r, abc)
+	if want := []string{"2:1"}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows %q, want %q", rows, want)
+	}
+	if want := []string{"f.csv:3: (row): disk on fire"}; !reflect.DeepEqual(problems, want) {
+		t.Errorf("problems %q, want %q", problems, want)
+	}
+	tab := csvtab.New("f.csv", io.MultiReader(strings.NewReader("a,b\n"), iotest.ErrReader(boom)), abc)
+	for tab.Next() {
+	}
+	if err := tab.Err(); !errors.Is(err, boom) {
+		t.Errorf("error %v does not unwrap to the read error", err)
+	}
+}
+
+// TestErrSortedByLine checks that problems found after the rows were read
+// (FailAt) are listed with the others, by line, each line's in the order
+// they were found.
+func TestErrSortedByLine(t *testing.T) {
+	tab := csvtab.New("f.csv", strings.NewReader("a,b\n1,2\n3\n4,5\n"), abc)
+	for tab.Next() {
+		tab.Failf("a", "first of line %d", tab.Line())
+		tab.Failf("b", "second of line %d", tab.Line())
+	}
+	if got := MustProblems(t, tab.Err()); len(got) != 5 {
+		t.Fatalf("problems %q, want 5", got)
+	}
+	tab.FailAt(2, "c", "found later")
+	tab.FailAt(1, "(header)", "found later")
+	want := []string{
+		"f.csv:1: (header): found later",
+		"f.csv:2: a: first of line 2",
+		"f.csv:2: b: second of line 2",
+		"f.csv:2: c: found later",
+		"f.csv:3: (row): has 1 fields, the header has 2",
+		"f.csv:4: a: first of line 4",
+		"f.csv:4: b: second of line 4",
+	}
+	if got := MustProblems(t, tab.Err()); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestErrNil(t *testing.T) {
+	tab := csvtab.New("f.csv", strings.NewReader("a\n1\n"), abc)
+	for tab.Next() {
+		if !tab.Has("a") || tab.Has("b") || tab.Get("b") != "" {
+			t.Errorf("Has/Get: a %v b %v %q; want only a", tab.Has("a"), tab.Has("b"), tab.Get("b"))
+		}
+	}
+	if err := tab.Err(); err != nil {
+		t.Errorf("Err() = %v, want nil", err)
+	}
+}
+
+func TestErrorString(t *testing.T) {
+	e := &csvtab.Errors{File: "f.csv", Errs: []*csvtab.Error{
+		{File: "f.csv", Line: 2, Column: "a", Reason: "required"},
+		{File: "f.csv", Line: 3, Column: "(row)", Reason: "has 1 fields, the header has 2"},
+	}}
+	if want := "f.csv:2: a: required\nf.csv:3: (row): has 1 fields, the header has 2"; e.Error() != want {
+		t.Errorf("Error() = %q, want %q", e.Error(), want)
+	}
+	if want := "f.csv: 2 problem(s); the file was rejected"; withholding.ErrorMessage(e) != want {
+		t.Errorf("ErrorMessage = %q, want %q", withholding.ErrorMessage(e), want)
+	}
+	if e.Errs[0].Unwrap() != nil {
+		t.Errorf("a cell problem unwraps to %v, want nil", e.Errs[0].Unwrap())
+	}
+}
