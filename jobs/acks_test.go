@@ -51,7 +51,8 @@ func newAckBooks(t *testing.T) *ackBooks {
 	if err := f.db.CreateOrder(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	out := &withholding.File{Direction: withholding.Outbound, Partner: "acme", Kind: withholding.KindIWOFile, RemoteName: "IWO1", State: withholding.FileParsed}
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "acme", Kind: withholding.KindIWOFile, RemoteName: "IWO1", State: withholding.FileParsed,
+		SHA256: strings.Repeat("0", 64)}
 	if err := f.db.CreateFile(ctx, out); err != nil {
 		t.Fatal(err)
 	}

@@ -43,5 +43,7 @@
 // same path: skip if still running in this process, take the job's database
 // lock ([withholding.JobRunService.TryLock]) so that of several iwo serve
 // instances sharing one PostgreSQL database exactly one runs it, record the
-// run, recover a panic, and record how it ended.
+// run, recover a panic, and record how it ended. [Scheduler.Shutdown] stops
+// starting runs, lets those in progress finish until a grace period ends,
+// and then cancels the rest.
 package jobs

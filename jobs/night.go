@@ -18,7 +18,9 @@ type StepRunner interface {
 // Night is the "night" job: the night's steps in order (NightOrder by
 // default), each run as its own job — own lock, own record — so a step that
 // fails (a partner down, a bad file) is recorded as failed and the next
-// step still runs. Steps that are not registered are left out.
+// step still runs. Steps that are not registered are left out. When the
+// scheduler shuts down, the step under way may finish and the night stops
+// there.
 type Night struct {
 	Runner StepRunner
 	// Steps overrides NightOrder.
@@ -58,6 +60,10 @@ func (n *Night) Run(ctx context.Context) (Result, error) {
 			if run.Status == withholding.RunSucceeded || run.Status == withholding.RunPartial {
 				ok++
 			}
+		}
+		if errors.Is(err, ErrShuttingDown) {
+			errs = append(errs, fmt.Errorf("night stopped before %s: %w", name, err))
+			break
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("step %s: %w", name, err))

@@ -34,10 +34,23 @@ type agency struct {
 
 func newAgency(t *testing.T, nOrders int) *agency {
 	t.Helper()
-	ctx := context.Background()
 	f := newFixture(t)
 	f.addPartner("portal", transfer.RolePortal, portalPatterns)
 	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	a := &agency{fixture: f, orders: seedOrders(t, f, nOrders)}
+	a.sched = MustScheduler(t, f.db, "test")
+	MustAdd(t, a.sched, sendJob(f), "", jobs.AnyDay)
+	MustAdd(t, a.sched, &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db}, "", jobs.AnyDay)
+	MustAdd(t, a.sched, &jobs.PullRemittances{Exchange: f.x, Files: f.db}, "", jobs.AnyDay)
+	MustAdd(t, a.sched, &jobs.Night{Runner: a.sched}, "", jobs.AnyDay)
+	return a
+}
+
+// seedOrders stores five e-IWO employers without a partner of their own
+// (their IWOs go to the portal) and n orders waiting for an original IWO.
+func seedOrders(t *testing.T, f *fixture, n int) []withholding.Order {
+	t.Helper()
+	ctx := context.Background()
 	g := synth.New(7)
 	emps := g.Employers(5)
 	for i := range emps {
@@ -46,22 +59,21 @@ func newAgency(t *testing.T, nOrders int) *agency {
 			t.Fatal(err)
 		}
 	}
-	orders := g.Orders(emps, nOrders)
+	orders := g.Orders(emps, n)
 	for i := range orders {
 		if err := f.db.CreateOrder(ctx, &orders[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	a := &agency{fixture: f, orders: orders}
-	a.sched = MustScheduler(t, f.db, "test")
-	MustAdd(t, a.sched, &jobs.SendIWOs{
+	return orders
+}
+
+// sendJob is the send-iwos job over f's store and partners.
+func sendJob(f *fixture) *jobs.SendIWOs {
+	return &jobs.SendIWOs{
 		Exchange: f.x, Files: f.db, Orders: f.db, Employers: f.db, StateFIPS: "06",
 		Issuer: edi.Issuer{GoverningState: "CALIFORNIA", BeginWithinDays: 14, StartInstructions: "RECEIPT", SendPaymentWithinDays: 7, CCPAPercent: 50, PayeeName: "CA SDU"},
-	}, "", jobs.AnyDay)
-	MustAdd(t, a.sched, &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db}, "", jobs.AnyDay)
-	MustAdd(t, a.sched, &jobs.PullRemittances{Exchange: f.x, Files: f.db}, "", jobs.AnyDay)
-	MustAdd(t, a.sched, &jobs.Night{Runner: a.sched}, "", jobs.AnyDay)
-	return a
+	}
 }
 
 // night runs the night and returns the steps' runs.

@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -290,7 +287,7 @@ func (j *Report) deliver(ctx context.Context, files []*reportFile) (int, error) 
 			continue
 		}
 		for _, f := range fs {
-			got, err := rem.Put(ctx, f.path, p.Outbox, f.ledger.RemoteName)
+			got, err := x.push(ctx, rem, j.Reconcile.Files, f.ledger, p.Outbox)
 			if err != nil {
 				fail(f, err)
 				errs = append(errs, fmt.Errorf("partner %s: push %s: %w", name, f.ledger.RemoteName, err))
@@ -352,19 +349,4 @@ func writeCSV(path string, exs []*withholding.Exception) error {
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	return nil
-}
-
-// fileSum returns a file's size and SHA-256 (hex).
-func fileSum(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", fmt.Errorf("read report: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", fmt.Errorf("read report %s: %w", filepath.Base(path), err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

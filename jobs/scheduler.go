@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +34,14 @@ func ParseSpec(spec string) (cron.Schedule, error) {
 
 // ErrUnknownJob is returned for a job name that was never added.
 var ErrUnknownJob = errors.New("unknown job")
+
+// ErrShuttingDown is returned, with a skipped run, for a run asked for
+// after the scheduler began to shut down (Drain).
+var ErrShuttingDown = errors.New("iwo is shutting down")
+
+// errCancelledAtShutdown is the cause given to the context of a run that
+// Shutdown cancels when the grace period ends; the run's record says it.
+var errCancelledAtShutdown = errors.New("cancelled at shutdown")
 
 // SchedulerConfig is what a Scheduler needs.
 type SchedulerConfig struct {
@@ -67,6 +77,47 @@ type Scheduler struct {
 	names   []string // in the order added
 	ctx     context.Context
 	started bool
+
+	// active are the runs in progress; once stopping is set no run is
+	// added, and drained keeps those that were in progress then.
+	active   map[*activeRun]struct{}
+	tracked  uint64 // runs tracked so far, to order them
+	stopping bool
+	drained  []*activeRun
+	cronDone context.Context // done when cron's own goroutines have returned
+}
+
+// activeRun is a run in progress, known to Drain and Shutdown.
+type activeRun struct {
+	seq     uint64
+	job     string
+	started time.Time
+	cancel  context.CancelCauseFunc
+	done    chan struct{} // closed when the run has returned, its end recorded
+
+	// Guarded by Scheduler.mu.
+	id     int64
+	status withholding.RunStatus
+}
+
+// ActiveRun describes a run that was in progress when the scheduler began
+// to shut down.
+type ActiveRun struct {
+	Job     string
+	Run     int64 // the run record's ID; 0 before it was recorded
+	Started time.Time
+	// Status is how the run ended, "" while it runs (or when it ended
+	// before it was recorded).
+	Status withholding.RunStatus
+}
+
+// ShutdownResult says what Shutdown waited for.
+type ShutdownResult struct {
+	// Finished are the runs that ended on their own.
+	Finished []ActiveRun
+	// Cancelled are the runs still going when the grace period ended, whose
+	// context Shutdown cancelled.
+	Cancelled []ActiveRun
 }
 
 type entry struct {
@@ -93,7 +144,7 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 		host, _ := os.Hostname()
 		cfg.Instance = fmt.Sprintf("%s/%d", host, os.Getpid())
 	}
-	s := &Scheduler{cfg: cfg, log: cfg.Logger, entries: map[string]*entry{}, ctx: context.Background()}
+	s := &Scheduler{cfg: cfg, log: cfg.Logger, entries: map[string]*entry{}, ctx: context.Background(), active: map[*activeRun]struct{}{}}
 	s.cron = cron.New(cron.WithParser(specParser), cron.WithLocation(cfg.Location), cron.WithLogger(cronLogger{s.log}))
 	return s
 }
@@ -163,9 +214,9 @@ func (s *Scheduler) Has(name string) bool {
 	return ok
 }
 
-// Start begins running jobs on their schedules. Scheduled runs get ctx (or
-// a context derived from it), so cancelling ctx asks running jobs to stop;
-// their transactions roll back.
+// Start begins running jobs on their schedules. Scheduled runs get a
+// context derived from ctx, so cancelling ctx stops running jobs at once
+// (their transactions roll back); Shutdown lets them finish first.
 func (s *Scheduler) Start(ctx context.Context) {
 	s.mu.Lock()
 	s.ctx = ctx
@@ -174,16 +225,131 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.cron.Start()
 }
 
-// Stop stops scheduling new runs and waits until running scheduled runs
-// return or ctx ends.
-func (s *Scheduler) Stop(ctx context.Context) error {
-	done := s.cron.Stop()
-	select {
-	case <-done.Done():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("wait for running jobs: %w", ctx.Err())
+// Drain stops starting runs: the schedule stops firing, and from now on
+// RunNow and RunScheduled record a skipped run and return ErrShuttingDown.
+// Runs in progress go on. Drain returns them, oldest first; calling it
+// again returns the same runs, as they stand now.
+func (s *Scheduler) Drain() []ActiveRun {
+	s.mu.Lock()
+	if !s.stopping {
+		s.stopping = true
+		for a := range s.active {
+			s.drained = append(s.drained, a)
+		}
+		slices.SortFunc(s.drained, func(a, b *activeRun) int { return cmp.Compare(a.seq, b.seq) })
+		// cron.Stop does not wait for the firings it handed out (they
+		// take s.mu in fire), and cron's loop never takes s.mu.
+		s.cronDone = s.cron.Stop()
 	}
+	runs := slices.Clone(s.drained)
+	s.mu.Unlock()
+	return s.describe(runs)
+}
+
+// Shutdown drains the scheduler (see Drain) and lets the runs that were in
+// progress finish until grace is closed or ctx ends; a nil grace waits for
+// as long as ctx allows. It then cancels the runs still going — their jobs
+// see their context cancelled, their transactions roll back, and their
+// records say they were cancelled at shutdown — and waits until they have
+// returned and recorded their end, or ctx ends.
+//
+// It returns which runs finished and which it cancelled. The error is not
+// nil only when ctx ended before the cancelled runs returned.
+func (s *Scheduler) Shutdown(ctx context.Context, grace <-chan struct{}) (ShutdownResult, error) {
+	waiting := s.Drain()
+	s.mu.Lock()
+	runs, cronDone := slices.Clone(s.drained), s.cronDone
+	s.mu.Unlock()
+	for _, r := range waiting {
+		s.log.Info("shutting down: waiting for job", "job", r.Job, "run", r.Run, "running_for", s.since(r.Started))
+	}
+wait:
+	for _, r := range runs {
+		select {
+		case <-r.done:
+		case <-grace:
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	var res ShutdownResult
+	var cancelled []*activeRun
+	for _, r := range runs {
+		select {
+		case <-r.done:
+			continue
+		default:
+		}
+		r.cancel(errCancelledAtShutdown)
+		cancelled = append(cancelled, r)
+	}
+	var stuck []string
+	for _, r := range cancelled {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			stuck = append(stuck, r.job)
+		}
+	}
+	for _, r := range runs {
+		info := s.describe([]*activeRun{r})[0]
+		if slices.Contains(cancelled, r) {
+			res.Cancelled = append(res.Cancelled, info)
+			s.log.Warn("shutting down: job cancelled", "job", info.Job, "run", info.Run, "status", info.Status, "ran_for", s.since(info.Started))
+		} else {
+			res.Finished = append(res.Finished, info)
+			s.log.Info("shutting down: job finished", "job", info.Job, "run", info.Run, "status", info.Status)
+		}
+	}
+	if len(stuck) > 0 {
+		return res, fmt.Errorf("shut down: cancelled job %s still running: %w", strings.Join(stuck, ", "), ctx.Err())
+	}
+	select {
+	case <-cronDone.Done():
+	case <-ctx.Done():
+		return res, fmt.Errorf("shut down: wait for the schedule's goroutines: %w", ctx.Err())
+	}
+	return res, nil
+}
+
+// describe returns what is known of runs now.
+func (s *Scheduler) describe(runs []*activeRun) []ActiveRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ActiveRun, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, ActiveRun{Job: r.job, Run: r.id, Started: r.started, Status: r.status})
+	}
+	return out
+}
+
+func (s *Scheduler) since(t time.Time) string {
+	return s.cfg.Now().Sub(t).Round(time.Millisecond).String()
+}
+
+// track registers a run in progress and returns its context, which
+// Shutdown may cancel; ok is false when the scheduler is shutting down.
+func (s *Scheduler) track(ctx context.Context, job string) (context.Context, *activeRun, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return ctx, nil, false
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	s.tracked++
+	a := &activeRun{seq: s.tracked, job: job, started: s.cfg.Now(), cancel: cancel, done: make(chan struct{})}
+	s.active[a] = struct{}{}
+	return ctx, a, true
+}
+
+// untrack removes a run that returned.
+func (s *Scheduler) untrack(a *activeRun) {
+	s.mu.Lock()
+	delete(s.active, a)
+	s.mu.Unlock()
+	a.cancel(nil)
+	close(a.done)
 }
 
 // fire is what cron calls: it works out which activation this is and runs
@@ -256,6 +422,12 @@ func LockName(job string) string { return "iwo.job." + job }
 
 func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time.Time) (*withholding.JobRun, error) {
 	name := e.job.Name()
+	ctx, active, ok := s.track(ctx, name)
+	if !ok {
+		run, err := s.skip(ctx, name, ErrShuttingDown.Error())
+		return run, errors.Join(fmt.Errorf("run job %s: %w", name, ErrShuttingDown), err)
+	}
+	defer s.untrack(active)
 	if !e.running.CompareAndSwap(false, true) {
 		return s.skip(ctx, name, "still running in this instance")
 	}
@@ -295,10 +467,16 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 		s.cfg.Metrics.error(name, "record")
 		return nil, fmt.Errorf("record start of job %s: %w", name, err)
 	}
+	s.mu.Lock()
+	active.id = run.ID
+	s.mu.Unlock()
 	log := s.log.With("job", name, "run", run.ID)
 	log.Info("job started", "scheduled", scheduled)
 
 	res, jobErr := s.call(ctx, log, e.job)
+	if jobErr != nil && errors.Is(context.Cause(ctx), errCancelledAtShutdown) {
+		jobErr = fmt.Errorf("%w: %w", errCancelledAtShutdown, jobErr)
+	}
 	run.Ended = s.cfg.Now()
 	run.Files = res.Files
 	run.Counts = res.Counts
@@ -323,6 +501,9 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 		ferr = fmt.Errorf("record end of job %s: %w", name, ferr)
 	}
 	s.cfg.Metrics.run(run)
+	s.mu.Lock()
+	active.status = run.Status
+	s.mu.Unlock()
 
 	attrs := []any{"status", run.Status, "files", run.Files, "duration", run.Ended.Sub(run.Started).String()}
 	for _, k := range sortedKeys(run.Counts) {

@@ -160,8 +160,8 @@ func TestIntegrationCronOnTwoInstancesRunsEachSecondOnce(t *testing.T) {
 	}
 	for _, s := range scheds {
 		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := s.Stop(sctx); err != nil {
-			t.Error(err)
+		if res, err := s.Shutdown(sctx, nil); err != nil || len(res.Cancelled) != 0 {
+			t.Errorf("shutdown: %+v %v, want every run finished", res, err)
 		}
 		scancel()
 	}

@@ -279,8 +279,8 @@ func TestCronFiresInAgencyZone(t *testing.T) {
 	}
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer stopCancel()
-	if err := s.Stop(stopCtx); err != nil {
-		t.Fatal(err)
+	if res, err := s.Shutdown(stopCtx, nil); err != nil || len(res.Cancelled) != 0 {
+		t.Fatalf("shutdown: %+v %v, want every run finished", res, err)
 	}
 	for _, info := range s.Jobs() {
 		switch info.Name {

@@ -21,10 +21,12 @@ import (
 // file and batch control numbers, and pushes the files.
 //
 // An outbound file moves through the ledger as parsed (built locally),
-// sent (its documents and order changes committed in one transaction) and
-// archived (on the partner's server). A file left sent — the push failed,
-// or the process stopped — is pushed again at the start of the next run;
-// the push is idempotent, so the partner never gets it twice.
+// sent (its size and SHA-256 recorded, then its documents and order changes
+// committed in one transaction) and archived (on the partner's server). A
+// file left sent — the push failed, or the process stopped — is pushed
+// again at the start of the next run; the push is idempotent, so the
+// partner never gets it twice, and it uploads nothing when the local copy
+// no longer has the recorded SHA-256 (ErrLocalCopyChanged).
 type SendIWOs struct {
 	Exchange  *Exchange
 	Files     withholding.FileService
@@ -199,24 +201,38 @@ func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 		return fmt.Errorf("record outbound file: %w", err)
 	}
 
-	// Tracking IDs and control numbers derive from the ledger ID, which
-	// the database never hands out twice.
-	docs, control, err := j.write(local, lf.ID, now, ob)
-	if err != nil {
+	// A file that cannot be written or recorded is never pushed: its entry
+	// says so and the local copy goes.
+	notSent := func(err error) error {
 		os.Remove(local)
 		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
 		return err
 	}
+	// Tracking IDs and control numbers derive from the ledger ID, which
+	// the database never hands out twice.
+	docs, control, err := j.write(local, lf.ID, now, ob)
+	if err != nil {
+		return notSent(err)
+	}
+	// The size and SHA-256 of the bytes to push are in the ledger before
+	// the entry is sent, so a push that fails, and every later attempt,
+	// is checked against them.
+	size, sum, err := fileSum(local)
+	if err != nil {
+		return notSent(err)
+	}
+	if err := j.Files.SetFileSum(ctx, lf.ID, size, sum); err != nil {
+		return notSent(fmt.Errorf("record size and SHA-256 of %s: %w", name, err))
+	}
+	lf.Size, lf.SHA256 = size, sum
 	if err := j.Files.RecordSent(ctx, lf.ID, docs); err != nil {
-		os.Remove(local)
-		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
-		return fmt.Errorf("record sent IWOs: %w", err)
+		return notSent(fmt.Errorf("record sent IWOs: %w", err))
 	}
 	res.Add("iwos", int64(len(docs)))
 	for _, d := range docs {
 		res.Add("iwos."+string(d.Action), 1)
 	}
-	x.logger().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs))
+	x.logger().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs), "size", size, "sha256", sum)
 	lf.State = withholding.FileSent
 	return j.deliver(ctx, lf, res)
 }
@@ -281,7 +297,7 @@ func (j *SendIWOs) deliver(ctx context.Context, lf *withholding.File, res *Resul
 		return fail(err)
 	}
 	defer rem.Close()
-	got, err := rem.Put(ctx, lf.LocalPath, p.Outbox, lf.RemoteName)
+	got, err := x.push(ctx, rem, j.Files, lf, p.Outbox)
 	if err != nil {
 		return fail(err)
 	}
@@ -294,7 +310,7 @@ func (j *SendIWOs) deliver(ctx context.Context, lf *withholding.File, res *Resul
 	}
 	res.Files++
 	x.Metrics.file(withholding.Outbound, lf.Kind, "sent")
-	x.logger().Info("IWO file delivered", "job", JobSendIWOs, "partner", p.Name, "file", got, "ledger", lf.ID)
+	x.logger().Info("IWO file delivered", "job", JobSendIWOs, "partner", p.Name, "file", got, "ledger", lf.ID, "sha256", lf.SHA256)
 	return nil
 }
 

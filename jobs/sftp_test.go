@@ -16,11 +16,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// TestPullRemittancesOverSFTP runs the job against the in-process SFTP
-// server with a pinned host key: a good file applied and archived, a
-// duplicate archived, a bad one quarantined, all over the wire.
-func TestPullRemittancesOverSFTP(t *testing.T) {
-	ctx := context.Background()
+// serveOverSFTP starts an in-process SFTP server for the partner p, whose
+// name, role, directories and patterns the caller set: the directories are
+// made in a new server root (returned), and p gets the server's address, a
+// pinned host key and a key login, and is validated.
+func serveOverSFTP(t *testing.T, p *transfer.Partner) string {
+	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -34,26 +35,32 @@ func TestPullRemittancesOverSFTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	for _, d := range []string{"in", "archive", "rejected"} {
-		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+	for _, d := range []string{p.Inbox, p.Outbox, p.Archive, p.Quarantine} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	srv, err := transfer.StartServer(ctx, transfer.ServerConfig{Root: root, User: "sdu", AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
+	srv, err := transfer.StartServer(context.Background(), transfer.ServerConfig{Root: root, User: "state", AuthorizedKeys: []ssh.PublicKey{signer.PublicKey()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-
-	f := newFixture(t)
-	p := &transfer.Partner{
-		Name: "bank", Role: transfer.RoleBank, Host: "127.0.0.1", Port: srv.Port(), User: "sdu",
-		PrivateKey: pem.EncodeToMemory(block), HostKeys: []string{srv.HostKeyLine()},
-		Inbox: "/in", Archive: "/archive", Quarantine: "/rejected", Patterns: achPatterns,
-	}
+	p.Host, p.Port, p.User = "127.0.0.1", srv.Port(), "state"
+	p.PrivateKey, p.HostKeys = pem.EncodeToMemory(block), []string{srv.HostKeyLine()}
 	if err := p.Validate(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("partner %s: %v", p.Name, err)
 	}
+	return root
+}
+
+// TestPullRemittancesOverSFTP runs the job against the in-process SFTP
+// server with a pinned host key: a good file applied and archived, a
+// duplicate archived, a bad one quarantined, all over the wire.
+func TestPullRemittancesOverSFTP(t *testing.T) {
+	ctx := context.Background()
+	p := &transfer.Partner{Name: "bank", Role: transfer.RoleBank, Inbox: "/in", Archive: "/archive", Quarantine: "/rejected", Patterns: achPatterns}
+	root := serveOverSFTP(t, p)
+	f := newFixture(t)
 	f.x.Partners = []*transfer.Partner{p}
 
 	a, sa := MustACH(t, 1, 15)

@@ -343,7 +343,7 @@ func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withho
 func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
 	cols := []column{
 		{"When", 17}, {"Direction", 9}, {"Partner", 14}, {"Kind", 10}, {"Name", 36}, {"State", 12},
-		{"Records", 9}, {"Size (bytes)", 12}, {"Control number", 16}, {"SHA-256", 20}, {"Error", 60},
+		{"Records", 9}, {"Size (bytes)", 12}, {"Control number", 16}, {"SHA-256", 66}, {"Error", 60},
 	}
 	s, err := newStream(f, SheetFiles, "Files", st, cols)
 	if err != nil {
@@ -364,10 +364,6 @@ func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
 		if x.Direction == withholding.Outbound {
 			dir = "sent"
 		}
-		sha := x.SHA256
-		if len(sha) > 16 {
-			sha = sha[:16] + "…"
-		}
 		if err := s.add(
 			st.stampCell(x.CreatedAt, in.Location),
 			dir,
@@ -378,7 +374,7 @@ func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
 			x.Records,
 			x.Size,
 			x.ControlNumber,
-			sha,
+			x.SHA256, // whole: "did you send us this file?" is answered by comparing it
 			x.Error,
 		); err != nil {
 			return err

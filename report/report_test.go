@@ -109,7 +109,8 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		Files: []*withholding.File{
 			{ID: 1, Direction: withholding.Inbound, Kind: withholding.KindACHFile, RemoteName: "a.ach", State: withholding.FileApplied, CreatedAt: time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)},
 			{ID: 2, Direction: withholding.Inbound, Kind: withholding.KindAckFile, RemoteName: "bad.ack", State: withholding.FileQuarantined, Error: "trailer count", CreatedAt: time.Date(2026, 11, 19, 1, 0, 0, 0, time.UTC)},
-			{ID: 3, Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", State: withholding.FileSent, CreatedAt: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)},
+			{ID: 3, Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", State: withholding.FileSent, CreatedAt: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC),
+				Size: 6921, SHA256: iwoFileSHA256},
 		},
 		Employers: employers(),
 		Previous: &report.Totals{
@@ -123,6 +124,9 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		TmpDir: t.TempDir(),
 	}
 }
+
+// iwoFileSHA256 is the SHA-256 of the sample's sent IWO file.
+const iwoFileSHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 // MustOpen reopens a workbook and closes it when the test ends.
 func MustOpen(tb testing.TB, path string) *excelize.File {
@@ -282,6 +286,11 @@ func TestWriteOperations(t *testing.T) {
 		rows := MustRows(t, f, report.SheetFiles)
 		if len(rows) != 1+3 || rows[1][4] != "bad.ack" || rows[1][5] != "quarantined" {
 			t.Errorf("files rows = %v, want the quarantined file first", rows)
+		}
+		// The sent file's size and whole SHA-256, to compare with a partner's copy.
+		i := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 4 && r[4] == "iwo.txt" })
+		if i < 0 || len(rows[i]) < 10 || rows[i][7] != "6921" || rows[i][9] != iwoFileSHA256 {
+			t.Errorf("files rows = %v, want iwo.txt with 6921 bytes and SHA-256 %s", rows, iwoFileSHA256)
 		}
 	})
 

@@ -239,7 +239,7 @@ func testImportOrdersReimport(t *testing.T, db *store.DB) {
 	}
 	// The IWOs for orders 1, 3 and 5 went out and were accepted; 2, 4 and 6
 	// were never sent.
-	out := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo.txt"}
+	out := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", SHA256: sumOf("iwo.txt")}
 	mustOK(t, db.CreateFile(ctx, out), "outbound file")
 	var docs []*withholding.Document
 	for i, c := range []string{"KS0000000100001", "KS0000000100003", "KS0000000100005"} {

@@ -33,7 +33,8 @@ var fileStates = map[withholding.FileState]bool{
 
 // CreateFile records a file in the ledger and sets f.ID, CreatedAt and
 // UpdatedAt. An empty State becomes received (inbound) or sent (outbound).
-// Returns EINVALID for an unknown direction or state, ECONFLICT for an
+// Returns EINVALID for an unknown direction or state, or for an outbound
+// file recorded as sent or archived without its SHA-256; ECONFLICT for an
 // outbound control number already recorded. Recording a state of applied
 // here does not count as applying the file; use ApplyPayments or
 // ApplyAcknowledgments.
@@ -49,6 +50,9 @@ func (d *DB) CreateFile(ctx context.Context, f *withholding.File) error {
 	}
 	if !fileStates[f.State] {
 		return withholding.Errorf(withholding.EINVALID, "file state %q unknown", f.State)
+	}
+	if f.Direction == withholding.Outbound && (f.State == withholding.FileSent || f.State == withholding.FileArchived) && f.SHA256 == "" {
+		return withholding.Errorf(withholding.EINVALID, "outbound file %s recorded as %s without its size and SHA-256", f.RemoteName, f.State)
 	}
 	f.CreatedAt = d.now()
 	f.UpdatedAt = f.CreatedAt
@@ -132,6 +136,47 @@ func (d *DB) SetFileState(ctx context.Context, id int64, state withholding.FileS
 		return withholding.Errorf(withholding.ENOTFOUND, "no file %d in the ledger", id)
 	}
 	return nil
+}
+
+// SetFileSum records the size and SHA-256 (hex) of the bytes of the file id,
+// for an outbound file recorded before it was written. A recorded sum never
+// changes: setting the same one again does nothing, and a different one is
+// refused with ECONFLICT. Returns ENOTFOUND for an unknown file and EINVALID
+// for a negative size or a SHA-256 that is not 64 lower-case hex digits.
+func (d *DB) SetFileSum(ctx context.Context, id, size int64, sha256 string) error {
+	if size < 0 || !isSHA256(sha256) {
+		return withholding.Errorf(withholding.EINVALID, "file %d: size %d, SHA-256 %q: want a size and 64 lower-case hex digits", id, size, sha256)
+	}
+	res, err := d.exec(ctx, d.db, "UPDATE files SET size = ?, sha256 = ?, updated_at = ? WHERE id = ? AND sha256 = ''",
+		size, sha256, d.timeArg(d.now()), id)
+	if err != nil {
+		return fmt.Errorf("set file sum: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	f, err := d.findFile(ctx, d.db, id)
+	if err != nil {
+		return err
+	}
+	if f.SHA256 != sha256 || f.Size != size {
+		return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d) is recorded with %d bytes and SHA-256 %s, not %d bytes and %s",
+			f.RemoteName, f.ID, f.Size, f.SHA256, size, sha256)
+	}
+	return nil
+}
+
+// isSHA256 reports whether s is a SHA-256 as the ledger keeps it.
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // AppliedSHA256 reports whether a file with this SHA-256 has been applied.
@@ -310,7 +355,8 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // FileControl, when they have one), in one transaction. ENOTFOUND for an
 // unknown file or order; ECONFLICT for a tracking ID already recorded or a
 // control number another outbound file carried; EINVALID when the
-// documents disagree on the file's control number.
+// documents disagree on the file's control number, or for a file whose
+// size and SHA-256 were not recorded (SetFileSum).
 func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.Document) error {
 	control := ""
 	for i, doc := range docs {
@@ -323,6 +369,9 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
 			return err
+		}
+		if f.SHA256 == "" {
+			return withholding.Errorf(withholding.EINVALID, "file %s (ledger %d) has no SHA-256: record its size and SHA-256 before marking it sent", f.RemoteName, f.ID)
 		}
 		if control == "" {
 			control = f.ControlNumber

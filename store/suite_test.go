@@ -33,6 +33,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ApplyPaymentsFailureCommitsNothing", testApplyPaymentsFailure},
 		{"ApplyPaymentsCancelledCommitsNothing", testApplyPaymentsCancelled},
 		{"ApplyPaymentsManyBatches", testApplyPaymentsManyBatches},
+		{"FileSum", testFileSum},
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
 		{"ControlNumberAppliedOncePerSender", testControlNumbers},
@@ -108,12 +109,17 @@ func sampleOrder(caseID string, fein string) *withholding.Order {
 	}
 }
 
+// sumOf returns the SHA-256 (hex) of s.
+func sumOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 // mustFile records an inbound file whose SHA-256 is derived from name.
 func mustFile(t *testing.T, db *store.DB, name string, kind withholding.FileKind) *withholding.File {
 	t.Helper()
-	sum := sha256.Sum256([]byte(name))
 	f := &withholding.File{Direction: withholding.Inbound, Partner: "sdu", Kind: kind, RemoteName: name,
-		LocalPath: "/var/lib/iwo/in/" + name, Size: 1234, SHA256: hex.EncodeToString(sum[:])}
+		LocalPath: "/var/lib/iwo/in/" + name, Size: 1234, SHA256: sumOf(name)}
 	mustOK(t, db.CreateFile(ctx, f), "create file "+name)
 	return f
 }
@@ -250,7 +256,8 @@ func testFiles(t *testing.T, db *store.DB) {
 	if a.State != withholding.FileReceived || a.CreatedAt.IsZero() {
 		t.Errorf("create: state %q created %v", a.State, a.CreatedAt)
 	}
-	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo-1.txt", ControlNumber: "20000261120120000000"}
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo-1.txt", ControlNumber: "20000261120120000000",
+		Size: 2307, SHA256: sumOf("iwo-1.txt")}
 	mustOK(t, db.CreateFile(ctx, out), "create outbound")
 	if out.State != withholding.FileSent {
 		t.Errorf("outbound default state %q", out.State)
@@ -464,10 +471,50 @@ func testApplyPaymentsManyBatches(t *testing.T, db *store.DB) {
 	}
 }
 
+// testFileSum covers the size and SHA-256 of an outbound file recorded
+// before it was written: required before it is sent, set once, never
+// changed.
+func testFileSum(t *testing.T, db *store.DB) {
+	o := sampleOrder("KS0200", "480123456")
+	mustOK(t, db.CreateOrder(ctx, o), "create order")
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", State: withholding.FileParsed}
+	mustOK(t, db.CreateFile(ctx, out), "record outbound file before writing it")
+	doc := &withholding.Document{TrackingID: "200000000000000000000000000200", OrderRef: o.ID, CaseID: o.CaseID,
+		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal}
+	mustCode(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), withholding.EINVALID, "record sent without a SHA-256")
+	if _, n, _ := db.FindDocuments(ctx, 0, 0, 0); n != 0 {
+		t.Errorf("%d documents stored by a refused RecordSent", n)
+	}
+
+	sum := sumOf("the IWO file's bytes")
+	mustCode(t, db.SetFileSum(ctx, out.ID, 2307, "ABC"), withholding.EINVALID, "malformed SHA-256")
+	mustCode(t, db.SetFileSum(ctx, out.ID, -1, sum), withholding.EINVALID, "negative size")
+	mustCode(t, db.SetFileSum(ctx, 999999, 2307, sum), withholding.ENOTFOUND, "unknown file")
+	mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sum), "set sum")
+	mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sum), "set the same sum again")
+	mustCode(t, db.SetFileSum(ctx, out.ID, 2307, sumOf("other bytes")), withholding.ECONFLICT, "another SHA-256")
+	mustCode(t, db.SetFileSum(ctx, out.ID, 2308, sum), withholding.ECONFLICT, "another size")
+	mustOK(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), "record sent")
+	got, err := db.FindFileByID(ctx, out.ID)
+	mustOK(t, err, "find")
+	if got.State != withholding.FileSent || got.Size != 2307 || got.SHA256 != sum {
+		t.Errorf("sent file: state %s size %d sha %q, want sent with 2307 bytes and %s", got.State, got.Size, got.SHA256, sum)
+	}
+	sha := sum
+	if list, n, err := db.FindFiles(ctx, withholding.FileFilter{SHA256: &sha}); err != nil || n != 1 || list[0].ID != out.ID {
+		t.Errorf("find by SHA-256: %d files (%v), want the sent file", n, err)
+	}
+
+	for _, state := range []withholding.FileState{"", withholding.FileSent, withholding.FileArchived} {
+		f := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindReportFile, RemoteName: "report.xlsx", State: state}
+		mustCode(t, db.CreateFile(ctx, f), withholding.EINVALID, "outbound file recorded as "+string(state)+" without a SHA-256")
+	}
+}
+
 func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	o := sampleOrder("KS0100", "480123456")
 	mustOK(t, db.CreateOrder(ctx, o), "create order")
-	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo.txt"}
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo.txt", SHA256: sumOf("iwo.txt")}
 	mustOK(t, db.CreateFile(ctx, out), "record outbound file")
 	doc := &withholding.Document{TrackingID: "200000000000000000000000000100", OrderRef: o.ID, CaseID: o.CaseID,
 		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal, FileControl: "F1", BatchControl: "B1"}
@@ -488,7 +535,7 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 		t.Errorf("outbound file after send: %q %d", f.State, f.Records)
 	}
 	// Recording the same tracking ID again is refused and changes nothing.
-	out2 := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo2.txt"}
+	out2 := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo2.txt", SHA256: sumOf("iwo2.txt")}
 	mustOK(t, db.CreateFile(ctx, out2), "record second outbound")
 	dup := *doc
 	mustCode(t, db.RecordSent(ctx, out2.ID, []*withholding.Document{&dup}), withholding.ECONFLICT, "same tracking ID")

@@ -42,6 +42,9 @@ const (
 )
 
 // File is one entry of the file ledger: every file received or sent.
+// Size and SHA256 are those of the bytes fetched (inbound) or of the bytes
+// pushed to the partner (outbound); an outbound file has them from the
+// moment it is sent, and they never change once recorded.
 type File struct {
 	ID         int64     `json:"id"`
 	Direction  Direction `json:"direction"`

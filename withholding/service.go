@@ -75,6 +75,11 @@ type FileService interface {
 	FindFiles(ctx context.Context, filter FileFilter) ([]*File, int, error)
 	// SetFileState moves a file to state and records errText ("" clears it).
 	SetFileState(ctx context.Context, id int64, state FileState, errText string) error
+	// SetFileSum records the size and SHA-256 of a file recorded before its
+	// bytes existed (an outbound file). A recorded sum never changes:
+	// ECONFLICT for a different one, EINVALID for a malformed one,
+	// ENOTFOUND for an unknown file.
+	SetFileSum(ctx context.Context, id, size int64, sha256 string) error
 	// AppliedSHA256 reports whether an inbound file with this SHA-256 has
 	// already been applied.
 	AppliedSHA256(ctx context.Context, sha256 string) (bool, error)
@@ -100,7 +105,8 @@ type FileService interface {
 	// orders (status sent, pending action cleared, tracking ID) and marks the
 	// file sent with its control number (the documents' FileControl), in
 	// one transaction. ECONFLICT for a tracking ID or a control number
-	// already recorded.
+	// already recorded; EINVALID when the file's SHA-256 was not recorded
+	// first (SetFileSum).
 	RecordSent(ctx context.Context, fileID int64, docs []*Document) error
 }
 

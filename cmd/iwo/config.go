@@ -119,9 +119,16 @@ type JobConfig struct {
 	Enabled  bool         `yaml:"enabled"`
 }
 
-// JobsConfig maps job names to their schedules. A job the file mentions
-// keeps the defaults of the settings it leaves out.
-type JobsConfig map[string]JobConfig
+// JobsConfig is the jobs section: how long "iwo serve" lets running jobs
+// finish when it is stopped, and each job's schedule by name. A job the file
+// mentions keeps the defaults of the settings it leaves out.
+type JobsConfig struct {
+	// ShutdownGrace is how long "iwo serve" lets running jobs finish after
+	// SIGINT or SIGTERM before it cancels them; 0 cancels them at once.
+	ShutdownGrace time.Duration
+	// Schedules maps job names to their schedules.
+	Schedules map[string]JobConfig
+}
 
 // ReconcileConfig tunes reconciliation.
 type ReconcileConfig struct {
@@ -179,12 +186,17 @@ func DefaultConfig() *Config {
 		Transfer: TransferConfig{AfterApply: transfer.DispArchive, StableFor: 30 * time.Second, Timeout: transfer.DefaultTimeout, Retry: RetryConfig{Attempts: 4, Initial: 2 * time.Second, Max: time.Minute}},
 		Partners: []PartnerConfig{},
 		Jobs: JobsConfig{
-			jobs.JobSendIWOs:        {Schedule: "0 19 * * *", Days: jobs.BusinessDays, Enabled: true},
-			jobs.JobPullAcks:        {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: true},
-			jobs.JobPullRemittances: {Schedule: "30 1 * * *", Days: jobs.SkipHolidays, Enabled: true},
-			jobs.JobReconcile:       {Schedule: "0 3 * * *", Days: jobs.AnyDay, Enabled: true},
-			jobs.JobReport:          {Schedule: "0 5 * * *", Days: jobs.BusinessDays, Enabled: true},
-			jobs.JobNight:           {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: false},
+			// Below systemd's default TimeoutStopSec (90 s), with time left
+			// for cancelled jobs to roll back and record their end.
+			ShutdownGrace: time.Minute,
+			Schedules: map[string]JobConfig{
+				jobs.JobSendIWOs:        {Schedule: "0 19 * * *", Days: jobs.BusinessDays, Enabled: true},
+				jobs.JobPullAcks:        {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: true},
+				jobs.JobPullRemittances: {Schedule: "30 1 * * *", Days: jobs.SkipHolidays, Enabled: true},
+				jobs.JobReconcile:       {Schedule: "0 3 * * *", Days: jobs.AnyDay, Enabled: true},
+				jobs.JobReport:          {Schedule: "0 5 * * *", Days: jobs.BusinessDays, Enabled: true},
+				jobs.JobNight:           {Schedule: "0 1 * * *", Days: jobs.AnyDay, Enabled: false},
+			},
 		},
 		Reconcile: ReconcileConfig{
 			RemitWindowDays:  withholding.DefaultRemitWindow,
@@ -198,17 +210,26 @@ func DefaultConfig() *Config {
 	}
 }
 
-// UnmarshalYAML merges the file's jobs into the defaults, setting by
-// setting, and refuses settings it does not know.
+// UnmarshalYAML reads shutdown_grace and merges the file's jobs into the
+// defaults, setting by setting, and refuses settings it does not know.
 func (j *JobsConfig) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: jobs: want a mapping of job names", n.Line)
+		return fmt.Errorf("line %d: jobs: want shutdown_grace and a mapping of job names", n.Line)
 	}
-	if *j == nil {
-		*j = JobsConfig{}
+	if j.Schedules == nil {
+		j.Schedules = map[string]JobConfig{}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name, body := n.Content[i].Value, n.Content[i+1]
+		if name == "shutdown_grace" {
+			if err := body.Decode(&j.ShutdownGrace); err != nil {
+				return fmt.Errorf("line %d: jobs.shutdown_grace: want a duration such as 60s or 5m", body.Line)
+			}
+			continue
+		}
+		if body.Kind == yaml.ScalarNode && body.Tag != "!!null" {
+			return fmt.Errorf("line %d: jobs.%s: want a job's settings (schedule, days, enabled); the only other setting is shutdown_grace", body.Line, name)
+		}
 		if body.Kind == yaml.MappingNode {
 			for k := 0; k < len(body.Content); k += 2 {
 				if key := body.Content[k]; !slices.Contains([]string{"schedule", "days", "enabled"}, key.Value) {
@@ -216,11 +237,11 @@ func (j *JobsConfig) UnmarshalYAML(n *yaml.Node) error {
 				}
 			}
 		}
-		jc := (*j)[name]
+		jc := j.Schedules[name]
 		if err := body.Decode(&jc); err != nil {
 			return fmt.Errorf("jobs.%s: %w", name, err)
 		}
-		(*j)[name] = jc
+		j.Schedules[name] = jc
 	}
 	return nil
 }
@@ -418,13 +439,16 @@ func (c *Config) Validate() error {
 	_, perrs := c.partners(os.ReadFile)
 	errs = append(errs, perrs...)
 
-	names := make([]string, 0, len(c.Jobs))
-	for n := range c.Jobs {
+	if c.Jobs.ShutdownGrace < 0 {
+		bad("jobs.shutdown_grace", "must not be negative (0 cancels running jobs at once)")
+	}
+	names := make([]string, 0, len(c.Jobs.Schedules))
+	for n := range c.Jobs.Schedules {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		j := c.Jobs[n]
+		j := c.Jobs.Schedules[n]
 		at := "jobs." + n
 		if !slices.Contains(jobNames, n) {
 			bad(at, "unknown job (known: %s)", strings.Join(jobNames, ", "))
@@ -441,9 +465,9 @@ func (c *Config) Validate() error {
 			bad(at+".days", "%s", withholding.ErrorMessage(err))
 		}
 	}
-	if c.Jobs[jobs.JobNight].Enabled {
+	if c.Jobs.Schedules[jobs.JobNight].Enabled {
 		for _, n := range jobs.NightOrder {
-			if c.Jobs[n].Enabled {
+			if c.Jobs.Schedules[n].Enabled {
 				bad("jobs."+jobs.JobNight+".enabled", "night runs %s itself; disable the separate %s job or the night", n, n)
 				break
 			}
@@ -731,7 +755,7 @@ Exit status 0 when the file is valid, 1 when it is not.`,
 				return exitCode(1, nil)
 			}
 			on := 0
-			for _, j := range c.Jobs {
+			for _, j := range c.Jobs.Schedules {
 				if j.Enabled {
 					on++
 				}

@@ -197,6 +197,7 @@ func TestConfigValidate(t *testing.T) {
 		{"jobs: {pull-acks: {schedule: ''}}", "jobs.pull-acks.schedule", "required"},
 		{"jobs: {dance: {schedule: '@daily'}}", "jobs.dance", "unknown job"},
 		{"jobs: {night: {enabled: true}}", "jobs.night.enabled", "disable"},
+		{"jobs: {shutdown_grace: -1s}", "jobs.shutdown_grace", "negative"},
 		{"reconcile: {remit_window_days: 0}", "reconcile.remit_window_days", "at least 1"},
 		{"reconcile: {match_order: [case, dob]}", "reconcile.match_order[1]", "dob"},
 		{"reconcile: {match_order: [ssn, ssn]}", "reconcile.match_order[1]", "twice"},
@@ -245,6 +246,8 @@ func TestConfigParseErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, hint string }{
 		{"agncy: {name: x}", "agncy"},
 		{"jobs: {pull-acks: {scheduel: '@daily'}}", `unknown setting "scheduel"`},
+		{"jobs: {shutdown_grace: soon}", "jobs.shutdown_grace: want a duration"},
+		{"jobs: {shutdown_grase: 60s}", "jobs.shutdown_grase: want a job's settings"},
 		{"transfer: {stable_for: soon}", "soon"},
 		{"partners: {name: x}", "line 1"},
 	} {
@@ -257,7 +260,7 @@ func TestConfigParseErrors(t *testing.T) {
 // TestConfigJobsMerge checks that a job the file mentions keeps the
 // defaults of the settings it leaves out, and other jobs keep theirs.
 func TestConfigJobsMerge(t *testing.T) {
-	c, err := ParseConfig(strings.NewReader("jobs:\n  pull-remittances:\n    schedule: CRON_TZ=America/New_York 0 4 * * *\n  report: {enabled: false}\n"), noEnv)
+	c, err := ParseConfig(strings.NewReader("jobs:\n  shutdown_grace: 5m\n  pull-remittances:\n    schedule: CRON_TZ=America/New_York 0 4 * * *\n  report: {enabled: false}\n"), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,8 +268,9 @@ func TestConfigJobsMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := DefaultConfig().Jobs
-	want[jobs.JobPullRemittances] = JobConfig{Schedule: "CRON_TZ=America/New_York 0 4 * * *", Days: jobs.SkipHolidays, Enabled: true}
-	want[jobs.JobReport] = JobConfig{Schedule: "0 5 * * *", Days: jobs.BusinessDays, Enabled: false}
+	want.Schedules[jobs.JobPullRemittances] = JobConfig{Schedule: "CRON_TZ=America/New_York 0 4 * * *", Days: jobs.SkipHolidays, Enabled: true}
+	want.Schedules[jobs.JobReport] = JobConfig{Schedule: "0 5 * * *", Days: jobs.BusinessDays, Enabled: false}
+	want.ShutdownGrace = 5 * time.Minute
 	if !reflect.DeepEqual(c.Jobs, want) {
 		t.Errorf("jobs = %+v\nwant %+v", c.Jobs, want)
 	}

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -53,6 +54,10 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// halt is closed by a second SIGINT or SIGTERM (the first cancels the
+	// command's context): "iwo serve" then stops waiting for running jobs
+	// and cancels them. Nil never closes.
+	halt <-chan struct{}
 }
 
 // exitError carries a process exit code through a command's error return.
@@ -81,10 +86,44 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	os.Exit(Main(ctx, e, os.Args[1:]))
+	ctx, halt, stop := notifyStop(context.Background())
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, halt: halt}
+	code := Main(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// notifyStop returns a context cancelled by the first SIGINT or SIGTERM and
+// a channel closed by the second. stop releases the signals, which then
+// have their default effect again.
+func notifyStop(parent context.Context) (ctx context.Context, halt <-chan struct{}, stop func()) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(parent)
+	second, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-sig:
+			case <-done:
+				return
+			}
+			if n == 1 {
+				cancel()
+			} else {
+				close(second)
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return ctx, second, func() {
+		once.Do(func() {
+			signal.Stop(sig)
+			close(done)
+			cancel()
+		})
+	}
 }
 
 // Main runs iwo with args (without the program name) and returns the exit code.

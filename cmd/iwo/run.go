@@ -187,7 +187,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 	}
 	var errs []error
 	for _, j := range all {
-		jc, ok := cfg.Jobs[j.Name()]
+		jc, ok := cfg.Jobs.Schedules[j.Name()]
 		spec := ""
 		if opts.scheduled && ok && jc.Enabled {
 			spec = jc.Schedule

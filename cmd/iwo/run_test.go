@@ -156,4 +156,7 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("serve exit %d after the signal; stderr:\n%s", code, stderr.String())
 	}
+	if !strings.Contains(stderr.String(), `msg="stopped: every running job finished" finished=0`) {
+		t.Errorf("serve did not log how it stopped; stderr:\n%s", stderr.String())
+	}
 }

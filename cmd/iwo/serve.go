@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/iwoproject/iwo/jobs"
@@ -14,9 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// shutdownGrace is how long "iwo serve" waits for running jobs after a
-// signal; their transactions roll back if they do not finish.
-const shutdownGrace = 2 * time.Minute
+// cancelWait is how long "iwo serve" waits, after jobs.shutdown_grace, for
+// the jobs it cancelled to roll back and record their end.
+const cancelWait = 20 * time.Second
+
+// exitJobsCancelled is the exit status of "iwo serve" when it had to cancel
+// running jobs to stop.
+const exitJobsCancelled = 3
 
 func init() {
 	register(&command{
@@ -30,8 +36,13 @@ a liveness check on /healthz at metrics.listen.
 
 Several "iwo serve" instances may share one PostgreSQL database: each job
 takes a database lock, so every scheduled run happens on exactly one of them.
-Stop with SIGINT or SIGTERM: no new runs start; running ones are cancelled
-(their transactions roll back, files stay in the inboxes) and waited for.
+
+Stop with SIGINT or SIGTERM (systemctl stop): no new run starts; running jobs
+may finish for jobs.shutdown_grace (60s by default); those still running then
+are cancelled (their transactions roll back, files stay in the inboxes) and
+waited for up to 20s more. A second signal cancels them at once. The log
+names every job waited for and every job cancelled. Exit status: 0 when every
+running job finished, 3 when some had to be cancelled, 1 on other errors.
 
 ` + jobHelp,
 		flags: func(fs *flag.FlagSet) {
@@ -87,28 +98,67 @@ func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 		log.Info("serving metrics", "addr", ln.Addr().String())
 	}
 
-	s.Start(ctx)
+	// Runs are stopped by Shutdown below, not by the signal.
+	s.Start(context.WithoutCancel(ctx))
 	for _, j := range s.Jobs() {
 		if j.Spec != "" {
 			log.Info("job scheduled", "job", j.Name, "schedule", j.Spec, "days", j.Days, "next", j.Next)
 		}
 	}
+	var errs []error
 	select {
 	case <-ctx.Done():
 	case err := <-srvErr:
 		log.Error("metrics server failed", "err", err)
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-	defer cancel()
-	var errs []error
-	if err := s.Stop(sctx); err != nil {
+	res, err := shutdown(s, log, cfg.Jobs.ShutdownGrace, e.halt)
+	if err != nil {
 		errs = append(errs, err)
 	}
 	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("stop metrics server: %w", err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(res.Cancelled) > 0 {
+		var names []string
+		for _, r := range res.Cancelled {
+			names = append(names, fmt.Sprintf("%s (run %d)", r.Job, r.Run))
+		}
+		log.Warn("stopped: running jobs had to be cancelled", "finished", len(res.Finished), "cancelled", len(res.Cancelled))
+		errs = append(errs, fmt.Errorf("stopped after cancelling %s", strings.Join(names, ", ")))
+		return exitCode(exitJobsCancelled, errors.Join(errs...))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("stopped: every running job finished", "finished", len(res.Finished))
+	return nil
+}
+
+// shutdown stops the scheduler: no new runs, grace for the running ones to
+// finish (cut short by halt), then cancellation and up to cancelWait for
+// the cancelled ones to return.
+func shutdown(s *jobs.Scheduler, log *slog.Logger, grace time.Duration, halt <-chan struct{}) (jobs.ShutdownResult, error) {
+	running := s.Drain()
+	log.Info("shutting down: no new runs", "running", len(running), "grace", grace.String())
+	over, stopped := make(chan struct{}), make(chan struct{})
+	defer close(stopped)
+	go func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-halt:
+			log.Warn("second signal: cancelling running jobs now")
+		case <-stopped:
+			return
+		}
+		close(over)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), grace+cancelWait)
+	defer cancel()
+	return s.Shutdown(ctx, over)
 }
