@@ -809,6 +809,10 @@ func (r *run) notice(a *withholding.Acknowledgment) {
 // documents reports IWOs rejected or flagged (when tonight's
 // acknowledgments did not already) and IWOs not acknowledged in time.
 func (r *run) documents() {
+	// Exceptions for documents that name their order get the obligor's SSN
+	// in one pass over the orders at the end: an index of every order by ID
+	// would cost tens of megabytes for a few hundred documents.
+	byOrder := map[int64][]*withholding.Exception{}
 	for _, d := range r.in.Documents {
 		switch d.Status {
 		case withholding.DispRejected:
@@ -839,10 +843,18 @@ func (r *run) documents() {
 			}
 			if d.OrderRef == 0 {
 				r.attachOrder(e)
-			} else if i, ok := r.idx.byID[d.OrderRef]; ok {
-				e.SSN = r.in.Orders[i].Obligor.SSN
+			} else {
+				byOrder[d.OrderRef] = append(byOrder[d.OrderRef], e)
 			}
 			r.add(e)
+		}
+	}
+	if len(byOrder) == 0 {
+		return
+	}
+	for _, o := range r.in.Orders {
+		for _, e := range byOrder[o.ID] {
+			e.SSN = o.Obligor.SSN
 		}
 	}
 }
