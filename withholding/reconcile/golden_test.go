@@ -37,7 +37,7 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 	}
 	lasts := []string{"SMITH", "LEE", "CASTELLANO", "O'BRIEN", "NGUYEN", ""}
 	firsts := []string{"JOHN", "SAM", "MARIA", "JO"}
-	fips := []string{"0603700", "0607300", "06037", "4801", ""}
+	fips := []string{"0603700", "0607300", "06037", "0603800", "4801", ""}
 	statuses := []withholding.OrderStatus{withholding.StatusAccepted, withholding.StatusAccepted, withholding.StatusAccepted,
 		withholding.StatusSent, withholding.StatusPending, withholding.StatusRejected, withholding.StatusTerminated}
 	orders := make([]*withholding.Order, nOrders)
@@ -84,7 +84,13 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 	}
 	var history, tonight []*withholding.Payment
 	for i := range nPayments / 2 {
-		history = append(history, mkPay(int64(100000+i), orders[r.IntN(nOrders)], r.IntN(8) == 0))
+		p := mkPay(int64(100000+i), orders[r.IntN(nOrders)], r.IntN(8) == 0)
+		if i > 0 && r.IntN(10) == 0 { // sent twice: a later repeat names the first
+			q := *history[len(history)-1]
+			p = &q
+			p.ID = int64(100000 + i)
+		}
+		history = append(history, p)
 	}
 	for i := range nPayments {
 		o := orders[r.IntN(nOrders)]
