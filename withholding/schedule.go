@@ -185,39 +185,48 @@ type Expected struct {
 // Orders that are pending (no IWO sent) or rejected expect nothing; a
 // terminated order expects nothing without an EndDate.
 func ExpectedPayments(o Order, e Employer, from, to Date, cal Calendar, windowDays int) []Expected {
-	switch o.Status {
-	case StatusPending, StatusRejected:
-		return nil
-	case StatusTerminated:
-		if o.EndDate.IsZero() {
-			return nil
-		}
-	}
-	if !e.PayFrequency.Valid() || e.PayAnchor.IsZero() {
-		return nil
-	}
-	amount := o.PerPay(e.PayFrequency).Total
-	if amount <= 0 {
-		return nil
-	}
 	if windowDays <= 0 {
 		windowDays = DefaultRemitWindow
 	}
-	var out []Expected
-	for _, pd := range PayDates(e.PayFrequency, e.PayAnchor, from, to) {
+	due := func(pd Date) Date { return AddBusinessDays(cal, pd, windowDays) }
+	return AppendExpected(nil, &o, &e, PayDates(e.PayFrequency, e.PayAnchor, from, to), due)
+}
+
+// AppendExpected appends to dst what ExpectedPayments lists, given the pay
+// dates of e's schedule in the window (PayDates) and due, the date a pay
+// date's payment is due. It is for going through many orders of the same
+// employers, as reconciliation does every night: each schedule is worked
+// out once, due can remember its answers and dst can be reused.
+func AppendExpected(dst []Expected, o *Order, e *Employer, payDates []Date, due func(payDate Date) Date) []Expected {
+	switch o.Status {
+	case StatusPending, StatusRejected:
+		return dst
+	case StatusTerminated:
+		if o.EndDate.IsZero() {
+			return dst
+		}
+	}
+	if !e.PayFrequency.Valid() || e.PayAnchor.IsZero() {
+		return dst
+	}
+	amount := o.PerPay(e.PayFrequency).Total
+	if amount <= 0 {
+		return dst
+	}
+	for _, pd := range payDates {
 		if !o.StartDate.IsZero() && pd.Before(o.StartDate) {
 			continue
 		}
 		if !o.EndDate.IsZero() && pd.After(o.EndDate) {
 			continue
 		}
-		out = append(out, Expected{
+		dst = append(dst, Expected{
 			OrderRef: o.ID,
 			CaseID:   o.CaseID,
 			PayDate:  pd,
 			Amount:   amount,
-			Due:      AddBusinessDays(cal, pd, windowDays),
+			Due:      due(pd),
 		})
 	}
-	return out
+	return dst
 }

@@ -2,87 +2,143 @@ package reconcile
 
 import (
 	"fmt"
+	"hash/maphash"
+	"math/bits"
 	"strings"
+	"unicode"
 
 	"github.com/iwoproject/iwo/withholding"
 )
 
-// multi maps a key to several orders without a slice per key: head holds the
-// last order added for a key (index+1) and next chains to the one before.
-// For a million orders that is one map entry and one int32 per order.
-type multi[K comparable] struct {
-	head map[K]int32
-	next []int32
+// table finds orders by one kind of key. A state's night indexes a million
+// orders four ways, so it is built for size rather than generality: open
+// addressing over 8-byte slots (a hash fragment and the newest order with
+// the key) with the other orders of a key chained through next, about 20
+// bytes per order, where a Go map with string keys took about 60. Keys are
+// not stored: a slot's key is read back from its order (key), which the
+// fragment makes rare.
+type table[K comparable] struct {
+	slots []slot
+	next  []int32 // per order: index+1 of the order added before it with the same key
+	hash  func(K) uint64
+	key   func(i int) (K, bool) // order i's key; false when it has none
 }
 
-func newMulti[K comparable](n int) multi[K] {
-	return multi[K]{head: make(map[K]int32, n), next: make([]int32, n)}
+type slot struct {
+	frag uint32 // high bits of the key's hash
+	head int32  // index+1 of the last order added with the key; 0 = empty
 }
 
-func (m *multi[K]) add(k K, i int) {
-	m.next[i] = m.head[k]
-	m.head[k] = int32(i) + 1
+// newTable indexes the first n orders by key, with a table at most about
+// two-thirds full so that probes stay short.
+func newTable[K comparable](n int, hash func(K) uint64, key func(i int) (K, bool)) *table[K] {
+	size := 1 << bits.Len(uint(n+n/2))
+	t := &table[K]{slots: make([]slot, size), next: make([]int32, n), hash: hash, key: key}
+	for i := range n {
+		if k, ok := key(i); ok {
+			t.add(k, i)
+		}
+	}
+	return t
 }
 
-// each calls f for every order under k until f returns false.
-func (m *multi[K]) each(k K, f func(i int32) bool) {
-	if m.head == nil {
+// find returns the slot that holds k, or the empty slot where it would go.
+func (t *table[K]) find(k K) *slot {
+	h := t.hash(k)
+	frag, mask := uint32(h>>32), uint64(len(t.slots)-1)
+	for j := h & mask; ; j = (j + 1) & mask {
+		s := &t.slots[j]
+		if s.head == 0 {
+			return s
+		}
+		if s.frag == frag {
+			if sk, _ := t.key(int(s.head - 1)); sk == k {
+				return s
+			}
+		}
+	}
+}
+
+func (t *table[K]) add(k K, i int) {
+	s := t.find(k)
+	if s.head == 0 {
+		s.frag = uint32(t.hash(k) >> 32)
+	}
+	t.next[i] = s.head
+	s.head = int32(i) + 1
+}
+
+// each calls f for every order under k, newest first, until f returns false.
+func (t *table[K]) each(k K, f func(i int32) bool) {
+	if t == nil {
 		return
 	}
-	for j := m.head[k]; j != 0; j = m.next[j-1] {
+	for j := t.find(k).head; j != 0; j = t.next[j-1] {
 		if !f(j - 1) {
 			return
 		}
 	}
 }
 
+// nameKey is a name code (NameCode, at most ten characters) and the
+// five-digit state+county FIPS packed into a comparable value, so that the
+// name index needs no string per order.
+type nameKey [16]byte
+
+const nameCodeMax = len(nameKey{}) - 5
+
+// makeNameKey packs a name code and a FIPS code; false when either is
+// missing. A code too long to be any order's packs to a key no order has.
+func makeNameKey(code []byte, fips string) (nameKey, bool) {
+	var k nameKey
+	fips = strings.TrimSpace(fips)
+	if len(code) == 0 || len(fips) < 5 {
+		return k, false
+	}
+	if len(code) > nameCodeMax {
+		k[0] = 0xff // name codes are letters and commas
+		return k, true
+	}
+	copy(k[:], code)
+	copy(k[nameCodeMax:], fips[:5])
+	return k, true
+}
+
 // index finds orders by the identifiers a payment carries.
 type index struct {
 	orders    []*withholding.Order
 	rules     []MatchRule
-	byRemit   multi[withholding.RemittanceID]
-	byCase    multi[withholding.CaseID]
-	bySSN     multi[withholding.SSN]
-	byName    multi[string]
-	byID      map[int64]int
+	byRemit   *table[withholding.RemittanceID]
+	byCase    *table[withholding.CaseID]
+	bySSN     *table[withholding.SSN]
+	byName    *table[nameKey] // nil unless a rule matches by name
 	employers map[withholding.FEIN]*withholding.Employer
 }
 
 func newIndex(orders []*withholding.Order, employers []*withholding.Employer, rules []MatchRule) *index {
+	seed := maphash.MakeSeed()
 	n := len(orders)
 	x := &index{
-		orders:    orders,
-		rules:     rules,
-		byRemit:   newMulti[withholding.RemittanceID](n),
-		byCase:    newMulti[withholding.CaseID](n),
-		bySSN:     newMulti[withholding.SSN](n),
-		byID:      make(map[int64]int, n),
+		orders: orders,
+		rules:  rules,
+		byRemit: newTable(n, func(k withholding.RemittanceID) uint64 { return maphash.String(seed, string(k)) },
+			func(i int) (withholding.RemittanceID, bool) {
+				return orders[i].RemittanceID, orders[i].RemittanceID != ""
+			}),
+		byCase: newTable(n, func(k withholding.CaseID) uint64 { return maphash.String(seed, string(k)) },
+			func(i int) (withholding.CaseID, bool) { return orders[i].CaseID, orders[i].CaseID != "" }),
+		bySSN: newTable(n, func(k withholding.SSN) uint64 { return maphash.String(seed, string(k)) },
+			func(i int) (withholding.SSN, bool) { return orders[i].Obligor.SSN, orders[i].Obligor.SSN != "" }),
 		employers: make(map[withholding.FEIN]*withholding.Employer, len(employers)),
 	}
-	names := false
 	for _, r := range rules {
-		names = names || r == MatchNameFIPS
-	}
-	if names {
-		x.byName = newMulti[string](n)
-	}
-	for i, o := range orders {
-		if o.RemittanceID != "" {
-			x.byRemit.add(o.RemittanceID, i)
-		}
-		if o.CaseID != "" {
-			x.byCase.add(o.CaseID, i)
-		}
-		if o.Obligor.SSN != "" {
-			x.bySSN.add(o.Obligor.SSN, i)
-		}
-		if names {
-			if k := nameKey(NameCode(o.Obligor.Last, o.Obligor.First), o.PayeeFIPS); k != "" {
-				x.byName.add(k, i)
-			}
-		}
-		if o.ID != 0 {
-			x.byID[o.ID] = i
+		if r == MatchNameFIPS && x.byName == nil {
+			x.byName = newTable(n, func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
+				func(i int) (nameKey, bool) {
+					o := orders[i]
+					var buf [32]byte
+					return makeNameKey(appendNameCode(buf[:0], o.Obligor.Last, o.Obligor.First), o.PayeeFIPS)
+				})
 		}
 	}
 	for _, e := range employers {
@@ -96,47 +152,41 @@ func newIndex(orders []*withholding.Order, employers []*withholding.Employer, ru
 // the last name is shorter than seven letters ("CASTELLANO", "MARIA" →
 // "CASTELLMAR"; "LEE", "SAM" → "LEE,SAM"). Only letters count.
 func NameCode(last, first string) string {
-	l, f := letters(last), letters(first)
-	if l == "" {
-		return ""
-	}
-	if len(f) > 3 {
-		f = f[:3]
-	}
-	if len(l) >= 7 {
-		return l[:7] + f
-	}
-	return l + "," + f
+	return string(appendNameCode(nil, last, first))
 }
 
-func letters(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if r >= 'A' && r <= 'Z' {
-			b.WriteRune(r)
+// appendNameCode appends NameCode(last, first) to dst; the index calls it
+// for every order, so it does not allocate when dst has room.
+func appendNameCode(dst []byte, last, first string) []byte {
+	start := len(dst)
+	dst = appendLetters(dst, last, false)
+	l := len(dst) - start
+	if l == 0 {
+		return dst
+	}
+	if l >= 7 {
+		dst = dst[:start+7]
+	} else {
+		dst = append(dst, ',')
+	}
+	mark := len(dst)
+	dst = appendLetters(dst, first, false)
+	if len(dst) > mark+3 {
+		dst = dst[:mark+3]
+	}
+	return dst
+}
+
+// appendLetters appends the letters of s in upper case (as strings.ToUpper
+// maps them), and commas too when comma is set.
+func appendLetters(dst []byte, s string, comma bool) []byte {
+	for _, r := range s {
+		r = unicode.ToUpper(r)
+		if (r >= 'A' && r <= 'Z') || (comma && r == ',') {
+			dst = append(dst, byte(r))
 		}
 	}
-	return b.String()
-}
-
-// normalName reads a DED07 as sent: upper case, spaces dropped.
-func normalName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if (r >= 'A' && r <= 'Z') || r == ',' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// nameKey joins a name code with the five-digit state+county FIPS.
-func nameKey(code, fips string) string {
-	fips = strings.TrimSpace(fips)
-	if code == "" || len(fips) < 5 {
-		return ""
-	}
-	return code + "|" + fips[:5]
+	return dst
 }
 
 // match finds the order for p by the configured rules. It returns the
@@ -171,8 +221,9 @@ func (x *index) match(p *withholding.Payment) (int, MatchRule, string) {
 				continue
 			}
 		case MatchNameFIPS:
-			k := nameKey(normalName(p.Name), p.FIPS)
-			if k == "" {
+			var buf [32]byte
+			k, ok := makeNameKey(appendLetters(buf[:0], p.Name, true), p.FIPS)
+			if !ok {
 				why = append(why, "no name and FIPS")
 				continue
 			}

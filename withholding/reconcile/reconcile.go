@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,11 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 	}
 	r.acknowledgments()
 	r.documents()
-	return &r.res, nil
+	// Return a copy: a pointer into the run would keep its indexes and
+	// per-order state alive for as long as the caller keeps the result.
+	res := r.res
+	res.Matches = r.matches()
+	return &res, nil
 }
 
 // each feeds a payment sequence through the rules.
@@ -135,22 +140,6 @@ func (r *run) each(ctx context.Context, seq iter.Seq2[*withholding.Payment, erro
 		r.payment(p, tonight)
 	}
 	return ctx.Err()
-}
-
-// receipt is the little a run keeps of a payment matched to an order.
-type receipt struct {
-	day     int32 // pay date as a day number
-	medical byte
-	amount  withholding.Cents
-	id      int64
-	from    string // FEIN, or the ACH company ID when the FEIN is unknown
-}
-
-// orderState is what a run learns about one order.
-type orderState struct {
-	receipts   []receipt
-	medical    byte  // last DED06 seen
-	medicalDay int32 // its pay date
 }
 
 // ctxEntry tracks the DEDs of one CTX entry.
@@ -181,6 +170,10 @@ type run struct {
 	seen map[string]bool
 	dues map[withholding.Date]withholding.Date
 	res  Result
+
+	receipts chunks[receipt]
+	postings chunks[posting]
+	senders  map[string]int32
 }
 
 func newRun(in Input) *run {
@@ -191,6 +184,8 @@ func newRun(in Input) *run {
 		ctx:  map[ctxKey]*ctxEntry{},
 		seen: map[string]bool{},
 		dues: map[withholding.Date]withholding.Date{},
+
+		senders: map[string]int32{},
 	}
 	if r.loc == nil {
 		r.loc = time.UTC
@@ -365,13 +360,11 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	o := r.in.Orders[oi]
 	st := &r.st[oi]
 	day := dayNumber(p.PayDate)
-	from := string(p.FEIN)
-	if from == "" {
-		from = p.CompanyID
-	}
+	from := r.sender(p)
+	rc := receipt{day: day, amount: p.Amount, id: p.ID, from: from}
 
 	if !tonight {
-		st.receipts = append(st.receipts, receipt{day: day, medical: medicalByte(p.Medical), amount: p.Amount, id: p.ID, from: from})
+		r.receive(oi, rc)
 		if m := medicalByte(p.Medical); m != 0 && day >= st.medicalDay {
 			st.medical, st.medicalDay = m, day
 		}
@@ -390,22 +383,27 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	// Duplicate: same order, pay date and amount from the same employer as
 	// a payment already received (tonight or before).
 	if !p.PayDate.IsZero() {
-		for _, rc := range st.receipts {
+		var dup *receipt
+		r.eachReceipt(oi, func(rc *receipt) bool {
 			if rc.day == day && rc.amount == p.Amount && rc.from == from {
-				e := base(withholding.ExDuplicatePayment, withholding.SeverityHigh)
-				e.Key = key(string(withholding.ExDuplicatePayment), string(o.CaseID), p.PayDate.String(), p.Amount.String(), payKey(p))
-				if rc.id != 0 && p.ID != 0 {
-					e.PaymentIDs = []int64{rc.id, p.ID}
-				}
-				e.Message = fmt.Sprintf("%s repeats payment %d: same case, pay date and amount from the same employer.", describe(p), rc.id)
-				e.SuggestedAction = "Hold the second payment. Confirm with the employer whether it was sent twice; refund it or apply it as a prepayment per state policy."
-				r.add(e)
-				r.hold(p)
-				return
+				dup = rc
 			}
+			return dup == nil
+		})
+		if dup != nil {
+			e := base(withholding.ExDuplicatePayment, withholding.SeverityHigh)
+			e.Key = key(string(withholding.ExDuplicatePayment), string(o.CaseID), p.PayDate.String(), p.Amount.String(), payKey(p))
+			if dup.id != 0 && p.ID != 0 {
+				e.PaymentIDs = []int64{dup.id, p.ID}
+			}
+			e.Message = fmt.Sprintf("%s repeats payment %d: same case, pay date and amount from the same employer.", describe(p), dup.id)
+			e.SuggestedAction = "Hold the second payment. Confirm with the employer whether it was sent twice; refund it or apply it as a prepayment per state policy."
+			r.add(e)
+			r.hold(p)
+			return
 		}
 	}
-	st.receipts = append(st.receipts, receipt{day: day, medical: medicalByte(p.Medical), amount: p.Amount, id: p.ID, from: from})
+	r.receive(oi, rc)
 
 	// Conflicting identifiers: do not post (two identifiers must agree).
 	if by != MatchSSN && p.SSN.Valid() && o.Obligor.SSN.Valid() && p.SSN != o.Obligor.SSN {
@@ -432,7 +430,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 		r.add(e)
 	}
 
-	r.post(p, o, by)
+	r.post(p, oi, by)
 
 	emp := r.idx.employers[o.EmployerFEIN]
 	if p.FEIN != "" && o.EmployerFEIN != "" && p.FEIN != o.EmployerFEIN {
@@ -515,8 +513,8 @@ func (r *run) amount(p *withholding.Payment, o *withholding.Order, emp *withhold
 }
 
 // post records a match, and a posted DED of a CTX entry.
-func (r *run) post(p *withholding.Payment, o *withholding.Order, by MatchRule) {
-	r.res.Matches = append(r.res.Matches, Match{PaymentID: p.ID, OrderRef: o.ID, CaseID: o.CaseID, Amount: p.Amount, By: by})
+func (r *run) post(p *withholding.Payment, oi int, by MatchRule) {
+	r.postings.add(posting{payment: p.ID, amount: p.Amount, order: int32(oi), rule: uint8(slices.Index(r.idx.rules, by))})
 	r.res.Stats.Posted++
 	r.res.Stats.PostedAmount += p.Amount
 	if c := r.ctxEntry(p); c != nil {
@@ -582,6 +580,11 @@ func missingKey(o *withholding.Order, pd withholding.Date) string {
 func (r *run) missing(ctx context.Context) error {
 	from := r.in.RunDate.AddDays(-r.set.Lookback)
 	slack := int32(r.set.PayDateSlack)
+	// Pay dates are worked out once per employer and the expected payments
+	// of each order go in one reused slice: per order, they came to a
+	// quarter of a gigabyte of garbage on a state's night.
+	schedules := map[*withholding.Employer][]withholding.Date{}
+	var expected []withholding.Expected
 	for i, o := range r.in.Orders {
 		if i&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
@@ -595,18 +598,22 @@ func (r *run) missing(ctx context.Context) error {
 		if emp == nil {
 			continue
 		}
-		for _, x := range withholding.ExpectedPayments(*o, *emp, from, r.in.RunDate, r.cal, r.set.RemitWindow) {
+		dates, ok := schedules[emp]
+		if !ok {
+			dates = withholding.PayDates(emp.PayFrequency, emp.PayAnchor, from, r.in.RunDate)
+			schedules[emp] = dates
+		}
+		expected = withholding.AppendExpected(expected[:0], o, emp, dates, r.due)
+		for _, x := range expected {
 			if x.Due.After(r.in.RunDate) {
 				continue
 			}
 			d := dayNumber(x.PayDate)
 			found := false
-			for _, rc := range r.st[i].receipts {
-				if rc.day >= d-slack && rc.day <= d+slack {
-					found = true
-					break
-				}
-			}
+			r.eachReceipt(i, func(rc *receipt) bool {
+				found = rc.day >= d-slack && rc.day <= d+slack
+				return !found
+			})
 			if found {
 				continue
 			}
@@ -809,6 +816,10 @@ func (r *run) notice(a *withholding.Acknowledgment) {
 // documents reports IWOs rejected or flagged (when tonight's
 // acknowledgments did not already) and IWOs not acknowledged in time.
 func (r *run) documents() {
+	// Exceptions for documents that name their order get the obligor's SSN
+	// in one pass over the orders at the end: an index of every order by ID
+	// would cost tens of megabytes for a few hundred documents.
+	byOrder := map[int64][]*withholding.Exception{}
 	for _, d := range r.in.Documents {
 		switch d.Status {
 		case withholding.DispRejected:
@@ -839,10 +850,18 @@ func (r *run) documents() {
 			}
 			if d.OrderRef == 0 {
 				r.attachOrder(e)
-			} else if i, ok := r.idx.byID[d.OrderRef]; ok {
-				e.SSN = r.in.Orders[i].Obligor.SSN
+			} else {
+				byOrder[d.OrderRef] = append(byOrder[d.OrderRef], e)
 			}
 			r.add(e)
+		}
+	}
+	if len(byOrder) == 0 {
+		return
+	}
+	for _, o := range r.in.Orders {
+		for _, e := range byOrder[o.ID] {
+			e.SSN = o.Obligor.SSN
 		}
 	}
 }

@@ -1,0 +1,243 @@
+package reconcile_test
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iwoproject/iwo/withholding"
+	"github.com/iwoproject/iwo/withholding/reconcile"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current code")
+
+// randomNight builds a night from seed where identifiers collide on
+// purpose (case IDs reused across employers, obligors with several orders,
+// a handful of surnames and counties) and payments take every path through
+// the rules: each match rule and the narrowing, duplicates against tonight
+// and history, CTX entries, returns, NOCs, prenotes, problems, late,
+// short, over, medical changes, payments without store IDs. The same seed
+// gives the same night.
+func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
+	r := rand.New(rand.NewPCG(seed, 7))
+	runDate := day("2026-11-20")
+	freqs := []withholding.Frequency{withholding.Weekly, withholding.Biweekly, withholding.Semimonthly, withholding.Monthly, ""}
+	emps := make([]*withholding.Employer, 12)
+	for i := range emps {
+		emps[i] = &withholding.Employer{
+			FEIN: withholding.FEIN(fmt.Sprintf("9%08d", i)), Name: fmt.Sprintf("EMPLOYER %d", i),
+			PayFrequency: freqs[i%len(freqs)], PayAnchor: day("2026-11-13").AddDays(-r.IntN(14)),
+		}
+	}
+	lasts := []string{"SMITH", "LEE", "CASTELLANO", "O'BRIEN", "NGUYEN", ""}
+	firsts := []string{"JOHN", "SAM", "MARIA", "JO"}
+	fips := []string{"0603700", "0607300", "06037", "0603800", "4801", ""}
+	statuses := []withholding.OrderStatus{withholding.StatusAccepted, withholding.StatusAccepted, withholding.StatusAccepted,
+		withholding.StatusSent, withholding.StatusPending, withholding.StatusRejected, withholding.StatusTerminated}
+	orders := make([]*withholding.Order, nOrders)
+	for i := range orders {
+		e := emps[r.IntN(len(emps))]
+		o := &withholding.Order{
+			ID: int64(i + 1), CaseID: withholding.CaseID(fmt.Sprintf("C%03d", r.IntN(nOrders*2/3+1))),
+			EmployerFEIN: e.FEIN,
+			Obligor: withholding.Person{Last: lasts[r.IntN(len(lasts))], First: firsts[r.IntN(len(firsts))],
+				SSN: withholding.SSN(fmt.Sprintf("90011%04d", r.IntN(nOrders*3/4+1)))},
+			PayeeFIPS: fips[r.IntN(len(fips))],
+			Amounts:   withholding.Amounts{CurrentSupport: withholding.Obligation{Amount: withholding.Cents(10000 * (1 + r.IntN(3))), Frequency: withholding.Biweekly}},
+			StartDate: runDate.AddDays(-r.IntN(90)),
+			Status:    statuses[r.IntN(len(statuses))],
+		}
+		if r.IntN(5) > 0 {
+			o.RemittanceID = withholding.RemittanceID(fmt.Sprintf("R%03d", r.IntN(nOrders)))
+		}
+		if r.IntN(20) == 0 {
+			o.Obligor.SSN = ""
+		}
+		if o.Status == withholding.StatusTerminated && r.IntN(2) == 0 {
+			o.EndDate = runDate.AddDays(-r.IntN(30))
+		}
+		orders[i] = o
+	}
+	mkPay := func(id int64, o *withholding.Order, late bool) *withholding.Payment {
+		pay := runDate.AddDays(-r.IntN(50))
+		eff := pay.AddDays(1 + r.IntN(3))
+		if late {
+			eff = pay.AddDays(10 + r.IntN(10))
+		}
+		p := &withholding.Payment{
+			ID: id, FileID: int64(1 + r.IntN(3)), Line: int(id) * 2, Batch: 1 + r.IntN(2),
+			Trace: withholding.TraceNumber(fmt.Sprintf("%015d", r.IntN(nPayments))), SEC: "CCD",
+			CompanyID: "1" + string(o.EmployerFEIN), EffectiveDate: eff, EntryAmount: 20000, CaseID: withholding.RemittanceID(o.CaseID),
+			PayDate: pay, Amount: o.PerPay(withholding.Biweekly).Total, SSN: o.Obligor.SSN, Medical: []string{"N", "Y", "W", ""}[r.IntN(4)],
+			Name: reconcile.NameCode(o.Obligor.Last, o.Obligor.First), FIPS: o.PayeeFIPS, Kind: withholding.KindPayment, FEIN: o.EmployerFEIN,
+		}
+		if o.RemittanceID != "" && r.IntN(2) == 0 {
+			p.CaseID = o.RemittanceID
+		}
+		return p
+	}
+	var history, tonight []*withholding.Payment
+	for i := range nPayments / 2 {
+		p := mkPay(int64(100000+i), orders[r.IntN(nOrders)], r.IntN(8) == 0)
+		if i > 0 && r.IntN(10) == 0 { // sent twice: a later repeat names the first
+			q := *history[len(history)-1]
+			p = &q
+			p.ID = int64(100000 + i)
+		}
+		history = append(history, p)
+	}
+	for i := range nPayments {
+		o := orders[r.IntN(nOrders)]
+		p := mkPay(int64(i+1), o, r.IntN(8) == 0)
+		switch r.IntN(24) {
+		case 0: // repeats a history or tonight payment
+			all := append(slices.Clone(history), tonight...)
+			q := *all[r.IntN(len(all))]
+			q.ID, q.Line = p.ID, p.Line
+			p = &q
+		case 1:
+			p.CaseID = "UNKNOWN"
+		case 2:
+			p.CaseID = ""
+		case 3:
+			p.CaseID, p.SSN = "", "000000000"
+		case 4:
+			p.SSN = withholding.SSN(fmt.Sprintf("90011%04d", r.IntN(nOrders)))
+		case 5:
+			p.FEIN = emps[r.IntN(len(emps))].FEIN
+		case 6:
+			p.FEIN = ""
+		case 7:
+			p.Amount -= 5000
+		case 8:
+			p.Amount += 5000
+		case 9:
+			p.Termination = true
+		case 10:
+			p.Termination, p.Amount = r.IntN(2) == 0, 0
+		case 11:
+			p.Problems = []string{"DED04: not numeric"}
+		case 12:
+			p.Kind, p.ReturnCode = withholding.KindReturn, "R03"
+		case 13:
+			p.Kind, p.ReturnCode, p.Raw = withholding.KindNOC, "C01", " 0123 "
+		case 14:
+			p.Kind, p.Amount = withholding.KindPrenote, 0
+		case 15:
+			p.Kind = withholding.KindOther
+		case 16:
+			p.ID = 0
+		case 17, 18, 19:
+			p.SEC, p.Trace, p.Batch = "CTX", withholding.TraceNumber(fmt.Sprintf("CTX%02d", r.IntN(8))), 1
+		case 20:
+			p.Name = strings.ToLower(p.Name) + " "
+			p.CaseID = ""
+		case 21:
+			p.PayDate = withholding.Date{}
+		}
+		tonight = append(tonight, p)
+	}
+	var docs []*withholding.Document
+	var acks []*withholding.Acknowledgment
+	for i := range nOrders / 10 {
+		o := orders[r.IntN(nOrders)]
+		d := &withholding.Document{
+			ID: int64(i + 1), TrackingID: withholding.TrackingID(fmt.Sprintf("T%04d", i)), CaseID: o.CaseID, FEIN: o.EmployerFEIN,
+			Action: withholding.ActionOriginal, SentAt: time.Date(2026, 11, 1+r.IntN(18), 12, 0, 0, 0, time.UTC),
+			Status: []withholding.Disposition{"", "", withholding.DispAccepted, withholding.DispRejected, withholding.DispPortalError}[r.IntN(5)],
+			Reason: "U",
+		}
+		if r.IntN(3) > 0 {
+			d.OrderRef = o.ID
+		}
+		docs = append(docs, d)
+		a := &withholding.Acknowledgment{
+			ID: int64(i + 1), FileID: 9, Line: i + 1, Action: withholding.ActionOriginal, TrackingID: d.TrackingID,
+			CaseID: o.CaseID, FEIN: o.EmployerFEIN, SSN: o.Obligor.SSN,
+			Status: []withholding.Disposition{withholding.DispAccepted, withholding.DispRejected, withholding.DispPortalError,
+				withholding.DispTerminated, withholding.DispLumpSum, withholding.DispSuspended}[r.IntN(6)],
+			Reason: "N",
+		}
+		if r.IntN(3) == 0 {
+			a.Action = withholding.ActionEmployer
+		}
+		if r.IntN(4) == 0 {
+			a.FEIN = ""
+		}
+		acks = append(acks, a)
+	}
+	return reconcile.Input{
+		RunDate: runDate, Location: time.UTC, Calendar: testCalendar,
+		Orders: orders, Employers: emps,
+		History: seq(history...), Payments: seq(tonight...),
+		Documents: docs, Acknowledgments: acks,
+	}
+}
+
+// dump writes everything a run decided, exceptions sorted by key (their
+// order is not part of the contract), matches and cleared keys in order.
+func dump(res *reconcile.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stats %+v\n", res.Stats)
+	es := slices.Clone(res.Exceptions)
+	slices.SortFunc(es, func(a, b *withholding.Exception) int { return strings.Compare(a.Key, b.Key) })
+	for _, e := range es {
+		fmt.Fprintf(&b, "exception %s %s %s case=%s order=%d fein=%s ssn=%s pays=%v file=%d amount=%d expected=%d due=%s opened=%s\n\t%s\n\t%s\n",
+			e.Key, e.Type, e.Severity, e.CaseID, e.OrderRef, e.FEIN, e.SSN, e.PaymentIDs, e.FileID, e.Amount, e.Expected, e.DueDate, e.OpenedOn, e.Message, e.SuggestedAction)
+	}
+	for _, m := range res.Matches {
+		fmt.Fprintf(&b, "match %+v\n", m)
+	}
+	for _, k := range res.Cleared {
+		fmt.Fprintf(&b, "cleared %s\n", k)
+	}
+	return b.String()
+}
+
+// TestRun_Golden reconciles random nights and compares everything the run
+// decided with what the code decided when the golden files were written, so
+// that a change to how the run indexes or remembers things cannot change
+// its findings unnoticed. Rewrite with -update only for intended changes.
+func TestRun_Golden(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		seed  uint64
+		match []reconcile.MatchRule
+		tol   withholding.Cents
+	}{
+		{"default", 1, nil, 0},
+		{"name-first", 2, []reconcile.MatchRule{reconcile.MatchNameFIPS, reconcile.MatchSSN, reconcile.MatchCase}, 100},
+		{"ssn-only", 3, []reconcile.MatchRule{reconcile.MatchSSN}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := randomNight(tt.seed, 300, 600)
+			in.Settings.Match, in.Settings.Tolerance = tt.match, tt.tol
+			got := dump(MustRun(t, in))
+			path := filepath.Join("testdata", "night-"+tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+				for i := range min(len(gl), len(wl)) {
+					if gl[i] != wl[i] {
+						t.Fatalf("%s: line %d differs:\ngot:  %s\nwant: %s", path, i+1, gl[i], wl[i])
+					}
+				}
+				t.Fatalf("%s: %d lines, want %d", path, len(gl), len(wl))
+			}
+		})
+	}
+}
