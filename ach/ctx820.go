@@ -80,7 +80,7 @@ func ParseCTX(text string, entryAmount withholding.Cents, p Profile) Envelope {
 		} else {
 			seg, body = body, ""
 			if trimSpace(seg) != "" {
-				env.Problems = append(env.Problems, "820: last segment has no terminator: "+strconv.Quote(clip(trimSpace(seg), 20)))
+				env.Problems = append(env.Problems, "820: last segment has no terminator: "+quoted(clip(trimSpace(seg), 20)))
 			}
 		}
 		seg = strings.Trim(seg, " \r\n")

@@ -113,7 +113,7 @@ func ParseDED(text string, p Profile) DED {
 		seg = text[:term]
 		d.Raw = trimSpace(text[:term+1])
 		if rest := trimSpace(text[term+1:]); rest != "" {
-			d.problem("DED: characters after the segment terminator: " + strconv.Quote(rest))
+			d.problem("DED: characters after the segment terminator: " + quoted(rest))
 		}
 	} else {
 		seg = trimRight(text)
@@ -217,7 +217,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 	case strings.EqualFold(trimSpace(id), "DED"):
 		// Reported with the other case/padding deviations below.
 	default:
-		d.problem("DED: no DED segment identifier (found " + strconv.Quote(clip(id, 20)) + ")")
+		d.problem("DED: no DED segment identifier (found " + quoted(clip(id, 20)) + ")")
 		return
 	}
 	n := len(elems) - 1
@@ -273,7 +273,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 			d.problem("DED01 application identifier: " + v + " (" + applicationIDs[v] + ") is not employer child support (CS)")
 		default:
 			d.ApplicationID = v
-			d.problem("DED01 application identifier: unknown code " + strconv.Quote(clip(v, 10)))
+			d.problem("DED01 application identifier: unknown code " + quoted(clip(v, 10)))
 		}
 	}
 	// DED02 case identifier.
@@ -301,7 +301,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		case v == "":
 			d.problem("DED03 pay date: empty (mandatory)")
 		case !ok:
-			d.problem("DED03 pay date: " + strconv.Quote(clip(v, 10)) + " is not a valid YYMMDD or CCYYMMDD date")
+			d.problem("DED03 pay date: " + quoted(clip(v, 10)) + " is not a valid YYMMDD or CCYYMMDD date")
 		case len(v) != lim.dateLen:
 			if lim.dateLen == 6 {
 				d.deviation(p, "DED03 pay date: CCYYMMDD in a CCD+ addenda, want YYMMDD")
@@ -318,7 +318,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		case v == "":
 			d.problem("DED04 amount: empty (mandatory)")
 		case !ok:
-			d.problem("DED04 amount: " + strconv.Quote(clip(v, 16)) + " is not whole cents (digits only, no point, comma or sign)")
+			d.problem("DED04 amount: " + quoted(clip(v, 16)) + " is not whole cents (digits only, no point, comma or sign)")
 		case len(v) > lim.amount:
 			d.problem("DED04 amount: " + strconv.Itoa(len(v)) + " digits, at most " + strconv.Itoa(lim.amount))
 		default:
@@ -348,8 +348,8 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		case "":
 			d.problem("DED06 medical indicator: empty (mandatory)")
 		default:
-			d.Medical = clip(v, 10)
-			d.deviation(p, "DED06 medical indicator: "+strconv.Quote(d.Medical)+", want Y, N or W")
+			d.Medical = withholding.MaskDigitRuns(clip(v, 10)) // a shifted SSN must not show
+			d.deviation(p, "DED06 medical indicator: "+quoted(d.Medical)+", want Y, N or W")
 		}
 	}
 	// DED07 name (informational).
@@ -367,7 +367,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		case (len(v) == 5 || len(v) == 7) && isAlnum(v):
 			d.FIPS = v
 		default:
-			d.deviation(p, "DED08 FIPS: "+strconv.Quote(clip(v, 10))+" is not 5 or 7 characters; ignored for routing")
+			d.deviation(p, "DED08 FIPS: "+quoted(clip(v, 10))+" is not 5 or 7 characters; ignored for routing")
 		}
 	}
 	// DED09 termination.
@@ -378,7 +378,7 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		case "N":
 			d.deviation(p, "DED09 termination: N is not a convention value; treated as absent")
 		default:
-			d.problem("DED09 termination: " + strconv.Quote(clip(v, 10)) + ", want Y or nothing")
+			d.problem("DED09 termination: " + quoted(clip(v, 10)) + ", want Y or nothing")
 		}
 	}
 	if n >= 4 && d.Amount == 0 && !d.Termination && len(d.Problems) == 0 {
@@ -396,6 +396,11 @@ func hasLower(s string) bool {
 	}
 	return false
 }
+
+// quoted quotes a sender's value for a message, with any run of nine or
+// more digits masked to its last four: when elements are shifted, the value
+// quoted may be the SSN, and messages reach reports and the console.
+func quoted(v string) string { return strconv.Quote(withholding.MaskDigitRuns(v)) }
 
 // clip shortens s for messages.
 func clip(s string, n int) string {

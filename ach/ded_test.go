@@ -2,6 +2,7 @@ package ach_test
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,30 @@ func TestItemDEDRoundTrip(t *testing.T) {
 		if !d.OK() || len(d.Warnings) > 0 || d.CaseID != it.CaseID || d.Amount != it.Amount || d.PayDate != it.PayDate ||
 			d.SSN != it.SSN || d.Medical != it.Medical || d.Name != it.Name || d.FIPS != it.FIPS || d.Termination != it.Termination {
 			t.Errorf("%s: parsed back as %+v", seg, d)
+		}
+	}
+}
+
+// When elements are shifted the SSN can land where another element is
+// expected; messages that quote that element, and the medical indicator
+// kept raw, must not carry it in clear (they reach reports and the
+// console).
+func TestDEDMessagesMaskShiftedSSN(t *testing.T) {
+	nine := regexp.MustCompile(`\d{9}`)
+	for _, seg := range []string{
+		`DED*CS*CASE1*900000005*10000*N*Y\`,                // SSN as the pay date
+		`DED*CS*CASE1*250314*10000*ABC*900000005\`,         // SSN as the medical indicator
+		`DED*CS*CASE1*250314*9000-00005*900000005*N\`,      // dashed SSN as the amount
+		`DED*CS*CASE1*250314*10000*900000005*N\ 900000005`, // text after the terminator
+		`DED*CS*CASE1*250314*10000*900000005*N*DOE*900000005\`,
+	} {
+		d := ach.ParseDED(seg, ach.DefaultProfile)
+		shown := strings.Join(d.Problems, " ") + " " + strings.Join(d.Warnings, " ") + " " + d.Medical
+		if len(d.Problems)+len(d.Warnings) == 0 {
+			t.Errorf("%s: no problem or warning; the test needs one quoting the SSN", seg)
+		}
+		if nine.MatchString(shown) {
+			t.Errorf("%s: an SSN in clear in %q", seg, shown)
 		}
 	}
 }

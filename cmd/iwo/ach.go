@@ -98,7 +98,7 @@ func achPayments(ctx context.Context, e *env, path, format string, mask bool, pr
 			return fmt.Errorf("read ach file: %w", ctx.Err())
 		}
 		if mask {
-			p.SSN = withholding.SSN(p.SSN.Masked())
+			maskPayment(p)
 		}
 		switch format {
 		case "json":
@@ -130,6 +130,32 @@ func achPayments(ctx context.Context, e *env, path, format string, mask bool, pr
 		return exitCode(1, nil)
 	}
 	return nil
+}
+
+// maskPayment hides the SSN wherever the payment carries it: its own field,
+// the DED text (Raw), and messages that quote a shifted element. When the
+// SSN could not be read, every run of nine or more digits in Raw is masked
+// (case IDs too: in a masked listing, over-masking is the safe side).
+func maskPayment(p *withholding.Payment) {
+	if p.SSN.Valid() {
+		p.Raw = strings.ReplaceAll(p.Raw, p.SSN.Digits(), p.SSN.Masked())
+	} else {
+		p.Raw = withholding.MaskDigitRuns(p.Raw)
+	}
+	p.SSN = withholding.SSN(p.SSN.Masked())
+	p.Problems = maskAll(p.Problems)
+	p.Warnings = maskAll(p.Warnings)
+}
+
+func maskAll(msgs []string) []string {
+	if len(msgs) == 0 {
+		return msgs
+	}
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = withholding.MaskDigitRuns(m)
+	}
+	return out
 }
 
 func paymentRow(p *withholding.Payment) []string {

@@ -47,6 +47,18 @@ func TestACHPaymentsCommand(t *testing.T) {
 	if ssn := rows[1][13]; !strings.HasPrefix(ssn, "***-**-") {
 		t.Errorf("--mask-ssn: ssn column %q", ssn)
 	}
+	// The SSN is nowhere else in a masked row either: not in the DED text
+	// (raw), not in a message.
+	for i, line := range lines {
+		var p struct{ SSN string }
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.SSN) == 9 && strings.Contains(strings.Join(rows[i+1], ","), p.SSN) {
+			t.Errorf("--mask-ssn: row %d still carries the SSN: %v", i+1, rows[i+1])
+			break
+		}
+	}
 
 	code, out, stderr = runIWO(t, "ach", "payments", path, "--format", "none")
 	if code != 0 || out != "" || !strings.Contains(stderr, "entries 300, payments") {
