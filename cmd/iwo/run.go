@@ -50,6 +50,10 @@ scheduled run, so it is safe while "iwo serve" runs elsewhere: if the job is
 running on another instance, this run is skipped. Day rules (business days,
 holidays) apply to scheduled runs only.
 
+On SIGINT or SIGTERM the run may finish (the night after its current step)
+for jobs.shutdown_grace; then, or at a second signal, it is cancelled and
+what it had not committed is rolled back.
+
 Exit status: 0 succeeded, 1 failed, 3 partial (some partners or files failed;
 the rest went through), 4 skipped (already running).
 
@@ -89,7 +93,29 @@ func runJob(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 		}
 		return usageError("unknown job %q (jobs: %s)", args[0], strings.Join(names, ", "))
 	}
-	run, err := s.RunNow(ctx, args[0])
+	// A stop signal does not cut the run off: like "iwo serve", the run
+	// may finish (a night ends after its current step) for
+	// jobs.shutdown_grace, a second signal cancels it at once.
+	type result struct {
+		run *withholding.JobRun
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		run, err := s.RunNow(context.WithoutCancel(ctx), args[0])
+		done <- result{run, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		log.Info("signal: letting the run finish", "job", args[0], "grace", cfg.Jobs.ShutdownGrace.String())
+		if _, err := shutdown(s, log, cfg.Jobs.ShutdownGrace, e.halt); err != nil {
+			return exitCode(exitRunFailed, fmt.Errorf("stop %s: %w", args[0], err))
+		}
+		res = <-done
+	}
+	run, err := res.run, res.err
 	if run == nil {
 		return err
 	}

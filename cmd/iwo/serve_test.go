@@ -29,33 +29,44 @@ func waitFor(t *testing.T, stderr *lockedBuffer, re string) []string {
 	return nil
 }
 
+// stalledBank writes a configuration whose bank inbox holds a file that
+// must stay unchanged for an hour, so pull-remittances keeps waiting for
+// it, with an hour of shutdown grace; jobs is more of the jobs: section.
+func stalledBank(t *testing.T, jobs string) (cfg, bank string) {
+	t.Helper()
+	cfg, bank = jobsConfig(t, "transfer:\n  stable_for: 1h\njobs:\n  shutdown_grace: 1h\n"+strings.TrimPrefix(jobs, "\n"))
+	if err := os.WriteFile(filepath.Join(bank, "in", "day1.ach"), []byte("not yet complete"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, bank
+}
+
+// startIWO runs iwo with args in the background. cancel is its first stop
+// signal, closing halt the second; done gets its exit status.
+func startIWO(t *testing.T, args ...string) (cancel context.CancelFunc, halt chan struct{}, stderr *lockedBuffer, done chan int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	halt, stderr, done = make(chan struct{}), new(lockedBuffer), make(chan int, 1)
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, getenv: func(string) string { return "" }, halt: halt}
+	go func() { done <- Main(ctx, e, args) }()
+	return cancel, halt, stderr, done
+}
+
 // TestServeSecondSignalCancelsRunningJob runs pull-remittances every second
 // against a bank inbox whose file must stay unchanged for an hour, so the
 // job is running when the first signal comes; the second signal cancels it
 // although the grace period is an hour.
 func TestServeSecondSignalCancelsRunningJob(t *testing.T) {
-	cfg, bank := jobsConfig(t, `transfer:
-  stable_for: 1h
-jobs:
-  shutdown_grace: 1h
+	cfg, bank := stalledBank(t, `
   pull-remittances:
     schedule: "* * * * * *"
     days: any
 `)
-	if err := os.WriteFile(filepath.Join(bank, "in", "day1.ach"), []byte("not yet complete"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	halt := make(chan struct{})
-	var stderr lockedBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }, halt: halt}
-	done := make(chan int)
-	go func() { done <- Main(ctx, e, []string{"serve", "--config", cfg, "--listen", "off"}) }()
+	cancel, halt, stderr, done := startIWO(t, "serve", "--config", cfg, "--listen", "off")
 
-	waitFor(t, &stderr, `msg="job started" job=pull-remittances`)
+	waitFor(t, stderr, `msg="job started" job=pull-remittances`)
 	cancel() // first signal
-	waitFor(t, &stderr, `msg="shutting down: waiting for job" job=pull-remittances`)
+	waitFor(t, stderr, `msg="shutting down: waiting for job" job=pull-remittances`)
 	close(halt) // second signal
 	if code := <-done; code != exitJobsCancelled {
 		t.Errorf("serve exit %d, want %d; stderr:\n%s", code, exitJobsCancelled, stderr.String())
@@ -119,5 +130,33 @@ func TestNotifyStop(t *testing.T) {
 	case <-halt:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the second signal did not close halt")
+	}
+}
+
+// TestRunSignalLetsTheRunGoOnUntilSecond: "iwo run" does not cut a run off
+// at the first signal (the grace is an hour, the run is waiting for a file
+// to settle); the second signal cancels it, and the run is recorded as
+// cancelled with the bank's file left in place.
+func TestRunSignalLetsTheRunGoOnUntilSecond(t *testing.T) {
+	cfg, bank := stalledBank(t, "")
+	cancel, halt, stderr, done := startIWO(t, "run", "pull-remittances", "--config", cfg)
+
+	waitFor(t, stderr, `msg="job started" job=pull-remittances`)
+	cancel() // first signal
+	waitFor(t, stderr, `msg="shutting down: waiting for job" job=pull-remittances`)
+	select {
+	case code := <-done:
+		t.Fatalf("iwo run exited %d at the first signal; stderr:\n%s", code, stderr.String())
+	default:
+	}
+	close(halt) // second signal
+	if code := <-done; code != exitRunFailed {
+		t.Errorf("iwo run exit %d, want %d; stderr:\n%s", code, exitRunFailed, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "cancelled at shutdown") {
+		t.Errorf("stderr does not say the run was cancelled at shutdown:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(bank, "in", "day1.ach")); err != nil {
+		t.Errorf("the bank's file left the inbox: %v", err)
 	}
 }
