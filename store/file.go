@@ -8,6 +8,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -104,8 +105,25 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 	if filter.SHA256 != nil {
 		w.add("sha256 = ?", *filter.SHA256)
 	}
+	if p := filter.SHA256Prefix; p != "" {
+		if len(p) < withholding.MinSHA256Prefix || len(p) > 64 || !isHex(p) {
+			return nil, 0, withholding.Errorf(withholding.EINVALID, "SHA-256 %q: want %d to 64 hex digits of a file's SHA-256", p, withholding.MinSHA256Prefix)
+		}
+		// A range rather than LIKE, so that files_sha256 serves it on both
+		// backends (every SHA-256 is 64 lower-case hex digits).
+		w.add("sha256 >= ? AND sha256 <= ?", p+strings.Repeat("0", 64-len(p)), p+strings.Repeat("f", 64-len(p)))
+	}
+	if filter.Name != "" {
+		w.add(`LOWER(remote_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(filter.Name))+"%")
+	}
+	if filter.ControlNumber != nil {
+		w.add("control_number = ?", *filter.ControlNumber)
+	}
 	if !filter.Since.IsZero() {
 		w.add("created_at >= ?", d.timeArg(filter.Since))
+	}
+	if !filter.Until.IsZero() {
+		w.add("created_at < ?", d.timeArg(filter.Until))
 	}
 	n, err := d.count(ctx, "files", &w)
 	if err != nil {
@@ -167,10 +185,10 @@ func (d *DB) SetFileSum(ctx context.Context, id, size int64, sha256 string) erro
 }
 
 // isSHA256 reports whether s is a SHA-256 as the ledger keeps it.
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
+func isSHA256(s string) bool { return len(s) == 64 && isHex(s) }
+
+// isHex reports whether s is lower-case hex digits only.
+func isHex(s string) bool {
 	for _, c := range []byte(s) {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
@@ -178,6 +196,10 @@ func isSHA256(s string) bool {
 	}
 	return true
 }
+
+// likeEscaper makes a string match itself literally in a LIKE pattern with
+// ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // AppliedSHA256 reports whether a file with this SHA-256 has been applied.
 func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {

@@ -231,6 +231,25 @@ func (d *DB) FindPayments(ctx context.Context, filter withholding.PaymentFilter)
 	return out, n, nil
 }
 
+// SumPayments counts the payments matching filter and adds up their
+// amounts, one PaymentSum per kind present, in kind order. Offset and Limit
+// are ignored.
+func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) ([]withholding.PaymentSum, error) {
+	w := paymentWhere(d, filter)
+	out, err := queryAll(ctx, d, "sum payments", func(s interface{ Scan(...any) error }) (*withholding.PaymentSum, error) {
+		var ps withholding.PaymentSum
+		return &ps, s.Scan(&ps.Kind, &ps.Count, &ps.Amount)
+	}, "SELECT kind, COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM payments"+w.String()+" GROUP BY kind ORDER BY kind", w.args...)
+	if err != nil {
+		return nil, err
+	}
+	sums := make([]withholding.PaymentSum, len(out))
+	for i, ps := range out {
+		sums[i] = *ps
+	}
+	return sums, nil
+}
+
 // EachPayment streams the payments matching filter in the order they were
 // stored, holding one row at a time. Stopping the loop early releases the
 // query.

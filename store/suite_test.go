@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ func runSuite(t *testing.T, open opener) {
 		{"Employers", testEmployers},
 		{"Orders", testOrders},
 		{"Files", testFiles},
+		{"FileSearch", testFileSearch},
+		{"SumPayments", testSumPayments},
 		{"ApplyPayments", testApplyPayments},
 		{"ApplyPaymentsFailureCommitsNothing", testApplyPaymentsFailure},
 		{"ApplyPaymentsCancelledCommitsNothing", testApplyPaymentsCancelled},
@@ -301,6 +304,97 @@ func testFiles(t *testing.T, db *store.DB) {
 		if n != tc.want {
 			t.Errorf("%s: %d files, want %d", tc.name, n, tc.want)
 		}
+	}
+}
+
+// testFileSearch covers the help line's look-ups in the ledger: by name,
+// SHA-256 prefix, control number, partner and day, newest first, paged.
+func testFileSearch(t *testing.T, db *store.DB) {
+	day := time.Date(2026, 11, 17, 10, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return day }
+	create := func(f *withholding.File) *withholding.File {
+		t.Helper()
+		if f.SHA256 == "" {
+			f.Size, f.SHA256 = 100, sumOf(f.RemoteName)
+		}
+		mustOK(t, db.CreateFile(ctx, f), "create "+f.RemoteName)
+		day = day.Add(24 * time.Hour)
+		return f
+	}
+	ach := create(&withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "CS_20261117.ach"})
+	ack := create(&withholding.File{Direction: withholding.Inbound, Partner: "acme", Kind: withholding.KindAckFile, RemoteName: "ack-acme-1.txt",
+		ControlNumber: "2000000202611180000001", Sender: "acme"})
+	iwo := create(&withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo-20261119.txt",
+		ControlNumber: "2000000202611190000002"})
+	odd := create(&withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "cs_100%_2026.ach"})
+
+	in, bank, control := withholding.Inbound, "bank", ack.ControlNumber
+	for _, tc := range []struct {
+		name   string
+		filter withholding.FileFilter
+		want   []int64 // newest first
+	}{
+		{"name ignores case", withholding.FileFilter{Name: "cs_"}, []int64{odd.ID, ach.ID}},
+		{"name percent is literal", withholding.FileFilter{Name: "%"}, []int64{odd.ID}},
+		{"name underscore is literal", withholding.FileFilter{Name: "_"}, []int64{odd.ID, ach.ID}},
+		{"name no match", withholding.FileFilter{Name: "nothing"}, nil},
+		{"sha prefix", withholding.FileFilter{SHA256Prefix: ack.SHA256[:8]}, []int64{ack.ID}},
+		{"sha prefix whole", withholding.FileFilter{SHA256Prefix: iwo.SHA256}, []int64{iwo.ID}},
+		{"control number", withholding.FileFilter{ControlNumber: &control}, []int64{ack.ID}},
+		{"partner and direction", withholding.FileFilter{Partner: &bank, Direction: &in}, []int64{odd.ID, ach.ID}},
+		{"day range", withholding.FileFilter{Since: ack.CreatedAt, Until: iwo.CreatedAt}, []int64{ack.ID}},
+		{"until only", withholding.FileFilter{Until: ack.CreatedAt}, []int64{ach.ID}},
+		{"page", withholding.FileFilter{Offset: 1, Limit: 2}, []int64{iwo.ID, ack.ID}},
+	} {
+		list, n, err := db.FindFiles(ctx, tc.filter)
+		mustOK(t, err, tc.name)
+		var got []int64
+		for _, f := range list {
+			got = append(got, f.ID)
+		}
+		want := len(tc.want)
+		if tc.filter.Limit > 0 {
+			want = 4
+		}
+		if n != want || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: files %v of %d, want %v of %d", tc.name, got, n, tc.want, want)
+		}
+	}
+	for _, bad := range []string{"abc", "ZZZZZZZZ", ack.SHA256 + "0"} {
+		_, _, err := db.FindFiles(ctx, withholding.FileFilter{SHA256Prefix: bad})
+		mustCode(t, err, withholding.EINVALID, "SHA-256 prefix "+bad)
+	}
+}
+
+// testSumPayments counts and totals a file's payments by kind.
+func testSumPayments(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "ach-sum.txt", withholding.KindACHFile)
+	other := mustFile(t, db, "ach-other.txt", withholding.KindACHFile)
+	prenote := samplePayment(9)
+	prenote.Kind, prenote.Amount, prenote.EntryAmount = withholding.KindPrenote, 0, 0
+	seq := func(yield func(*withholding.Payment, error) bool) {
+		for p := range payments(3, nil) {
+			if !yield(p, nil) {
+				return
+			}
+		}
+		yield(prenote, nil)
+	}
+	_, err := db.ApplyPayments(ctx, f.ID, seq)
+	mustOK(t, err, "apply")
+	_, err = db.ApplyPayments(ctx, other.ID, payments(2, nil))
+	mustOK(t, err, "apply other")
+	got, err := db.SumPayments(ctx, withholding.PaymentFilter{FileID: &f.ID, Limit: 1})
+	mustOK(t, err, "sum")
+	want := []withholding.PaymentSum{{Kind: withholding.KindPayment, Count: 3, Amount: 20000 + 20001 + 20002}, {Kind: withholding.KindPrenote, Count: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sum of file %d: %+v, want %+v", f.ID, got, want)
+	}
+	none := int64(999999)
+	got, err = db.SumPayments(ctx, withholding.PaymentFilter{FileID: &none})
+	mustOK(t, err, "sum of no payments")
+	if len(got) != 0 {
+		t.Errorf("sum of a file without payments: %+v, want none", got)
 	}
 }
 

@@ -26,7 +26,8 @@ func chromiumPath(t *testing.T) string {
 
 // TestIntegrationConsoleInChromium drives the console in real headless
 // Chromium: sign in, find a case, see its SSN masked and its payment's
-// warning as a visible note, and work out a withholding with the calculator.
+// warning as a visible note, work out a withholding with the calculator, and
+// find the payment's file in the ledger.
 func TestIntegrationConsoleInChromium(t *testing.T) {
 	f := mustFixture(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -95,6 +96,16 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 		chromedp.WaitVisible("#result"),
 	)
 	withheld, cap := text("#withheld"), text("#cap-amount")
+	do("find the remittance in the file ledger",
+		chromedp.Click(`header a[href="/files"]`),
+		chromedp.WaitVisible("#file-search"),
+		chromedp.SendKeys("#name", "REMIT"),
+		chromedp.Click("#find-files"),
+		chromedp.WaitVisible("#files"),
+	)
+	filesTable := text("#files")
+	do("open the file", chromedp.Click("#files td a"), chromedp.WaitVisible("#carried"))
+	carried := text("#carried")
 	if !strings.Contains(ordersTable, string(o.CaseID)) {
 		t.Errorf("search results %q lack case %s", ordersTable, o.CaseID)
 	}
@@ -103,6 +114,12 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 	}
 	if strings.TrimSpace(note) != "DED: lower-case letters" {
 		t.Errorf("order page payment note %q, want the payment's warning", note)
+	}
+	if !strings.Contains(filesTable, "remit.ach") || !strings.Contains(filesTable, "applied") {
+		t.Errorf("files table %q lacks the applied remit.ach", filesTable)
+	}
+	if !strings.Contains(carried, "payment") || !strings.Contains(carried, "$200.00") {
+		t.Errorf("file page shows %q, want its one $200.00 payment", carried)
 	}
 	// Spec example 3: $800 biweekly at 50% is $400, all of it withheld.
 	if cap != "$400.00" || withheld != "$400.00" {

@@ -26,6 +26,7 @@ type Services struct {
 	Payments   withholding.PaymentService
 	Exceptions withholding.ExceptionService
 	JobRuns    withholding.JobRunService
+	Files      withholding.FileService
 }
 
 // Config configures a Server.
@@ -69,7 +70,7 @@ const cookieName = "iwo_session"
 // New checks cfg and returns a Server.
 func New(cfg Config) (*Server, error) {
 	s := cfg.Services
-	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil {
+	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil || s.Files == nil {
 		return nil, errors.New("web: every service is required")
 	}
 	if len(cfg.Users) == 0 {
@@ -125,7 +126,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,
 	}
-	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs"}
+	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file"}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payment_notes.html", "templates/"+p+".html")
@@ -152,6 +153,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /exceptions", s.auth(s.exceptions))
 	mux.Handle("POST /exceptions/{id}", s.auth(s.closeException))
 	mux.Handle("GET /runs", s.auth(s.runs))
+	mux.Handle("GET /files", s.auth(s.files))
+	mux.Handle("GET /files/{id}", s.auth(s.file))
 	return securityHeaders(mux)
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/web"
@@ -66,13 +67,14 @@ func mustFixture(tb testing.TB) *fixture {
 	}
 	logs := &strings.Builder{}
 	s, err := web.New(web.Config{
-		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db},
+		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db},
 		Users: []web.User{
 			{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash("hl-pass")},
 			{Name: "sup", Role: web.RoleSupervisor, PasswordHash: hash("sup-pass")},
 		},
-		Agency: "Test agency",
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Agency:   "Test agency",
+		Location: time.UTC,
+		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -112,7 +114,7 @@ func get(tb testing.TB, c *http.Client, u string) (int, string) {
 func TestSignInRequired(t *testing.T) {
 	f := mustFixture(t)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, path := range []string{"/", "/calc", "/exceptions", "/runs", "/orders/1", "/employers/" + string(f.emps[0].FEIN)} {
+	for _, path := range []string{"/", "/calc", "/exceptions", "/runs", "/orders/1", "/employers/" + string(f.emps[0].FEIN), "/files", "/files/1?x=y"} {
 		resp, err := c.Get(f.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)

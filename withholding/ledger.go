@@ -92,13 +92,27 @@ func (e *ControlNumberError) Error() string {
 // Unwrap gives the error its kind, EINVALID.
 func (e *ControlNumberError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }
 
-// FileFilter selects ledger entries.
+// FileFilter selects ledger entries. Conditions that are set must all
+// hold.
 type FileFilter struct {
-	Direction     *Direction
-	Partner       *string
-	Kind          *FileKind
-	State         *FileState
-	SHA256        *string
+	Direction *Direction
+	Partner   *string
+	Kind      *FileKind
+	State     *FileState
+	SHA256    *string // the whole SHA-256, hex
+	// SHA256Prefix matches the SHA-256s that begin with it: at least
+	// MinSHA256Prefix lower-case hex digits, as a help-line agent reads
+	// them off a caller's pasted hash. EINVALID otherwise.
+	SHA256Prefix string
+	// Name matches the remote names that contain it, ignoring case.
+	Name string
+	// ControlNumber matches the e-IWO control number exactly.
+	ControlNumber *string
 	Since         time.Time // CreatedAt >= Since when not zero
+	Until         time.Time // CreatedAt < Until when not zero
 	Offset, Limit int
 }
+
+// MinSHA256Prefix is the fewest hex digits FileFilter.SHA256Prefix takes:
+// 8 digits (32 bits) pick one file out of a ledger of many thousands.
+const MinSHA256Prefix = 8

@@ -116,6 +116,18 @@ type PaymentService interface {
 	// EachPayment streams matching payments without loading them all.
 	EachPayment(ctx context.Context, filter PaymentFilter) iter.Seq2[*Payment, error]
 	FindAcknowledgments(ctx context.Context, fileID int64, tracking *TrackingID, offset, limit int) ([]*Acknowledgment, int, error)
+	// SumPayments counts the payments matching filter (Offset and Limit
+	// ignored) and adds up their amounts, one PaymentSum per kind present,
+	// in kind order.
+	SumPayments(ctx context.Context, filter PaymentFilter) ([]PaymentSum, error)
+}
+
+// PaymentSum is how many entries of one kind matched, and their total
+// Amount.
+type PaymentSum struct {
+	Kind   PaymentKind `json:"kind"`
+	Count  int         `json:"count"`
+	Amount Cents       `json:"amount"`
 }
 
 // ExceptionUpdate changes an exception's status.

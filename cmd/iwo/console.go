@@ -106,7 +106,7 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 		return nil, err
 	}
 	return web.New(web.Config{
-		Services:   web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db},
+		Services:   web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db},
 		Users:      users,
 		Agency:     cfg.Agency.Name,
 		Location:   loc,
