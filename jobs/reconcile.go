@@ -29,15 +29,20 @@ type Books struct {
 	Payments   withholding.PaymentService
 	Files      withholding.FileService
 	Exceptions withholding.ExceptionService
+	// Postings records what reconciliation did with each payment, in the
+	// exceptions' transaction.
+	Postings withholding.PostingService
 	// Runs is the run history: it tells where the previous night's window
 	// ended and what the previous night's totals were.
 	Runs withholding.JobRunService
 }
 
 // Reconcile is the "reconcile" job: it matches tonight's payments to
-// orders with withholding/reconcile, records the exceptions it finds
-// (ExceptionService.UpsertExceptions keeps one per Key, so a re-run of the
-// same day adds nothing) and resolves the missing-payment exceptions that
+// orders with withholding/reconcile, records the exceptions it finds and
+// each payment's posting (posted to an order, or held) in one transaction
+// (PostingService.RecordReconciliation keeps one exception per Key and the
+// first posting per payment, so a re-run of the same day adds nothing) and
+// resolves the missing-payment exceptions that
 // tonight's late payments satisfied.
 //
 // Tonight's payments are those of the inbound ACH files applied since the
@@ -87,9 +92,9 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("reconcile %s: %w", n.day, err)
 	}
-	created, err := j.Exceptions.UpsertExceptions(ctx, out.Exceptions)
+	created, _, err := j.Postings.RecordReconciliation(ctx, out.Exceptions, out.Postings(n.day))
 	if err != nil {
-		return res, fmt.Errorf("record exceptions: %w", err)
+		return res, fmt.Errorf("record exceptions and postings: %w", err)
 	}
 	resolved, err := j.resolve(ctx, out.Cleared)
 	res.Add(countRunDate, dateNumber(n.day))

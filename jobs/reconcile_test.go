@@ -86,7 +86,7 @@ func addBooksJobs(t *testing.T, f *fixture, clk *clock) (*jobs.Reconcile, *jobs.
 	t.Helper()
 	rec := &jobs.Reconcile{
 		Books: jobs.Books{
-			Orders: f.db, Employers: f.db, Documents: f.db, Payments: f.db, Files: f.db, Exceptions: f.db, Runs: f.db,
+			Orders: f.db, Employers: f.db, Documents: f.db, Payments: f.db, Files: f.db, Exceptions: f.db, Postings: f.db, Runs: f.db,
 		},
 		Location: time.UTC, Now: clk.Now, Logger: quietLogger(),
 	}

@@ -53,8 +53,7 @@ func (d *DB) UpsertExceptions(ctx context.Context, exs []*withholding.Exception)
 }
 
 func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding.Exception) (int, error) {
-	query := "INSERT INTO exceptions (" + strings.Join(exceptionCols, ", ") + ", created_at) VALUES (" +
-		placeholders(len(exceptionCols)+1) + ") ON CONFLICT (key) DO NOTHING RETURNING id"
+	query := insertNewSQL("exceptions", exceptionCols, "key") + " RETURNING id"
 	now := d.timeArg(d.now())
 	created := 0
 	for _, e := range exs {
@@ -162,4 +161,12 @@ func (d *DB) UpdateException(ctx context.Context, id int64, upd withholding.Exce
 		return nil
 	})
 	return out, err
+}
+
+// insertNewSQL is an INSERT of one row of cols plus created_at into table
+// that does nothing when a row with the same key column exists: how the
+// reconcile job's findings stay first-come across re-runs.
+func insertNewSQL(table string, cols []string, key string) string {
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ", created_at) VALUES (" +
+		placeholders(len(cols)+1) + ") ON CONFLICT (" + key + ") DO NOTHING"
 }

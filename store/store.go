@@ -34,6 +34,7 @@ var (
 	_ withholding.PaymentService   = (*DB)(nil)
 	_ withholding.ExceptionService = (*DB)(nil)
 	_ withholding.JobRunService    = (*DB)(nil)
+	_ withholding.PostingService   = (*DB)(nil)
 )
 
 // DefaultLockTTL is how long a SQLite lock row stays valid without renewal;

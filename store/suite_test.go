@@ -43,6 +43,8 @@ func runSuite(t *testing.T, open opener) {
 		{"ControlNumberRace", testControlNumberRace},
 		{"SentControlNumbers", testSentControlNumbers},
 		{"Exceptions", testExceptions},
+		{"Postings", testPostings},
+		{"PostingsFailureCommitsNothing", testPostingsFailure},
 		{"JobRuns", testJobRuns},
 		{"TryLock", testTryLock},
 		{"ImportEmployers", testImportEmployers},
@@ -796,4 +798,99 @@ func testTryLock(t *testing.T, db *store.DB) {
 	again()
 	_, _, err = db.TryLock(ctx, "")
 	mustCode(t, err, withholding.EINVALID, "empty lock name")
+}
+
+// mustPostingPayments applies a file of three payments: two from
+// 480123456 settled on 2026-11-20 and 2026-12-01, one from 480999999 on
+// 2026-11-20. It returns them with their IDs.
+func mustPostingPayments(t *testing.T, db *store.DB) []*withholding.Payment {
+	t.Helper()
+	f := mustFile(t, db, "postings.ach", withholding.KindACHFile)
+	ps := []*withholding.Payment{samplePayment(0), samplePayment(1), samplePayment(2)}
+	ps[1].EffectiveDate = date("2026-12-01")
+	ps[2].FEIN = "480999999"
+	_, err := db.ApplyPayments(ctx, f.ID, func(yield func(*withholding.Payment, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	})
+	mustOK(t, err, "apply payments")
+	got, _, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &f.ID})
+	mustOK(t, err, "find payments")
+	if len(got) != 3 {
+		t.Fatalf("stored %d payments, want 3", len(got))
+	}
+	return got
+}
+
+func testPostings(t *testing.T, db *store.DB) {
+	ps := mustPostingPayments(t, db)
+	held := &withholding.Exception{Type: withholding.ExUnidentified, Severity: withholding.SeverityHigh, Key: "unidentified|p" + strconv.FormatInt(ps[1].ID, 10), FEIN: "480123456"}
+	night := []*withholding.Posting{
+		{PaymentID: ps[0].ID, Status: withholding.PostingPosted, OrderRef: 0, CaseID: "KS0001", RunDate: date("2026-11-20")},
+		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, Reason: held.Type, ExceptionKey: held.Key, RunDate: date("2026-12-01")},
+		{PaymentID: ps[2].ID, Status: withholding.PostingPosted, CaseID: "KS0002", RunDate: date("2026-11-20")},
+	}
+	ne, np, err := db.RecordReconciliation(ctx, []*withholding.Exception{held}, night)
+	mustOK(t, err, "record")
+	if ne != 1 || np != 3 || held.ID == 0 {
+		t.Fatalf("record created %d exceptions, %d postings (exception ID %d); want 1, 3", ne, np, held.ID)
+	}
+	all, err := db.FindPostings(ctx, withholding.PaymentFilter{})
+	mustOK(t, err, "find all")
+	if !reflect.DeepEqual(all, night) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", all, night)
+	}
+
+	// Re-running the night, even with a different outcome for a payment,
+	// adds and changes nothing: the first posting stands.
+	rerun := []*withholding.Posting{
+		{PaymentID: ps[0].ID, Status: withholding.PostingHeld, Reason: withholding.ExDuplicatePayment, ExceptionKey: "dup", RunDate: date("2026-11-21")},
+		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, Reason: held.Type, ExceptionKey: held.Key, RunDate: date("2026-12-01")},
+	}
+	ne, np, err = db.RecordReconciliation(ctx, []*withholding.Exception{{Type: held.Type, Key: held.Key}}, rerun)
+	mustOK(t, err, "record again")
+	if ne != 0 || np != 0 {
+		t.Errorf("re-run created %d exceptions, %d postings; want none", ne, np)
+	}
+	again, err := db.FindPostings(ctx, withholding.PaymentFilter{})
+	mustOK(t, err, "find after re-run")
+	if !reflect.DeepEqual(again, night) {
+		t.Errorf("after re-run:\n got %+v\nwant %+v", again, night)
+	}
+
+	// By employer and settlement month.
+	fein := withholding.FEIN("480123456")
+	nov, err := db.FindPostings(ctx, withholding.PaymentFilter{FEIN: &fein, Since: date("2026-11-01"), Until: date("2026-11-30")})
+	mustOK(t, err, "find November")
+	if len(nov) != 1 || nov[0].PaymentID != ps[0].ID {
+		t.Errorf("November postings of %s: %+v, want payment %d only", fein, nov, ps[0].ID)
+	}
+}
+
+func testPostingsFailure(t *testing.T, db *store.DB) {
+	ps := mustPostingPayments(t, db)
+	ex := &withholding.Exception{Type: withholding.ExUnidentified, Key: "unidentified|x"}
+	for _, tc := range []struct {
+		name string
+		p    *withholding.Posting
+	}{
+		{"ErrStatusUnknown", &withholding.Posting{PaymentID: ps[0].ID, Status: "bogus", RunDate: date("2026-11-20")}},
+		{"ErrPaymentRequired", &withholding.Posting{Status: withholding.PostingPosted, RunDate: date("2026-11-20")}},
+		{"ErrRunDateRequired", &withholding.Posting{PaymentID: ps[0].ID, Status: withholding.PostingPosted}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			good := &withholding.Posting{PaymentID: ps[1].ID, Status: withholding.PostingPosted, RunDate: date("2026-11-20")}
+			_, _, err := db.RecordReconciliation(ctx, []*withholding.Exception{ex}, []*withholding.Posting{good, tc.p})
+			mustCode(t, err, withholding.EINVALID, tc.name)
+			if got, _ := db.FindPostings(ctx, withholding.PaymentFilter{}); len(got) != 0 {
+				t.Errorf("failed record left postings %+v", got)
+			}
+			if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 0 {
+				t.Errorf("failed record left %d exceptions", n)
+			}
+		})
+	}
 }

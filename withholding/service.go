@@ -148,6 +148,20 @@ type ExceptionService interface {
 	UpdateException(ctx context.Context, id int64, upd ExceptionUpdate) (*Exception, error)
 }
 
+// PostingService records what reconciliation did with each payment.
+type PostingService interface {
+	// RecordReconciliation creates the exceptions whose Key is new (as
+	// UpsertExceptions) and records the postings of payments that have
+	// none yet, in one transaction; a payment's first posting stands. It
+	// returns how many exceptions and postings were created. EINVALID for
+	// an exception without Key or Type, or a posting without PaymentID or
+	// with an unknown Status.
+	RecordReconciliation(ctx context.Context, exs []*Exception, postings []*Posting) (newExceptions, newPostings int, err error)
+	// FindPostings returns the postings of the payments matching filter
+	// (Offset and Limit ignored), by payment ID.
+	FindPostings(ctx context.Context, filter PaymentFilter) ([]*Posting, error)
+}
+
 // JobRunService records job runs and hands out the per-job lock that keeps
 // several iwo instances from running the same job at once.
 type JobRunService interface {

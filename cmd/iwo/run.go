@@ -196,7 +196,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 	})
 	rec := &jobs.Reconcile{
 		Books: jobs.Books{
-			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Runs: db,
+			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db,
 		},
 		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log, Now: opts.now,
 	}

@@ -53,6 +53,16 @@ type Match struct {
 	By        MatchRule          `json:"by"`
 }
 
+// Hold records that a payment was not posted, and the exception that holds
+// it.
+type Hold struct {
+	PaymentID int64                     `json:"payment_id"`
+	OrderRef  int64                     `json:"order_ref,omitempty"` // the order it matched, if any
+	CaseID    withholding.CaseID        `json:"case_id,omitempty"`
+	Type      withholding.ExceptionType `json:"type"`
+	Key       string                    `json:"key"` // the exception's Key
+}
+
 // Stats count what a run saw.
 type Stats struct {
 	Payments     int               `json:"payments"` // child support payments reconciled
@@ -74,6 +84,9 @@ type Result struct {
 	Exceptions []*withholding.Exception
 	// Matches are the payments posted to an order.
 	Matches []Match
+	// Held are tonight's payments not posted, one per payment, in the
+	// order they were read.
+	Held []Hold
 	// Cleared lists keys of missing-payment exceptions that tonight's late
 	// payments satisfied; the job may resolve them.
 	Cleared []string
@@ -88,6 +101,19 @@ func (r *Result) PostedCases() map[int64]withholding.CaseID {
 		m[x.PaymentID] = x.CaseID
 	}
 	return m
+}
+
+// Postings returns what happened to each of tonight's payments, posted
+// (Matches) or held (Held), as recorded on runDate.
+func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
+	out := make([]*withholding.Posting, 0, len(r.Matches)+len(r.Held))
+	for _, m := range r.Matches {
+		out = append(out, &withholding.Posting{PaymentID: m.PaymentID, Status: withholding.PostingPosted, OrderRef: m.OrderRef, CaseID: m.CaseID, RunDate: runDate})
+	}
+	for _, h := range r.Held {
+		out = append(out, &withholding.Posting{PaymentID: h.PaymentID, Status: withholding.PostingHeld, OrderRef: h.OrderRef, CaseID: h.CaseID, Reason: h.Type, ExceptionKey: h.Key, RunDate: runDate})
+	}
+	return out
 }
 
 // Run reconciles one night. It streams Payments and History once each, so
@@ -332,7 +358,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 			e.Message = fmt.Sprintf("%s could not be read: %s.", describe(p), strings.Join(p.Problems, "; "))
 			e.SuggestedAction = "Hold the money in suspense. Read the raw addenda on the payment, identify the case by hand if possible, and contact the employer to fix its DED format."
 			r.add(e)
-			r.hold(p)
+			r.hold(p, e)
 		}
 		return
 	}
@@ -353,7 +379,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 			e.Message = fmt.Sprintf("%s matches no order: %s.", describe(p), why)
 			e.SuggestedAction = "Hold the money in suspense. Research the case by SSN, name and FIPS; contact the employer for the remittance ID; return the payment (R23 or refund) only after the research period."
 			r.add(e)
-			r.hold(p)
+			r.hold(p, e)
 		}
 		return
 	}
@@ -399,7 +425,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 			e.Message = fmt.Sprintf("%s repeats payment %d: same case, pay date and amount from the same employer.", describe(p), dup.id)
 			e.SuggestedAction = "Hold the second payment. Confirm with the employer whether it was sent twice; refund it or apply it as a prepayment per state policy."
 			r.add(e)
-			r.hold(p)
+			r.hold(p, e)
 			return
 		}
 	}
@@ -411,7 +437,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 		e.Message = fmt.Sprintf("%s matched case %s by %s, but the SSN sent (%s) is not the obligor's (%s).", describe(p), o.CaseID, by, p.SSN, o.Obligor.SSN)
 		e.SuggestedAction = "Hold the money in suspense. Verify the employee with the employer; post to the case only once the case and SSN agree, or move it to the right case."
 		r.add(e)
-		r.hold(p)
+		r.hold(p, e)
 		return
 	}
 
@@ -421,7 +447,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 		e.Message = fmt.Sprintf("%s is for an order that is %s.", describe(p), o.Status)
 		e.SuggestedAction = "Hold the money. Check whether the order should be reopened (employee back at work, new IWO); otherwise refund the employer and tell it to stop withholding."
 		r.add(e)
-		r.hold(p)
+		r.hold(p, e)
 		return
 	case withholding.StatusSent, withholding.StatusPending:
 		e := base(withholding.ExPaymentOnClosed, withholding.SeverityMedium)
@@ -522,9 +548,14 @@ func (r *run) post(p *withholding.Payment, oi int, by MatchRule) {
 	}
 }
 
-// hold records a payment that was not posted.
-func (r *run) hold(p *withholding.Payment) {
+// hold records a payment that was not posted, held by exception e.
+func (r *run) hold(p *withholding.Payment, e *withholding.Exception) {
 	r.res.Stats.Held++
+	h := Hold{PaymentID: p.ID, Type: e.Type, Key: e.Key}
+	if e.OrderRef != 0 {
+		h.OrderRef, h.CaseID = e.OrderRef, e.CaseID
+	}
+	r.res.Held = append(r.res.Held, h)
 	if c := r.ctxEntry(p); c != nil {
 		c.failed++
 		c.unposted += p.Amount
