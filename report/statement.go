@@ -35,6 +35,11 @@ type StatementInput struct {
 	// Posted maps payment IDs to the case they were applied to; payments
 	// not in it are shown as held.
 	Posted map[int64]withholding.CaseID
+	// Held maps payment IDs to the exception type that holds them, as
+	// stored by reconciliation (a monthly statement); nil when not known
+	// (the nightly statement). With Held set, a payment in neither map has
+	// not been reconciled yet and is shown so, not as held.
+	Held map[int64]withholding.ExceptionType
 	// Exceptions are the employer's open exceptions. Those that concern only
 	// the agency (caseworker alerts, portal errors) are left off.
 	Exceptions []*withholding.Exception
@@ -78,7 +83,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		if len(p.Warnings) > 0 {
 			warned++
 		}
-		if _, ok := in.Posted[p.ID]; !ok {
+		if paymentHeld(in, p.ID) {
 			held.Count++
 			held.Amount += amt
 		}
@@ -230,10 +235,7 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 		if o := byRemit[p.CaseID]; o != nil {
 			who = personName(o.Obligor)
 		}
-		status := "Applied"
-		if _, ok := in.Posted[p.ID]; !ok {
-			status = "Held: see Action needed"
-		}
+		status := paymentStatus(in, p.ID)
 		if err := s.add(
 			string(p.CaseID),
 			who,
@@ -248,6 +250,32 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 		}
 	}
 	return s.finish()
+}
+
+// paymentHeld reports whether payment id was received but not applied.
+func paymentHeld(in StatementInput, id int64) bool {
+	if _, ok := in.Posted[id]; ok {
+		return false
+	}
+	if in.Held == nil {
+		return true
+	}
+	_, ok := in.Held[id]
+	return ok
+}
+
+// paymentStatus is the Status cell of payment id on the Payments sheet.
+func paymentStatus(in StatementInput, id int64) string {
+	if _, ok := in.Posted[id]; ok {
+		return "Applied"
+	}
+	if in.Held == nil {
+		return "Held: see Action needed"
+	}
+	if t, ok := in.Held[id]; ok {
+		return "Held (" + TypeLabel(t) + "): see Action needed"
+	}
+	return "Received, not yet reconciled"
 }
 
 func writeStatementActions(f *excelize.File, st styles, actions []*withholding.Exception) error {

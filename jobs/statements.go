@@ -1,0 +1,137 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/iwoproject/iwo/report"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// MonthlyStatements writes employer statements for a calendar month from
+// the store: every payment from the employer whose settlement (ACH
+// effective) date falls in the month, posted or held as the reconcile job
+// recorded it (PostingService), its orders and its open exceptions. Unlike
+// the nightly statements nothing is reconciled again, so the month can be
+// any past month.
+type MonthlyStatements struct {
+	Books
+	// Location is the agency's time zone: the statement's "prepared on"
+	// day. nil is UTC.
+	Location *time.Location
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Agency and Contact sign the statements.
+	Agency, Contact string
+}
+
+// Month is the first and last day of the calendar month s (YYYY-MM).
+// EINVALID when s is not a month.
+func Month(s string) (from, to withholding.Date, err error) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return from, to, withholding.Errorf(withholding.EINVALID, "month %q: want YYYY-MM", s)
+	}
+	from = withholding.NewDate(t.Year(), t.Month(), 1)
+	return from, withholding.NewDate(t.Year(), t.Month()+1, 0), nil
+}
+
+// Write writes statement-FEIN-YYYY-MM.xlsx into dir for the employer fein,
+// or for every employer with orders when fein is empty, covering the month
+// from..to, and returns the paths written. ENOTFOUND for an unknown fein.
+// A statement that cannot be written is reported and the others are still
+// written.
+func (m *MonthlyStatements) Write(ctx context.Context, from, to withholding.Date, fein withholding.FEIN, dir string) ([]string, error) {
+	var employers []*withholding.Employer
+	if fein != "" {
+		e, err := m.Employers.FindEmployerByFEIN(ctx, fein)
+		if err != nil {
+			return nil, fmt.Errorf("find employer %s: %w", fein, err)
+		}
+		employers = []*withholding.Employer{e}
+	} else {
+		all, err := collect(pages(func(off, limit int) ([]*withholding.Employer, int, error) {
+			return m.Employers.FindEmployers(ctx, withholding.EmployerFilter{Offset: off, Limit: limit})
+		}))
+		if err != nil {
+			return nil, fmt.Errorf("load employers: %w", err)
+		}
+		employers = all
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create statements directory: %w", err)
+	}
+	var out []string
+	var errs []error
+	for _, e := range employers {
+		path, err := m.write(ctx, from, to, e, dir, fein != "")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("statement for %s: %w", e.FEIN, err))
+		} else if path != "" {
+			out = append(out, path)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// write writes one employer's statement and returns its path; "" when the
+// employer has no orders and always is false.
+func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date, e *withholding.Employer, dir string, always bool) (string, error) {
+	fein := e.FEIN
+	orders, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
+		return m.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEIN: &fein, Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return "", fmt.Errorf("load orders: %w", err)
+	}
+	if len(orders) == 0 && !always {
+		return "", nil
+	}
+	filter := withholding.PaymentFilter{FEIN: &fein, Since: from, Until: to}
+	pays, err := collect(m.Payments.EachPayment(ctx, filter))
+	if err != nil {
+		return "", fmt.Errorf("load payments: %w", err)
+	}
+	postings, err := m.Postings.FindPostings(ctx, filter)
+	if err != nil {
+		return "", fmt.Errorf("load postings: %w", err)
+	}
+	posted := map[int64]withholding.CaseID{}
+	held := map[int64]withholding.ExceptionType{}
+	for _, p := range postings {
+		if p.Status == withholding.PostingPosted {
+			posted[p.PaymentID] = p.CaseID
+		} else {
+			held[p.PaymentID] = p.Reason
+		}
+	}
+	open := withholding.ExceptionOpen
+	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
+		return m.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{FEIN: &fein, Status: &open, Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return "", fmt.Errorf("load open exceptions: %w", err)
+	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	loc := m.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	path := filepath.Join(dir, fmt.Sprintf("statement-%s-%04d-%02d.xlsx", fein, from.Year, int(from.Month)))
+	err = report.WriteEmployerStatement(path, report.StatementInput{
+		Agency: m.Agency, Contact: m.Contact, RunDate: withholding.DateOf(now().In(loc)), From: from, To: to,
+		Employer: e, Orders: orders, Payments: pays, Posted: posted, Held: held, Exceptions: exs,
+		TmpDir: dir,
+	})
+	if err != nil {
+		return "", err
+	}
+	return path, nil
+}
