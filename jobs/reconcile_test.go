@@ -280,7 +280,14 @@ func TestReportWritesPushesAndRecordsFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open statement: %v", err)
 	}
+	// Tonight's one payment is the duplicate: the employer is told it is
+	// held and why.
+	srows, err := st.GetRows(report.SheetPayments)
 	st.Close()
+	held := "Held (" + report.TypeLabel(withholding.ExDuplicatePayment) + "): see Action needed"
+	if err != nil || len(srows) != 2 || !slices.Contains(srows[1], held) {
+		t.Errorf("statement payments: %q (%v), want tonight's payment %q", srows, err, held)
+	}
 
 	fc, err := os.Open(filepath.Join(dir, want[0]))
 	if err != nil {

@@ -69,6 +69,12 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("reconcile %s for the report: %w", day, err)
 	}
 	posted := out.PostedCases()
+	// Why each of tonight's payments that did not post is held, for the
+	// statements ("Held (SSN mismatch)" rather than just "Held").
+	held := make(map[int64]withholding.ExceptionType, len(out.Held))
+	for _, h := range out.Held {
+		held[h.PaymentID] = h.Type
+	}
 
 	open := withholding.ExceptionOpen
 	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
@@ -118,7 +124,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 	written = append(written, &reportFile{path: csvPath, partner: ops})
 
-	statements, err := j.statements(dir, n, tonight, posted, exs)
+	statements, err := j.statements(dir, n, tonight, posted, held, exs)
 	written = append(written, statements...)
 	var errs []error
 	if err != nil {
@@ -152,7 +158,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 // covers the window's payments from the employer, all its orders and its
 // open exceptions. One statement that cannot be written is reported and the
 // others still go out.
-func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment, posted map[int64]withholding.CaseID, exs []*withholding.Exception) ([]*reportFile, error) {
+func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment, posted map[int64]withholding.CaseID, held map[int64]withholding.ExceptionType, exs []*withholding.Exception) ([]*reportFile, error) {
 	orders := map[withholding.FEIN][]*withholding.Order{}
 	for _, o := range n.input.Orders {
 		if o.EmployerFEIN != "" {
@@ -182,7 +188,7 @@ func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment
 		path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+n.day.String()+".xlsx")
 		err := report.WriteEmployerStatement(path, report.StatementInput{
 			Agency: j.Agency, Contact: j.Contact, RunDate: n.day, From: from, To: n.day,
-			Employer: e, Orders: eo, Payments: pays[e.FEIN], Posted: posted, Exceptions: byFEIN[e.FEIN],
+			Employer: e, Orders: eo, Payments: pays[e.FEIN], Posted: posted, Held: held, Exceptions: byFEIN[e.FEIN],
 			TmpDir: dir,
 		})
 		if err != nil {

@@ -35,9 +35,10 @@ type StatementInput struct {
 	// Posted maps payment IDs to the case they were applied to; payments
 	// not in it are shown as held.
 	Posted map[int64]withholding.CaseID
-	// Held maps payment IDs to the exception type that holds them, as
-	// stored by reconciliation (a monthly statement); nil when not known
-	// (the nightly statement). With Held set, a payment in neither map has
+	// Held maps payment IDs to the exception type that holds them: from
+	// the night's reconciliation (the nightly statement) or as stored by it
+	// (a monthly statement); nil when not known, and every payment not
+	// posted is shown as held. With Held set, a payment in neither map has
 	// not been reconciled yet and is shown so, not as held.
 	Held map[int64]withholding.ExceptionType
 	// Exceptions are the employer's open exceptions. Those that concern only
