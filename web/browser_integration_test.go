@@ -100,8 +100,11 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 		chromedp.Click(`header a[href="/files"]`),
 		chromedp.WaitVisible("#file-search"),
 		chromedp.SendKeys("#name", "REMIT"),
+		// The unfiltered page has a #files table too: mark it, so that
+		// the wait below only ends on the results page.
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.before = "search"`),
 		chromedp.Click("#find-files"),
-		chromedp.WaitVisible("#files"),
+		chromedp.WaitVisible("body:not([data-before]) #files"),
 	)
 	filesTable := text("#files")
 	do("open the file", chromedp.Click("#files td a"), chromedp.WaitVisible("#carried"))
