@@ -1,7 +1,6 @@
 package ach
 
 import (
-	"fmt"
 	"iter"
 	"strconv"
 	"strings"
@@ -24,17 +23,16 @@ import (
 // pipeline.go).
 func (r *Reader) Payments() iter.Seq2[*withholding.Payment, error] {
 	return func(yield func(*withholding.Payment, error) bool) {
-		if r.used {
-			yield(nil, fmt.Errorf("read %s: %w", r.opts.Name, errReused))
+		if err := r.claim(); err != nil {
+			yield(nil, err)
 			return
 		}
-		r.used = true
 		if r.opts.ReusePayment {
 			r.arena.reuse = new(withholding.Payment)
 		}
 		// Counted apart from r.sum, which the scanning goroutine writes,
-		// and added to it at the end.
-		var counts Summary
+		// and stored in it at the end.
+		var counts PaymentCounts
 		emit := func(p *withholding.Payment) bool {
 			counts.count(p)
 			return yield(p, nil)
@@ -42,14 +40,14 @@ func (r *Reader) Payments() iter.Seq2[*withholding.Payment, error] {
 		ok := r.pipeline(func(e *Entry) bool {
 			return entryPayments(e, r.opts.Profile, &r.arena, emit)
 		})
-		r.sum.addCounts(&counts)
+		r.sum.PaymentCounts = counts
 		if ok && r.sum.Err != nil {
 			yield(nil, r.sum.Err)
 		}
 	}
 }
 
-func (s *Summary) count(p *withholding.Payment) {
+func (s *PaymentCounts) count(p *withholding.Payment) {
 	s.Payments++
 	switch p.Kind {
 	case withholding.KindPayment:
@@ -67,18 +65,6 @@ func (s *Summary) count(p *withholding.Payment) {
 	if len(p.Problems) > 0 {
 		s.WithProblems++
 	}
-}
-
-// addCounts adds the payment counts of c to s.
-func (s *Summary) addCounts(c *Summary) {
-	s.Payments += c.Payments
-	s.Posted += c.Posted
-	s.Prenotes += c.Prenotes
-	s.Returns += c.Returns
-	s.NOCs += c.NOCs
-	s.Other += c.Other
-	s.WithProblems += c.WithProblems
-	s.PaymentCents += c.PaymentCents
 }
 
 // Classify says what an entry is, and for returns and notifications of
@@ -215,12 +201,9 @@ func setBase(p *withholding.Payment, e *Entry, kind withholding.PaymentKind, cod
 	p.EffectiveDate = b.EffectiveDate
 	p.EntryAmount = e.Amount
 	p.Kind = kind
-	if code != "" {
-		// The code is a slice of the addenda record, in a buffer the
-		// reader reuses.
-		code = returnCode(code)
-	}
-	p.ReturnCode = code
+	// The code is a slice of the addenda record, in a buffer the reader
+	// reuses.
+	p.ReturnCode = strings.Clone(code)
 	p.Problems = []string{}
 	p.FEIN = b.fein()
 }
@@ -347,25 +330,3 @@ func feinOf(id string) withholding.FEIN {
 	}
 	return ""
 }
-
-// returnCode returns a copy of a return or change code that does not share
-// memory with the record it was read from; known codes are not allocated.
-func returnCode(code string) string {
-	if c, ok := knownCodes[code]; ok {
-		return c
-	}
-	return strings.Clone(code)
-}
-
-// knownCodes holds every NACHA return (R..) and change (C..) code as its
-// own string.
-var knownCodes = func() map[string]string {
-	m := map[string]string{}
-	for _, prefix := range []string{"R", "C"} {
-		for i := 0; i < 100; i++ {
-			c := prefix + strconv.Itoa(i/10) + strconv.Itoa(i%10)
-			m[c] = c
-		}
-	}
-	return m
-}()

@@ -47,7 +47,15 @@ type Summary struct {
 	TotalDebit  withholding.Cents
 	TotalCredit withholding.Cents
 
-	// The counts below are filled by Payments.
+	// PaymentCounts are filled by Payments.
+	PaymentCounts
+
+	// Err is the structural error, nil when the file is valid.
+	Err *FileError
+}
+
+// PaymentCounts count the payments Payments yielded, by kind.
+type PaymentCounts struct {
 	Payments     int               // payments yielded, every kind
 	Posted       int               // kind payment
 	Prenotes     int               // kind prenote
@@ -56,9 +64,6 @@ type Summary struct {
 	Other        int               // kind other
 	WithProblems int               // payments with at least one problem
 	PaymentCents withholding.Cents // sum of Amount over kind payment
-
-	// Err is the structural error, nil when the file is valid.
-	Err *FileError
 }
 
 // Valid reports whether the file was structurally valid.
@@ -201,11 +206,10 @@ func (r *Reader) Entries() iter.Seq2[*Entry, error] {
 // each runs the reader, passing every entry through conv before yielding it.
 func (r *Reader) each(conv func(*Entry) *Entry) iter.Seq2[*Entry, error] {
 	return func(yield func(*Entry, error) bool) {
-		if r.used {
-			yield(nil, fmt.Errorf("read %s: %w", r.opts.Name, errReused))
+		if err := r.claim(); err != nil {
+			yield(nil, err)
 			return
 		}
-		r.used = true
 		ok := r.scan(func(e *Entry, err error) bool {
 			if e != nil {
 				e = conv(e)
@@ -251,10 +255,11 @@ func (e *Entry) setTexts() {
 	rec := e.Record
 	e.Account = trimRight(rec[12:29])
 	e.Identification = trimRight(rec[39:54])
-	e.Name = trimRight(rec[54:76])
 	e.Discretionary = trimRight(rec[76:78])
 	if e.Batch != nil && e.Batch.SEC == moov.CTX {
 		e.Name = trimRight(rec[58:74])
+	} else {
+		e.Name = trimRight(rec[54:76])
 	}
 }
 
@@ -271,6 +276,15 @@ func rebaseString(from, to, sub string) string {
 }
 
 var errReused = fmt.Errorf("ach reader used twice")
+
+// claim marks the reader used: a file is read once.
+func (r *Reader) claim() error {
+	if r.used {
+		return fmt.Errorf("read %s: %w", r.opts.Name, errReused)
+	}
+	r.used = true
+	return nil
+}
 
 // scan runs the record loop; it returns false when yield asked to stop.
 func (r *Reader) scan(yield func(*Entry, error) bool) bool {

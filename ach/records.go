@@ -1,7 +1,6 @@
 package ach
 
 import (
-	"errors"
 	"io"
 	"unsafe"
 )
@@ -20,7 +19,7 @@ type records struct {
 	buf  []byte
 	r, w int // unread data is buf[r:w]
 	eof  bool
-	err  error // read error other than io.EOF
+	err  error // read error; io.EOF only sets eof
 }
 
 func newRecords(src io.Reader) *records {
@@ -85,9 +84,4 @@ func (s *records) fill() {
 }
 
 // Err returns the read error, or nil when the input ended normally.
-func (s *records) Err() error {
-	if errors.Is(s.err, io.EOF) {
-		return nil
-	}
-	return s.err
-}
+func (s *records) Err() error { return s.err }
