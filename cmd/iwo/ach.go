@@ -132,10 +132,11 @@ func achPayments(ctx context.Context, e *env, path, format string, mask bool, pr
 	return nil
 }
 
-// maskPayment hides the SSN wherever the payment carries it: its own field,
-// the DED text (Raw), and messages that quote a shifted element. When the
-// SSN could not be read, every run of nine or more digits in Raw is masked
-// (case IDs too: in a masked listing, over-masking is the safe side).
+// maskPayment hides the SSN wherever the payment carries it: its own field
+// and the DED text (Raw). (Messages that quote a shifted element are masked
+// by the ach package when it writes them.) When the SSN could not be read,
+// every run of nine or more digits in Raw is masked (case IDs too: in a
+// masked listing, over-masking is the safe side).
 func maskPayment(p *withholding.Payment) {
 	if p.SSN.Valid() {
 		p.Raw = strings.ReplaceAll(p.Raw, p.SSN.Digits(), p.SSN.Masked())
@@ -143,19 +144,6 @@ func maskPayment(p *withholding.Payment) {
 		p.Raw = withholding.MaskDigitRuns(p.Raw)
 	}
 	p.SSN = withholding.SSN(p.SSN.Masked())
-	p.Problems = maskAll(p.Problems)
-	p.Warnings = maskAll(p.Warnings)
-}
-
-func maskAll(msgs []string) []string {
-	if len(msgs) == 0 {
-		return msgs
-	}
-	out := make([]string, len(msgs))
-	for i, m := range msgs {
-		out[i] = withholding.MaskDigitRuns(m)
-	}
-	return out
 }
 
 func paymentRow(p *withholding.Payment) []string {
