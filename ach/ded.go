@@ -144,11 +144,7 @@ func ParseDED(text string, p Profile) DED {
 // letter or a byte outside ASCII (see parseElements); it is never false
 // when s does. Eight bytes at a time are tested with word arithmetic.
 func splitElements(s string, sep byte, dst []string) (elems []string, dirty bool) {
-	const (
-		lo  = 0x0101010101010101
-		hi  = 0x8080808080808080
-		low = 0x7f7f7f7f7f7f7f7f
-	)
+	const lo, hi, low = lo8, 0x80 * lo8, 0x7f * lo8
 	if len(s) < 8 {
 		start := 0
 		for i := 0; i < len(s); i++ {

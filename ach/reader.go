@@ -449,6 +449,7 @@ func printable94(s string) bool {
 	return bad&(0x80*lo8) == 0
 }
 
+// lo8 has a one in every byte; multiples of it repeat a byte in a word.
 const lo8 = 0x0101010101010101
 
 // notPrintable8 sets the high bit of each byte of x that is not printable
