@@ -84,7 +84,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		if len(p.Warnings) > 0 {
 			warned++
 		}
-		if paymentHeld(in, p.ID) {
+		if _, ok := paymentStatus(in, p.ID); ok {
 			held.Count++
 			held.Amount += amt
 		}
@@ -236,7 +236,7 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 		if o := byRemit[p.CaseID]; o != nil {
 			who = personName(o.Obligor)
 		}
-		status := paymentStatus(in, p.ID)
+		status, _ := paymentStatus(in, p.ID)
 		if err := s.add(
 			string(p.CaseID),
 			who,
@@ -253,30 +253,20 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 	return s.finish()
 }
 
-// paymentHeld reports whether payment id was received but not applied.
-func paymentHeld(in StatementInput, id int64) bool {
+// paymentStatus is the Status cell of payment id on the Payments sheet, and
+// whether the payment was received but not applied (held): the cover's
+// count and the sheet's cells come from this one decision.
+func paymentStatus(in StatementInput, id int64) (status string, held bool) {
 	if _, ok := in.Posted[id]; ok {
-		return false
+		return "Applied", false
 	}
 	if in.Held == nil {
-		return true
-	}
-	_, ok := in.Held[id]
-	return ok
-}
-
-// paymentStatus is the Status cell of payment id on the Payments sheet.
-func paymentStatus(in StatementInput, id int64) string {
-	if _, ok := in.Posted[id]; ok {
-		return "Applied"
-	}
-	if in.Held == nil {
-		return "Held: see Action needed"
+		return "Held: see Action needed", true
 	}
 	if t, ok := in.Held[id]; ok {
-		return "Held (" + TypeLabel(t) + "): see Action needed"
+		return "Held (" + TypeLabel(t) + "): see Action needed", true
 	}
-	return "Received, not yet reconciled"
+	return "Received, not yet reconciled", false
 }
 
 func writeStatementActions(f *excelize.File, st styles, actions []*withholding.Exception) error {

@@ -205,9 +205,9 @@ func (s *Server) files(w http.ResponseWriter, r *http.Request) error {
 // store can count it without reading the file again.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "file")
 	if err != nil {
-		return withholding.Errorf(withholding.ENOTFOUND, "no such file")
+		return err
 	}
 	f, err := s.cfg.Files.FindFileByID(ctx, id)
 	if err != nil {

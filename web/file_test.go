@@ -39,17 +39,9 @@ func mustLedger(t *testing.T, f *fixture) *ledger {
 	o := f.orders[0]
 	l := &ledger{control: "2000000202611190000001"}
 	l.ach = create(&withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "CS_20261117.ach"})
-	pay := func(trace withholding.TraceNumber, amount withholding.Cents) *withholding.Payment {
-		return &withholding.Payment{Trace: trace, SEC: "CCD", TransactionCode: 22, EffectiveDate: withholding.NewDate(2026, 11, 17),
-			CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: amount, EntryAmount: amount,
-			SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN}
-	}
-	seq := func(yield func(*withholding.Payment, error) bool) {
-		_ = yield(pay("091000010000001", 15000), nil) && yield(pay("091000010000002", 25050), nil)
-	}
-	if _, err := f.db.ApplyPayments(ctx, l.ach.ID, seq); err != nil {
-		t.Fatal(err)
-	}
+	eff := withholding.NewDate(2026, 11, 17)
+	MustApplyPayments(t, f.db, l.ach.ID,
+		orderPayment(o, "091000010000001", eff, 15000), orderPayment(o, "091000010000002", eff, 25050))
 	// A quarantined remittance whose errors quote a record with the SSN,
 	// once bare and once with dashes.
 	l.bad = create(&withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "CS_bad_remit.ach"})

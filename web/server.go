@@ -230,6 +230,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title stri
 	return s.tmpl[name].Execute(w, page{Title: title, Agency: s.cfg.Agency, User: userFrom(r.Context()), Data: data})
 }
 
+// pathID reads the {id} of a request's path; an ID that is not a number
+// names nothing, so it is "no such " + what.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, withholding.Errorf(withholding.ENOTFOUND, "no such %s", what)
+	}
+	return id, nil
+}
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
 }
@@ -326,9 +336,9 @@ func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "order")
 	if err != nil {
-		return withholding.Errorf(withholding.ENOTFOUND, "no such order")
+		return err
 	}
 	o, err := s.cfg.Orders.FindOrderByID(ctx, id)
 	if err != nil {
@@ -414,9 +424,9 @@ func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
 		fmt.Fprintln(w, "Only a supervisor or an admin may close exceptions.")
 		return nil
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "exception")
 	if err != nil {
-		return withholding.Errorf(withholding.ENOTFOUND, "no such exception")
+		return err
 	}
 	var st withholding.ExceptionStatus
 	switch r.PostFormValue("action") {

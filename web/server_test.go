@@ -289,12 +289,17 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // MustPayments stores payments as if they came in one ACH file.
 func MustPayments(tb testing.TB, db *store.DB, ps ...*withholding.Payment) {
 	tb.Helper()
-	ctx := context.Background()
 	file := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile,
 		RemoteName: "remit.ach", Size: 940, SHA256: strings.Repeat("ab", 32)}
-	if err := db.CreateFile(ctx, file); err != nil {
+	if err := db.CreateFile(context.Background(), file); err != nil {
 		tb.Fatal(err)
 	}
+	MustApplyPayments(tb, db, file.ID, ps...)
+}
+
+// MustApplyPayments stores payments as read from the ledger's file fileID.
+func MustApplyPayments(tb testing.TB, db *store.DB, fileID int64, ps ...*withholding.Payment) {
+	tb.Helper()
 	seq := func(yield func(*withholding.Payment, error) bool) {
 		for _, p := range ps {
 			if !yield(p, nil) {
@@ -302,18 +307,26 @@ func MustPayments(tb testing.TB, db *store.DB, ps ...*withholding.Payment) {
 			}
 		}
 	}
-	if _, err := db.ApplyPayments(ctx, file.ID, seq); err != nil {
+	if _, err := db.ApplyPayments(context.Background(), fileID, seq); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// orderPayment is a CCD child support payment for order o, effective on
+// eff, paying amount for the pay date 2026-11-13.
+func orderPayment(o withholding.Order, trace withholding.TraceNumber, eff withholding.Date, amount withholding.Cents) *withholding.Payment {
+	return &withholding.Payment{Trace: trace, SEC: "CCD", TransactionCode: 22, EffectiveDate: eff,
+		CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: amount, EntryAmount: amount,
+		SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN}
 }
 
 func TestPaymentWarningsShown(t *testing.T) {
 	f := mustFixture(t)
 	o := f.orders[0]
 	pay := func(trace withholding.TraceNumber, warnings ...string) *withholding.Payment {
-		return &withholding.Payment{Trace: trace, SEC: "CCD", TransactionCode: 22, EffectiveDate: withholding.NewDate(2026, 11, 20),
-			CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: 20000, EntryAmount: 20000,
-			SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN, Warnings: warnings}
+		p := orderPayment(o, trace, withholding.NewDate(2026, 11, 20), 20000)
+		p.Warnings = warnings
+		return p
 	}
 	MustPayments(t, f.db,
 		pay("091000010000001",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -117,34 +118,36 @@ type index struct {
 
 func newIndex(orders []*withholding.Order, employers []*withholding.Employer, rules []MatchRule) *index {
 	seed := maphash.MakeSeed()
-	n := len(orders)
 	x := &index{
-		orders: orders,
-		rules:  rules,
-		byRemit: newTable(n, func(k withholding.RemittanceID) uint64 { return maphash.String(seed, string(k)) },
-			func(i int) (withholding.RemittanceID, bool) {
-				return orders[i].RemittanceID, orders[i].RemittanceID != ""
-			}),
-		byCase: newTable(n, func(k withholding.CaseID) uint64 { return maphash.String(seed, string(k)) },
-			func(i int) (withholding.CaseID, bool) { return orders[i].CaseID, orders[i].CaseID != "" }),
-		bySSN: newTable(n, func(k withholding.SSN) uint64 { return maphash.String(seed, string(k)) },
-			func(i int) (withholding.SSN, bool) { return orders[i].Obligor.SSN, orders[i].Obligor.SSN != "" }),
+		orders:    orders,
+		rules:     rules,
+		byRemit:   newStringTable(orders, seed, func(o *withholding.Order) withholding.RemittanceID { return o.RemittanceID }),
+		byCase:    newStringTable(orders, seed, func(o *withholding.Order) withholding.CaseID { return o.CaseID }),
+		bySSN:     newStringTable(orders, seed, func(o *withholding.Order) withholding.SSN { return o.Obligor.SSN }),
 		employers: make(map[withholding.FEIN]*withholding.Employer, len(employers)),
 	}
-	for _, r := range rules {
-		if r == MatchNameFIPS && x.byName == nil {
-			x.byName = newTable(n, func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
-				func(i int) (nameKey, bool) {
-					o := orders[i]
-					var buf [32]byte
-					return makeNameKey(appendNameCode(buf[:0], o.Obligor.Last, o.Obligor.First), o.PayeeFIPS)
-				})
-		}
+	if slices.Contains(rules, MatchNameFIPS) {
+		x.byName = newTable(len(orders), func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
+			func(i int) (nameKey, bool) {
+				o := orders[i]
+				var buf [32]byte
+				return makeNameKey(appendNameCode(buf[:0], o.Obligor.Last, o.Obligor.First), o.PayeeFIPS)
+			})
 	}
 	for _, e := range employers {
 		x.employers[e.FEIN] = e
 	}
 	return x
+}
+
+// newStringTable indexes orders by a string key that key reads from an
+// order; orders whose key is empty are left out.
+func newStringTable[K ~string](orders []*withholding.Order, seed maphash.Seed, key func(*withholding.Order) K) *table[K] {
+	return newTable(len(orders), func(k K) uint64 { return maphash.String(seed, string(k)) },
+		func(i int) (K, bool) {
+			k := key(orders[i])
+			return k, k != ""
+		})
 }
 
 // NameCode is the DED07 form of a name: the first seven letters of the last
