@@ -114,7 +114,7 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 		w.add("sha256 >= ? AND sha256 <= ?", p+strings.Repeat("0", 64-len(p)), p+strings.Repeat("f", 64-len(p)))
 	}
 	if filter.Name != "" {
-		w.add(`LOWER(remote_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(filter.Name))+"%")
+		w.add(`LOWER(remote_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(filter.Name))+"%")
 	}
 	if filter.ControlNumber != nil {
 		w.add("control_number = ?", *filter.ControlNumber)
@@ -196,10 +196,6 @@ func isHex(s string) bool {
 	}
 	return true
 }
-
-// likeEscaper makes a string match itself literally in a LIKE pattern with
-// ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // AppliedSHA256 reports whether a file with this SHA-256 has been applied.
 func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {
