@@ -394,6 +394,17 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 		if control == "" {
 			control = f.ControlNumber
 		}
+		if control != "" {
+			var otherID int64
+			var otherName string
+			err := d.queryRow(ctx, tx, "SELECT id, remote_name FROM files WHERE direction = 'out' AND control_number = ? AND control_number <> '' AND id <> ?", control, f.ID).Scan(&otherID, &otherName)
+			switch {
+			case err == nil:
+				return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was already sent in file %s (ledger %d); a control number is never sent twice", f.RemoteName, f.ID, control, otherName, otherID)
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("look up sent control number: %w", err)
+			}
+		}
 		now := d.now()
 		sent, none := withholding.StatusSent, withholding.Action("")
 		for _, doc := range docs {
@@ -408,17 +419,6 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
 			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
 				return err
-			}
-		}
-		if control != "" {
-			var otherID int64
-			var otherName string
-			err := d.queryRow(ctx, tx, "SELECT id, remote_name FROM files WHERE direction = 'out' AND control_number = ? AND control_number <> '' AND id <> ?", control, f.ID).Scan(&otherID, &otherName)
-			switch {
-			case err == nil:
-				return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was already sent in file %s (ledger %d); a control number is never sent twice", f.RemoteName, f.ID, control, otherName, otherID)
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("look up sent control number: %w", err)
 			}
 		}
 		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, control_number = ?, error = '', updated_at = ? WHERE id = ?",
