@@ -63,6 +63,8 @@ func (d *DB) FindEmployers(ctx context.Context, filter withholding.EmployerFilte
 	return out, n, nil
 }
 
+// likeEscape makes s match itself literally in a LIKE pattern with
+// ESCAPE '\'.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

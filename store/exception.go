@@ -53,7 +53,7 @@ func (d *DB) UpsertExceptions(ctx context.Context, exs []*withholding.Exception)
 }
 
 func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding.Exception) (int, error) {
-	query := insertNewSQL("exceptions", exceptionCols, "key") + " RETURNING id"
+	query := insertNewSQL("exceptions", exceptionCols, "key", 1) + " RETURNING id"
 	now := d.timeArg(d.now())
 	created := 0
 	for _, e := range exs {
@@ -163,10 +163,10 @@ func (d *DB) UpdateException(ctx context.Context, id int64, upd withholding.Exce
 	return out, err
 }
 
-// insertNewSQL is an INSERT of one row of cols plus created_at into table
-// that does nothing when a row with the same key column exists: how the
+// insertNewSQL is an INSERT of rows rows of cols plus created_at into
+// table that skips each row whose key column is already taken: how the
 // reconcile job's findings stay first-come across re-runs.
-func insertNewSQL(table string, cols []string, key string) string {
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ", created_at) VALUES (" +
-		placeholders(len(cols)+1) + ") ON CONFLICT (" + key + ") DO NOTHING"
+func insertNewSQL(table string, cols []string, key string, rows int) string {
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ", created_at) VALUES " +
+		rowPlaceholders(len(cols)+1, rows) + " ON CONFLICT (" + key + ") DO NOTHING"
 }

@@ -114,7 +114,7 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 		w.add("sha256 >= ? AND sha256 <= ?", p+strings.Repeat("0", 64-len(p)), p+strings.Repeat("f", 64-len(p)))
 	}
 	if filter.Name != "" {
-		w.add(`LOWER(remote_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(filter.Name))+"%")
+		w.add(`LOWER(remote_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(filter.Name))+"%")
 	}
 	if filter.ControlNumber != nil {
 		w.add("control_number = ?", *filter.ControlNumber)
@@ -196,10 +196,6 @@ func isHex(s string) bool {
 	}
 	return true
 }
-
-// likeEscaper makes a string match itself literally in a LIKE pattern with
-// ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // AppliedSHA256 reports whether a file with this SHA-256 has been applied.
 func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {
@@ -398,6 +394,17 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 		if control == "" {
 			control = f.ControlNumber
 		}
+		if control != "" {
+			var otherID int64
+			var otherName string
+			err := d.queryRow(ctx, tx, "SELECT id, remote_name FROM files WHERE direction = 'out' AND control_number = ? AND control_number <> '' AND id <> ?", control, f.ID).Scan(&otherID, &otherName)
+			switch {
+			case err == nil:
+				return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was already sent in file %s (ledger %d); a control number is never sent twice", f.RemoteName, f.ID, control, otherName, otherID)
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("look up sent control number: %w", err)
+			}
+		}
 		now := d.now()
 		sent, none := withholding.StatusSent, withholding.Action("")
 		for _, doc := range docs {
@@ -412,17 +419,6 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
 			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
 				return err
-			}
-		}
-		if control != "" {
-			var otherID int64
-			var otherName string
-			err := d.queryRow(ctx, tx, "SELECT id, remote_name FROM files WHERE direction = 'out' AND control_number = ? AND control_number <> '' AND id <> ?", control, f.ID).Scan(&otherID, &otherName)
-			switch {
-			case err == nil:
-				return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was already sent in file %s (ledger %d); a control number is never sent twice", f.RemoteName, f.ID, control, otherName, otherID)
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("look up sent control number: %w", err)
 			}
 		}
 		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, control_number = ?, error = '', updated_at = ? WHERE id = ?",

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,7 +116,7 @@ func testSentControlNumbers(t *testing.T, db *store.DB) {
 	send := func(name, tracking, control string) (*withholding.File, error) {
 		out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: name, State: withholding.FileParsed}
 		mustOK(t, db.CreateFile(ctx, out), "record "+name)
-		mustOK(t, db.SetFileSum(ctx, out.ID, 2307, fmt.Sprintf("%x", sha256.Sum256([]byte(name)))), "sum of "+name)
+		mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sumOf(name)), "sum of "+name)
 		doc := &withholding.Document{TrackingID: withholding.TrackingID(tracking), OrderRef: o.ID, CaseID: o.CaseID,
 			FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal, FileControl: control, BatchControl: control[:18] + "0001"}
 		return out, db.RecordSent(ctx, out.ID, []*withholding.Document{doc})
@@ -143,7 +142,7 @@ func testSentControlNumbers(t *testing.T, db *store.DB) {
 
 	out := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo-4.txt", State: withholding.FileParsed}
 	mustOK(t, db.CreateFile(ctx, out), "record iwo-4.txt")
-	mustOK(t, db.SetFileSum(ctx, out.ID, 2307, fmt.Sprintf("%x", sha256.Sum256([]byte("iwo-4.txt")))), "sum of iwo-4.txt")
+	mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sumOf("iwo-4.txt")), "sum of iwo-4.txt")
 	docs := []*withholding.Document{
 		{TrackingID: "200000000000000000000000000204", OrderRef: o.ID, Action: withholding.ActionOriginal, FileControl: "A"},
 		{TrackingID: "200000000000000000000000000205", OrderRef: o.ID, Action: withholding.ActionOriginal, FileControl: "B"},

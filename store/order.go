@@ -255,3 +255,13 @@ func placeholders(n int) string {
 	}
 	return strings.Repeat("?, ", n-1) + "?"
 }
+
+// rowPlaceholders returns "(?, ?), (?, ?)…": rows rows of n marks, for a
+// multi-row VALUES.
+func rowPlaceholders(n, rows int) string {
+	if rows <= 0 {
+		return ""
+	}
+	row := "(" + placeholders(n) + ")"
+	return strings.Repeat(row+", ", rows-1) + row
+}

@@ -71,16 +71,7 @@ func scanPayment(s interface{ Scan(...any) error }) (*withholding.Payment, error
 }
 
 func paymentInsertSQL(rows int) string {
-	row := "(" + placeholders(len(paymentCols)) + ")"
-	var b strings.Builder
-	b.WriteString("INSERT INTO payments (" + strings.Join(paymentCols, ", ") + ") VALUES ")
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	return b.String()
+	return "INSERT INTO payments (" + strings.Join(paymentCols, ", ") + ") VALUES " + rowPlaceholders(len(paymentCols), rows)
 }
 
 // insertPayments writes payments to SQLite in multi-row INSERTs of

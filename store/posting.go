@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -45,21 +46,32 @@ func (d *DB) RecordReconciliation(ctx context.Context, exs []*withholding.Except
 	return newExceptions, newPostings, nil
 }
 
+// postingBatch is how many postings one INSERT carries: 8 arguments a row
+// stay well under SQLite's 32766 variables and PostgreSQL's 65535.
+const postingBatch = 500
+
+// insertPostings writes postings in multi-row INSERTs of postingBatch
+// rows: a night posts every payment it reconciles.
 func (d *DB) insertPostings(ctx context.Context, q queryer, postings []*withholding.Posting) (int, error) {
-	query := insertNewSQL("postings", postingCols, "payment_id")
-	now := d.timeArg(d.now())
-	created := 0
 	for _, p := range postings {
 		if p.PaymentID == 0 || p.RunDate.IsZero() || !postingStatuses[p.Status] {
 			return 0, withholding.Errorf(withholding.EINVALID, "posting needs a payment, a run date and a known status (got payment %d, run date %s, status %q)", p.PaymentID, p.RunDate, p.Status)
 		}
-		res, err := d.exec(ctx, q, query,
-			p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), now)
+	}
+	now := d.timeArg(d.now())
+	created := 0
+	args := make([]any, 0, min(len(postings), postingBatch)*(len(postingCols)+1))
+	for batch := range slices.Chunk(postings, postingBatch) {
+		args = args[:0]
+		for _, p := range batch {
+			args = append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), now)
+		}
+		res, err := d.exec(ctx, q, insertNewSQL("postings", postingCols, "payment_id", len(batch)), args...)
 		if err != nil {
-			return 0, fmt.Errorf("record posting of payment %d: %w", p.PaymentID, err)
+			return 0, fmt.Errorf("record postings: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
-			created++
+			created += int(n)
 		}
 	}
 	return created, nil

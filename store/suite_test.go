@@ -154,6 +154,17 @@ func payments(n int, err error) iter.Seq2[*withholding.Payment, error] {
 	}
 }
 
+// seqOf yields ps, as ApplyPayments reads them.
+func seqOf(ps ...*withholding.Payment) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
 func testEmployers(t *testing.T, db *store.DB) {
 	e := sampleEmployer("480123456")
 	mustOK(t, db.UpsertEmployer(ctx, e), "upsert")
@@ -374,15 +385,7 @@ func testSumPayments(t *testing.T, db *store.DB) {
 	other := mustFile(t, db, "ach-other.txt", withholding.KindACHFile)
 	prenote := samplePayment(9)
 	prenote.Kind, prenote.Amount, prenote.EntryAmount = withholding.KindPrenote, 0, 0
-	seq := func(yield func(*withholding.Payment, error) bool) {
-		for p := range payments(3, nil) {
-			if !yield(p, nil) {
-				return
-			}
-		}
-		yield(prenote, nil)
-	}
-	_, err := db.ApplyPayments(ctx, f.ID, seq)
+	_, err := db.ApplyPayments(ctx, f.ID, seqOf(samplePayment(0), samplePayment(1), samplePayment(2), prenote))
 	mustOK(t, err, "apply")
 	_, err = db.ApplyPayments(ctx, other.ID, payments(2, nil))
 	mustOK(t, err, "apply other")
@@ -809,13 +812,7 @@ func mustPostingPayments(t *testing.T, db *store.DB) []*withholding.Payment {
 	ps := []*withholding.Payment{samplePayment(0), samplePayment(1), samplePayment(2)}
 	ps[1].EffectiveDate = date("2026-12-01")
 	ps[2].FEIN = "480999999"
-	_, err := db.ApplyPayments(ctx, f.ID, func(yield func(*withholding.Payment, error) bool) {
-		for _, p := range ps {
-			if !yield(p, nil) {
-				return
-			}
-		}
-	})
+	_, err := db.ApplyPayments(ctx, f.ID, seqOf(ps...))
 	mustOK(t, err, "apply payments")
 	got, _, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &f.ID})
 	mustOK(t, err, "find payments")

@@ -76,12 +76,13 @@ func MaskDigitRuns(s string) string {
 			i++
 			continue
 		}
-		start, end, n := i, i, 0
+		// The run is s[start:i]: it begins and ends with a digit, since a
+		// dash is taken only with the digit after it.
+		start, n := i, 0
 		for i < len(s) {
 			if isDigit(s[i]) {
 				n++
 				i++
-				end = i
 			} else if s[i] == '-' && i+1 < len(s) && isDigit(s[i+1]) {
 				i++
 			} else {
@@ -91,10 +92,10 @@ func MaskDigitRuns(s string) string {
 		if n < 9 {
 			continue
 		}
-		digits := strings.ReplaceAll(s[start:end], "-", "")
+		digits := strings.ReplaceAll(s[start:i], "-", "")
 		b.WriteString(s[done:start])
 		b.WriteString(SSN(digits).Masked())
-		done = end
+		done = i
 	}
 	if done == 0 {
 		return s

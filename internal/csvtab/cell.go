@@ -77,15 +77,13 @@ func (t *Table) Date(col string, req bool) withholding.Date {
 	if v == "" {
 		return withholding.Date{}
 	}
-	layouts := t.f.DateLayouts
-	if len(layouts) == 0 {
-		layouts = []string{ISODate}
-	}
-	names := make([]string, len(layouts))
-	for i, l := range layouts {
+	for _, l := range t.f.DateLayouts {
 		if d, err := withholding.ParseDate(l, v); err == nil {
 			return d
 		}
+	}
+	names := make([]string, len(t.f.DateLayouts))
+	for i, l := range t.f.DateLayouts {
 		names[i] = LayoutName(l)
 	}
 	t.Failf(col, "%q is not a date; want %s", v, orList(names))

@@ -79,6 +79,9 @@ func New(file string, r io.Reader, f Format) *Table {
 	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
 		br.Discard(3) // cannot fail: the bytes were just peeked
 	}
+	if len(f.DateLayouts) == 0 {
+		f.DateLayouts = []string{ISODate}
+	}
 	t := &Table{file: file, f: f, r: csv.NewReader(br), cols: map[string]int{}}
 	t.r.FieldsPerRecord = -1 // checked by Next, which reports and goes on
 	t.r.TrimLeadingSpace = true
