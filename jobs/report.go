@@ -30,9 +30,11 @@ import (
 // makes the run partial: the files are written and recorded (state sent,
 // with the error) all the same.
 //
-// Which payments were posted is not stored, so Report runs the night's
-// reconciliation again, without recording anything, over the same window as
-// the reconcile job.
+// Report runs the night's reconciliation again, without recording
+// anything, over the same window as the reconcile job: the workbook's
+// totals are not stored, and the statements take tonight's postings from
+// that run (the reconcile job stores them too; MonthlyStatements reads
+// them back).
 type Report struct {
 	// Reconcile gives the store, settings and clock. Its Run is not called.
 	Reconcile *Reconcile
@@ -68,13 +70,9 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("reconcile %s for the report: %w", day, err)
 	}
-	posted := out.PostedCases()
-	// Why each of tonight's payments that did not post is held, for the
-	// statements ("Held (SSN mismatch)" rather than just "Held").
-	held := make(map[int64]withholding.ExceptionType, len(out.Held))
-	for _, h := range out.Held {
-		held[h.PaymentID] = h.Type
-	}
+	// held says why each of tonight's payments that did not post is held,
+	// for the statements ("Held (SSN mismatch)" rather than just "Held").
+	posted, held := postingMaps(out.Postings(n.day))
 
 	open := withholding.ExceptionOpen
 	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {

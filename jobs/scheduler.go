@@ -230,7 +230,15 @@ func (s *Scheduler) Start(ctx context.Context) {
 // Runs in progress go on. Drain returns them, oldest first; calling it
 // again returns the same runs, as they stand now.
 func (s *Scheduler) Drain() []ActiveRun {
+	runs, _ := s.drain()
+	return s.describe(runs)
+}
+
+// drain does Drain's work and returns the runs that were in progress, and
+// a context done when cron's goroutines have returned.
+func (s *Scheduler) drain() ([]*activeRun, context.Context) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.stopping {
 		s.stopping = true
 		for a := range s.active {
@@ -241,9 +249,7 @@ func (s *Scheduler) Drain() []ActiveRun {
 		// take s.mu in fire), and cron's loop never takes s.mu.
 		s.cronDone = s.cron.Stop()
 	}
-	runs := slices.Clone(s.drained)
-	s.mu.Unlock()
-	return s.describe(runs)
+	return slices.Clone(s.drained), s.cronDone
 }
 
 // Shutdown drains the scheduler (see Drain) and lets the runs that were in
@@ -256,11 +262,8 @@ func (s *Scheduler) Drain() []ActiveRun {
 // It returns which runs finished and which it cancelled. The error is not
 // nil only when ctx ended before the cancelled runs returned.
 func (s *Scheduler) Shutdown(ctx context.Context, grace <-chan struct{}) (ShutdownResult, error) {
-	waiting := s.Drain()
-	s.mu.Lock()
-	runs, cronDone := slices.Clone(s.drained), s.cronDone
-	s.mu.Unlock()
-	for _, r := range waiting {
+	runs, cronDone := s.drain()
+	for _, r := range s.describe(runs) {
 		s.log.Info("shutting down: waiting for job", "job", r.Job, "run", r.Run, "running_for", s.since(r.Started))
 	}
 wait:
@@ -273,7 +276,6 @@ wait:
 			break wait
 		}
 	}
-	var res ShutdownResult
 	var cancelled []*activeRun
 	for _, r := range runs {
 		select {
@@ -292,9 +294,9 @@ wait:
 			stuck = append(stuck, r.job)
 		}
 	}
-	for _, r := range runs {
-		info := s.describe([]*activeRun{r})[0]
-		if slices.Contains(cancelled, r) {
+	var res ShutdownResult
+	for i, info := range s.describe(runs) {
+		if slices.Contains(cancelled, runs[i]) {
 			res.Cancelled = append(res.Cancelled, info)
 			s.log.Warn("shutting down: job cancelled", "job", info.Job, "run", info.Run, "status", info.Status, "ran_for", s.since(info.Started))
 		} else {

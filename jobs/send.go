@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,17 +213,13 @@ func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 	}
 	// Tracking IDs and control numbers derive from the ledger ID, which
 	// the database never hands out twice.
-	docs, control, err := j.write(local, lf.ID, now, ob)
+	docs, control, size, sum, err := j.write(local, lf.ID, now, ob)
 	if err != nil {
 		return notSent(err)
 	}
 	// The size and SHA-256 of the bytes to push are in the ledger before
 	// the entry is sent, so a push that fails, and every later attempt,
 	// is checked against them.
-	size, sum, err := fileSum(local)
-	if err != nil {
-		return notSent(err)
-	}
 	if err := j.Files.SetFileSum(ctx, lf.ID, size, sum); err != nil {
 		return notSent(fmt.Errorf("record size and SHA-256 of %s: %w", name, err))
 	}
@@ -237,14 +236,18 @@ func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 	return j.deliver(ctx, lf, res)
 }
 
-// write writes the file and returns its documents.
-func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound) ([]*withholding.Document, string, error) {
+// write writes the file and returns its documents, its file control number
+// and the size and SHA-256 (hex) of the bytes written, hashed as they are
+// written so the file is not read back for them.
+func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound) (docs []*withholding.Document, control string, size int64, sum string, err error) {
 	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, "", fmt.Errorf("create IWO file: %w", err)
+		return nil, "", 0, "", fmt.Errorf("create IWO file: %w", err)
 	}
 	defer f.Close()
-	w := edi.NewWriter(f, edi.WriterOptions{
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, h)}
+	w := edi.NewWriter(cw, edi.WriterOptions{
 		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: now.In(j.loc()), Sequence: uint64(fileID), File: local,
 	})
 	// One batch per EIN: the writer opens a batch per employer when the
@@ -254,12 +257,11 @@ func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
-	var docs []*withholding.Document
 	for n, i := range idx {
 		d, o := ob.iwos[i], ob.orders[i]
 		d.TrackingID = edi.TrackingIDFor(j.StateFIPS, uint64(fileID)*1_000_000+uint64(n+1))
 		if err := w.Write(d); err != nil {
-			return nil, "", fmt.Errorf("write IWO for case %s: %w", o.CaseID, err)
+			return nil, "", 0, "", fmt.Errorf("write IWO for case %s: %w", o.CaseID, err)
 		}
 		docs = append(docs, &withholding.Document{
 			TrackingID: d.TrackingID, OrderRef: o.ID, CaseID: o.CaseID, FEIN: o.EmployerFEIN, Action: d.Action,
@@ -267,15 +269,27 @@ func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound
 		})
 	}
 	if err := w.Close(); err != nil {
-		return nil, "", fmt.Errorf("finish IWO file: %w", err)
+		return nil, "", 0, "", fmt.Errorf("finish IWO file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		return nil, "", fmt.Errorf("write IWO file: %w", err)
+		return nil, "", 0, "", fmt.Errorf("write IWO file: %w", err)
 	}
 	for _, d := range docs {
 		d.FileControl = w.FileControlNumber()
 	}
-	return docs, w.FileControlNumber(), nil
+	return docs, w.FileControlNumber(), cw.n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // deliver pushes a recorded file and marks it archived. On failure the

@@ -100,15 +100,7 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	if err != nil {
 		return "", fmt.Errorf("load postings: %w", err)
 	}
-	posted := map[int64]withholding.CaseID{}
-	held := map[int64]withholding.ExceptionType{}
-	for _, p := range postings {
-		if p.Status == withholding.PostingPosted {
-			posted[p.PaymentID] = p.CaseID
-		} else {
-			held[p.PaymentID] = p.Reason
-		}
-	}
+	posted, held := postingMaps(postings)
 	open := withholding.ExceptionOpen
 	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
 		return m.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{FEIN: &fein, Status: &open, Offset: off, Limit: limit})
@@ -134,4 +126,21 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 		return "", err
 	}
 	return path, nil
+}
+
+// postingMaps splits postings into the maps report.StatementInput takes:
+// payment ID to the case it was posted to, and payment ID to the exception
+// type that holds it. The nightly and the monthly statements both use it,
+// so a payment reads the same in either.
+func postingMaps(postings []*withholding.Posting) (posted map[int64]withholding.CaseID, held map[int64]withholding.ExceptionType) {
+	posted = map[int64]withholding.CaseID{}
+	held = map[int64]withholding.ExceptionType{}
+	for _, p := range postings {
+		if p.Status == withholding.PostingPosted {
+			posted[p.PaymentID] = p.CaseID
+		} else {
+			held[p.PaymentID] = p.Reason
+		}
+	}
+	return posted, held
 }

@@ -82,9 +82,7 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 	}
 	defer db.Close()
 	ms := &jobs.MonthlyStatements{
-		Books: jobs.Books{
-			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db,
-		},
+		Books:    storeBooks(db),
 		Location: loc,
 		Agency:   cfg.Agency.SDU.PayeeName,
 		Contact:  strings.Join(cfg.Agency.SDU.Address, ", "),

@@ -195,9 +195,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		Now: opts.now, Instance: opts.instance,
 	})
 	rec := &jobs.Reconcile{
-		Books: jobs.Books{
-			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db,
-		},
+		Books:    storeBooks(db),
 		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log, Now: opts.now,
 	}
 	all := []jobs.Job{

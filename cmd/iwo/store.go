@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/store"
 )
 
@@ -77,4 +78,12 @@ func openStoreConfig(ctx context.Context, e *env, dbFlag string, cfg *Config) (*
 		return nil, err
 	}
 	return store.Open(ctx, u)
+}
+
+// storeBooks is the store as the parts reconciliation and the reports read
+// and write, for the nightly jobs and "iwo report statements" alike.
+func storeBooks(db *store.DB) jobs.Books {
+	return jobs.Books{
+		Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db,
+	}
 }
