@@ -106,7 +106,7 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 		w.add("sha256 = ?", *filter.SHA256)
 	}
 	if p := filter.SHA256Prefix; p != "" {
-		if len(p) < withholding.MinSHA256Prefix || len(p) > 64 || !isHex(p) {
+		if !withholding.ValidSHA256Prefix(p) {
 			return nil, 0, withholding.Errorf(withholding.EINVALID, "SHA-256 %q: want %d to 64 hex digits of a file's SHA-256", p, withholding.MinSHA256Prefix)
 		}
 		// A range rather than LIKE, so that files_sha256 serves it on both
@@ -185,17 +185,7 @@ func (d *DB) SetFileSum(ctx context.Context, id, size int64, sha256 string) erro
 }
 
 // isSHA256 reports whether s is a SHA-256 as the ledger keeps it.
-func isSHA256(s string) bool { return len(s) == 64 && isHex(s) }
-
-// isHex reports whether s is lower-case hex digits only.
-func isHex(s string) bool {
-	for _, c := range []byte(s) {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+func isSHA256(s string) bool { return len(s) == 64 && withholding.ValidSHA256Prefix(s) }
 
 // AppliedSHA256 reports whether a file with this SHA-256 has been applied.
 func (d *DB) AppliedSHA256(ctx context.Context, sha256 string) (bool, error) {

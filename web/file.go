@@ -137,7 +137,7 @@ func (q fileSearch) filter(loc *time.Location) (withholding.FileFilter, string) 
 		*d.to = t.AddDate(0, 0, d.days) // To takes in the whole day
 	}
 	if q.SHA256 != "" {
-		if len(q.SHA256) < withholding.MinSHA256Prefix || len(q.SHA256) > 64 || strings.Trim(q.SHA256, "0123456789abcdef") != "" {
+		if !withholding.ValidSHA256Prefix(q.SHA256) {
 			return f, fmt.Sprintf("SHA-256: paste the file's SHA-256, or at least its first %d hex digits.", withholding.MinSHA256Prefix)
 		}
 		f.SHA256Prefix = q.SHA256

@@ -116,3 +116,17 @@ type FileFilter struct {
 // MinSHA256Prefix is the fewest hex digits FileFilter.SHA256Prefix takes:
 // 8 digits (32 bits) pick one file out of a ledger of many thousands.
 const MinSHA256Prefix = 8
+
+// ValidSHA256Prefix reports whether p can be a FileFilter.SHA256Prefix:
+// MinSHA256Prefix to 64 lower-case hex digits.
+func ValidSHA256Prefix(p string) bool {
+	if len(p) < MinSHA256Prefix || len(p) > 64 {
+		return false
+	}
+	for _, c := range []byte(p) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
