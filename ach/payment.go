@@ -231,6 +231,10 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 		if kind == withholding.KindPrenote {
 			// A prenote tests the account; its addenda is informational.
 			p.Problems, p.Warnings = []string{}, nil
+		} else {
+			// What the bank credited, whatever the DED claims (a shifted
+			// element can put a date or an SSN in DED04).
+			p.Credited = e.Amount
 		}
 		return yield(p)
 	}
@@ -267,14 +271,21 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 		p.Problems = append(p.Problems, env.Problems...)
 		p.Problems = append(p.Problems, "820: no DED segment")
 		p.Warnings = env.Warnings
+		if kind == withholding.KindPayment {
+			p.Credited = e.Amount
+		}
 		return yield(p)
 	}
+	agree := DEDsAddUp(e.Amount, env.DEDs)
 	for i := range env.DEDs {
 		d := &env.DEDs[i]
 		p := ar.payment()
 		setBase(p, e, kind, code, trace)
 		p.Problems = nil
 		setDED(p, d)
+		if kind == withholding.KindPayment {
+			p.Credited = CTXShare(e.Amount, d.Amount, i, agree)
+		}
 		p.Problems = append(append(make([]string, 0, len(env.Problems)+len(d.Problems)), env.Problems...), d.Problems...)
 		if len(env.Warnings) > 0 {
 			p.Warnings = append(append([]string(nil), env.Warnings...), d.Warnings...)
@@ -284,6 +295,36 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 		}
 	}
 	return true
+}
+
+// DEDsAddUp reports whether the DEDs of a CTX entry add up to its amount,
+// none negative: then each DED stands for its own DED04 (see CTXShare).
+func DEDsAddUp(entry withholding.Cents, deds []DED) bool {
+	var sum withholding.Cents
+	for i := range deds {
+		if deds[i].Amount < 0 {
+			return false
+		}
+		sum += deds[i].Amount
+	}
+	return sum == entry
+}
+
+// CTXShare is the part of a CTX entry's credited amount that its DED i
+// (claiming amount) stands for; agree is DEDsAddUp for the entry. When the
+// DEDs add up, each stands for its own DED04. When they do not, ParseCTX
+// has flagged every DED of the entry, so none posts, and the whole entry
+// amount is the first DED's share and the others' zero: the entry's money
+// is accounted for exactly once, held on one payment, whatever the DEDs
+// claim. (Our choice; the convention does not say. README decisions.)
+func CTXShare(entry, amount withholding.Cents, i int, agree bool) withholding.Cents {
+	switch {
+	case agree:
+		return amount
+	case i == 0:
+		return entry
+	}
+	return 0
 }
 
 // setDED copies the DED fields into p.

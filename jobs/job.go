@@ -5,6 +5,8 @@ import (
 	"iter"
 	"maps"
 	"strings"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Job is one step of the night. Run does the work once and returns what it
@@ -38,6 +40,12 @@ func (r *Result) Add(name string, n int64) {
 		r.Counts = map[string]int64{}
 	}
 	r.Counts[name] += n
+}
+
+// AddTally adds a count as name and its amount as name_cents.
+func (r *Result) AddTally(name string, t withholding.Tally) {
+	r.Add(name, int64(t.Count))
+	r.Add(name+"_cents", int64(t.Amount))
 }
 
 // merge adds o's files and counts to r.

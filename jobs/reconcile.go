@@ -69,19 +69,12 @@ type Reconcile struct {
 // Name implements Job.
 func (j *Reconcile) Name() string { return JobReconcile }
 
-// Counts a reconcile run records beyond its findings. The report job reads
-// them back from the run history.
-const (
-	// countRunDate is the run date as YYYYMMDD.
-	countRunDate = "run_date"
-	// countWindowEnd is the end of the run's window, Unix milliseconds:
-	// the next day's window starts there.
-	countWindowEnd = "window_end_ms"
-)
-
-// Run implements Job. Counts: "payments" reconciled tonight, "posted",
-// "held", "exceptions" found, "created" (new ones), "resolved",
-// "type:TYPE" per type found, plus run_date and window_end_ms.
+// Run implements Job. Counts: "payments" reconciled tonight and the
+// money credited for them ("payment_cents"), "posted" and "held" (with
+// their cents), "zero" (zero-dollar remittances), "exceptions" found,
+// "created" (new ones), "resolved", "type:TYPE" per type found. The night
+// itself (its window) is recorded in the store with the findings: the next
+// night and the report job read it there, not from these counts.
 func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	var res Result
 	n, err := j.load(ctx)
@@ -92,18 +85,19 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("reconcile %s: %w", n.day, err)
 	}
-	created, _, err := j.Postings.RecordReconciliation(ctx, out.Exceptions, out.Postings(n.day))
+	night := &withholding.Night{Date: n.day, WindowStart: n.since, WindowEnd: n.until}
+	created, _, err := j.Postings.RecordReconciliation(ctx, night, out.Exceptions, out.Postings(n.day))
 	if err != nil {
 		return res, fmt.Errorf("record exceptions and postings: %w", err)
 	}
 	resolved, err := j.resolve(ctx, out.Cleared)
-	res.Add(countRunDate, dateNumber(n.day))
-	res.Add(countWindowEnd, n.until.UnixMilli())
 	res.Add("payments", int64(out.Stats.Payments))
 	res.Add("payment_cents", int64(out.Stats.Amount))
 	res.Add("posted", int64(out.Stats.Posted))
 	res.Add("posted_cents", int64(out.Stats.PostedAmount))
 	res.Add("held", int64(out.Stats.Held))
+	res.Add("held_cents", int64(out.Stats.HeldAmount))
+	res.Add("zero", int64(out.Stats.Zero))
 	res.Add("returns", int64(out.Stats.Returns))
 	res.Add("nocs", int64(out.Stats.NOCs))
 	res.Add("exceptions", int64(len(out.Exceptions)))
@@ -194,19 +188,9 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load employers: %w", err)
 	}
-	recent := now.AddDate(0, 0, -lookback)
-	var docs []*withholding.Document
-	for d, err := range pages(func(off, limit int) ([]*withholding.Document, int, error) {
-		return j.Documents.FindDocuments(ctx, 0, off, limit)
-	}) {
-		if err != nil {
-			return nil, fmt.Errorf("load IWO documents: %w", err)
-		}
-		// Still waiting, or answered recently: older answers made their
-		// exceptions long ago.
-		if d.Status == "" || d.AcknowledgedAt.After(recent) || d.SentAt.After(recent) {
-			docs = append(docs, d)
-		}
+	docs, err := j.recentDocuments(ctx, now)
+	if err != nil {
+		return nil, err
 	}
 
 	// Tonight's files: applied since the window started. A file applied
@@ -270,43 +254,46 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	return n, nil
 }
 
-// windowStart is where tonight's window begins: the end of the newest
-// succeeded or partial run of an earlier day, or, on the first night,
-// lookback days before the run date.
-func (j *Reconcile) windowStart(ctx context.Context, day withholding.Date, lookback int) (time.Time, error) {
-	prev, err := previousRun(ctx, j.Runs, JobReconcile, countRunDate, day)
-	if err != nil {
-		return time.Time{}, err
+// recentDocuments returns the IWOs still waiting for an answer, or sent or
+// answered in the last lookback days: older answers made their exceptions
+// long ago.
+func (j *Reconcile) recentDocuments(ctx context.Context, now time.Time) ([]*withholding.Document, error) {
+	lookback := j.Settings.Lookback
+	if lookback <= 0 {
+		lookback = reconcile.DefaultLookback
 	}
-	if prev != nil && prev.Counts[countWindowEnd] > 0 {
-		return time.UnixMilli(prev.Counts[countWindowEnd]), nil
+	recent := now.AddDate(0, 0, -lookback)
+	var docs []*withholding.Document
+	for d, err := range pages(func(off, limit int) ([]*withholding.Document, int, error) {
+		return j.Documents.FindDocuments(ctx, 0, off, limit)
+	}) {
+		if err != nil {
+			return nil, fmt.Errorf("load IWO documents: %w", err)
+		}
+		if d.Status == "" || d.AcknowledgedAt.After(recent) || d.SentAt.After(recent) {
+			docs = append(docs, d)
+		}
 	}
-	return day.AddDays(-lookback).Time(j.loc()), nil
+	return docs, nil
 }
 
-// previousRun returns the newest succeeded or partial run of job whose
-// date count (YYYYMMDD) is before day, or nil.
-func previousRun(ctx context.Context, runs withholding.JobRunService, job, dateKey string, day withholding.Date) (*withholding.JobRun, error) {
-	today := dateNumber(day)
-	const maxLook = 1000 // runs of the same day re-run by hand, skipped runs
-	for off := 0; off < maxLook; off += 100 {
-		rs, total, err := runs.FindJobRuns(ctx, job, off, 100)
-		if err != nil {
-			return nil, fmt.Errorf("find previous %s runs: %w", job, err)
-		}
-		for _, r := range rs {
-			if r.Status != withholding.RunSucceeded && r.Status != withholding.RunPartial {
-				continue
-			}
-			if d := r.Counts[dateKey]; d > 0 && d < today {
-				return r, nil
-			}
-		}
-		if len(rs) == 0 || off+len(rs) >= total {
-			break
-		}
+// windowStart is where tonight's window begins: where the newest night
+// recorded before today ended, or, on the first night, lookback days
+// before the run date. A re-run of today keeps today's start.
+func (j *Reconcile) windowStart(ctx context.Context, day withholding.Date, lookback int) (time.Time, error) {
+	if today, err := j.Postings.FindNight(ctx, day); err == nil {
+		return today.WindowStart, nil
+	} else if withholding.ErrorCode(err) != withholding.ENOTFOUND {
+		return time.Time{}, fmt.Errorf("find tonight's reconciliation: %w", err)
 	}
-	return nil, nil
+	prev, err := j.Postings.PreviousNight(ctx, day)
+	switch {
+	case err == nil:
+		return prev.WindowEnd, nil
+	case withholding.ErrorCode(err) == withholding.ENOTFOUND:
+		return day.AddDays(-lookback).Time(j.loc()), nil
+	}
+	return time.Time{}, fmt.Errorf("find the previous reconciliation: %w", err)
 }
 
 // filePayments streams the payments of the given files, file by file.
@@ -360,11 +347,6 @@ func (j *Reconcile) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return j.Logger
-}
-
-// dateNumber is d as YYYYMMDD.
-func dateNumber(d withholding.Date) int64 {
-	return int64(d.Year*10000 + int(d.Month)*100 + d.Day)
 }
 
 // pages reads a paged store listing to the end.

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,7 +108,7 @@ func day(tb testing.TB, s string) withholding.Date {
 func pay(t *testing.T, pd, eff string) *withholding.Payment {
 	return &withholding.Payment{
 		SEC: "CCD", TransactionCode: 22, CompanyID: "1" + string(acmeFEIN), CompanyName: "ACME PAYROLL",
-		EffectiveDate: day(t, eff), EntryAmount: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(t, pd),
+		EffectiveDate: day(t, eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(t, pd),
 		Amount: 20000, SSN: "900112222", Medical: "N", Name: "SMITH,JOH", FIPS: "06037",
 		Kind: withholding.KindPayment, FEIN: acmeFEIN,
 	}
@@ -227,8 +228,11 @@ func TestReportWritesPushesAndRecordsFiles(t *testing.T) {
 	b.apply("day1.ach", pay(t, "2026-10-16", "2026-10-20"), pay(t, "2026-11-13", "2026-11-20"))
 	b.run(jobs.JobReconcile, withholding.RunSucceeded)
 	first := b.run(jobs.JobReport, withholding.RunSucceeded)
-	if got := report.TotalsFromCounts(first.Counts); got.Date != day(t, "2026-11-20") || got.Received.Count != 2 || got.Received.Amount != 40000 || got.Exceptions != 1 {
-		t.Errorf("night 1 totals %+v, want 2 payments of $400.00 and 1 exception on 2026-11-20", got)
+	if c := first.Counts; c["received"] != 2 || c["received_cents"] != 40000 || c["exceptions"] != 1 {
+		t.Errorf("night 1 counts %v, want 2 payments of $400.00 and 1 exception", c)
+	}
+	if got, err := b.db.NightTotals(ctx, day(t, "2026-11-20")); err != nil || got.Received != (withholding.Tally{Count: 2, Amount: 40000}) || len(got.OpenExceptions) != 1 {
+		t.Errorf("night 1 totals in the store %+v (%v), want 2 payments of $400.00 and 1 exception", got, err)
 	}
 
 	b.clk.Set(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
@@ -322,6 +326,7 @@ func TestReportPartialWhenPartnerDown(t *testing.T) {
 	ctx := context.Background()
 	b := newBooks(t)
 	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"))
+	b.run(jobs.JobReconcile, withholding.RunSucceeded)
 	b.down["ops"] = true
 	run, err := b.sched.RunNow(ctx, jobs.JobReport)
 	if run == nil || run.Status != withholding.RunPartial || err == nil || !strings.Contains(err.Error(), "ops") {
@@ -349,6 +354,7 @@ func TestReportLocalOnlyWithoutPartners(t *testing.T) {
 	b := newBooks(t)
 	b.x.Partners = nil // no operations partner, ACME's partner gone
 	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"))
+	b.run(jobs.JobReconcile, withholding.RunSucceeded)
 	run := b.run(jobs.JobReport, withholding.RunSucceeded)
 	if run.Files != 3 || run.Counts["delivered"] != 0 || run.Counts["not_delivered"] != 0 {
 		t.Errorf("counts %v files %d, want 3 files kept locally", run.Counts, run.Files)
@@ -403,5 +409,14 @@ func mapKeysOf[V any](m map[string]V) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+func TestReportRefusesAnUnreconciledNight(t *testing.T) {
+	b := newBooks(t)
+	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"))
+	run, err := b.sched.RunNow(context.Background(), jobs.JobReport)
+	if !errors.Is(err, jobs.ErrNotReconciled) || run == nil || run.Status != withholding.RunFailed {
+		t.Fatalf("report before reconcile: %+v, %v; want failed with ErrNotReconciled", run, err)
 	}
 }

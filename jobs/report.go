@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,8 +19,7 @@ import (
 // DATA_DIR/reports/YYYY-MM-DD/ (Exchange.Dir is DATA_DIR):
 //
 //   - operations-YYYY-MM-DD.xlsx, the operations workbook, compared with the
-//     previous night's totals (the newest succeeded or partial report run of
-//     an earlier day keeps them in its counts);
+//     previous night the reconcile job recorded;
 //   - exceptions-YYYY-MM-DD.csv, the open exceptions;
 //   - statement-FEIN-YYYY-MM-DD.xlsx for every employer that has orders.
 //
@@ -30,13 +30,12 @@ import (
 // makes the run partial: the files are written and recorded (state sent,
 // with the error) all the same.
 //
-// Report runs the night's reconciliation again, without recording
-// anything, over the same window as the reconcile job: the workbook's
-// totals are not stored, and the statements take tonight's postings from
-// that run (the reconcile job stores them too; MonthlyStatements reads
-// them back).
+// Report reconciles nothing: it reads the night the reconcile job recorded
+// (withholding.Night: the window of files it took in) and each payment's
+// stored posting, so the workbook, the statements, the console and the
+// store tell one story. It fails when tonight was not reconciled.
 type Report struct {
-	// Reconcile gives the store, settings and clock. Its Run is not called.
+	// Reconcile gives the store and clock. Its Run is not called.
 	Reconcile *Reconcile
 	// Exchange gives the partners, DATA_DIR (Dir), logger and metrics.
 	Exchange *Exchange
@@ -55,24 +54,23 @@ type reportFile struct {
 	ledger  *withholding.File
 }
 
-// Run implements Job. Counts are report.Totals.Counts() (so the next night
-// can read them back with report.TotalsFromCounts) plus "statements",
-// "delivered" and "not_delivered"; Files is the number of files written.
+// ErrNotReconciled is returned by the report job when the reconcile job
+// has not recorded tonight: a report would have no postings to show.
+var ErrNotReconciled = withholding.Errorf(withholding.ECONFLICT, "tonight has not been reconciled: run the reconcile job first")
+
+// Run implements Job. Counts: "received", "posted", "held", "returns"
+// (each with "_cents"), "exceptions" (open), "statements", "delivered" and
+// "not_delivered"; Files is the number of files written.
 func (j *Report) Run(ctx context.Context) (Result, error) {
 	var res Result
 	rj := j.Reconcile
-	n, err := rj.load(ctx)
-	if err != nil {
-		return res, err
+	day := withholding.DateOf(rj.now().In(rj.loc()))
+	night, err := rj.Postings.FindNight(ctx, day)
+	if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+		return res, fmt.Errorf("report %s: %w", day, ErrNotReconciled)
+	} else if err != nil {
+		return res, fmt.Errorf("report %s: %w", day, err)
 	}
-	day := n.day
-	out, err := reconcile.Run(ctx, n.input)
-	if err != nil {
-		return res, fmt.Errorf("reconcile %s for the report: %w", day, err)
-	}
-	// held says why each of tonight's payments that did not post is held,
-	// for the statements ("Held (SSN mismatch)" rather than just "Held").
-	posted, held := postingMaps(out.Postings(n.day))
 
 	open := withholding.ExceptionOpen
 	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
@@ -81,20 +79,36 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("load open exceptions: %w", err)
 	}
-	tonight, err := collect(rj.filePayments(ctx, achOnly(n.files)))
+	// The snapshot of open exceptions is taken: the store's night totals
+	// count those open now.
+	if err := rj.Postings.RecordReport(ctx, day); err != nil {
+		return res, fmt.Errorf("record the report: %w", err)
+	}
+	ledger, err := j.ledger(ctx, night)
+	if err != nil {
+		return res, err
+	}
+	tonight, err := collect(j.tonight(ctx, day, ledger))
 	if err != nil {
 		return res, fmt.Errorf("load tonight's payments: %w", err)
 	}
-	ledger, err := j.ledger(ctx, n)
+	var prev *report.Totals
+	if pn, err := rj.Postings.PreviousNight(ctx, day); err == nil {
+		if prev, err = rj.Postings.NightTotals(ctx, pn.Date); err != nil {
+			return res, fmt.Errorf("add up the previous night: %w", err)
+		}
+	} else if withholding.ErrorCode(err) != withholding.ENOTFOUND {
+		return res, fmt.Errorf("find the previous night: %w", err)
+	}
+	employers, err := collect(pages(func(off, limit int) ([]*withholding.Employer, int, error) {
+		return rj.Employers.FindEmployers(ctx, withholding.EmployerFilter{Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return res, fmt.Errorf("load employers: %w", err)
+	}
+	docs, err := rj.recentDocuments(ctx, rj.now())
 	if err != nil {
 		return res, err
-	}
-	var prev *report.Totals
-	if r, err := previousRun(ctx, rj.Runs, JobReport, "date", day); err != nil {
-		return res, err
-	} else if r != nil {
-		t := report.TotalsFromCounts(r.Counts)
-		prev = &t
 	}
 
 	dir := filepath.Join(j.Exchange.Dir, "reports", day.String())
@@ -107,8 +121,8 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
 	tot, err := report.WriteOperations(wb, report.OperationsInput{
 		RunDate: day, Location: rj.loc(), Title: j.Title,
-		Exceptions: exs, Payments: report.Payments(tonight), Posted: posted,
-		Documents: n.input.Documents, Files: ledger, Employers: n.input.Employers,
+		Exceptions: exs, Payments: report.Payments(tonight),
+		Documents: docs, Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
 	if err != nil {
@@ -122,16 +136,18 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 	written = append(written, &reportFile{path: csvPath, partner: ops})
 
-	statements, err := j.statements(dir, n, tonight, posted, held, exs)
+	statements, err := j.statements(ctx, dir, night, employers, tonight, exs)
 	written = append(written, statements...)
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
 	}
 
-	for k, v := range tot.Counts() {
-		res.Add(k, v)
-	}
+	res.AddTally("received", tot.Received)
+	res.AddTally("posted", tot.Posted)
+	res.AddTally("held", tot.Held)
+	res.AddTally("returns", tot.Returns)
+	res.Add("exceptions", int64(len(exs)))
 	res.Add("statements", int64(len(statements)))
 	for _, f := range written {
 		if err := j.record(ctx, f); err != nil {
@@ -146,23 +162,45 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	res.Add("delivered", int64(delivered))
 	res.Add("not_delivered", int64(countPushed(written)-delivered))
 	j.Exchange.logger().Info("reports written", "job", JobReport, "date", day.String(), "dir", dir,
-		"files", len(written), "statements", len(statements), "delivered", delivered, "exceptions", tot.Exceptions)
+		"files", len(written), "statements", len(statements), "delivered", delivered, "exceptions", len(exs))
 	err = errors.Join(errs...)
 	res.Partial = err != nil
 	return res, err
 }
 
-// statements writes one statement per employer with orders. A statement
-// covers the window's payments from the employer, all its orders and its
-// open exceptions. One statement that cannot be written is reported and the
-// others still go out.
-func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment, posted map[int64]withholding.CaseID, held map[int64]withholding.ExceptionType, exs []*withholding.Exception) ([]*reportFile, error) {
-	orders := map[withholding.FEIN][]*withholding.Order{}
-	for _, o := range n.input.Orders {
-		if o.EmployerFEIN != "" {
-			orders[o.EmployerFEIN] = append(orders[o.EmployerFEIN], o)
+// tonight streams the entries of the inbound ACH files in ledger (the
+// night's window) with their postings: the payments reconciled tonight
+// (a file that reappears in a later window is not counted twice), those
+// not reconciled yet, and the other kinds (returns, NOCs, prenotes).
+func (j *Report) tonight(ctx context.Context, day withholding.Date, ledger []*withholding.File) iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		for _, f := range slices.Backward(ledger) { // oldest first
+			if f.Direction != withholding.Inbound || f.Kind != withholding.KindACHFile ||
+				(f.State != withholding.FileApplied && f.State != withholding.FileArchived) {
+				continue
+			}
+			id := f.ID
+			for p, err := range j.Reconcile.Payments.EachPayment(ctx, withholding.PaymentFilter{FileID: &id, WithPosting: true}) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if p.Kind == withholding.KindPayment && p.Posting != nil && p.Posting.RunDate != day {
+					continue
+				}
+				if !yield(p, nil) {
+					return
+				}
+			}
 		}
 	}
+}
+
+// statements writes one statement per employer with orders. A statement
+// covers the window's payments from the employer (with their postings),
+// all its orders and its open exceptions. One statement that cannot be
+// written is reported and the others still go out.
+func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight []*withholding.Payment, exs []*withholding.Exception) ([]*reportFile, error) {
 	pays := map[withholding.FEIN][]*withholding.Payment{}
 	for _, p := range tonight {
 		if p.FEIN != "" {
@@ -175,18 +213,24 @@ func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment
 			byFEIN[e.FEIN] = append(byFEIN[e.FEIN], e)
 		}
 	}
-	from := withholding.DateOf(n.since.In(j.Reconcile.loc()))
+	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.loc()))
 	var out []*reportFile
 	var errs []error
-	for _, e := range n.input.Employers {
-		eo := orders[e.FEIN]
+	for _, e := range employers {
+		fein := e.FEIN
+		eo, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
+			return j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEIN: &fein, Offset: off, Limit: limit})
+		}))
+		if err != nil {
+			return out, fmt.Errorf("load orders of %s: %w", fein, err)
+		}
 		if len(eo) == 0 {
 			continue
 		}
-		path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+n.day.String()+".xlsx")
-		err := report.WriteEmployerStatement(path, report.StatementInput{
-			Agency: j.Agency, Contact: j.Contact, RunDate: n.day, From: from, To: n.day,
-			Employer: e, Orders: eo, Payments: pays[e.FEIN], Posted: posted, Held: held, Exceptions: byFEIN[e.FEIN],
+		path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
+		err = report.WriteEmployerStatement(path, report.StatementInput{
+			Agency: j.Agency, Contact: j.Contact, RunDate: night.Date, From: from, To: night.Date,
+			Employer: e, Orders: eo, Payments: pays[e.FEIN], Exceptions: byFEIN[e.FEIN],
 			TmpDir: dir,
 		})
 		if err != nil {
@@ -199,16 +243,16 @@ func (j *Report) statements(dir string, n *night, tonight []*withholding.Payment
 }
 
 // ledger returns the ledger entries the workbook lists: every file, in or
-// out, that changed in tonight's window.
-func (j *Report) ledger(ctx context.Context, n *night) ([]*withholding.File, error) {
+// out, that changed in the night's window, newest first.
+func (j *Report) ledger(ctx context.Context, n *withholding.Night) ([]*withholding.File, error) {
 	var out []*withholding.File
 	for f, err := range pages(func(off, limit int) ([]*withholding.File, int, error) {
-		return j.Reconcile.Files.FindFiles(ctx, withholding.FileFilter{Since: n.since.AddDate(0, 0, -reconcile.DefaultLookback), Offset: off, Limit: limit})
+		return j.Reconcile.Files.FindFiles(ctx, withholding.FileFilter{Since: n.WindowStart.AddDate(0, 0, -reconcile.DefaultLookback), Offset: off, Limit: limit})
 	}) {
 		if err != nil {
 			return nil, fmt.Errorf("load the file ledger: %w", err)
 		}
-		if f.UpdatedAt.After(n.since) {
+		if f.UpdatedAt.After(n.WindowStart) && !f.UpdatedAt.After(n.WindowEnd) {
 			out = append(out, f)
 		}
 	}
@@ -321,17 +365,6 @@ func countPushed(fs []*reportFile) int {
 		}
 	}
 	return n
-}
-
-// achOnly returns the IDs of the ACH files among fs.
-func achOnly(fs []*withholding.File) []int64 {
-	var ids []int64
-	for _, f := range fs {
-		if f.Kind == withholding.KindACHFile {
-			ids = append(ids, f.ID)
-		}
-	}
-	return ids
 }
 
 // writeCSV writes the exceptions CSV through a temporary file, so a reader

@@ -91,16 +91,11 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	if len(orders) == 0 && !always {
 		return "", nil
 	}
-	filter := withholding.PaymentFilter{FEIN: &fein, Since: from, Until: to}
+	filter := withholding.PaymentFilter{FEIN: &fein, Since: from, Until: to, WithPosting: true}
 	pays, err := collect(m.Payments.EachPayment(ctx, filter))
 	if err != nil {
 		return "", fmt.Errorf("load payments: %w", err)
 	}
-	postings, err := m.Postings.FindPostings(ctx, filter)
-	if err != nil {
-		return "", fmt.Errorf("load postings: %w", err)
-	}
-	posted, held := postingMaps(postings)
 	open := withholding.ExceptionOpen
 	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
 		return m.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{FEIN: &fein, Status: &open, Offset: off, Limit: limit})
@@ -119,28 +114,11 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	path := filepath.Join(dir, fmt.Sprintf("statement-%s-%04d-%02d.xlsx", fein, from.Year, int(from.Month)))
 	err = report.WriteEmployerStatement(path, report.StatementInput{
 		Agency: m.Agency, Contact: m.Contact, RunDate: withholding.DateOf(now().In(loc)), From: from, To: to,
-		Employer: e, Orders: orders, Payments: pays, Posted: posted, Held: held, Exceptions: exs,
+		Employer: e, Orders: orders, Payments: pays, Exceptions: exs,
 		TmpDir: dir,
 	})
 	if err != nil {
 		return "", err
 	}
 	return path, nil
-}
-
-// postingMaps splits postings into the maps report.StatementInput takes:
-// payment ID to the case it was posted to, and payment ID to the exception
-// type that holds it. The nightly and the monthly statements both use it,
-// so a payment reads the same in either.
-func postingMaps(postings []*withholding.Posting) (posted map[int64]withholding.CaseID, held map[int64]withholding.ExceptionType) {
-	posted = map[int64]withholding.CaseID{}
-	held = map[int64]withholding.ExceptionType{}
-	for _, p := range postings {
-		if p.Status == withholding.PostingPosted {
-			posted[p.PaymentID] = p.CaseID
-		} else {
-			held[p.PaymentID] = p.Reason
-		}
-	}
-	return posted, held
 }

@@ -37,11 +37,10 @@ type OperationsInput struct {
 	// Exceptions are the exceptions to list; only open ones (status open,
 	// or no status yet) are shown, oldest first.
 	Exceptions []*withholding.Exception
-	// Payments are the entries received in the run (all kinds).
+	// Payments are the entries received in the run (all kinds), each with
+	// its posting (PaymentFilter.WithPosting): posted, held and received
+	// are what the postings say.
 	Payments iter.Seq2[*withholding.Payment, error]
-	// Posted maps a payment ID to the case it was posted to (from
-	// reconcile.Result.Matches); payments not in it are shown unposted.
-	Posted map[int64]withholding.CaseID
 	// Documents are the IWOs sent, with their acknowledgment state.
 	Documents []*withholding.Document
 	// Files are ledger entries of the files exchanged.
@@ -83,14 +82,11 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 		return Totals{}, err
 	}
 	names := employerNames(in.Employers)
-	tot := Totals{Date: in.RunDate, ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{},
-		WarningsByEmployer: map[withholding.FEIN]int{}}
-
+	tot := newTotals(in.RunDate)
 	open := openExceptions(in.Exceptions, in.RunDate)
 	for _, e := range open {
-		tot.ByType[e.Type]++
+		tot.OpenExceptions[e.Type]++
 	}
-	tot.Exceptions = len(open)
 
 	if err := writeExceptions(f, st, open, names, in.RunDate); err != nil {
 		return Totals{}, err
@@ -212,8 +208,8 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 	cols := []column{
 		{"Received", 11}, {"File", 7}, {"Batch", 6}, {"Trace", 17}, {"Kind", 9}, {"Employer", 30},
 		{"Remittance ID", 17}, {"Pay date", 11}, {"Amount", 12}, {"SSN", 13}, {"Name", 12},
-		{"Medical", 8}, {"Termination", 11}, {"Posted to case", 17}, {"Return code", 8}, {"Problems", 50},
-		{"Warnings", 50},
+		{"Medical", 8}, {"Termination", 11}, {"Status", 30}, {"DED amount differs", 30}, {"Return code", 8},
+		{"Problems", 50}, {"Warnings", 50},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -224,29 +220,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 			if err != nil {
 				return fmt.Errorf("read payments: %w", err)
 			}
-			amt := receivedAmount(p)
-			posted, ok := in.Posted[p.ID]
-			switch p.Kind {
-			case withholding.KindPayment:
-				tot.Received.Count++
-				tot.Received.Amount += amt
-				e := tot.ByEmployer[p.FEIN]
-				e.Count++
-				e.Amount += amt
-				tot.ByEmployer[p.FEIN] = e
-				if ok {
-					tot.Posted.Count++
-					tot.Posted.Amount += amt
-					if len(p.Warnings) > 0 {
-						tot.PostedWithWarnings++
-						tot.WarningsByEmployer[p.FEIN]++
-					}
-				}
-			case withholding.KindReturn:
-				tot.Returns.Count++
-				tot.Returns.Amount += p.EntryAmount
-				amt = p.EntryAmount
-			}
+			addPayment(tot, p)
 			term := ""
 			if p.Termination {
 				term = "Y"
@@ -260,12 +234,13 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 				employerLabel(names, p.FEIN),
 				string(p.CaseID),
 				st.dateCell(p.PayDate),
-				st.moneyCell(amt),
+				st.moneyCell(received(p)),
 				p.SSN.Masked(),
 				p.Name,
 				p.Medical,
 				term,
-				string(posted),
+				postingText(p),
+				claimNote(p),
 				p.ReturnCode,
 				strings.Join(p.Problems, "; "),
 				warningText(p.Warnings),
@@ -385,7 +360,7 @@ func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
 
 func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot Totals) error {
 	const sh = SheetSummary
-	prev := Totals{ByEmployer: map[withholding.FEIN]Tally{}, ByType: map[withholding.ExceptionType]int{}}
+	prev := newTotals(withholding.Date{})
 	prevLabel := "Previous night"
 	if in.Previous != nil {
 		prev = *in.Previous
@@ -431,10 +406,12 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		money("Amount received", tot.Received.Amount, prev.Received.Amount),
 		count("Payments posted to an order", tot.Posted.Count, prev.Posted.Count),
 		money("Amount posted", tot.Posted.Amount, prev.Posted.Amount),
+		count("Payments held", tot.Held.Count, prev.Held.Count),
+		money("Amount held", tot.Held.Amount, prev.Held.Amount),
 		count("Payments posted with warnings", tot.PostedWithWarnings, prev.PostedWithWarnings),
 		count("ACH returns", tot.Returns.Count, prev.Returns.Count),
 		money("Amount returned", tot.Returns.Amount, prev.Returns.Amount),
-		count("Open exceptions", tot.Exceptions, prev.Exceptions),
+		count("Open exceptions", openCount(&tot), openCount(&prev)),
 	} {
 		r++
 		if err := setRow(f, sh, r, row...); err != nil {
@@ -448,9 +425,9 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 	if err := setRow(f, sh, r, hdr("Open exceptions by type"), hdr("Tonight"), hdr(prevLabel), hdr("Change")); err != nil {
 		return err
 	}
-	for _, t := range typeOrder(tot.ByType, prev.ByType) {
+	for _, t := range typeOrder(tot.OpenExceptions, prev.OpenExceptions) {
 		r++
-		if err := setRow(f, sh, r, count(TypeLabel(t), tot.ByType[t], prev.ByType[t])...); err != nil {
+		if err := setRow(f, sh, r, count(TypeLabel(t), tot.OpenExceptions[t], prev.OpenExceptions[t])...); err != nil {
 			return err
 		}
 	}

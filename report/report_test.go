@@ -60,20 +60,25 @@ func exceptions() []*withholding.Exception {
 func payments() []*withholding.Payment {
 	p := func(id int64, fein withholding.FEIN, c withholding.RemittanceID, ssn withholding.SSN, amt withholding.Cents) *withholding.Payment {
 		return &withholding.Payment{ID: id, FileID: 5, Batch: 1, Trace: "091000010000001", SEC: "CCD",
-			EffectiveDate: day("2026-11-20"), EntryAmount: amt, CaseID: c, PayDate: day("2026-11-13"), Amount: amt,
+			EffectiveDate: day("2026-11-20"), EntryAmount: amt, Credited: amt, CaseID: c, PayDate: day("2026-11-13"), Amount: amt,
 			SSN: ssn, Medical: "N", Kind: withholding.KindPayment, FEIN: fein, Problems: []string{}}
 	}
+	posted := func(p *withholding.Payment, order int64, c withholding.CaseID) *withholding.Payment {
+		p.Posting = &withholding.Posting{PaymentID: p.ID, Status: withholding.PostingPosted, OrderRef: order, CaseID: c, RunDate: day("2026-11-20")}
+		return p
+	}
 	ret := p(13, fein1, "R1", ssns[0], 0)
-	ret.Kind, ret.ReturnCode, ret.EntryAmount = withholding.KindReturn, "R03", 7000
+	ret.Kind, ret.ReturnCode, ret.EntryAmount, ret.Credited = withholding.KindReturn, "R03", 7000, 0
 	// Payment 10 posts with warnings, one quoting an SSN that slipped into
 	// DED08; payment 12 has a warning but is not posted.
 	warned := p(10, fein1, "R1", ssns[0], 15000)
 	warned.Warnings = []string{"DED: lower-case letters", `DED08 FIPS: "` + ssns[0].Digits() + `" is not 5 or 7 characters; ignored for routing`}
 	held := p(12, fein2, "NOPE", ssns[2], 5000)
 	held.Warnings = []string{`DED: no segment terminator "\"`}
+	held.Posting = &withholding.Posting{PaymentID: 12, Status: withholding.PostingHeld, Reason: withholding.ExUnidentified, ExceptionKey: "unidentified_payment|p12", RunDate: day("2026-11-20")}
 	return []*withholding.Payment{
-		warned,
-		p(11, fein1, "R2", ssns[1], 20000),
+		posted(warned, 1, "CASE1"),
+		posted(p(11, fein1, "R2", ssns[1], 20000), 2, "CASE2"),
 		held,
 		ret,
 	}
@@ -97,7 +102,6 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		Title:      "Test SDU",
 		Exceptions: exceptions(),
 		Payments:   report.Payments(payments()),
-		Posted:     map[int64]withholding.CaseID{10: "CASE1", 11: "CASE2"},
 		Documents: []*withholding.Document{
 			{TrackingID: "T1", CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
 				SentAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Status: withholding.DispAccepted},
@@ -114,9 +118,9 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		},
 		Employers: employers(),
 		Previous: &report.Totals{
-			Date:     day("2026-11-19"),
-			Received: report.Tally{Count: 5, Amount: 100000},
-			ByType:   map[withholding.ExceptionType]int{withholding.ExShortPayment: 4},
+			Date:           day("2026-11-19"),
+			Received:       report.Tally{Count: 5, Amount: 100000},
+			OpenExceptions: map[withholding.ExceptionType]int{withholding.ExShortPayment: 4},
 			ByEmployer: map[withholding.FEIN]report.Tally{
 				fein1: {Count: 5, Amount: 100000},
 			},
@@ -227,8 +231,8 @@ func TestWriteOperations(t *testing.T) {
 		if len(rows) != 1+4 {
 			t.Fatalf("%d rows, want header + 4", len(rows))
 		}
-		if rows[1][13] != "CASE1" || len(rows[3]) > 13 && rows[3][13] != "" {
-			t.Errorf("posted column: %q / %v", rows[1][13], rows[3])
+		if rows[1][13] != "Posted to CASE1" || rows[3][13] != "Held (Unidentified payment)" || rows[4][13] != "" {
+			t.Errorf("status column: %q / %v / %v", rows[1][13], rows[3], rows[4])
 		}
 	})
 
@@ -263,8 +267,8 @@ func TestWriteOperations(t *testing.T) {
 			t.Errorf("warnings of payment 12 = %q", got)
 		}
 		tables, err := f.GetTables(report.SheetPayments)
-		if err != nil || len(tables) != 1 || tables[0].Range != "A1:Q5" {
-			t.Errorf("tables = %+v, %v; want one table A1:Q5 including the Warnings column", tables, err)
+		if err != nil || len(tables) != 1 || tables[0].Range != "A1:R5" {
+			t.Errorf("tables = %+v, %v; want one table A1:R5 including the Warnings column", tables, err)
 		}
 	})
 
@@ -332,7 +336,8 @@ func TestWriteOperations(t *testing.T) {
 	})
 
 	if tot.Received != (report.Tally{Count: 3, Amount: 40000}) || tot.Posted != (report.Tally{Count: 2, Amount: 35000}) ||
-		tot.Returns != (report.Tally{Count: 1, Amount: 7000}) || tot.Exceptions != 3 || tot.ByType[withholding.ExShortPayment] != 1 ||
+		tot.Held != (report.Tally{Count: 1, Amount: 5000}) ||
+		tot.Returns != (report.Tally{Count: 1, Amount: 7000}) || len(tot.OpenExceptions) != 3 || tot.OpenExceptions[withholding.ExShortPayment] != 1 ||
 		tot.PostedWithWarnings != 1 || !reflect.DeepEqual(tot.WarningsByEmployer, map[withholding.FEIN]int{fein1: 1}) {
 		t.Errorf("totals = %+v", tot)
 	}
@@ -361,8 +366,7 @@ func TestWriteEmployerStatement(t *testing.T) {
 		RunDate: day("2026-11-20"), From: day("2026-11-01"), To: day("2026-11-20"),
 		Employer:   employers()[0],
 		Orders:     orders(),
-		Payments:   payments()[:2],
-		Posted:     map[int64]withholding.CaseID{10: "CASE1"},
+		Payments:   statementPayments(),
 		Exceptions: exceptions(),
 	}
 	if err := report.WriteEmployerStatement(path, in); err != nil {
@@ -379,16 +383,25 @@ func TestWriteEmployerStatement(t *testing.T) {
 	if r := findRow(cover, "Payments we could not apply"); len(r) < 2 || r[1] != "1" {
 		t.Errorf("held = %v", r)
 	}
+	if r := findRow(cover, "Amount applied"); len(r) < 2 || r[1] != "$150.00" {
+		t.Errorf("amount applied = %v", r)
+	}
 	ords := MustRows(t, f, report.SheetOrders)
 	if len(ords) != 3 {
 		t.Fatalf("orders rows = %d, want 3", len(ords))
 	}
-	// Sorted by employee: JONES before SMITH. $433.33 monthly is $200.00 biweekly.
-	if ords[1][2] != "JONES, MARY" || ords[1][3] != "***-**-3333" || ords[1][6] != "$200.00" || ords[1][7] != "1" || ords[1][8] != "$200.00" {
+	// Sorted by employee: JONES before SMITH. $433.33 monthly is $200.00
+	// biweekly. JONES's payment is held: nothing applied to her order.
+	// SMITH's was posted by SSN though it carried JONES's remittance ID:
+	// it counts on SMITH's row, and the Payments sheet says which ID to use.
+	if ords[1][2] != "JONES, MARY" || ords[1][3] != "***-**-3333" || ords[1][6] != "$200.00" || ords[1][7] != "0" || ords[1][8] != "$0.00" {
 		t.Errorf("JONES row = %v", ords[1])
 	}
+	if ords[2][2] != "SMITH, JOHN" || ords[2][7] != "1" || ords[2][8] != "$150.00" {
+		t.Errorf("SMITH row = %v", ords[2])
+	}
 	pays := MustRows(t, f, report.SheetPayments)
-	if len(pays) != 3 || pays[1][6] != "Applied" || pays[2][6] != "Held: see Action needed" {
+	if len(pays) != 3 || pays[1][6] != "Applied to case CASE1" || pays[1][7] != "R1" || pays[2][6] != "Held (SSN mismatch): see Action needed" {
 		t.Errorf("payments rows = %v", pays)
 	}
 	// Warnings go back to the employer as format notes, masked.
@@ -448,20 +461,12 @@ func TestWriteExceptionsCSV(t *testing.T) {
 	}
 }
 
-func TestTotalsCounts(t *testing.T) {
-	tot := report.Totals{
-		Date:       day("2026-11-20"),
-		Received:   report.Tally{Count: 3, Amount: 40000},
-		Posted:     report.Tally{Count: 2, Amount: 35000},
-		Returns:    report.Tally{Count: 1, Amount: 7000},
-		Exceptions: 4,
-		ByEmployer: map[withholding.FEIN]report.Tally{fein1: {Count: 2, Amount: 35000}, "": {Count: 1, Amount: 5000}},
-		ByType:     map[withholding.ExceptionType]int{withholding.ExShortPayment: 1, withholding.ExMissingPayment: 3},
-
-		PostedWithWarnings: 1,
-		WarningsByEmployer: map[withholding.FEIN]int{fein1: 1},
-	}
-	if got := report.TotalsFromCounts(tot.Counts()); !reflect.DeepEqual(got, tot) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", got, tot)
-	}
+// statementPayments are two payments of employer fein1: one sent with
+// JONES's remittance ID R2 but posted by SSN to SMITH's order, one held.
+func statementPayments() []*withholding.Payment {
+	ps := payments()[:2]
+	ps[0].CaseID = "R2"
+	ps[1].Posting = &withholding.Posting{PaymentID: 11, Status: withholding.PostingHeld, OrderRef: 2, CaseID: "CASE2",
+		Reason: withholding.ExSSNMismatch, ExceptionKey: "ssn_mismatch|p11", RunDate: day("2026-11-20")}
+	return ps
 }

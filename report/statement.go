@@ -30,17 +30,10 @@ type StatementInput struct {
 	Employer *withholding.Employer
 	// Orders are the employer's orders (any status).
 	Orders []*withholding.Order
-	// Payments are the payments received from the employer in the period.
+	// Payments are the payments received from the employer in the period,
+	// each with its posting (PaymentFilter.WithPosting): a payment counts
+	// toward the order its posting names, whatever case ID it carried.
 	Payments []*withholding.Payment
-	// Posted maps payment IDs to the case they were applied to; payments
-	// not in it are shown as held.
-	Posted map[int64]withholding.CaseID
-	// Held maps payment IDs to the exception type that holds them: from
-	// the night's reconciliation (the nightly statement) or as stored by it
-	// (a monthly statement); nil when not known, and every payment not
-	// posted is shown as held. With Held set, a payment in neither map has
-	// not been reconciled yet and is shown so, not as held.
-	Held map[int64]withholding.ExceptionType
 	// Exceptions are the employer's open exceptions. Those that concern only
 	// the agency (caseworker alerts, portal errors) are left off.
 	Exceptions []*withholding.Exception
@@ -65,34 +58,38 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		return err
 	}
 
-	byRemit := make(map[withholding.RemittanceID]*withholding.Order, len(in.Orders))
+	byID := make(map[int64]*withholding.Order, len(in.Orders))
 	for _, o := range in.Orders {
-		if o.RemittanceID != "" {
-			byRemit[o.RemittanceID] = o
-		}
+		byID[o.ID] = o
 	}
-	received := map[int64]Tally{} // by Order.ID
-	var total, held Tally
-	warned := 0
+	var sum statementSums
+	sum.orders, sum.foreign = map[int64]Tally{}, map[int64]bool{}
 	for _, p := range in.Payments {
 		if p.Kind != withholding.KindPayment {
 			continue
 		}
-		amt := receivedAmount(p)
-		total.Count++
-		total.Amount += amt
+		sum.received.Add(p.Credited)
 		if len(p.Warnings) > 0 {
-			warned++
+			sum.warned++
 		}
-		if _, ok := paymentStatus(in, p.ID); ok {
-			held.Count++
-			held.Amount += amt
-		}
-		if o := byRemit[p.CaseID]; o != nil {
-			t := received[o.ID]
-			t.Count++
-			t.Amount += amt
-			received[o.ID] = t
+		switch {
+		case p.Posting == nil:
+			sum.pending.Add(p.Credited)
+		case p.Posting.Status == withholding.PostingPosted:
+			sum.applied.Add(p.Credited)
+			t := sum.orders[p.Posting.OrderRef]
+			t.Add(p.Credited)
+			sum.orders[p.Posting.OrderRef] = t
+			if byID[p.Posting.OrderRef] == nil {
+				// Posted to an order with another employer (the payment
+				// came from this FEIN): its row still belongs here.
+				o := &withholding.Order{ID: p.Posting.OrderRef, CaseID: p.Posting.CaseID}
+				byID[o.ID] = o
+				in.Orders = append(slices.Clip(in.Orders), o)
+				sum.foreign[o.ID] = true
+			}
+		case p.Posting.Status == withholding.PostingHeld:
+			sum.held.Add(p.Credited)
 		}
 	}
 	var actions []*withholding.Exception
@@ -102,16 +99,16 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		}
 	}
 
-	if err := writeStatementOrders(f, st, in, received); err != nil {
+	if err := writeStatementOrders(f, st, in, &sum); err != nil {
 		return err
 	}
-	if err := writeStatementPayments(f, st, in, byRemit); err != nil {
+	if err := writeStatementPayments(f, st, in, byID); err != nil {
 		return err
 	}
 	if err := writeStatementActions(f, st, actions); err != nil {
 		return err
 	}
-	if err := writeStatementCover(f, st, in, total, held, warned, len(actions)); err != nil {
+	if err := writeStatementCover(f, st, in, &sum, len(actions)); err != nil {
 		return err
 	}
 	f.SetActiveSheet(0)
@@ -126,7 +123,19 @@ func personName(p withholding.Person) string {
 	return n
 }
 
-func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, held Tally, warned, actions int) error {
+// statementSums are a statement's totals, each the sum of rows it shows:
+// received and held of the Payments sheet, applied of the Orders sheet
+// (orders, by Order.ID).
+type statementSums struct {
+	received, applied, held, pending Tally
+	orders                           map[int64]Tally
+	// foreign are orders with another employer that this employer's
+	// payments were posted to.
+	foreign map[int64]bool
+	warned  int
+}
+
+func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *statementSums, actions int) error {
 	const sh = SheetStatement
 	if err := f.SetColWidth(sh, "A", "A", 34); err != nil {
 		return fmt.Errorf("write statement: %w", err)
@@ -147,11 +156,13 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, 
 		{"Prepared on", in.RunDate.String()},
 		{},
 		{excelize.Cell{StyleID: st.bold, Value: "Orders with you"}, len(in.Orders)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments received"}, total.Count},
-		{excelize.Cell{StyleID: st.bold, Value: "Amount received"}, st.moneyCell(total.Amount)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments we could not apply"}, held.Count},
-		{excelize.Cell{StyleID: st.bold, Value: "Amount we could not apply"}, st.moneyCell(held.Amount)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments with format notes"}, warned},
+		{excelize.Cell{StyleID: st.bold, Value: "Payments received"}, sum.received.Count},
+		{excelize.Cell{StyleID: st.bold, Value: "Amount received"}, st.moneyCell(sum.received.Amount)},
+		{excelize.Cell{StyleID: st.bold, Value: "Payments applied to orders"}, sum.applied.Count},
+		{excelize.Cell{StyleID: st.bold, Value: "Amount applied"}, st.moneyCell(sum.applied.Amount)},
+		{excelize.Cell{StyleID: st.bold, Value: "Payments we could not apply"}, sum.held.Count},
+		{excelize.Cell{StyleID: st.bold, Value: "Amount we could not apply"}, st.moneyCell(sum.held.Amount)},
+		{excelize.Cell{StyleID: st.bold, Value: "Payments with format notes"}, sum.warned},
 		{excelize.Cell{StyleID: st.bold, Value: "Items that need your action"}, actions},
 		{},
 		{"Sheets", "Orders: what each order asks you to withhold per pay and what we received."},
@@ -170,10 +181,10 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, total, 
 	return nil
 }
 
-func writeStatementOrders(f *excelize.File, st styles, in StatementInput, received map[int64]Tally) error {
+func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *statementSums) error {
 	cols := []column{
 		{"Case", 17}, {"Remittance ID", 17}, {"Employee", 28}, {"SSN", 13}, {"Status", 11},
-		{"Pay frequency", 13}, {"Withhold per pay", 14}, {"Payments received", 10}, {"Amount received", 14},
+		{"Pay frequency", 13}, {"Withhold per pay", 14}, {"Payments applied", 10}, {"Amount applied", 14},
 	}
 	s, err := newStream(f, SheetOrders, "Orders", st, cols)
 	if err != nil {
@@ -185,17 +196,19 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, receiv
 	})
 	freq := in.Employer.PayFrequency
 	for _, o := range orders {
-		perPay, freqLabel := any(""), "unknown"
-		if freq.Valid() {
+		perPay, freqLabel, status := any(""), "unknown", string(o.Status)
+		if sum.foreign[o.ID] {
+			freqLabel, status = "", "With another employer"
+		} else if freq.Valid() {
 			perPay, freqLabel = st.moneyCell(o.PerPay(freq).Total), string(freq)
 		}
-		got := received[o.ID]
+		got := sum.orders[o.ID]
 		if err := s.add(
 			string(o.CaseID),
 			string(o.RemittanceID),
 			personName(o.Obligor),
 			o.Obligor.SSN.Masked(),
-			string(o.Status),
+			status,
 			freqLabel,
 			perPay,
 			got.Count,
@@ -213,10 +226,10 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, receiv
 // only the employer's payroll can fix them, and a payment posted today with
 // one may be held by a stricter profile or partner tomorrow. They are
 // masked like every other cell (see warningText).
-func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRemit map[withholding.RemittanceID]*withholding.Order) error {
+func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID map[int64]*withholding.Order) error {
 	cols := []column{
-		{"Remittance ID", 17}, {"Employee", 28}, {"Pay date", 11}, {"Received", 11}, {"Amount", 12},
-		{"Trace", 17}, {"Status", 36}, {"Format notes", 60},
+		{"Remittance ID sent", 17}, {"Employee", 28}, {"Pay date", 11}, {"Received", 11}, {"Amount", 12},
+		{"Trace", 17}, {"Status", 36}, {"Remittance ID to use", 20}, {"DED amount differs", 30}, {"Format notes", 60},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -232,19 +245,25 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 		return cmp.Or(strings.Compare(string(a.CaseID), string(b.CaseID)), a.PayDate.Compare(b.PayDate))
 	})
 	for _, p := range pays {
-		who := p.Name
-		if o := byRemit[p.CaseID]; o != nil {
-			who = personName(o.Obligor)
+		who, use := p.Name, ""
+		if p.Posting != nil {
+			if o := byID[p.Posting.OrderRef]; o != nil && o.Obligor.Last != "" {
+				who = personName(o.Obligor)
+				if o.RemittanceID != "" && o.RemittanceID != p.CaseID {
+					use = string(o.RemittanceID)
+				}
+			}
 		}
-		status, _ := paymentStatus(in, p.ID)
 		if err := s.add(
 			string(p.CaseID),
 			who,
 			st.dateCell(p.PayDate),
 			st.dateCell(p.EffectiveDate),
-			st.moneyCell(receivedAmount(p)),
+			st.moneyCell(p.Credited),
 			string(p.Trace),
-			status,
+			statementStatus(p),
+			use,
+			claimNote(p),
 			excelize.Cell{StyleID: st.wrap, Value: warningText(p.Warnings)},
 		); err != nil {
 			return err
@@ -253,20 +272,18 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byRe
 	return s.finish()
 }
 
-// paymentStatus is the Status cell of payment id on the Payments sheet, and
-// whether the payment was received but not applied (held): the cover's
-// count and the sheet's cells come from this one decision.
-func paymentStatus(in StatementInput, id int64) (status string, held bool) {
-	if _, ok := in.Posted[id]; ok {
-		return "Applied", false
+// statementStatus is the Status cell of a payment on an employer's
+// Payments sheet, from its posting.
+func statementStatus(p *withholding.Payment) string {
+	switch {
+	case p.Posting == nil:
+		return "Received, not yet reconciled"
+	case p.Posting.Status == withholding.PostingPosted:
+		return "Applied to case " + string(p.Posting.CaseID)
+	case p.Posting.Status == withholding.PostingHeld:
+		return "Held (" + TypeLabel(p.Posting.Reason) + "): see Action needed"
 	}
-	if in.Held == nil {
-		return "Held: see Action needed", true
-	}
-	if t, ok := in.Held[id]; ok {
-		return "Held (" + TypeLabel(t) + "): see Action needed", true
-	}
-	return "Received, not yet reconciled", false
+	return "Zero-dollar remittance: nothing to apply"
 }
 
 func writeStatementActions(f *excelize.File, st styles, actions []*withholding.Exception) error {

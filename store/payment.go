@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -18,13 +19,20 @@ var paymentCols = []string{
 	"file_id", "line", "batch", "trace", "sec", "transaction_code", "company_id", "company_name",
 	"effective_date", "entry_amount_cents", "application_id", "case_id", "pay_date", "amount_cents",
 	"ssn", "medical", "name", "fips", "termination", "kind", "return_code", "problems", "raw", "fein",
-	"warnings",
+	"warnings", "credited_cents",
 }
 
 var paymentSelect = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
 
+// paymentPostingSelect reads payments with their postings
+// (PaymentFilter.WithPosting); the posting columns are NULL until the
+// payment is reconciled.
+var paymentPostingSelect = "SELECT payments.id, payments." + strings.Join(paymentCols, ", payments.") + ", " +
+	"postings.status, postings.order_ref, postings.case_id, postings.reason, postings.exception_key, postings.run_date " +
+	"FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
+
 // sqlitePaymentBatch is how many payments one SQLite INSERT carries:
-// 25 columns × 400 rows stays well under SQLite's 32766 variables.
+// 26 columns × 400 rows stays well under SQLite's 32766 variables.
 const sqlitePaymentBatch = 400
 
 func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment) []any {
@@ -32,7 +40,7 @@ func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment)
 		fileID, int64(p.Line), int64(p.Batch), string(p.Trace), p.SEC, int64(p.TransactionCode), p.CompanyID, p.CompanyName,
 		d.dateArg(p.EffectiveDate), int64(p.EntryAmount), p.ApplicationID, string(p.CaseID), d.dateArg(p.PayDate), int64(p.Amount),
 		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, p.Termination, string(p.Kind), p.ReturnCode, jsonList(p.Problems), p.Raw, string(p.FEIN),
-		jsonList(p.Warnings),
+		jsonList(p.Warnings), int64(p.Credited),
 	)
 }
 
@@ -45,17 +53,29 @@ func jsonList(xs []string) string {
 	return string(b)
 }
 
-func scanPayment(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
+// scanPaymentPosting scans a row of paymentSelect, or of
+// paymentPostingSelect when withPosting.
+func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*withholding.Payment, error) {
 	var p withholding.Payment
 	var problems, warnings string
-	err := s.Scan(&p.ID,
+	dest := []any{&p.ID,
 		&p.FileID, &p.Line, &p.Batch, &p.Trace, &p.SEC, &p.TransactionCode, &p.CompanyID, &p.CompanyName,
 		dateDest{&p.EffectiveDate}, &p.EntryAmount, &p.ApplicationID, &p.CaseID, dateDest{&p.PayDate}, &p.Amount,
 		&p.SSN, &p.Medical, &p.Name, &p.FIPS, &p.Termination, &p.Kind, &p.ReturnCode, &problems, &p.Raw, &p.FEIN,
-		&warnings,
-	)
-	if err != nil {
+		&warnings, &p.Credited,
+	}
+	var status, caseID, reason, key sql.NullString
+	var post withholding.Posting
+	if withPosting {
+		dest = append(dest, &status, idDest{&post.OrderRef}, &caseID, &reason, &key, dateDest{&post.RunDate})
+	}
+	if err := s.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if status.Valid {
+		post.PaymentID, post.Status = p.ID, withholding.PostingStatus(status.String)
+		post.CaseID, post.Reason, post.ExceptionKey = withholding.CaseID(caseID.String), withholding.ExceptionType(reason.String), key.String
+		p.Posting = &post
 	}
 	if problems != "" {
 		if err := json.Unmarshal([]byte(problems), &p.Problems); err != nil {
@@ -178,28 +198,36 @@ func (d *DB) copyPayments(ctx context.Context, tx *txn, fileID int64, payments i
 	return int(copied), nil
 }
 
+// paymentWhere is filter as SQL over the payments table; its columns are
+// qualified, so it serves paymentPostingSelect's join as well.
 func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
 	var w where
 	if filter.FileID != nil {
-		w.add("file_id = ?", *filter.FileID)
+		w.add("payments.file_id = ?", *filter.FileID)
 	}
 	if filter.CaseID != nil {
-		w.add("case_id = ?", string(*filter.CaseID))
+		w.add("payments.case_id = ?", string(*filter.CaseID))
 	}
 	if filter.SSN != nil {
-		w.add("ssn = ?", filter.SSN.Digits())
+		w.add("payments.ssn = ?", filter.SSN.Digits())
 	}
 	if filter.FEIN != nil {
-		w.add("fein = ?", string(*filter.FEIN))
+		w.add("payments.fein = ?", string(*filter.FEIN))
 	}
 	if filter.Kind != nil {
-		w.add("kind = ?", string(*filter.Kind))
+		w.add("payments.kind = ?", string(*filter.Kind))
 	}
 	if !filter.Since.IsZero() {
-		w.add("effective_date >= ?", d.dateArg(filter.Since))
+		w.add("payments.effective_date >= ?", d.dateArg(filter.Since))
 	}
 	if !filter.Until.IsZero() {
-		w.add("effective_date <= ?", d.dateArg(filter.Until))
+		w.add("payments.effective_date <= ?", d.dateArg(filter.Until))
+	}
+	if filter.OrderRef != nil {
+		w.add("payments.id IN (SELECT payment_id FROM postings WHERE order_ref = ?)", *filter.OrderRef)
+	}
+	if filter.PostedOn != nil {
+		w.add("payments.id IN (SELECT payment_id FROM postings WHERE run_date = ?)", d.dateArg(*filter.PostedOn))
 	}
 	return &w
 }
@@ -230,7 +258,7 @@ func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) 
 	out, err := queryAll(ctx, d, "sum payments", func(s interface{ Scan(...any) error }) (*withholding.PaymentSum, error) {
 		var ps withholding.PaymentSum
 		return &ps, s.Scan(&ps.Kind, &ps.Count, &ps.Amount)
-	}, "SELECT kind, COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM payments"+w.String()+" GROUP BY kind ORDER BY kind", w.args...)
+	}, "SELECT kind, COUNT(*), CAST(COALESCE(SUM(CASE WHEN kind = 'payment' THEN credited_cents ELSE entry_amount_cents END), 0) AS BIGINT) FROM payments"+w.String()+" GROUP BY kind ORDER BY kind", w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -247,14 +275,18 @@ func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) 
 func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) iter.Seq2[*withholding.Payment, error] {
 	return func(yield func(*withholding.Payment, error) bool) {
 		w := paymentWhere(d, filter)
-		rows, err := d.query(ctx, d.db, paymentSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+		sel := paymentSelect
+		if filter.WithPosting {
+			sel = paymentPostingSelect
+		}
+		rows, err := d.query(ctx, d.db, sel+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
 		if err != nil {
 			yield(nil, fmt.Errorf("find payments: %w", err))
 			return
 		}
 		defer rows.Close()
 		for rows.Next() {
-			p, err := scanPayment(rows)
+			p, err := scanPaymentPosting(rows, filter.WithPosting)
 			if err != nil {
 				yield(nil, fmt.Errorf("find payments: %w", err))
 				return

@@ -45,6 +45,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Exceptions", testExceptions},
 		{"Postings", testPostings},
 		{"PostingsFailureCommitsNothing", testPostingsFailure},
+		{"Books", testBooks},
 		{"JobRuns", testJobRuns},
 		{"TryLock", testTryLock},
 		{"ImportEmployers", testImportEmployers},
@@ -133,7 +134,7 @@ func samplePayment(i int) *withholding.Payment {
 	return &withholding.Payment{
 		Line: 3 + 2*i, Batch: 1, Trace: withholding.TraceNumber(fmt.Sprintf("0910000%08d", i)), SEC: "CCD",
 		TransactionCode: 22, CompanyID: "1480123456", CompanyName: "PRAIRIE MILLS", EffectiveDate: date("2026-11-20"),
-		EntryAmount: withholding.Cents(20000 + i), ApplicationID: "CS", CaseID: withholding.RemittanceID("KS" + strconv.Itoa(i%1000)),
+		EntryAmount: withholding.Cents(20000 + i), Credited: withholding.Cents(20000 + i), ApplicationID: "CS", CaseID: withholding.RemittanceID("KS" + strconv.Itoa(i%1000)),
 		PayDate: date("2026-11-19"), Amount: withholding.Cents(20000 + i), SSN: "900112222", Medical: "N", Name: "DOE",
 		FIPS: "2000003", Kind: withholding.KindPayment, Raw: "DED*CS*KS1*261119*20000*900112222*N*DOE*2000003\\",
 		FEIN: "480123456",
@@ -830,7 +831,8 @@ func testPostings(t *testing.T, db *store.DB) {
 		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, Reason: held.Type, ExceptionKey: held.Key, RunDate: date("2026-12-01")},
 		{PaymentID: ps[2].ID, Status: withholding.PostingPosted, CaseID: "KS0002", RunDate: date("2026-11-20")},
 	}
-	ne, np, err := db.RecordReconciliation(ctx, []*withholding.Exception{held}, night)
+	nov20 := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
+	ne, np, err := db.RecordReconciliation(ctx, nov20, []*withholding.Exception{held}, night)
 	mustOK(t, err, "record")
 	if ne != 1 || np != 3 || held.ID == 0 {
 		t.Fatalf("record created %d exceptions, %d postings (exception ID %d); want 1, 3", ne, np, held.ID)
@@ -847,7 +849,7 @@ func testPostings(t *testing.T, db *store.DB) {
 		{PaymentID: ps[0].ID, Status: withholding.PostingHeld, Reason: withholding.ExDuplicatePayment, ExceptionKey: "dup", RunDate: date("2026-11-21")},
 		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, Reason: held.Type, ExceptionKey: held.Key, RunDate: date("2026-12-01")},
 	}
-	ne, np, err = db.RecordReconciliation(ctx, []*withholding.Exception{{Type: held.Type, Key: held.Key}}, rerun)
+	ne, np, err = db.RecordReconciliation(ctx, nov20, []*withholding.Exception{{Type: held.Type, Key: held.Key}}, rerun)
 	mustOK(t, err, "record again")
 	if ne != 0 || np != 0 {
 		t.Errorf("re-run created %d exceptions, %d postings; want none", ne, np)
@@ -880,7 +882,8 @@ func testPostingsFailure(t *testing.T, db *store.DB) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			good := &withholding.Posting{PaymentID: ps[1].ID, Status: withholding.PostingPosted, RunDate: date("2026-11-20")}
-			_, _, err := db.RecordReconciliation(ctx, []*withholding.Exception{ex}, []*withholding.Posting{good, tc.p})
+			n := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
+			_, _, err := db.RecordReconciliation(ctx, n, []*withholding.Exception{ex}, []*withholding.Posting{good, tc.p})
 			mustCode(t, err, withholding.EINVALID, tc.name)
 			if got, _ := db.FindPostings(ctx, withholding.PaymentFilter{}); len(got) != 0 {
 				t.Errorf("failed record left postings %+v", got)
@@ -888,6 +891,116 @@ func testPostingsFailure(t *testing.T, db *store.DB) {
 			if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 0 {
 				t.Errorf("failed record left %d exceptions", n)
 			}
+			if _, err := db.FindNight(ctx, date("2026-11-20")); withholding.ErrorCode(err) != withholding.ENOTFOUND {
+				t.Errorf("failed record left its night (err %v)", err)
+			}
 		})
 	}
+}
+
+// testBooks records two nights and reads them back: the nights and their
+// windows, payments with their postings (by order and by night), and the
+// night totals, which must add up the postings' credited amounts.
+func testBooks(t *testing.T, db *store.DB) {
+	ps := mustPostingPayments(t, db)
+	f := mustFile(t, db, "returns.ach", withholding.KindACHFile)
+	ret := samplePayment(7)
+	ret.Kind, ret.Credited, ret.EntryAmount = withholding.KindReturn, 0, 1234
+	_, err := db.ApplyPayments(ctx, f.ID, seqOf(ret))
+	mustOK(t, err, "apply return")
+
+	o := sampleOrder("KS0001", "480123456")
+	mustOK(t, db.CreateOrder(ctx, o), "create order")
+	day1, day2 := date("2026-11-20"), date("2026-11-21")
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	held := &withholding.Exception{Type: withholding.ExSSNMismatch, Severity: withholding.SeverityHigh, Key: "ssn|1", OrderRef: o.ID, OpenedOn: day1}
+	n1 := &withholding.Night{Date: day1, WindowStart: at(19, 8), WindowEnd: time.Now().Add(time.Hour)}
+	_, _, err = db.RecordReconciliation(ctx, n1, []*withholding.Exception{held}, []*withholding.Posting{
+		{PaymentID: ps[0].ID, Status: withholding.PostingPosted, OrderRef: o.ID, CaseID: o.CaseID, RunDate: day1},
+		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, OrderRef: o.ID, CaseID: o.CaseID, Reason: held.Type, ExceptionKey: held.Key, RunDate: day1},
+	})
+	mustOK(t, err, "record night 1")
+	// A re-run of the same day keeps the start and takes the later end.
+	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{Date: day1, WindowStart: at(20, 1), WindowEnd: n1.WindowEnd.Add(time.Minute)}, nil, nil)
+	mustOK(t, err, "re-record night 1")
+	got, err := db.FindNight(ctx, day1)
+	mustOK(t, err, "find night 1")
+	if !got.WindowStart.Equal(n1.WindowStart) || !got.WindowEnd.Equal(n1.WindowEnd.Add(time.Minute).Truncate(time.Microsecond)) {
+		t.Errorf("night 1 window %s – %s, want %s – %s", got.WindowStart, got.WindowEnd, n1.WindowStart, n1.WindowEnd.Add(time.Minute))
+	}
+	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{Date: day2, WindowStart: got.WindowEnd, WindowEnd: got.WindowEnd.Add(time.Hour)}, nil,
+		[]*withholding.Posting{{PaymentID: ps[2].ID, Status: withholding.PostingZero, RunDate: day2}})
+	mustOK(t, err, "record night 2")
+	prev, err := db.PreviousNight(ctx, day2)
+	mustOK(t, err, "previous night")
+	if prev.Date != day1 {
+		t.Errorf("previous night of %s is %s, want %s", day2, prev.Date, day1)
+	}
+	_, err = db.PreviousNight(ctx, day1)
+	mustCode(t, err, withholding.ENOTFOUND, "no night before the first")
+	_, err = db.FindNight(ctx, date("2026-11-22"))
+	mustCode(t, err, withholding.ENOTFOUND, "night not recorded")
+
+	// Payments with their postings: by order (posted and held against it)
+	// and by night.
+	byOrder, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{OrderRef: &o.ID, WithPosting: true}))
+	mustOK(t, err, "payments of the order")
+	if len(byOrder) != 2 || byOrder[0].Posting == nil || byOrder[0].Posting.Status != withholding.PostingPosted ||
+		byOrder[1].Posting == nil || byOrder[1].Posting.Status != withholding.PostingHeld || byOrder[1].Posting.ExceptionKey != held.Key {
+		t.Fatalf("payments of order %d: %+v", o.ID, byOrder)
+	}
+	if byOrder[0].Credited != ps[0].Credited {
+		t.Errorf("credited %s, want %s", byOrder[0].Credited, ps[0].Credited)
+	}
+	onDay2, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{PostedOn: &day2, WithPosting: true}))
+	mustOK(t, err, "payments of night 2")
+	if len(onDay2) != 1 || onDay2[0].ID != ps[2].ID || onDay2[0].Posting.Status != withholding.PostingZero {
+		t.Errorf("payments reconciled on %s: %+v", day2, onDay2)
+	}
+	plain, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{OrderRef: &o.ID}))
+	mustOK(t, err, "payments without postings")
+	if len(plain) != 2 || plain[0].Posting != nil {
+		t.Errorf("without WithPosting the posting is read: %+v", plain[0].Posting)
+	}
+
+	// Night totals add up the postings of the night.
+	tot, err := db.NightTotals(ctx, day1)
+	mustOK(t, err, "night totals")
+	want := withholding.Tally{Count: 2, Amount: ps[0].Credited + ps[1].Credited}
+	if tot.Received != want || tot.Posted != (withholding.Tally{Count: 1, Amount: ps[0].Credited}) ||
+		tot.Held != (withholding.Tally{Count: 1, Amount: ps[1].Credited}) || tot.ByEmployer["480123456"] != want {
+		t.Errorf("night 1 totals %+v", tot)
+	}
+	if tot.Returns != (withholding.Tally{Count: 1, Amount: 1234}) {
+		t.Errorf("night 1 returns %+v, want the one return in its window", tot.Returns)
+	}
+	if tot.OpenExceptions[withholding.ExSSNMismatch] != 1 {
+		t.Errorf("night 1 open exceptions %v", tot.OpenExceptions)
+	}
+	// Resolved after the night's report: still open in that night's books.
+	mustOK(t, db.RecordReport(ctx, day1), "record report")
+	resolved := withholding.ExceptionResolved
+	_, err = db.UpdateException(ctx, held.ID, withholding.ExceptionUpdate{Status: &resolved, By: "test"})
+	mustOK(t, err, "resolve")
+	tot, err = db.NightTotals(ctx, day1)
+	mustOK(t, err, "night totals after resolution")
+	if tot.OpenExceptions[withholding.ExSSNMismatch] != 1 {
+		t.Errorf("resolved after the report: night 1 open exceptions %v, want it still counted", tot.OpenExceptions)
+	}
+	mustCode(t, db.RecordReport(ctx, date("2026-11-23")), withholding.ENOTFOUND, "report of a night not recorded")
+	_, err = db.NightTotals(ctx, date("2026-11-23"))
+	mustCode(t, err, withholding.ENOTFOUND, "totals of a night not recorded")
+	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{}, nil, nil)
+	mustCode(t, err, withholding.EINVALID, "night without a date")
+}
+
+func collectSeq[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -28,6 +28,10 @@ const (
 	ExBadPayment       ExceptionType = "unparseable_payment" // DED problems prevent posting
 	ExPortalError      ExceptionType = "portal_error"
 	ExAckUnmatched     ExceptionType = "ack_unmatched" // ACK not applied: unknown tracking ID, duplicate, or action mismatch
+	// ExCaseIDCorrected: a payment was posted by SSN or name fallback to an
+	// order whose remittance ID is not the one the employer sent; the
+	// employer should send the right one.
+	ExCaseIDCorrected ExceptionType = "case_id_corrected"
 )
 
 // Severity orders exceptions for staff.

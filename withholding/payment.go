@@ -29,6 +29,12 @@ type Payment struct {
 	CompanyName     string      `json:"company_name"`
 	EffectiveDate   Date        `json:"effective_date"`
 	EntryAmount     Cents       `json:"entry_amount_cents"`
+	// Credited is the money the bank credited for this payment, the figure
+	// every "received" total adds up: the entry amount of a CCD+ entry
+	// whatever its DED claims, and for one DED of a CTX entry its share of
+	// the entry amount (see ach.CTXShares). Zero for entries that are not
+	// payments (prenotes, returns, NOCs, others).
+	Credited Cents `json:"credited_cents"`
 
 	ApplicationID string       `json:"application_id"` // DED01
 	CaseID        RemittanceID `json:"case_id"`        // DED02 (the IWO's Remittance ID)
@@ -52,15 +58,34 @@ type Payment struct {
 	// FEIN is the employer the payment is from, when known (CompanyID is
 	// usually "1"+FEIN by convention).
 	FEIN FEIN `json:"fein,omitempty"`
+
+	// Posting is what reconciliation did with the payment, when it was read
+	// with PaymentFilter.WithPosting and has been reconciled; nil otherwise.
+	Posting *Posting `json:"posting,omitempty"`
+}
+
+// ClaimsOtherAmount reports whether the DED claims an amount other than
+// the money credited: such a payment is held, and views show the claim
+// beside the credited amount, flagged.
+func (p *Payment) ClaimsOtherAmount() bool {
+	return p.Kind == KindPayment && p.Amount != p.Credited
 }
 
 // PaymentFilter selects payments.
 type PaymentFilter struct {
-	FileID        *int64
-	CaseID        *RemittanceID
-	SSN           *SSN
-	FEIN          *FEIN
-	Kind          *PaymentKind
-	Since, Until  Date // by EffectiveDate, inclusive; zero = unbounded
+	FileID       *int64
+	CaseID       *RemittanceID
+	SSN          *SSN
+	FEIN         *FEIN
+	Kind         *PaymentKind
+	Since, Until Date // by EffectiveDate, inclusive; zero = unbounded
+	// OrderRef selects the payments whose posting names the order: posted
+	// to it, or held against it.
+	OrderRef *int64
+	// PostedOn selects the payments reconciled on that night (their
+	// posting's RunDate).
+	PostedOn *Date
+	// WithPosting reads each payment's posting too (Payment.Posting).
+	WithPosting   bool
 	Offset, Limit int
 }

@@ -1,5 +1,7 @@
 package withholding
 
+import "time"
+
 // PostingStatus says what reconciliation did with a payment.
 type PostingStatus string
 
@@ -7,7 +9,16 @@ type PostingStatus string
 const (
 	PostingPosted PostingStatus = "posted" // applied to an order
 	PostingHeld   PostingStatus = "held"   // not applied: an exception holds it
+	// PostingZero is a zero-dollar remittance without the termination
+	// indicator: it carries no money, so there is nothing to post or hold
+	// (ded-remittance.md §9 #15), but it is accounted for like any other.
+	PostingZero PostingStatus = "zero"
 )
+
+// Valid reports whether s is a known status.
+func (s PostingStatus) Valid() bool {
+	return s == PostingPosted || s == PostingHeld || s == PostingZero
+}
 
 // Posting is the recorded outcome of reconciling one payment: the order it
 // was applied to, or the exception that holds it. A payment has at most
@@ -28,4 +39,53 @@ type Posting struct {
 	// RunDate is the agency's calendar day of the reconciliation that
 	// recorded it.
 	RunDate Date `json:"run_date"`
+}
+
+// Night is one night's reconciliation as the reconcile job recorded it: the
+// window of applied files it took in. The next night's window starts where
+// this one ended; the report job reports on exactly this window.
+type Night struct {
+	Date Date `json:"date"`
+	// WindowStart and WindowEnd bound the inbound files reconciled: those
+	// whose ledger entry changed after WindowStart, up to WindowEnd (the
+	// reconcile run's clock). A re-run of the same day keeps the start and
+	// moves the end.
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+}
+
+// Tally is a count and an amount.
+type Tally struct {
+	Count  int   `json:"count"`
+	Amount Cents `json:"amount_cents"`
+}
+
+// Add counts one more item of amount a.
+func (t *Tally) Add(a Cents) {
+	t.Count++
+	t.Amount += a
+}
+
+// NightTotals are one night's books as the store holds them: the payments
+// the reconcile job posted, held or found to carry no money that night (by
+// their postings), the returns in the night's files, and the exceptions
+// that were open when the night's report was made. Received is what the bank credited
+// (Payment.Credited); Posted, Held and Zero add up to it.
+type NightTotals struct {
+	Date     Date  `json:"date"`
+	Received Tally `json:"received"`
+	Posted   Tally `json:"posted"`
+	Held     Tally `json:"held"`
+	Zero     Tally `json:"zero"`
+	// PostedWithWarnings counts the posted payments that carry warnings.
+	PostedWithWarnings int   `json:"posted_with_warnings"`
+	Returns            Tally `json:"returns"`
+	// ByEmployer is Received per paying employer (Payment.FEIN; "" when
+	// the company ID names none).
+	ByEmployer map[FEIN]Tally `json:"by_employer"`
+	// WarningsByEmployer is PostedWithWarnings per paying employer.
+	WarningsByEmployer map[FEIN]int `json:"warnings_by_employer"`
+	// OpenExceptions counts, by type, the exceptions opened by the night's
+	// date and not resolved or dismissed when its report was made.
+	OpenExceptions map[ExceptionType]int `json:"open_exceptions"`
 }

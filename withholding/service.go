@@ -122,8 +122,9 @@ type PaymentService interface {
 	SumPayments(ctx context.Context, filter PaymentFilter) ([]PaymentSum, error)
 }
 
-// PaymentSum is how many entries of one kind matched, and their total
-// Amount.
+// PaymentSum is how many entries of one kind matched, and their total:
+// the money credited (Payment.Credited) for payments, the entry amounts
+// for the other kinds.
 type PaymentSum struct {
 	Kind   PaymentKind `json:"kind"`
 	Count  int         `json:"count"`
@@ -148,15 +149,32 @@ type ExceptionService interface {
 	UpdateException(ctx context.Context, id int64, upd ExceptionUpdate) (*Exception, error)
 }
 
-// PostingService records what reconciliation did with each payment.
+// PostingService records what reconciliation did with each payment, and
+// the night it did it.
 type PostingService interface {
-	// RecordReconciliation creates the exceptions whose Key is new (as
-	// UpsertExceptions) and records the postings of payments that have
-	// none yet, in one transaction; a payment's first posting stands. It
-	// returns how many exceptions and postings were created. EINVALID for
-	// an exception without Key or Type, or a posting without PaymentID or
-	// with an unknown Status.
-	RecordReconciliation(ctx context.Context, exs []*Exception, postings []*Posting) (newExceptions, newPostings int, err error)
+	// RecordReconciliation records the night (a second record of the same
+	// date keeps the first WindowStart and takes the later WindowEnd),
+	// creates the exceptions whose Key is new (as UpsertExceptions) and
+	// records the postings of payments that have none yet, in one
+	// transaction; a payment's first posting stands. It returns how many
+	// exceptions and postings were created. EINVALID for a night without a
+	// date, an exception without Key or Type, or a posting without
+	// PaymentID or with an unknown Status.
+	RecordReconciliation(ctx context.Context, night *Night, exs []*Exception, postings []*Posting) (newExceptions, newPostings int, err error)
+	// FindNight returns the night recorded for date; ENOTFOUND when the
+	// reconcile job has not run that day.
+	FindNight(ctx context.Context, date Date) (*Night, error)
+	// PreviousNight returns the newest night recorded before date;
+	// ENOTFOUND when there is none.
+	PreviousNight(ctx context.Context, date Date) (*Night, error)
+	// NightTotals adds up the night's books from the stored postings,
+	// payments, files and exceptions. ENOTFOUND when the night was not
+	// recorded.
+	NightTotals(ctx context.Context, date Date) (*NightTotals, error)
+	// RecordReport records that the night's report has just read the open
+	// exceptions: NightTotals counts those open at that moment.
+	// ENOTFOUND when the night was not recorded.
+	RecordReport(ctx context.Context, date Date) error
 	// FindPostings returns the postings of the payments matching filter
 	// (Offset and Limit ignored), by payment ID.
 	FindPostings(ctx context.Context, filter PaymentFilter) ([]*Posting, error)

@@ -50,15 +50,20 @@ func TestDemo(t *testing.T) {
 	}
 	var cents withholding.Cents
 	for _, p := range ps {
-		cents += p.Amount
+		cents += p.Credited
 	}
-	if n != sum.Payments || cents != sum.PaymentCents {
-		t.Errorf("store has %d payments for %s, summary says %d for %s", n, cents, sum.Payments, sum.PaymentCents)
+	if n != sum.Received.Count || cents != sum.Received.Amount {
+		t.Errorf("store has %d payments for %s, summary says %+v", n, cents, sum.Received)
 	}
 	if n != sum.World.Entries || cents != sum.World.Remitted {
 		t.Errorf("store has %d payments for %s, the bank sent %d entries for %s (duplicate files must not post twice)", n, cents, sum.World.Entries, sum.World.Remitted)
 	}
-	if !strings.Contains(out, "Payments posted:       "+strconv.Itoa(n)+", "+cents.Dollars()) {
+	if sum.Unreconciled.Count != 0 || sum.Posted.Count+sum.Held.Count+sum.Zero.Count != n ||
+		sum.Posted.Amount+sum.Held.Amount+sum.Zero.Amount != cents {
+		t.Errorf("posted %+v + held %+v + zero %+v does not make the %d payments for %s received (unreconciled %+v)",
+			sum.Posted, sum.Held, sum.Zero, n, cents, sum.Unreconciled)
+	}
+	if !strings.Contains(out, "Payments received:     "+strconv.Itoa(n)+", "+cents.Dollars()) {
 		t.Errorf("printed summary does not show %d payments for %s:\n%s", n, cents.Dollars(), out)
 	}
 

@@ -30,9 +30,15 @@ type Summary struct {
 	IWOsSent        int            `json:"iwos_sent"`
 	Acknowledgments int            `json:"acknowledgments"`
 	// AckStatus counts acknowledgments by disposition ("A", "R", "T"…).
-	AckStatus    map[string]int    `json:"ack_status"`
-	Payments     int               `json:"payments"` // posted, kind payment
-	PaymentCents withholding.Cents `json:"payment_cents"`
+	AckStatus map[string]int `json:"ack_status"`
+	// Received are the child support payments the bank credited (kind
+	// payment, Payment.Credited); Posted, Held and Zero are their stored
+	// postings and add up to Received, with Unreconciled (no posting yet).
+	Received     withholding.Tally `json:"received"`
+	Posted       withholding.Tally `json:"posted"`
+	Held         withholding.Tally `json:"held"`
+	Zero         withholding.Tally `json:"zero"`
+	Unreconciled withholding.Tally `json:"unreconciled"`
 	Exceptions   map[string]int    `json:"exceptions"` // open, by type
 	// Workbooks are the nightly operations workbooks; Statements counts the
 	// employer statements beside them.
@@ -65,12 +71,21 @@ func Summarize(ctx context.Context, st Store, w *World, nights int) (*Summary, e
 		s.AckStatus[string(a.Status)]++
 	}
 	kind := withholding.KindPayment
-	for p, err := range st.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind}) {
+	for p, err := range st.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind, WithPosting: true}) {
 		if err != nil {
 			return nil, fmt.Errorf("summarize payments: %w", err)
 		}
-		s.Payments++
-		s.PaymentCents += p.Amount
+		s.Received.Add(p.Credited)
+		switch {
+		case p.Posting == nil:
+			s.Unreconciled.Add(p.Credited)
+		case p.Posting.Status == withholding.PostingPosted:
+			s.Posted.Add(p.Credited)
+		case p.Posting.Status == withholding.PostingHeld:
+			s.Held.Add(p.Credited)
+		default:
+			s.Zero.Add(p.Credited)
+		}
 	}
 	open := withholding.ExceptionOpen
 	exs, _, err := st.FindExceptions(ctx, withholding.ExceptionFilter{Status: &open})
@@ -121,7 +136,15 @@ func (s *Summary) Print(out io.Writer) {
 		fmt.Fprintf(out, "%s %d", ackWord[k], s.AckStatus[k])
 	}
 	fmt.Fprintln(out, ")")
-	fmt.Fprintf(out, "Payments posted:       %d, %s\n", s.Payments, s.PaymentCents.Dollars())
+	fmt.Fprintf(out, "Payments received:     %d, %s (credited by the bank)\n", s.Received.Count, s.Received.Amount.Dollars())
+	fmt.Fprintf(out, "  posted to orders     %6d, %s\n", s.Posted.Count, s.Posted.Amount.Dollars())
+	fmt.Fprintf(out, "  held in exceptions   %6d, %s\n", s.Held.Count, s.Held.Amount.Dollars())
+	if s.Zero.Count > 0 {
+		fmt.Fprintf(out, "  zero-dollar          %6d\n", s.Zero.Count)
+	}
+	if s.Unreconciled.Count > 0 {
+		fmt.Fprintf(out, "  not yet reconciled   %6d, %s\n", s.Unreconciled.Count, s.Unreconciled.Amount.Dollars())
+	}
 	fmt.Fprintf(out, "Open exceptions:       %d\n", total(s.Exceptions))
 	for _, k := range sortedKeys(s.Exceptions) {
 		fmt.Fprintf(out, "  %-28s %6d\n", k, s.Exceptions[k])

@@ -97,7 +97,7 @@ func benchNight(n int) (reconcile.Input, func(func(*withholding.Payment, error) 
 			pay := emps[i%nEmp].PayAnchor
 			p := &withholding.Payment{
 				ID: int64(i + 1), FileID: 1, Line: i + 2, Trace: withholding.TraceNumber(fmt.Sprintf("%015d", i)), SEC: "CCD",
-				EffectiveDate: pay.AddDays(3), EntryAmount: 20000, CaseID: o.RemittanceID, PayDate: pay,
+				EffectiveDate: pay.AddDays(3), EntryAmount: 20000, Credited: 20000, CaseID: o.RemittanceID, PayDate: pay,
 				Amount: 20000, SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN,
 			}
 			switch {

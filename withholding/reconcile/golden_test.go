@@ -80,6 +80,7 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 		if o.RemittanceID != "" && r.IntN(2) == 0 {
 			p.CaseID = o.RemittanceID
 		}
+		credit(p)
 		return p
 	}
 	var history, tonight []*withholding.Payment
@@ -141,6 +142,7 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 		case 21:
 			p.PayDate = withholding.Date{}
 		}
+		credit(p)
 		tonight = append(tonight, p)
 	}
 	var docs []*withholding.Document

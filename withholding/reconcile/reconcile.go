@@ -65,15 +65,21 @@ type Hold struct {
 
 // Stats count what a run saw.
 type Stats struct {
-	Payments     int               `json:"payments"` // child support payments reconciled
+	Payments int `json:"payments"` // child support payments reconciled
+	// Amount is the money credited for them (Payment.Credited): Posted,
+	// Held and Zero payments' amounts add up to it.
 	Amount       withholding.Cents `json:"amount_cents"`
 	Posted       int               `json:"posted"`
 	PostedAmount withholding.Cents `json:"posted_cents"`
 	Held         int               `json:"held"` // matched or not, not posted: they wait in an exception
-	Returns      int               `json:"returns"`
-	NOCs         int               `json:"nocs"`
-	Prenotes     int               `json:"prenotes"`
-	Ignored      int               `json:"ignored"` // zero-dollar entries without termination, non-child-support entries
+	HeldAmount   withholding.Cents `json:"held_cents"`
+	// Zero counts zero-dollar remittances without termination: nothing to
+	// post (they are also in Ignored, as before).
+	Zero     int `json:"zero"`
+	Returns  int `json:"returns"`
+	NOCs     int `json:"nocs"`
+	Prenotes int `json:"prenotes"`
+	Ignored  int `json:"ignored"` // zero-dollar entries without termination, non-child-support entries
 }
 
 // Result is what a run found.
@@ -87,6 +93,9 @@ type Result struct {
 	// Held are tonight's payments not posted, one per payment, in the
 	// order they were read.
 	Held []Hold
+	// Zero are tonight's zero-dollar remittances without termination
+	// (payment IDs): nothing to post or hold.
+	Zero []int64
 	// Cleared lists keys of missing-payment exceptions that tonight's late
 	// payments satisfied; the job may resolve them.
 	Cleared []string
@@ -112,6 +121,9 @@ func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
 	}
 	for _, h := range r.Held {
 		out = append(out, &withholding.Posting{PaymentID: h.PaymentID, Status: withholding.PostingHeld, OrderRef: h.OrderRef, CaseID: h.CaseID, Reason: h.Type, ExceptionKey: h.Key, RunDate: runDate})
+	}
+	for _, id := range r.Zero {
+		out = append(out, &withholding.Posting{PaymentID: id, Status: withholding.PostingZero, RunDate: runDate})
 	}
 	return out
 }
@@ -289,7 +301,7 @@ func payException(t withholding.ExceptionType, sev withholding.Severity, p *with
 		FEIN:     p.FEIN,
 		SSN:      p.SSN,
 		FileID:   p.FileID,
-		Amount:   p.Amount,
+		Amount:   p.Credited,
 		DueDate:  p.PayDate,
 	}
 	if p.ID != 0 {
@@ -347,14 +359,11 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	}
 	if tonight {
 		r.res.Stats.Payments++
-		r.res.Stats.Amount += p.Amount
+		r.res.Stats.Amount += p.Credited
 	}
 	if len(p.Problems) > 0 {
 		if tonight {
 			e := payException(withholding.ExBadPayment, withholding.SeverityHigh, p)
-			if e.Amount == 0 && p.SEC != "CTX" {
-				e.Amount = p.EntryAmount
-			}
 			e.Message = fmt.Sprintf("%s could not be read: %s.", describe(p), strings.Join(p.Problems, "; "))
 			e.SuggestedAction = "Hold the money in suspense. Read the raw addenda on the payment, identify the case by hand if possible, and contact the employer to fix its DED format."
 			r.add(e)
@@ -367,6 +376,10 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 		// (ded-remittance.md §9 #15).
 		if tonight {
 			r.res.Stats.Ignored++
+			if p.Credited == 0 && p.ID != 0 {
+				r.res.Stats.Zero++
+				r.res.Zero = append(r.res.Zero, p.ID)
+			}
 		}
 		return
 	}
@@ -457,6 +470,9 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	}
 
 	r.post(p, oi, by)
+	if by != MatchCase {
+		r.caseIDCorrected(p, o, by, base)
+	}
 
 	emp := r.idx.employers[o.EmployerFEIN]
 	if p.FEIN != "" && o.EmployerFEIN != "" && p.FEIN != o.EmployerFEIN {
@@ -538,11 +554,47 @@ func (r *run) amount(p *withholding.Payment, o *withholding.Order, emp *withhold
 	}
 }
 
+// caseIDCorrected tells staff, and the employer on its statement, that a
+// payment matched by a fallback rule (SSN, name and FIPS) carried a case
+// identifier that is not its order's: without it the employer would keep
+// sending the wrong one, and the payment would post silently each time.
+// One exception per employer, identifier sent and order, so a payroll that
+// repeats the mistake every pay is one item until it is fixed.
+func (r *run) caseIDCorrected(p *withholding.Payment, o *withholding.Order, by MatchRule, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
+	want := o.RemittanceID
+	if want == "" {
+		want = withholding.RemittanceID(o.CaseID)
+	}
+	if p.CaseID == want || withholding.CaseID(p.CaseID) == o.CaseID {
+		return
+	}
+	e := base(withholding.ExCaseIDCorrected, withholding.SeverityLow)
+	e.Key = key(string(withholding.ExCaseIDCorrected), string(e.FEIN), string(p.CaseID), string(o.CaseID))
+	sent := strconv.Quote(string(p.CaseID))
+	if p.CaseID == "" {
+		sent = "no case identifier"
+	}
+	e.Message = fmt.Sprintf("%s was posted to case %s by %s, but the employer sent %s instead of the order's remittance ID %s.", describe(p), o.CaseID, ruleText(by), sent, want)
+	e.SuggestedAction = fmt.Sprintf("The payment was posted. Ask the employer to send remittance ID %s in DED02 for this employee; resolve once its payments carry it.", want)
+	r.add(e)
+}
+
+// ruleText says how a match was made, for messages.
+func ruleText(by MatchRule) string {
+	switch by {
+	case MatchSSN:
+		return "the employee's SSN"
+	case MatchNameFIPS:
+		return "the employee's name and FIPS code"
+	}
+	return string(by)
+}
+
 // post records a match, and a posted DED of a CTX entry.
 func (r *run) post(p *withholding.Payment, oi int, by MatchRule) {
-	r.postings.add(posting{payment: p.ID, amount: p.Amount, order: int32(oi), rule: uint8(slices.Index(r.idx.rules, by))})
+	r.postings.add(posting{payment: p.ID, amount: p.Credited, order: int32(oi), rule: uint8(slices.Index(r.idx.rules, by))})
 	r.res.Stats.Posted++
-	r.res.Stats.PostedAmount += p.Amount
+	r.res.Stats.PostedAmount += p.Credited
 	if c := r.ctxEntry(p); c != nil {
 		c.posted++
 	}
@@ -551,6 +603,7 @@ func (r *run) post(p *withholding.Payment, oi int, by MatchRule) {
 // hold records a payment that was not posted, held by exception e.
 func (r *run) hold(p *withholding.Payment, e *withholding.Exception) {
 	r.res.Stats.Held++
+	r.res.Stats.HeldAmount += p.Credited
 	h := Hold{PaymentID: p.ID, Type: e.Type, Key: e.Key}
 	if e.OrderRef != 0 {
 		h.OrderRef, h.CaseID = e.OrderRef, e.CaseID
@@ -558,7 +611,7 @@ func (r *run) hold(p *withholding.Payment, e *withholding.Exception) {
 	r.res.Held = append(r.res.Held, h)
 	if c := r.ctxEntry(p); c != nil {
 		c.failed++
-		c.unposted += p.Amount
+		c.unposted += p.Credited
 	}
 }
 

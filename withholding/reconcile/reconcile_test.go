@@ -52,7 +52,7 @@ func night() reconcile.Input {
 		return &withholding.Payment{
 			ID: id, FileID: 5, Line: int(id) * 2, Trace: withholding.TraceNumber("09100001000000" + string(rune('0'+id%10))),
 			SEC: "CCD", TransactionCode: 22, CompanyID: "1" + string(fein1), CompanyName: "ACME PAYROLL",
-			EffectiveDate: day(eff), EntryAmount: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(pd),
+			EffectiveDate: day(eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(pd),
 			Amount: 20000, SSN: ssn1, Medical: "N", Name: "SMITH,JOH", FIPS: "06037",
 			Kind: withholding.KindPayment, FEIN: fein1,
 		}
@@ -103,7 +103,27 @@ func collect(in reconcile.Input, history bool) []*withholding.Payment {
 // the clean night's payment.
 func tonight(in *reconcile.Input, edit func(p *withholding.Payment) []*withholding.Payment) {
 	p := *collect(*in, false)[0]
-	in.Payments = seq(edit(&p)...)
+	ps := edit(&p)
+	for _, q := range ps {
+		credit(q)
+	}
+	in.Payments = seq(ps...)
+}
+
+// credit sets what the bank credited for a payment as the ACH reader
+// would: a payment whose DED was read is credited its DED amount (a CCD+
+// entry whose DED disagrees with it, or a CTX entry whose DEDs do not add
+// up, is flagged with a problem); one with problems keeps the entry amount
+// it was built with; other kinds are credited nothing.
+func credit(p *withholding.Payment) {
+	switch {
+	case p.Kind != withholding.KindPayment:
+		p.Credited = 0
+	case len(p.Problems) == 0:
+		p.Credited = p.Amount
+	default:
+		p.Credited = p.EntryAmount
+	}
 }
 
 func dropHistory(in *reconcile.Input, id int64) {
@@ -479,6 +499,7 @@ func TestRun_Exceptions(t *testing.T) {
 			edit: func(in *reconcile.Input) {
 				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID = ""; return one(p) })
 			},
+			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
 				if res.Matches[0].By != reconcile.MatchSSN {
@@ -491,10 +512,47 @@ func TestRun_Exceptions(t *testing.T) {
 			edit: func(in *reconcile.Input) {
 				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID, p.SSN = "", ""; return one(p) })
 			},
+			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
 				if res.Matches[0].By != reconcile.MatchNameFIPS {
 					t.Errorf("matched by %s, want name_fips", res.Matches[0].By)
+				}
+			},
+		},
+		{
+			name: "mistyped case ID posted by SSN tells which ID to use, once for repeats",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					p.CaseID = "R7"
+					q := *p
+					q.ID, q.PayDate, q.Trace = 11, day("2026-11-12"), "091000010000009"
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
+			posted: 2,
+			check: func(t *testing.T, res *reconcile.Result) {
+				e := res.Exceptions[0]
+				if e.Severity != withholding.SeverityLow || e.OrderRef != 1 || e.CaseID != "CASE1" || !strings.Contains(e.SuggestedAction, "R1") {
+					t.Errorf("case_id_corrected: %+v, want low severity on CASE1 naming R1", e)
+				}
+			},
+		},
+		{
+			name: "zero-dollar remittance is accounted for with a zero posting",
+			edit: func(in *reconcile.Input) {
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
+					q := *p
+					q.ID, q.Amount, q.EntryAmount, q.PayDate = 11, 0, 0, day("2026-10-30")
+					return []*withholding.Payment{p, &q}
+				})
+			},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				ps := res.Postings(day("2026-11-20"))
+				if len(ps) != 2 || ps[1].PaymentID != 11 || ps[1].Status != withholding.PostingZero || res.Stats.Zero != 1 {
+					t.Errorf("postings %+v stats %+v, want payment 11 zero", ps, res.Stats)
 				}
 			},
 		},
