@@ -52,7 +52,7 @@ func (s *PaymentCounts) count(p *withholding.Payment) {
 	switch p.Kind {
 	case withholding.KindPayment:
 		s.Posted++
-		s.PaymentCents += p.Amount
+		s.PaymentCents += p.Credited
 	case withholding.KindPrenote:
 		s.Prenotes++
 	case withholding.KindReturn:

@@ -63,7 +63,7 @@ type PaymentCounts struct {
 	NOCs         int               // kind noc
 	Other        int               // kind other
 	WithProblems int               // payments with at least one problem
-	PaymentCents withholding.Cents // sum of Amount over kind payment
+	PaymentCents withholding.Cents // sum of Credited over kind payment: what the bank credited
 }
 
 // Valid reports whether the file was structurally valid.

@@ -74,10 +74,47 @@ func TestCTXPayments(t *testing.T) {
 	}
 	for i, want := range []ach.Item{itemA, itemB} {
 		p := ps[i]
-		if p.Kind != withholding.KindPayment || p.SEC != "CTX" || p.CaseID != want.CaseID || p.Amount != want.Amount ||
+		if p.Kind != withholding.KindPayment || p.SEC != "CTX" || p.CaseID != want.CaseID || p.Amount != want.Amount || p.Credited != want.Amount ||
 			p.EntryAmount != 100000 || p.PayDate != want.PayDate || len(p.Problems) != 0 || !strings.HasPrefix(p.Raw, "DED*CS*") {
 			t.Errorf("CTX payment %d: %+v", i, p)
 		}
+	}
+}
+
+func TestCTXShare(t *testing.T) {
+	deds := func(amounts ...withholding.Cents) []ach.DED {
+		out := make([]ach.DED, len(amounts))
+		for i, a := range amounts {
+			out[i].Amount = a
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		entry withholding.Cents
+		deds  []ach.DED
+		want  []withholding.Cents
+	}{
+		{"OK", 100000, deds(46154, 53846), []withholding.Cents{46154, 53846}},
+		{"ErrSumLow", 100000, deds(46154, 53845), []withholding.Cents{100000, 0}},
+		{"ErrSumHigh", 53200, deds(9999999999, 0), []withholding.Cents{53200, 0}},
+		{"ErrNegative", 100, deds(200, -100), []withholding.Cents{100, 0}},
+		{"One", 700, deds(700), []withholding.Cents{700}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			agree := ach.DEDsAddUp(tc.entry, tc.deds)
+			var sum withholding.Cents
+			for i := range tc.deds {
+				got := ach.CTXShare(tc.entry, tc.deds[i].Amount, i, agree)
+				if got != tc.want[i] {
+					t.Errorf("DED %d: share %s, want %s", i, got, tc.want[i])
+				}
+				sum += got
+			}
+			if sum != tc.entry {
+				t.Errorf("shares add up to %s, want the entry amount %s", sum, tc.entry)
+			}
+		})
 	}
 }
 
@@ -239,6 +276,25 @@ func TestEntryKinds(t *testing.T) {
 	}
 	if !ps[4].Termination || ps[4].Amount != 0 {
 		t.Errorf("zero-dollar termination: %+v", ps[4])
+	}
+	// What the bank credited: the entry amount of every payment entry,
+	// whatever its DED claims; nothing for the other kinds.
+	var credited withholding.Cents
+	for i, p := range ps {
+		want := withholding.Cents(0)
+		if p.Kind == withholding.KindPayment {
+			want = p.EntryAmount
+		}
+		if p.Credited != want {
+			t.Errorf("entry %d (%s, %s): credited %s, want %s", i, p.Trace, p.Kind, p.Credited, want)
+		}
+		credited += p.Credited
+	}
+	if ps[5].Amount == ps[5].Credited || !ps[5].ClaimsOtherAmount() {
+		t.Errorf("DED04 that contradicts the entry: amount %s credited %s", ps[5].Amount, ps[5].Credited)
+	}
+	if sum.PaymentCents != credited {
+		t.Errorf("summary cents %s, want the credited %s", sum.PaymentCents, credited)
 	}
 	if sum.Posted != 6 || sum.Prenotes != 1 || sum.Returns != 1 || sum.NOCs != 1 || sum.Other != 3 || sum.Payments != 12 {
 		t.Errorf("summary %+v", sum)

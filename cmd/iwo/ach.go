@@ -66,7 +66,7 @@ Example:
 // achColumns are the payment columns of the json and csv formats.
 var achColumns = []string{"line", "batch", "trace", "sec", "transaction_code", "company_id", "company_name",
 	"effective_date", "entry_amount_cents", "application_id", "case_id", "pay_date", "amount_cents", "ssn",
-	"medical", "name", "fips", "termination", "kind", "problems", "raw"}
+	"medical", "name", "fips", "termination", "kind", "problems", "raw", "credited_cents"}
 
 func achPayments(ctx context.Context, e *env, path, format string, mask bool, prof ach.Profile) error {
 	f, err := os.Open(path)
@@ -122,7 +122,7 @@ func achPayments(ctx context.Context, e *env, path, format string, mask bool, pr
 	}
 	s := r.Summary()
 	if format == "none" {
-		fmt.Fprintf(e.stderr, "%s: entries %d, payments %d, problems %d, total cents %d\n",
+		fmt.Fprintf(e.stderr, "%s: entries %d, payments %d, problems %d, credited cents %d\n",
 			path, s.Entries, s.Posted, s.WithProblems, int64(s.PaymentCents))
 	}
 	if fileErr != nil {
@@ -152,6 +152,6 @@ func paymentRow(p *withholding.Payment) []string {
 		p.CompanyID, p.CompanyName, p.EffectiveDate.String(), strconv.FormatInt(int64(p.EntryAmount), 10),
 		p.ApplicationID, string(p.CaseID), p.PayDate.String(), strconv.FormatInt(int64(p.Amount), 10),
 		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, strconv.FormatBool(p.Termination), string(p.Kind),
-		strings.Join(p.Problems, "; "), p.Raw,
+		strings.Join(p.Problems, "; "), p.Raw, strconv.FormatInt(int64(p.Credited), 10),
 	}
 }
