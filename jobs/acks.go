@@ -8,13 +8,11 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/iwoproject/iwo/withholding/reconcile"
 )
 
 // PullAcks is the "pull-acks" job: it fetches employers' acknowledgment
@@ -24,30 +22,31 @@ import (
 // order status each implies, and the exceptions staff must see. A file with
 // any problem is quarantined whole.
 //
-// Order changes: accepted → accepted (terminated for an accepted TRM);
-// rejected → rejected with the reason code; a portal error → rejected with
-// reason "portal" and the IWO's action pending again, so it is resent once
-// corrected. Exceptions for rejections, portal errors and EMP notices
-// (terminations, lump sums, suspensions) come from withholding/reconcile's
-// rules, with the same keys the reconcile job uses, so the night never
-// holds two copies of one finding.
+// The rules are the domain's acknowledgment rules: the order change is
+// withholding.AckOrderUpdate, and the exceptions for rejections, portal
+// errors and employer notices (terminations, lump sums, suspensions,
+// fanned out to each of the employee's orders with that employer) are
+// withholding.AckFindings. This job is the only place they are applied:
+// the reconcile job does not derive them again, so each finding is one
+// exception, under a key that does not depend on the acknowledgment's
+// store ID.
 //
-// Spec §8.4 edits 1–3 are applied here: an answer whose tracking ID is no
-// IWO the agency sent, a second answer to an IWO (from an earlier file or
-// earlier in this one), or one whose echoed action is not the IWO's is
-// stored as received but changes no order and becomes an ack_unmatched
-// exception naming the file, line and tracking ID. Edits 4–6 are the
-// reader's: a file breaking them is quarantined. So is a file whose sender
-// (controlSender) already had a file with the same control number applied
-// (spec §8.1 edit 7); the store checks that in the applying transaction.
+// Spec §8.4 edits 1–3 (withholding.CheckAcknowledgment) are applied here:
+// an answer whose tracking ID is no IWO the agency sent, a second answer
+// to an IWO (from an earlier file or earlier in this one), or one whose
+// echoed action is not the IWO's is stored as received but changes no
+// order and becomes an ack_unmatched exception naming the file, line and
+// tracking ID. Edits 4–6 are the reader's: a file breaking them is
+// quarantined. So is a file whose sender (controlSender) already had a
+// file with the same control number applied (spec §8.1 edit 7); the store
+// checks that in the applying transaction.
 type PullAcks struct {
 	Exchange  *Exchange
 	Files     withholding.FileService
 	Orders    withholding.OrderService
 	Documents withholding.DocumentService
-	// Settings are reconciliation's settings (only their defaults matter
-	// for acknowledgments); Location is the agency's time zone.
-	Settings reconcile.Settings
+	// Location is the agency's time zone: exceptions open on the calendar
+	// day in it. nil is UTC.
 	Location *time.Location
 }
 
@@ -139,6 +138,13 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 	return acks, header, nil
 }
 
+// refusalCounts name the run count of each §8.4 refusal.
+var refusalCounts = map[withholding.RefusalKind]string{
+	withholding.RefusedUnknownIWO:   "unknown_tracking",
+	withholding.RefusedSecondAnswer: "duplicate_acks",
+	withholding.RefusedOtherAction:  "action_mismatch",
+}
+
 func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, error) {
 	var res Result
 	acks, header, err := readAcks(f.LocalPath, f.RemoteName, f.Kind)
@@ -154,70 +160,52 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 		return res, err
 	}
 	updates := map[int64]withholding.OrderUpdate{}
-	orders := map[int64]*withholding.Order{}
-	var docs []*withholding.Document
+	orders := &orderCache{svc: j.Orders, byID: map[int64]*withholding.Order{}, bySSN: map[withholding.SSN][]*withholding.Order{}}
 	// applied are the acknowledgments that count; the others are stored
 	// as received and reported (spec §8.4 edits 1–3).
 	var applied, refused []*withholding.Acknowledgment
-	var unmatched []*withholding.Exception
+	var exs []*withholding.Exception
 	answered := map[withholding.TrackingID]int{} // tracking ID → line of its answer in this file
 	for _, a := range acks {
 		a.FileID = f.ID
 		res.Add("acks."+string(a.Status), 1)
+		var doc *withholding.Document
 		if a.TrackingID != "" {
-			doc, err := j.Documents.FindDocumentByTrackingID(ctx, a.TrackingID)
+			doc, err = j.Documents.FindDocumentByTrackingID(ctx, a.TrackingID)
 			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
-				res.Add("unknown_tracking", 1)
-				refused = append(refused, a)
-				a.Refused = "unknown tracking ID"
-				unmatched = append(unmatched, ackUnknown(f, a))
-				continue
+				doc = nil
 			} else if err != nil {
 				return res, fmt.Errorf("find IWO %s: %w", a.TrackingID, err)
 			}
-			if line, ok := answered[a.TrackingID]; ok || doc.Status != "" {
-				res.Add("duplicate_acks", 1)
-				refused = append(refused, a)
-				a.Refused = "second answer"
-				unmatched = append(unmatched, ackDuplicate(f, a, doc, line))
-				continue
-			}
-			if a.Action != "" && a.Action != doc.Action {
-				res.Add("action_mismatch", 1)
-				refused = append(refused, a)
-				a.Refused = "action differs from the IWO"
-				unmatched = append(unmatched, ackActionMismatch(f, a, doc))
-				continue
-			}
-			answered[a.TrackingID] = a.Line
-			applied = append(applied, a)
-			docs = append(docs, doc)
-			if upd, ok := orderChange(doc, a); ok {
-				updates[doc.OrderRef] = upd
-			}
-			if err := j.loadOrder(ctx, doc.OrderRef, orders); err != nil {
-				return res, err
-			}
+		}
+		if no := withholding.CheckAcknowledgment(a, doc, answered[a.TrackingID]); no != nil {
+			res.Add(refusalCounts[no.Kind], 1)
+			a.Refused = string(no.Kind)
+			refused = append(refused, a)
+			exs = append(exs, no.Exception(f, a))
 			continue
 		}
 		applied = append(applied, a)
-		// EMP notices carry no tracking ID: the employee's orders.
-		if a.SSN != "" {
-			ssn := a.SSN
-			found, _, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 100})
-			if err != nil {
-				return res, fmt.Errorf("find orders of an EMP notice: %w", err)
-			}
-			for _, o := range found {
-				orders[o.ID] = o
+		if doc != nil {
+			answered[a.TrackingID] = a.Line
+			if upd, ok := withholding.AckOrderUpdate(doc, a); ok {
+				updates[doc.OrderRef] = upd
 			}
 		}
+		concerned, err := orders.of(ctx, a, doc)
+		if err != nil {
+			return res, err
+		}
+		exs = append(exs, withholding.AckFindings(a, doc, concerned)...)
 	}
-	exs, err := j.exceptions(ctx, applied, orders, docs)
-	if err != nil {
-		return res, err
+	loc := j.Location
+	if loc == nil {
+		loc = time.UTC
 	}
-	exs = append(exs, unmatched...)
+	today := withholding.DateOf(j.Exchange.now().In(loc))
+	for _, e := range exs {
+		e.Status, e.OpenedOn = withholding.ExceptionOpen, today
+	}
 	// The store records the disposition of each applied acknowledgment on
 	// the document with its tracking ID; refused ones (Refused set) are
 	// stored as received and touch no document.
@@ -231,134 +219,50 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 	return res, nil
 }
 
-// ackUnknown reports an acknowledgment whose tracking ID is no IWO the
-// agency sent (spec §8.4 edit 1).
-func ackUnknown(f *withholding.File, a *withholding.Acknowledgment) *withholding.Exception {
-	e := ackException(f, a, "")
-	e.Message = fmt.Sprintf("%s, line %d: acknowledgment (%s, disposition %s) for tracking ID %s, which is no IWO this agency sent; it was stored and changed no order.",
-		f.RemoteName, a.Line, a.Action, a.Status, a.TrackingID)
-	e.SuggestedAction = "Ask the employer (FEIN " + string(a.FEIN) + ") which IWO it meant to answer; if it is another state's IWO, tell the sender. Resolve once the IWO is answered correctly."
-	return e
+// orderCache reads the orders an acknowledgment concerns, once per file:
+// as the file was received, before any of its answers changed them.
+type orderCache struct {
+	svc   withholding.OrderService
+	byID  map[int64]*withholding.Order
+	bySSN map[withholding.SSN][]*withholding.Order
 }
 
-// ackDuplicate reports a second answer to doc (spec §8.4 edit 2): line is
-// the first answer's line when it came earlier in the same file.
-func ackDuplicate(f *withholding.File, a *withholding.Acknowledgment, doc *withholding.Document, line int) *withholding.Exception {
-	e := ackException(f, a, "duplicate")
-	first := fmt.Sprintf("an earlier file (disposition %s)", doc.Status)
-	if line != 0 {
-		first = fmt.Sprintf("line %d of this file", line)
+// of returns the orders a may concern (see withholding.AckFindings): for
+// a notice, the employee's orders; for an answer, its IWO's order.
+func (c *orderCache) of(ctx context.Context, a *withholding.Acknowledgment, doc *withholding.Document) ([]*withholding.Order, error) {
+	if a.IsNotice() {
+		if a.SSN == "" {
+			return nil, nil
+		}
+		if found, ok := c.bySSN[a.SSN]; ok {
+			return found, nil
+		}
+		ssn := a.SSN
+		found, _, err := c.svc.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 100})
+		if err != nil {
+			return nil, fmt.Errorf("find orders of an employer notice: %w", err)
+		}
+		c.bySSN[a.SSN] = found
+		return found, nil
 	}
-	e.OrderRef = doc.OrderRef
-	disp := string(a.Status)
-	if a.Reason != "" {
-		disp += " reason " + a.Reason
-	}
-	e.Message = fmt.Sprintf("%s, line %d: duplicate acknowledgment (disposition %s) for IWO %s, already answered in %s; the first answer stands and this one was not applied.",
-		f.RemoteName, a.Line, disp, a.TrackingID, first)
-	e.SuggestedAction = "Compare the two answers; if the employer meant to change its answer, ask it for the correction and update the order by hand."
-	return e
-}
-
-// ackActionMismatch reports an answer whose echoed action is not the
-// IWO's (spec §8.4 edit 3).
-func ackActionMismatch(f *withholding.File, a *withholding.Acknowledgment, doc *withholding.Document) *withholding.Exception {
-	e := ackException(f, a, "action")
-	e.OrderRef = doc.OrderRef
-	e.Message = fmt.Sprintf("%s, line %d: acknowledgment for IWO %s echoes action %s, but the IWO sent was %s; it was not applied.",
-		f.RemoteName, a.Line, a.TrackingID, a.Action, doc.Action)
-	e.SuggestedAction = "Ask the employer to answer the " + string(doc.Action) + " IWO " + string(a.TrackingID) + " again with the right action code."
-	return e
-}
-
-// ackException starts an ack_unmatched exception about a; its key is
-// stable for the file and line, so re-running adds nothing.
-func ackException(f *withholding.File, a *withholding.Acknowledgment, kind string) *withholding.Exception {
-	parts := []string{string(withholding.ExAckUnmatched)}
-	if kind != "" {
-		parts = append(parts, kind)
-	}
-	parts = append(parts, string(a.TrackingID), strconv.FormatInt(f.ID, 10), strconv.Itoa(a.Line))
-	return &withholding.Exception{
-		Type:     withholding.ExAckUnmatched,
-		Severity: withholding.SeverityMedium,
-		Key:      strings.Join(parts, "|"),
-		CaseID:   a.CaseID,
-		FEIN:     a.FEIN,
-		SSN:      a.SSN,
-		FileID:   f.ID,
-	}
-}
-
-func (j *PullAcks) loadOrder(ctx context.Context, id int64, into map[int64]*withholding.Order) error {
-	if _, ok := into[id]; ok || id == 0 {
-		return nil
-	}
-	o, err := j.Orders.FindOrderByID(ctx, id)
-	if withholding.ErrorCode(err) == withholding.ENOTFOUND {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("find order %d: %w", id, err)
-	}
-	into[id] = o
-	return nil
-}
-
-// ackExceptionTypes are the findings pull-acks records as it applies a
-// file; reconcile would find the same ones later with the same keys.
-var ackExceptionTypes = []withholding.ExceptionType{withholding.ExIWORejected, withholding.ExPortalError, withholding.ExEmployerNotice}
-
-// exceptions runs reconciliation's acknowledgment rules over this file's
-// acknowledgments.
-func (j *PullAcks) exceptions(ctx context.Context, acks []*withholding.Acknowledgment, orders map[int64]*withholding.Order, docs []*withholding.Document) ([]*withholding.Exception, error) {
-	if len(acks) == 0 {
+	if doc == nil || doc.OrderRef == 0 {
 		return nil, nil
 	}
-	loc := j.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	list := make([]*withholding.Order, 0, len(orders))
-	for _, id := range slices.Sorted(mapKeys(orders)) {
-		list = append(list, orders[id])
-	}
-	r, err := reconcile.Run(ctx, reconcile.Input{
-		RunDate:         withholding.DateOf(j.Exchange.now().In(loc)),
-		Location:        loc,
-		Settings:        j.Settings,
-		Orders:          list,
-		Documents:       docs,
-		Acknowledgments: acks,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("derive exceptions from acknowledgments: %w", err)
-	}
-	var out []*withholding.Exception
-	for _, e := range r.Exceptions {
-		if slices.Contains(ackExceptionTypes, e.Type) {
-			out = append(out, e)
+	o, ok := c.byID[doc.OrderRef]
+	if !ok {
+		var err error
+		o, err = c.svc.FindOrderByID(ctx, doc.OrderRef)
+		if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+			o = nil
+		} else if err != nil {
+			return nil, fmt.Errorf("find order %d: %w", doc.OrderRef, err)
 		}
+		c.byID[doc.OrderRef] = o
 	}
-	return out, nil
-}
-
-// orderChange is what an acknowledgment of doc does to its order.
-func orderChange(doc *withholding.Document, a *withholding.Acknowledgment) (withholding.OrderUpdate, bool) {
-	status := func(s withholding.OrderStatus) *withholding.OrderStatus { return &s }
-	switch a.Status {
-	case withholding.DispAccepted:
-		if doc.Action == withholding.ActionTerminate {
-			return withholding.OrderUpdate{Status: status(withholding.StatusTerminated)}, true
-		}
-		return withholding.OrderUpdate{Status: status(withholding.StatusAccepted)}, true
-	case withholding.DispRejected:
-		reason := a.Reason
-		return withholding.OrderUpdate{Status: status(withholding.StatusRejected), RejectReason: &reason}, true
-	case withholding.DispPortalError:
-		reason, action := "portal", doc.Action
-		return withholding.OrderUpdate{Status: status(withholding.StatusRejected), RejectReason: &reason, PendingAction: &action}, true
+	if o == nil {
+		return nil, nil
 	}
-	return withholding.OrderUpdate{}, false
+	return []*withholding.Order{o}, nil
 }
 
 func joinNonEmpty(sep string, ss ...string) string {

@@ -205,7 +205,6 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	}
 	var achFiles []int64
 	tonight := map[int64]bool{}
-	var acks []*withholding.Acknowledgment
 	for _, f := range slices.Backward(files) { // oldest first
 		if !f.UpdatedAt.After(since) || (f.State != withholding.FileApplied && f.State != withholding.FileArchived) {
 			continue
@@ -215,17 +214,8 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 			achFiles = append(achFiles, f.ID)
 			tonight[f.ID] = true
 		case withholding.KindAckFile, withholding.KindIWOResult:
-			got, err := collect(pages(func(off, limit int) ([]*withholding.Acknowledgment, int, error) {
-				return j.Payments.FindAcknowledgments(ctx, f.ID, nil, off, limit)
-			}))
-			if err != nil {
-				return nil, fmt.Errorf("load acknowledgments of file %d: %w", f.ID, err)
-			}
-			for _, a := range got {
-				if a.Refused == "" { // refused answers (spec 8.4) are not the IWO's answer
-					acks = append(acks, a)
-				}
-			}
+			// Listed for the report; pull-acks recorded their findings as
+			// it applied them, so they are not reconciled again.
 		default:
 			continue
 		}
@@ -240,16 +230,15 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	}
 	histSince := n.day.AddDays(-lookback - slack)
 	n.input = reconcile.Input{
-		RunDate:         n.day,
-		Location:        loc,
-		Calendar:        j.Calendar,
-		Settings:        set,
-		Orders:          orders,
-		Employers:       employers,
-		Payments:        j.filePayments(ctx, achFiles),
-		History:         j.history(ctx, histSince, tonight),
-		Documents:       docs,
-		Acknowledgments: acks,
+		RunDate:   n.day,
+		Location:  loc,
+		Calendar:  j.Calendar,
+		Settings:  set,
+		Orders:    orders,
+		Employers: employers,
+		Payments:  j.filePayments(ctx, achFiles),
+		History:   j.history(ctx, histSince, tonight),
+		Documents: docs,
 	}
 	return n, nil
 }

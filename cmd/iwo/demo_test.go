@@ -108,6 +108,13 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// One employer_notice exception per order an EMP notice concerns, not
+	// one per job that saw the notice.
+	if got, want := employerNotices(t, ctx, db); got != want || want < sum.World.Notices || sum.Exceptions[string(withholding.ExEmployerNotice)] != got {
+		t.Errorf("employer_notice exceptions: store %d, summary %d; the %d notices the employers sent concern %d orders",
+			got, sum.Exceptions[string(withholding.ExEmployerNotice)], sum.World.Notices, want)
+	}
+
 	// Conventional names, and every bank file readable by moov-io/ach.
 	achs, _ := filepath.Glob(filepath.Join(dir, "bank", "sent", "ACH_*.ach"))
 	acks, _ := filepath.Glob(filepath.Join(dir, "portal", "sent", "ACK_portal_*.txt"))
@@ -123,6 +130,41 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s: moov-io/ach Reader: %v", filepath.Base(a), err)
 		}
 	}
+}
+
+// employerNotices returns the number of employer_notice exceptions in db
+// and the number the employers' notices call for: one per order of the
+// employee with that employer not terminated, or one for the notice alone
+// when there is no such order (withholding.AckFindings).
+func employerNotices(t *testing.T, ctx context.Context, db *store.DB) (got, want int) {
+	t.Helper()
+	typ := withholding.ExEmployerNotice
+	_, got, err := db.FindExceptions(ctx, withholding.ExceptionFilter{Type: &typ, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks, _, err := db.FindAcknowledgments(ctx, 0, nil, 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acks {
+		if a.Refused != "" || !a.IsNotice() {
+			continue
+		}
+		ssn := a.SSN
+		orders, _, err := db.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, o := range orders {
+			if (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != withholding.StatusTerminated {
+				n++
+			}
+		}
+		want += max(n, 1)
+	}
+	return got, want
 }
 
 func demoTotal(m map[string]int) int {

@@ -203,7 +203,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 			Exchange: x, Files: db, Orders: db, Employers: db,
 			Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Location: loc,
 		},
-		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Settings: cfg.ReconcileSettings(), Location: loc},
+		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: loc},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
 		&jobs.Report{Reconcile: rec, Exchange: x, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},

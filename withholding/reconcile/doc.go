@@ -3,8 +3,14 @@
 // unparseable payments, SSN and employer mismatches, short, over, late,
 // missing and duplicate payments, payments on inactive orders, partial CTX
 // entries, DED termination and medical indicators, rejected, flagged and
-// unacknowledged IWOs, employer notices (EMP), ACH returns and notifications
-// of change.
+// unacknowledged IWOs, ACH returns and notifications of change.
+//
+// Acknowledgments are not its business: the pull-acks job applies the
+// domain's acknowledgment rules (withholding.AckFindings: rejections,
+// portal errors, employer notices) as it records each file. The run only
+// reads the IWO documents, and a rejected or flagged document gets the
+// key pull-acks gave its answer (withholding.DocumentFinding), so the
+// store never holds a second copy.
 //
 // It is domain logic: it imports only the standard library and withholding,
 // does no I/O, and reads the clock from nowhere (the run date is an input).

@@ -146,7 +146,6 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 		tonight = append(tonight, p)
 	}
 	var docs []*withholding.Document
-	var acks []*withholding.Acknowledgment
 	for i := range nOrders / 10 {
 		o := orders[r.IntN(nOrders)]
 		d := &withholding.Document{
@@ -159,26 +158,18 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 			d.OrderRef = o.ID
 		}
 		docs = append(docs, d)
-		a := &withholding.Acknowledgment{
-			ID: int64(i + 1), FileID: 9, Line: i + 1, Action: withholding.ActionOriginal, TrackingID: d.TrackingID,
-			CaseID: o.CaseID, FEIN: o.EmployerFEIN, SSN: o.Obligor.SSN,
-			Status: []withholding.Disposition{withholding.DispAccepted, withholding.DispRejected, withholding.DispPortalError,
-				withholding.DispTerminated, withholding.DispLumpSum, withholding.DispSuspended}[r.IntN(6)],
-			Reason: "N",
-		}
-		if r.IntN(3) == 0 {
-			a.Action = withholding.ActionEmployer
-		}
-		if r.IntN(4) == 0 {
-			a.FEIN = ""
-		}
-		acks = append(acks, a)
+		// Draws that once made an acknowledgment for each document (its
+		// disposition, EMP or not, FEIN or not): acknowledgments left the
+		// input, and keeping the draws keeps the documents the same.
+		r.IntN(6)
+		r.IntN(3)
+		r.IntN(4)
 	}
 	return reconcile.Input{
 		RunDate: runDate, Location: time.UTC, Calendar: testCalendar,
 		Orders: orders, Employers: emps,
 		History: seq(history...), Payments: seq(tonight...),
-		Documents: docs, Acknowledgments: acks,
+		Documents: docs,
 	}
 }
 

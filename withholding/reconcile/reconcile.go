@@ -39,9 +39,10 @@ type Input struct {
 	History iter.Seq2[*withholding.Payment, error]
 
 	// Documents are the IWOs sent that are still waiting for an answer or
-	// were answered recently; Acknowledgments are those received tonight.
-	Documents       []*withholding.Document
-	Acknowledgments []*withholding.Acknowledgment
+	// were answered recently. Acknowledgments are not an input: the
+	// pull-acks job records their findings as it applies their file
+	// (withholding.AckFindings).
+	Documents []*withholding.Document
 }
 
 // Match records that a payment was posted to an order.
@@ -154,7 +155,6 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 	if err := r.missing(ctx); err != nil {
 		return nil, err
 	}
-	r.acknowledgments()
 	r.documents()
 	// Return a copy: a pointer into the run would keep its indexes and
 	// per-order state alive for as long as the caller keeps the result.
@@ -743,88 +743,6 @@ func (r *run) noc(p *withholding.Payment) {
 	r.add(e)
 }
 
-// ackKey identifies an acknowledgment: its store ID, or its file and line.
-func ackKey(a *withholding.Acknowledgment) string {
-	if a.ID != 0 {
-		return "a" + strconv.FormatInt(a.ID, 10)
-	}
-	return fmt.Sprintf("f%d:l%d", a.FileID, a.Line)
-}
-
-// acknowledgments reports rejections, portal errors and employer notices
-// received tonight.
-func (r *run) acknowledgments() {
-	for _, a := range r.in.Acknowledgments {
-		if a.Action == withholding.ActionEmployer {
-			r.notice(a)
-			continue
-		}
-		switch a.Status {
-		case withholding.DispRejected:
-			r.rejected(a.TrackingID, a.CaseID, a.FEIN, a.FileID, a.Reason, a.Action, rejectDetail(a))
-		case withholding.DispPortalError:
-			r.portalError(a.TrackingID, a.CaseID, a.FEIN, a.FileID, a.ErrorFields)
-		case withholding.DispTerminated, withholding.DispLumpSum, withholding.DispSuspended:
-			r.notice(a)
-		}
-	}
-}
-
-func rejectDetail(a *withholding.Acknowledgment) string {
-	var parts []string
-	if a.CorrectedFEIN != "" {
-		parts = append(parts, "corrected FEIN "+string(a.CorrectedFEIN))
-	}
-	if a.MultipleState != "" {
-		parts = append(parts, "IWO already in place from "+a.MultipleState)
-	}
-	if !a.TerminationDate.IsZero() {
-		parts = append(parts, "employment ended "+a.TerminationDate.String())
-	}
-	if a.NewEmployer != "" {
-		parts = append(parts, "new employer "+a.NewEmployer)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (r *run) rejected(tr withholding.TrackingID, c withholding.CaseID, fein withholding.FEIN, file int64, reason string, action withholding.Action, detail string) {
-	msg := fmt.Sprintf("The employer (FEIN %s) rejected %s IWO %s for case %s: %s (reason %q).", fein, action, tr, c, ReasonText(reason), reason)
-	if detail != "" {
-		msg += " " + detail + "."
-	}
-	e := &withholding.Exception{
-		Type:            withholding.ExIWORejected,
-		Severity:        withholding.SeverityHigh,
-		Key:             key(string(withholding.ExIWORejected), string(tr)),
-		CaseID:          c,
-		FEIN:            fein,
-		FileID:          file,
-		Message:         msg,
-		SuggestedAction: reasonAction(reason),
-	}
-	r.attachOrder(e)
-	r.add(e)
-}
-
-func (r *run) portalError(tr withholding.TrackingID, c withholding.CaseID, fein withholding.FEIN, file int64, fields string) {
-	msg := fmt.Sprintf("The e-IWO portal flagged IWO %s for case %s (FEIN %s)", tr, c, fein)
-	if fields != "" {
-		msg += ": error in " + fields
-	}
-	e := &withholding.Exception{
-		Type:            withholding.ExPortalError,
-		Severity:        withholding.SeverityHigh,
-		Key:             key(string(withholding.ExPortalError), string(tr)),
-		CaseID:          c,
-		FEIN:            fein,
-		FileID:          file,
-		Message:         msg + ".",
-		SuggestedAction: "Correct the fields the portal named on the order and resend the IWO; the employer never received this one.",
-	}
-	r.attachOrder(e)
-	r.add(e)
-}
-
 // attachOrder fills OrderRef and SSN from the order with e's case and FEIN.
 func (r *run) attachOrder(e *withholding.Exception) {
 	r.idx.byCase.each(e.CaseID, func(i int32) bool {
@@ -837,68 +755,10 @@ func (r *run) attachOrder(e *withholding.Exception) {
 	})
 }
 
-// notice reports an employer-initiated EMP acknowledgment on every order of
-// that employee with that employer (Kansas fans it out the same way).
-func (r *run) notice(a *withholding.Acknowledgment) {
-	kind, ok := empActions[a.Status]
-	if !ok {
-		kind = empActions[withholding.DispTerminated]
-		kind.what = "an employer notice with status " + quote(string(a.Status))
-		kind.action = "Read the notice and call the employer to learn what it reports."
-	}
-	detail := rejectDetail(a)
-	if a.Status == withholding.DispLumpSum {
-		detail = fmt.Sprintf("lump sum %s on %s (%s)", a.LumpSumCents.Dollars(), a.LumpSumDate, strings.TrimSpace(a.LumpSumType))
-	}
-	if a.Status == withholding.DispTerminated && a.FinalPaymentCents != 0 {
-		detail = strings.TrimPrefix(detail+fmt.Sprintf("; final payment %s on %s", a.FinalPaymentCents.Dollars(), a.FinalPaymentDate), "; ")
-	}
-	mk := func(o *withholding.Order) {
-		e := &withholding.Exception{
-			Type:            withholding.ExEmployerNotice,
-			Severity:        kind.severity,
-			Key:             key(string(withholding.ExEmployerNotice), string(a.Status), ackKey(a)),
-			CaseID:          a.CaseID,
-			FEIN:            a.FEIN,
-			SSN:             a.SSN,
-			FileID:          a.FileID,
-			SuggestedAction: kind.action,
-		}
-		if a.Status == withholding.DispLumpSum {
-			e.Amount, e.DueDate = a.LumpSumCents, a.LumpSumDate
-		}
-		if a.Status == withholding.DispTerminated {
-			e.Amount, e.DueDate = a.FinalPaymentCents, a.TerminationDate
-		}
-		if o != nil {
-			e.Key += "|" + string(o.CaseID)
-			e.CaseID, e.OrderRef = o.CaseID, o.ID
-		}
-		e.Message = fmt.Sprintf("Employer FEIN %s reports for employee %s: %s.", a.FEIN, a.SSN, kind.what)
-		if e.CaseID != "" {
-			e.Message = fmt.Sprintf("Employer FEIN %s reports for case %s (employee %s): %s.", a.FEIN, e.CaseID, a.SSN, kind.what)
-		}
-		if detail != "" {
-			e.Message += " " + detail + "."
-		}
-		r.add(e)
-	}
-	n := 0
-	r.idx.bySSN.each(a.SSN, func(i int32) bool {
-		o := r.in.Orders[i]
-		if (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != withholding.StatusTerminated {
-			mk(o)
-			n++
-		}
-		return true
-	})
-	if n == 0 {
-		mk(nil)
-	}
-}
-
-// documents reports IWOs rejected or flagged (when tonight's
-// acknowledgments did not already) and IWOs not acknowledged in time.
+// documents reports IWOs rejected or flagged and IWOs not acknowledged in
+// time. A rejection or portal error has the key pull-acks gave it when it
+// recorded the answer (withholding.DocumentFinding), so the store keeps
+// that one and this pass only catches answers recorded some other way.
 func (r *run) documents() {
 	// Exceptions for documents that name their order get the obligor's SSN
 	// in one pass over the orders at the end: an index of every order by ID
@@ -906,10 +766,14 @@ func (r *run) documents() {
 	byOrder := map[int64][]*withholding.Exception{}
 	for _, d := range r.in.Documents {
 		switch d.Status {
-		case withholding.DispRejected:
-			r.rejected(d.TrackingID, d.CaseID, d.FEIN, d.FileID, d.Reason, d.Action, "")
-		case withholding.DispPortalError:
-			r.portalError(d.TrackingID, d.CaseID, d.FEIN, d.FileID, "")
+		case withholding.DispRejected, withholding.DispPortalError:
+			e := withholding.DocumentFinding(d)
+			if d.OrderRef == 0 {
+				r.attachOrder(e)
+			} else {
+				byOrder[d.OrderRef] = append(byOrder[d.OrderRef], e)
+			}
+			r.add(e)
 		case "":
 			if d.SentAt.IsZero() {
 				continue

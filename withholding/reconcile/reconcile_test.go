@@ -69,10 +69,6 @@ func night() reconcile.Input {
 			ID: 1, TrackingID: "T1", OrderRef: 1, CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
 			SentAt: time.Date(2026, 9, 20, 12, 0, 0, 0, time.UTC), Status: withholding.DispAccepted,
 		}},
-		Acknowledgments: []*withholding.Acknowledgment{{
-			ID: 1, FileID: 7, Action: withholding.ActionOriginal, TrackingID: "T1", CaseID: "CASE1", FEIN: fein1,
-			SSN: ssn1, Status: withholding.DispAccepted,
-		}},
 	}
 }
 
@@ -415,48 +411,24 @@ func TestRun_Exceptions(t *testing.T) {
 			posted: 1,
 		},
 		{
+			name: "IWO rejected",
+			edit: func(in *reconcile.Input) {
+				in.Documents[0].Status, in.Documents[0].Reason = withholding.DispRejected, "U"
+			},
+			want:   []withholding.ExceptionType{withholding.ExIWORejected},
+			posted: 1,
+			check: func(t *testing.T, res *reconcile.Result) {
+				if e := res.Exceptions[0]; e.Key != "iwo_rejected|T1" || e.OrderRef != 1 || e.SSN != ssn1 {
+					t.Errorf("rejected IWO: key %q order %d SSN %s, want iwo_rejected|T1 on order 1 with the obligor's SSN", e.Key, e.OrderRef, e.SSN)
+				}
+			},
+		},
+		{
 			name: "IWO flagged by the portal",
 			edit: func(in *reconcile.Input) {
-				in.Acknowledgments[0].Status, in.Acknowledgments[0].ErrorFields = withholding.DispPortalError, "EMPLOYEE_SSN"
+				in.Documents[0].Status = withholding.DispPortalError
 			},
 			want:   []withholding.ExceptionType{withholding.ExPortalError},
-			posted: 1,
-		},
-		{
-			name: "employer notice: termination",
-			edit: func(in *reconcile.Input) {
-				a := in.Acknowledgments[0]
-				a.Action, a.TrackingID, a.Status, a.TerminationDate = withholding.ActionEmployer, "", withholding.DispTerminated, day("2026-11-15")
-			},
-			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
-			posted: 1,
-			check: func(t *testing.T, res *reconcile.Result) {
-				if e := res.Exceptions[0]; e.OrderRef != 1 || e.Severity != withholding.SeverityHigh {
-					t.Errorf("EMP T: order %d severity %s, want order 1 high", e.OrderRef, e.Severity)
-				}
-			},
-		},
-		{
-			name: "employer notice: lump sum",
-			edit: func(in *reconcile.Input) {
-				a := in.Acknowledgments[0]
-				a.Action, a.Status, a.LumpSumCents, a.LumpSumDate = withholding.ActionEmployer, withholding.DispLumpSum, 500000, day("2026-12-15")
-			},
-			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
-			posted: 1,
-			check: func(t *testing.T, res *reconcile.Result) {
-				if e := res.Exceptions[0]; e.Amount != 500000 || e.Severity != withholding.SeverityMedium {
-					t.Errorf("EMP L: amount %d severity %s", e.Amount, e.Severity)
-				}
-			},
-		},
-		{
-			name: "employer notice: suspension",
-			edit: func(in *reconcile.Input) {
-				a := in.Acknowledgments[0]
-				a.Action, a.Status = withholding.ActionEmployer, withholding.DispSuspended
-			},
-			want:   []withholding.ExceptionType{withholding.ExEmployerNotice},
 			posted: 1,
 		},
 		{
@@ -600,46 +572,33 @@ func TestRun_Exceptions(t *testing.T) {
 	}
 }
 
-// TestRun_RejectReasons checks each disposition reason code gets its own
-// suggested action.
-func TestRun_RejectReasons(t *testing.T) {
-	actions := map[string]string{}
-	for _, code := range []string{"", "B", "S", "W", "D", "M", "N", "O", "U", "X", "Z", "Q"} {
+// TestRun_RejectedDocumentKeyIsPullAcks checks that the document pass
+// finds a rejected or flagged IWO under the key pull-acks gave the
+// acknowledgment that recorded it (withholding.AckFindings), so the store
+// never holds a second copy, and that acknowledgments raise nothing here.
+func TestRun_RejectedDocumentKeyIsPullAcks(t *testing.T) {
+	for _, status := range []withholding.Disposition{withholding.DispRejected, withholding.DispPortalError} {
 		in := night()
-		a := in.Acknowledgments[0]
-		a.Status, a.Reason = withholding.DispRejected, code
-		if code == "W" {
-			a.CorrectedFEIN = fein2
+		doc := in.Documents[0]
+		doc.Status, doc.Reason = status, "U"
+		a := &withholding.Acknowledgment{
+			FileID: 7, Line: 3, Action: withholding.ActionOriginal, TrackingID: doc.TrackingID, CaseID: doc.CaseID,
+			FEIN: fein1, SSN: ssn1, Status: status, Reason: "U",
 		}
+		want := withholding.AckFindings(a, doc, in.Orders)
 		res := MustRun(t, in)
-		if got := types(res); !slices.Equal(got, []string{string(withholding.ExIWORejected)}) {
-			t.Fatalf("reason %q: exceptions %v, want one iwo_rejected", code, got)
+		if len(res.Exceptions) != 1 || len(want) != 1 || res.Exceptions[0].Key != want[0].Key {
+			t.Errorf("status %s: reconcile found %v, pull-acks records %v; want one exception under the same key", status, keysOf(res.Exceptions), keysOf(want))
 		}
-		e := res.Exceptions[0]
-		if e.OrderRef != 1 || e.Key != "iwo_rejected|T1" {
-			t.Errorf("reason %q: order %d key %q", code, e.OrderRef, e.Key)
-		}
-		if code == "W" && !strings.Contains(e.Message, string(fein2)) {
-			t.Errorf("reason W: message %q lacks the corrected FEIN", e.Message)
-		}
-		for other, act := range actions {
-			if act == e.SuggestedAction {
-				t.Errorf("reason %q: same suggested action as reason %q", code, other)
-			}
-		}
-		actions[code] = e.SuggestedAction
 	}
 }
 
-// TestRun_RejectedDocumentAndAck checks a rejection seen both on the
-// document and in tonight's acknowledgment is one exception.
-func TestRun_RejectedDocumentAndAck(t *testing.T) {
-	in := night()
-	in.Acknowledgments[0].Status, in.Acknowledgments[0].Reason = withholding.DispRejected, "U"
-	in.Documents[0].Status, in.Documents[0].Reason = withholding.DispRejected, "U"
-	if got := types(MustRun(t, in)); len(got) != 1 {
-		t.Fatalf("exceptions %v, want one", got)
+func keysOf(exs []*withholding.Exception) []string {
+	var out []string
+	for _, e := range exs {
+		out = append(out, e.Key)
 	}
+	return out
 }
 
 // TestRun_Rerun checks that reconciling the same night twice gives the same
