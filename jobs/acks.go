@@ -24,8 +24,9 @@ import (
 //
 // The rules are the domain's acknowledgment rules: the order change is
 // withholding.AckOrderUpdate, and the exceptions for rejections, portal
-// errors and employer notices (terminations, lump sums, suspensions,
-// fanned out to each of the employee's orders with that employer) are
+// errors and employer notices (terminations, lump sums, suspensions; one
+// exception a notice, naming each of the employee's orders with that
+// employer) are
 // withholding.AckFindings. This job is the only place they are applied:
 // the reconcile job does not derive them again, so each finding is one
 // exception, under a key that does not depend on the acknowledgment's

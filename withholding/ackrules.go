@@ -3,6 +3,7 @@ package withholding
 import (
 	stdcmp "cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -143,17 +144,15 @@ func (a *Acknowledgment) IsNotice() bool {
 
 // AckFindings returns the exceptions applied acknowledgment a raises: an
 // iwo_rejected or portal_error exception for an IWO rejected or flagged,
-// and for a notice (IsNotice) one employer_notice exception per active
-// order of the employee with that employer (one without an order when
-// there is none). doc is the IWO a answers, nil for an EMP notice;
+// and for a notice (IsNotice) one employer_notice exception naming the
+// employee's active orders with that employer. doc is the IWO a answers, nil for an EMP notice;
 // orders are the orders a may concern: the IWO's order, and for a
 // notice the employee's orders. a must carry its FileID and Line.
 //
 // Keys do not depend on a's store ID, so the same finding has the same
 // key before and after a is stored: "iwo_rejected|TRACKING",
 // "portal_error|TRACKING" (the keys DocumentFinding gives the IWO's
-// recorded answer) and "employer_notice|STATUS|fFILE:lLINE|CASE" (no
-// "|CASE" without an order).
+// recorded answer) and "employer_notice|STATUS|fFILE:lLINE".
 func AckFindings(a *Acknowledgment, doc *Document, orders []*Order) []*Exception {
 	if a.IsNotice() {
 		return noticeFindings(a, orders)
@@ -261,8 +260,11 @@ func rejectDetail(a *Acknowledgment) string {
 	return strings.Join(parts, "; ")
 }
 
-// noticeFindings reports a notice on every active order of the employee
-// with that employer (Kansas fans EMP notices out the same way).
+// noticeFindings reports a notice once: one finding, one exception, on
+// the employee's first active order with that employer (by order ID), its
+// message naming every such order's case (Kansas fans EMP notices out per
+// order; iwo keeps one exception a notice so that the queue counts what
+// employers sent, and staff see every case it concerns in the message).
 func noticeFindings(a *Acknowledgment, orders []*Order) []*Exception {
 	kind, ok := noticeKinds[a.Status]
 	if !ok {
@@ -277,45 +279,48 @@ func noticeFindings(a *Acknowledgment, orders []*Order) []*Exception {
 	if a.Status == DispTerminated && a.FinalPaymentCents != 0 {
 		detail = strings.TrimPrefix(detail+fmt.Sprintf("; final payment %s on %s", a.FinalPaymentCents.Dollars(), a.FinalPaymentDate), "; ")
 	}
-	key := fmt.Sprintf("%s|%s|f%d:l%d", ExEmployerNotice, a.Status, a.FileID, a.Line)
-	mk := func(o *Order) *Exception {
-		e := &Exception{
-			Type:            ExEmployerNotice,
-			Severity:        kind.severity,
-			Key:             key,
-			CaseID:          a.CaseID,
-			FEIN:            a.FEIN,
-			SSN:             a.SSN,
-			FileID:          a.FileID,
-			SuggestedAction: kind.action,
+	e := &Exception{
+		Type:            ExEmployerNotice,
+		Severity:        kind.severity,
+		Key:             fmt.Sprintf("%s|%s|f%d:l%d", ExEmployerNotice, a.Status, a.FileID, a.Line),
+		CaseID:          a.CaseID,
+		FEIN:            a.FEIN,
+		SSN:             a.SSN,
+		FileID:          a.FileID,
+		SuggestedAction: kind.action,
+	}
+	switch a.Status {
+	case DispLumpSum:
+		e.Amount, e.DueDate = a.LumpSumCents, a.LumpSumDate
+	case DispTerminated:
+		e.Amount, e.DueDate = a.FinalPaymentCents, a.TerminationDate
+	}
+	var concerned []*Order
+	for _, o := range orders {
+		if a.SSN != "" && o.Obligor.SSN == a.SSN && (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != StatusTerminated {
+			concerned = append(concerned, o)
 		}
-		switch a.Status {
-		case DispLumpSum:
-			e.Amount, e.DueDate = a.LumpSumCents, a.LumpSumDate
-		case DispTerminated:
-			e.Amount, e.DueDate = a.FinalPaymentCents, a.TerminationDate
-		}
-		if o != nil {
-			e.Key += "|" + string(o.CaseID)
-			e.CaseID, e.OrderRef = o.CaseID, o.ID
-		}
+	}
+	slices.SortFunc(concerned, func(x, y *Order) int { return stdcmp.Compare(x.ID, y.ID) })
+	var cases []string
+	for _, o := range concerned {
+		cases = append(cases, string(o.CaseID))
+	}
+	switch len(concerned) {
+	case 0:
 		e.Message = fmt.Sprintf("Employer FEIN %s reports for employee %s: %s.", a.FEIN, a.SSN, kind.what)
 		if e.CaseID != "" {
 			e.Message = fmt.Sprintf("Employer FEIN %s reports for case %s (employee %s): %s.", a.FEIN, e.CaseID, a.SSN, kind.what)
 		}
-		if detail != "" {
-			e.Message += " " + detail + "."
-		}
-		return e
+	case 1:
+		e.CaseID, e.OrderRef = concerned[0].CaseID, concerned[0].ID
+		e.Message = fmt.Sprintf("Employer FEIN %s reports for case %s (employee %s): %s.", a.FEIN, e.CaseID, a.SSN, kind.what)
+	default:
+		e.CaseID, e.OrderRef = concerned[0].CaseID, concerned[0].ID
+		e.Message = fmt.Sprintf("Employer FEIN %s reports for cases %s (employee %s): %s.", a.FEIN, strings.Join(cases, ", "), a.SSN, kind.what)
 	}
-	var out []*Exception
-	for _, o := range orders {
-		if a.SSN != "" && o.Obligor.SSN == a.SSN && (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != StatusTerminated {
-			out = append(out, mk(o))
-		}
+	if detail != "" {
+		e.Message += " " + detail + "."
 	}
-	if len(out) == 0 {
-		out = append(out, mk(nil))
-	}
-	return out
+	return []*Exception{e}
 }

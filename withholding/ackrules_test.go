@@ -180,15 +180,15 @@ func TestAckFindings(t *testing.T) {
 			[]string{"rejected ORG IWO T1 for case CASE1", "employee no longer works for the employer", "employment ended 2026-11-15", "new employer OTHER CO"}},
 		{"portal error", portal, sentIWO(), employeeOrders()[:1], []string{"portal_error|T1"}, withholding.ExPortalError, 1,
 			[]string{"flagged IWO T1", "error in EMPLOYEE SSN"}},
-		{"EMP termination fans out to the employer's active orders", notice(withholding.DispTerminated), nil, employeeOrders(),
-			[]string{"employer_notice|T|f7:l5|CASE1", "employer_notice|T|f7:l5|CASE2"}, withholding.ExEmployerNotice, 1,
-			[]string{"reports for case CASE1", "employment or income ended"}},
-		{"EMP lump sum", lump, nil, employeeOrders()[:1], []string{"employer_notice|L|f7:l5|CASE1"}, withholding.ExEmployerNotice, 1,
+		{"EMP termination is one finding naming the employer's active orders", notice(withholding.DispTerminated), nil, employeeOrders(),
+			[]string{"employer_notice|T|f7:l5"}, withholding.ExEmployerNotice, 1,
+			[]string{"reports for cases CASE1, CASE2", "employment or income ended"}},
+		{"EMP lump sum", lump, nil, employeeOrders()[:1], []string{"employer_notice|L|f7:l5"}, withholding.ExEmployerNotice, 1,
 			[]string{"lump sum $5,000.00 on 2026-12-15"}},
 		{"EMP notice about no known order", stranger, nil, employeeOrders(), []string{"employer_notice|S|f7:l5"}, withholding.ExEmployerNotice, 0,
 			[]string{"reports for employee", "suspense"}},
 		{"answer with a termination disposition is a notice", trackedNotice, sentIWO(), employeeOrders(),
-			[]string{"employer_notice|T|f7:l3|CASE1", "employer_notice|T|f7:l3|CASE2"}, withholding.ExEmployerNotice, 1, nil},
+			[]string{"employer_notice|T|f7:l3"}, withholding.ExEmployerNotice, 1, []string{"reports for cases CASE1, CASE2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := withholding.AckFindings(tt.a, tt.doc, tt.orders)

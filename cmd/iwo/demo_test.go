@@ -108,11 +108,17 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
-	// One employer_notice exception per order an EMP notice concerns, not
-	// one per job that saw the notice.
-	if got, want := employerNotices(t, ctx, db); got != want || want < sum.World.Notices || sum.Exceptions[string(withholding.ExEmployerNotice)] != got {
-		t.Errorf("employer_notice exceptions: store %d, summary %d; the %d notices the employers sent concern %d orders",
-			got, sum.Exceptions[string(withholding.ExEmployerNotice)], sum.World.Notices, want)
+	// Every mistyped case the employers planted is visible: posted by SSN
+	// with a case_id_corrected naming the ID sent, or held as unidentified.
+	if n := mistypedVisible(t, ctx, db, ps); n != sum.World.Mistyped || n == 0 {
+		t.Errorf("%d payments carry a case ID on no order, the employers mistyped %d", n, sum.World.Mistyped)
+	}
+
+	// One employer_notice exception per notice the employers sent, not one
+	// per job that saw it, nor one per order it concerns.
+	if got, applied := employerNotices(t, ctx, db); got != sum.World.Notices || applied != sum.World.Notices || sum.Exceptions[string(withholding.ExEmployerNotice)] != got {
+		t.Errorf("employer_notice exceptions: store %d, summary %d; the employers sent %d notices, %d applied",
+			got, sum.Exceptions[string(withholding.ExEmployerNotice)], sum.World.Notices, applied)
 	}
 
 	// Conventional names, and every bank file readable by moov-io/ach.
@@ -133,10 +139,9 @@ func TestDemo(t *testing.T) {
 }
 
 // employerNotices returns the number of employer_notice exceptions in db
-// and the number the employers' notices call for: one per order of the
-// employee with that employer not terminated, or one for the notice alone
-// when there is no such order (withholding.AckFindings).
-func employerNotices(t *testing.T, ctx context.Context, db *store.DB) (got, want int) {
+// and of the notices applied (acknowledgments that are notices and were
+// not refused).
+func employerNotices(t *testing.T, ctx context.Context, db *store.DB) (got, applied int) {
 	t.Helper()
 	typ := withholding.ExEmployerNotice
 	_, got, err := db.FindExceptions(ctx, withholding.ExceptionFilter{Type: &typ, Limit: 1})
@@ -148,23 +153,58 @@ func employerNotices(t *testing.T, ctx context.Context, db *store.DB) (got, want
 		t.Fatal(err)
 	}
 	for _, a := range acks {
-		if a.Refused != "" || !a.IsNotice() {
+		if a.Refused == "" && a.IsNotice() {
+			applied++
+		}
+	}
+	return got, applied
+}
+
+// mistypedVisible checks that every payment whose DED case ID is no
+// order's remittance or case ID is visible as an exception, and returns how
+// many there are.
+func mistypedVisible(t *testing.T, ctx context.Context, db *store.DB, ps []*withholding.Payment) int {
+	t.Helper()
+	known := map[string]bool{}
+	orders, _, err := db.FindOrders(ctx, withholding.OrderFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orders {
+		known[string(o.RemittanceID)], known[string(o.CaseID)] = true, true
+	}
+	exs, _, err := db.FindExceptions(ctx, withholding.ExceptionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPayment := map[int64][]*withholding.Exception{}
+	for _, e := range exs {
+		for _, id := range e.PaymentIDs {
+			byPayment[id] = append(byPayment[id], e)
+		}
+	}
+	n := 0
+	for _, p := range ps {
+		if known[string(p.CaseID)] {
 			continue
 		}
-		ssn := a.SSN
-		orders, _, err := db.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, o := range orders {
-			if (a.FEIN == "" || o.EmployerFEIN == a.FEIN) && o.Status != withholding.StatusTerminated {
-				n++
+		n++
+		seen := false
+		for _, e := range exs {
+			if e.Type == withholding.ExCaseIDCorrected && strings.Contains(e.Key, "|"+string(p.CaseID)+"|") {
+				seen = true
 			}
 		}
-		want += max(n, 1)
+		for _, e := range byPayment[p.ID] {
+			if e.Type == withholding.ExUnidentified {
+				seen = true
+			}
+		}
+		if !seen {
+			t.Errorf("payment %d (trace %s) carries unknown case ID %s and no exception says so", p.ID, p.Trace, p.CaseID)
+		}
 	}
-	return got, want
+	return n
 }
 
 func demoTotal(m map[string]int) int {
