@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite testdata/employer from the scen
 // of the Decider: see newScenario.
 type scenario struct {
 	earlier, received []byte // IWO files: accepted before, received now
+	earlierAck        []byte // the acknowledgment sent for earlier: all accepted
 	roster, payrun    []byte
 	orders            []withholding.Order
 	emps              []withholding.Employer
@@ -94,11 +95,22 @@ func newScenario(t *testing.T) *scenario {
 	orders[11].Amounts.CurrentMedical = withholding.Obligation{Amount: 50_00, Frequency: withholding.Monthly}
 
 	e := emps[0]
-	earlier := writeIWOs(t, 1, []*edi.IWO{
+	before := []*edi.IWO{
 		iwoOf(orders[2], e, withholding.ActionOriginal),
 		iwoOf(orders[11], e, withholding.ActionOriginal),
 		iwoOf(orders[12], e, withholding.ActionOriginal),
-	})
+	}
+	earlier := writeIWOs(t, 1, before)
+	var earlierAcks []*edi.Ack
+	for _, d := range before {
+		a := edi.AckOf(d)
+		a.Status = withholding.DispAccepted
+		earlierAcks = append(earlierAcks, a)
+	}
+	var ab bytes.Buffer
+	if err := employer.WriteAcks(&ab, edi.WriterOptions{FIPS: "06000", Created: stamp.Add(time.Hour), Sequence: 1}, earlierAcks); err != nil {
+		t.Fatal(err)
+	}
 	var now []*edi.IWO
 	for i := 0; i <= 9; i++ {
 		if i == 2 {
@@ -165,7 +177,7 @@ func newScenario(t *testing.T) *scenario {
 	if err := employer.WritePayrun(&pb, lines); err != nil {
 		t.Fatal(err)
 	}
-	return &scenario{earlier: earlier, received: received, roster: rb.Bytes(), payrun: pb.Bytes(), orders: orders, emps: emps}
+	return &scenario{earlier: earlier, earlierAck: ab.Bytes(), received: received, roster: rb.Bytes(), payrun: pb.Bytes(), orders: orders, emps: emps}
 }
 
 // TestSamples keeps testdata/employer (the files docs/employer.md and the
@@ -173,7 +185,7 @@ func newScenario(t *testing.T) *scenario {
 func TestSamples(t *testing.T) {
 	s := newScenario(t)
 	dir := filepath.Join("..", "..", "testdata", "employer")
-	files := map[string][]byte{"earlier.iwo": s.earlier, "received.iwo": s.received, "roster.csv": s.roster, "payrun.csv": s.payrun}
+	files := map[string][]byte{"earlier.iwo": s.earlier, "earlier.ack": s.earlierAck, "received.iwo": s.received, "roster.csv": s.roster, "payrun.csv": s.payrun}
 	for name, want := range files {
 		p := filepath.Join(dir, name)
 		if *update {
