@@ -51,14 +51,14 @@ Rules, first match wins (docs/employer.md):
   ORG for a case already in effect           R D
   accepted                                   A, A B (one name differs), A S (suspended)
 
---orders names IWO files you accepted before (repeat it), so duplicates
+--orders names IWO files you accepted before (repeat it for each file), so duplicates
 and terminations are judged against the orders already in effect. The
 roster is a CSV file with a header row; see testdata/employer/roster.csv
 and docs/employer.md for the columns. The summary of dispositions goes to
 stderr; SSNs are never printed.
 
 Example:
-  iwo employer ack --roster roster.csv --orders accepted/*.iwo inbox/IWO_0412.txt --out ACK_0412.txt`,
+  iwo employer ack --roster roster.csv --orders accepted/IWO_0301.txt inbox/IWO_0412.txt --out ACK_0412.txt`,
 		flags: func(fs *flag.FlagSet) {
 			inEffect = nil // flag sets are made anew for every run; the list must be too
 			roster = fs.String("roster", "", "employee roster `CSV` (required)")
@@ -232,7 +232,9 @@ Example:
 partners file the agency side uses: host, pinned host key, user, key) and
 fetches every file in the partner's outbox, where the agency leaves IWO
 files, into --dir. Each remote file is removed once its local copy is
-complete and checked. Prints the local paths, one per line.
+complete and checked. Prints the local paths, one per line. A partner
+with "local: DIR" is a local directory standing in for the server;
+testdata/employer/employer.yml is a sample configuration.
 
 Example:
   iwo employer pull --config employer.yml --partner state-ca --dir inbox/`,
