@@ -451,3 +451,61 @@ func TestReadIWOFileRefusesBadFile(t *testing.T) {
 		t.Errorf("a file with a bad action code: err %v, want edi.Errors", err)
 	}
 }
+
+// TestComputeAccepted: with every answer sent, only the order rejected
+// R B is refused; the ORG answered R D (a duplicate of an accepted one)
+// does not supersede it, and without the earlier acknowledgment the
+// earlier orders are refused as unacknowledged.
+func TestComputeAccepted(t *testing.T) {
+	s := newScenario(t)
+	roster, earlier, received := mustRead(t, s)
+	dc := &employer.Decider{Roster: roster, Book: employer.LoadBook([]*employer.Received{earlier}, nil), On: day}
+	var acks []*edi.Ack
+	for _, d := range received.IWOs {
+		acks = append(acks, dc.Decide(d).Ack)
+	}
+	before, err := employer.ReadAckFile(bytes.NewReader(s.earlierAck), "earlier.ack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := employer.ReadPayrun(bytes.NewReader(s.payrun), "payrun.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []*employer.Received{earlier, received}
+	for _, tc := range []struct {
+		name string
+		acks []*edi.Ack
+		want map[withholding.CaseID]withholding.Refusal
+	}{
+		{"OK", append(before, acks...), map[withholding.CaseID]withholding.Refusal{s.orders[3].CaseID: withholding.RefuseRejected}},
+		{"ErrNoEarlierAck", acks, map[withholding.CaseID]withholding.Refusal{
+			s.orders[3].CaseID: withholding.RefuseRejected, s.orders[11].CaseID: withholding.RefuseUnacknowledged}},
+	} {
+		ws, refused, err := employer.ComputeAccepted(lines, employer.LoadRecord(files, tc.acks), employer.Settings{}, employer.Overrides{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[withholding.CaseID]withholding.Refusal{}
+		for _, r := range refused {
+			got[r.IWO.CaseID] = r.Refusal
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: refused %v, want %v", tc.name, got, tc.want)
+		}
+		for c, r := range tc.want {
+			if got[c] != r {
+				t.Errorf("%s: case %s refused %q, want %q", tc.name, c, got[c], r)
+			}
+		}
+		withheld := map[withholding.CaseID]bool{}
+		for _, w := range ws {
+			for _, d := range w.Orders {
+				withheld[d.CaseID] = true
+			}
+		}
+		if !withheld[s.orders[9].CaseID] {
+			t.Errorf("%s: order 9 (accepted, then repeated and answered R D) not withheld for", tc.name)
+		}
+	}
+}
