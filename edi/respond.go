@@ -77,6 +77,14 @@ func (p *Responder) Decide(d *IWO) Outcome {
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
+// AckOf returns the ACK answering d before its disposition is set: it
+// echoes d's action, tracking identifier and identifying elements.
+func AckOf(d *IWO) *Ack {
+	a := echo(d, d.Action)
+	a.TrackingID = d.TrackingID
+	return a
+}
+
 // echo returns an ACK that echoes d's identifying elements.
 func echo(d *IWO, action withholding.Action) *Ack {
 	return &Ack{
@@ -95,8 +103,7 @@ func echo(d *IWO, action withholding.Action) *Ack {
 // data the outcome requires: a corrected FEIN with W, the other state with
 // M, a termination date with N.
 func (p *Responder) Answer(d *IWO, o Outcome, on withholding.Date) *Ack {
-	a := echo(d, d.Action)
-	a.TrackingID = d.TrackingID
+	a := AckOf(d)
 	a.Status, a.Reason = o.Status, o.Reason
 	switch o.Reason {
 	case "W":

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,14 +51,14 @@ Rules, first match wins (docs/employer.md):
   ORG for a case already in effect           R D
   accepted                                   A, A B (one name differs), A S (suspended)
 
---orders names IWO files you accepted before (repeat it), so duplicates
+--orders names IWO files you accepted before (repeat it for each file), so duplicates
 and terminations are judged against the orders already in effect. The
 roster is a CSV file with a header row; see testdata/employer/roster.csv
 and docs/employer.md for the columns. The summary of dispositions goes to
 stderr; SSNs are never printed.
 
 Example:
-  iwo employer ack --roster roster.csv --orders accepted/*.iwo inbox/IWO_0412.txt --out ACK_0412.txt`,
+  iwo employer ack --roster roster.csv --orders accepted/IWO_0301.txt inbox/IWO_0412.txt --out ACK_0412.txt`,
 		flags: func(fs *flag.FlagSet) {
 			inEffect = nil // flag sets are made anew for every run; the list must be too
 			roster = fs.String("roster", "", "employee roster `CSV` (required)")
@@ -91,6 +92,7 @@ Example:
 		odfi, odfiName, sduRouting, sduAccount, sduName, effective    *string
 		cfgPath                                                       *string
 		orders, acks                                                  fileList
+		allow                                                         map[withholding.Refusal]*fileList
 	)
 	register(&command{
 		name:  "employer remit",
@@ -111,9 +113,28 @@ disposable_earnings (required), and fein, last_name, first_name, final_pay
 disposable part of a bonus paid with this pay: LUM orders are withheld from
 it, apart from the regular pay). See testdata/employer/payrun.csv.
 
---orders are the IWO files whose orders you accepted (repeat the flag).
-Add --acks with the acknowledgment files you sent to leave out the IWOs you
-rejected. A TRM ends its order; the last ORG or AMD of a case sets it.
+--orders are the IWO files you received (repeat the flag, oldest first)
+and --acks the acknowledgment files you sent for them, 'iwo employer ack'
+output (repeat it, oldest first). A later IWO for a case supersedes an
+earlier one (an AMD the ORG, a TRM ends the order). remit withholds only
+for an order whose latest IWO you ACCEPTED in one of the --acks files. It
+refuses, and lists on stderr with the employee (SSN masked), the case and
+the reason, every order of a paid employee that is:
+  terminated      the latest IWO is a TRM, or you sent an EMP T notice for
+                  the employee and the pay is after the final pay date it
+                  gave (the final paycheck itself is withheld from)
+  rejected        you rejected the latest IWO
+  unacknowledged  no --acks file accepts the latest IWO (not answered yet,
+                  or its acknowledgment file was not named)
+To withhold for one such case anyway, name it with the flag for its reason:
+--allow-terminated CASE, --allow-rejected CASE, --allow-unacknowledged CASE
+(repeat for several cases). Withheld-anyway orders are listed too.
+
+Exit status: 0 when the file is written (refusals for rejected or
+terminated orders are warnings: they follow your own answers); 3 when the
+file is written for the other orders but some order was refused as
+unacknowledged (answer it, or add its --acks file, and run again before
+you send the file); 1 when nothing is to be remitted; 2 for bad input.
 
 The limit: the percentage the IWO states (the lowest, when an employee's
 IWOs state different ones); --cap overrides it; when no IWO states one,
@@ -121,16 +142,21 @@ IWOs state different ones); --cap overrides it; when no IWO states one,
 --other-family says whether the employee supports another family).
 
 The SDU's bank comes from --config (agency.sdu) or the flags; --odfi is
-your bank's routing number. Exit 1 when nothing is to be remitted.
+your bank's routing number.
 
 Example:
-  iwo employer remit --payroll payrun-1106.csv --orders accepted/*.iwo \
-    --odfi 121000248 --out CS_20261106.ach`,
+  iwo employer remit --payroll payrun-1106.csv --orders received/IWO_0412.txt \
+    --acks sent/ACK_0412.txt --odfi 121000248 --out CS_20261106.ach`,
 		flags: func(fs *flag.FlagSet) {
 			orders, acks = nil, nil
+			allow = map[withholding.Refusal]*fileList{}
 			payroll = fs.String("payroll", "", "pay run `CSV` (required)")
-			fs.Var(&orders, "orders", "accepted IWO `file` (repeat; at least one)")
-			fs.Var(&acks, "acks", "acknowledgment `file` you sent; IWOs it rejected are left out (repeat)")
+			fs.Var(&orders, "orders", "received IWO `file`, oldest first (repeat; at least one)")
+			fs.Var(&acks, "acks", "acknowledgment `file` you sent, oldest first; only IWOs it accepts are withheld for (repeat)")
+			for _, r := range withholding.Refusals {
+				allow[r] = &fileList{}
+				fs.Var(allow[r], "allow-"+string(r), "withhold for `CASE` although its order is "+string(r)+" (repeat)")
+			}
 			achOut = fs.String("out", "", "NACHA `file` to write (default stdout)")
 			capPct = fs.String("cap", "", "limit `percent` for every employee, overriding the IWOs")
 			stateCap = fs.String("state-cap", "", "work state's flat limit `percent`, used when no IWO states one")
@@ -182,7 +208,16 @@ Example:
 				return err
 			}
 			bank.Effective = eff
-			return runEmployerRemit(e, *payroll, orders, acks, *achOut, s, bank)
+			ov := employer.Overrides{}
+			for r, cases := range allow {
+				for _, c := range *cases {
+					if strings.TrimSpace(c) == "" {
+						return usageError("--allow-%s: name a case identifier", r)
+					}
+					ov.Allow(r, withholding.CaseID(strings.TrimSpace(c)))
+				}
+			}
+			return runEmployerRemit(e, *payroll, orders, acks, *achOut, s, bank, ov)
 		},
 	})
 
@@ -197,7 +232,9 @@ Example:
 partners file the agency side uses: host, pinned host key, user, key) and
 fetches every file in the partner's outbox, where the agency leaves IWO
 files, into --dir. Each remote file is removed once its local copy is
-complete and checked. Prints the local paths, one per line.
+complete and checked. Prints the local paths, one per line. A partner
+with "local: DIR" is a local directory standing in for the server;
+testdata/employer/employer.yml is a sample configuration.
 
 Example:
   iwo employer pull --config employer.yml --partner state-ca --dir inbox/`,
@@ -427,7 +464,7 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 	return s, nil
 }
 
-func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out string, s employer.Settings, bank employer.Bank) error {
+func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out string, s employer.Settings, bank employer.Bank, ov employer.Overrides) error {
 	pf, err := os.Open(payroll)
 	if err != nil {
 		return fmt.Errorf("open pay run: %w", err)
@@ -454,8 +491,7 @@ func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out
 		}
 		acks = append(acks, as...)
 	}
-	book := employer.LoadBook(files, acks)
-	ws, err := employer.Compute(lines, book, s)
+	ws, refused, err := employer.ComputeAccepted(lines, employer.LoadRecord(files, acks), s, ov)
 	if err != nil {
 		return exitCode(2, err)
 	}
@@ -469,6 +505,7 @@ func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out
 	if err := employer.WriteSummary(e.stderr, ws); err != nil {
 		return err
 	}
+	unacked := reportRefusals(e.stderr, refused, ov)
 	var st employer.ACHStats
 	err = writeTo(e, out, func(w io.Writer) error {
 		var err error
@@ -476,12 +513,67 @@ func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out
 		return err
 	})
 	if errors.Is(err, employer.ErrNothingToRemit) {
-		return exitCode(1, fmt.Errorf("%d pay lines, %d with orders in effect: nothing to remit", len(lines), len(ws)))
+		return exitCode(1, fmt.Errorf("%d pay lines, %d withholdings, %d orders refused: nothing to remit", len(lines), len(ws), countRefused(refused)))
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "%d pay lines, %d with orders in effect; %d CCD+ entries in %d batches, total %s\n",
-		len(lines), len(ws), st.Entries, st.Batches, st.Total.Dollars())
+	fmt.Fprintf(e.stderr, "%d pay lines, %d withholdings, %d orders refused; %d CCD+ entries in %d batches, total %s\n",
+		len(lines), len(ws), countRefused(refused), st.Entries, st.Batches, st.Total.Dollars())
+	if unacked > 0 {
+		return exitCode(3, fmt.Errorf("%s written, but %d order(s) refused as unacknowledged: answer them (iwo employer ack) or name the acknowledgment files with --acks, and run again before sending the file", pick(out, "the remittance"), unacked))
+	}
 	return nil
+}
+
+func countRefused(refused []employer.Refused) int {
+	n := 0
+	for _, r := range refused {
+		if !r.Overridden {
+			n++
+		}
+	}
+	return n
+}
+
+// reportRefusals tells the clerk, on w, about every order the rule refused
+// and every one withheld for anyway, and about override flags that named a
+// case nothing was refused for (a typing mistake, or a case that no longer
+// needs one). It returns how many orders were refused as unacknowledged.
+func reportRefusals(w io.Writer, refused []employer.Refused, ov employer.Overrides) int {
+	unacked := 0
+	used := map[withholding.Refusal]map[withholding.CaseID]bool{}
+	for _, r := range refused {
+		d := r.IWO
+		who := fmt.Sprintf("case %s, %s, %s (SSN %s), pay of %s", d.CaseID, d.Employee.Last, d.Employee.First, r.Pay.SSN.Masked(), r.Pay.PayDate)
+		if r.Pay.Line > 0 {
+			who += fmt.Sprintf(" (pay run line %d)", r.Pay.Line)
+		}
+		why := r.Refusal.Explain(r.Standing)
+		if r.Overridden {
+			if used[r.Refusal] == nil {
+				used[r.Refusal] = map[withholding.CaseID]bool{}
+			}
+			used[r.Refusal][d.CaseID] = true
+			fmt.Fprintf(w, "WITHHELD ANYWAY %s: %s; --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
+			continue
+		}
+		if r.Refusal == withholding.RefuseUnacknowledged {
+			unacked++
+		}
+		fmt.Fprintf(w, "NOT WITHHELD %s: %s. To withhold anyway: --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
+	}
+	for _, r := range withholding.Refusals {
+		var unused []string
+		for c := range ov[r] {
+			if !used[r][c] {
+				unused = append(unused, string(c))
+			}
+		}
+		slices.Sort(unused)
+		for _, c := range unused {
+			fmt.Fprintf(w, "warning: --allow-%s %s: no order of case %s was refused as %s in this pay run; the flag changed nothing\n", r, c, c, r)
+		}
+	}
+	return unacked
 }

@@ -43,8 +43,8 @@ func TestEmployerAckAndRemit(t *testing.T) {
 	}
 
 	code, _, stderr = runIWO(t, "employer", "remit", "--payroll", employerData+"payrun.csv",
-		"--orders", employerData+"earlier.iwo", "--orders", employerData+"received.iwo", "--acks", ackPath,
-		"--odfi", "121000248", "--out", achPath)
+		"--orders", employerData+"earlier.iwo", "--orders", employerData+"received.iwo",
+		"--acks", employerData+"earlier.ack", "--acks", ackPath, "--odfi", "121000248", "--out", achPath)
 	if code != 0 {
 		t.Fatalf("employer remit: exit %d: %s", code, stderr)
 	}
@@ -256,4 +256,150 @@ func TestEmployerPullPush(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "sftp", filepath.FromSlash(demo.PortalIn), "ACK_test.txt")); err != nil {
 		t.Errorf("pushed file not in the partner's inbox: %v", err)
 	}
+}
+
+// TestEmployerRemitRefuses runs remit on the samples with pay lines of
+// employees whose orders were rejected, terminated (a TRM, an EMP T
+// notice) or never acknowledged: each is refused and reported unless the
+// flag for its reason names its case, and accepted orders are withheld.
+func TestEmployerRemitRefuses(t *testing.T) {
+	dir := t.TempDir()
+	ackPath := filepath.Join(dir, "ACK_test.txt")
+	if code, _, stderr := runIWO(t, "employer", "ack", "--roster", employerData+"roster.csv",
+		"--orders", employerData+"earlier.iwo", employerData+"received.iwo", "--out", ackPath, "--on", "2026-11-04"); code != 0 {
+		t.Fatalf("employer ack: exit %d: %s", code, stderr)
+	}
+	// The cases, by employee, from the sample files.
+	const (
+		johnson = "984921736" // two accepted ORGs; one of them only in earlier.ack
+		lopez   = "984969250" // ORG rejected R B (the roster says ZZTOP)
+		sanchez = "984953412" // accepted earlier, EMP T: left 2026-10-30, final pay 2026-11-06
+		parker  = "985111792" // accepted earlier, TRM accepted now
+	)
+	files, err := readIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseOf := func(ssn string, earlier bool) (withholding.CaseID, withholding.RemittanceID) {
+		t.Helper()
+		for i, f := range files {
+			for _, d := range f.IWOs {
+				if string(d.Employee.SSN) == ssn && (i == 0) == earlier && d.Action != withholding.ActionTerminate {
+					id := d.RemittanceID
+					if id == "" {
+						id = withholding.RemittanceID(d.CaseID)
+					}
+					return d.CaseID, id
+				}
+			}
+		}
+		t.Fatalf("no IWO for SSN %s in the samples", ssn)
+		return "", ""
+	}
+	johnsonCase, johnsonRemit := caseOf(johnson, true)
+	lopezCase, lopezRemit := caseOf(lopez, false)
+	sanchezCase, sanchezRemit := caseOf(sanchez, true)
+	parkerCase, parkerRemit := caseOf(parker, true)
+
+	samplePay := employerData + "payrun.csv"
+	payrun := func(name string, rows ...string) string {
+		p := filepath.Join(dir, name)
+		src := "ssn,pay_date,pay_frequency,disposable_earnings\n" + johnson + ",2026-11-06,biweekly,1000.00\n" + strings.Join(rows, "\n") + "\n"
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	leftPay := payrun("left.csv", sanchez+",2026-11-20,biweekly,1500.00", parker+",2026-11-06,biweekly,1500.00")
+	finalPay := payrun("final.csv", sanchez+",2026-11-06,biweekly,1500.00")
+	allAcks := []string{"--acks", employerData + "earlier.ack", "--acks", ackPath}
+
+	for _, tc := range []struct {
+		name     string
+		payrun   string
+		args     []string
+		code     int
+		want     []string // in stderr
+		withheld []withholding.RemittanceID
+		not      []withholding.RemittanceID
+	}{
+		{"OKAccepted", samplePay, allAcks, 0, nil, []withholding.RemittanceID{johnsonRemit}, []withholding.RemittanceID{lopezRemit}},
+		{"ErrRejected", samplePay, allAcks, 0,
+			[]string{"NOT WITHHELD case " + string(lopezCase), "***-**-9250", "you rejected its latest IWO (ORG, reason B)", "--allow-rejected " + string(lopezCase)},
+			nil, []withholding.RemittanceID{lopezRemit}},
+		{"OKAllowRejected", samplePay, append([]string{"--allow-rejected", string(lopezCase)}, allAcks...), 0,
+			[]string{"WITHHELD ANYWAY case " + string(lopezCase)}, []withholding.RemittanceID{lopezRemit}, nil},
+		{"ErrUnacknowledged", samplePay, []string{"--acks", ackPath}, 3,
+			[]string{"NOT WITHHELD case " + string(johnsonCase), "no acknowledgment you sent accepts", "--allow-unacknowledged " + string(johnsonCase), "refused as unacknowledged"},
+			nil, []withholding.RemittanceID{johnsonRemit}},
+		{"OKAllowUnacknowledged", samplePay, []string{"--acks", ackPath, "--allow-unacknowledged", string(johnsonCase)}, 0,
+			[]string{"WITHHELD ANYWAY case " + string(johnsonCase)}, []withholding.RemittanceID{johnsonRemit}, nil},
+		{"ErrNoAcks", samplePay, nil, 1, []string{"NOT WITHHELD", "nothing to remit"}, nil, nil},
+		{"ErrTerminated", leftPay, allAcks, 0,
+			[]string{"NOT WITHHELD case " + string(parkerCase), "the state terminated the order (TRM)", "--allow-terminated " + string(parkerCase),
+				"NOT WITHHELD case " + string(sanchezCase), "you reported the employment ended (EMP T), final pay 2026-11-06"},
+			[]withholding.RemittanceID{johnsonRemit}, []withholding.RemittanceID{parkerRemit, sanchezRemit}},
+		{"OKAllowTerminated", leftPay, append(allAcks, "--allow-terminated", string(parkerCase), "--allow-terminated", string(sanchezCase)), 0,
+			[]string{"WITHHELD ANYWAY case " + string(parkerCase), "WITHHELD ANYWAY case " + string(sanchezCase)},
+			[]withholding.RemittanceID{parkerRemit, sanchezRemit}, nil},
+		{"OKFinalPay", finalPay, allAcks, 0, nil, []withholding.RemittanceID{sanchezRemit}, nil},
+		{"WarnUnusedOverride", samplePay, append(allAcks, "--allow-terminated", string(lopezCase)), 0,
+			[]string{"--allow-terminated " + string(lopezCase) + ": no order of case", "changed nothing"}, nil, []withholding.RemittanceID{lopezRemit}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			achPath := filepath.Join(t.TempDir(), "CS.ach")
+			args := append([]string{"employer", "remit", "--payroll", tc.payrun, "--orders", employerData + "earlier.iwo"}, tc.args...)
+			// IWO files after the flags' values, and the output flag last:
+			// flags may come in any order.
+			args = append(args, "--orders", employerData+"received.iwo", "--odfi", "121000248", "--out", achPath)
+			code, _, stderr := runIWO(t, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if tc.name == "OKFinalPay" && strings.Contains(stderr, "NOT WITHHELD") {
+				t.Errorf("the final paycheck announced in the EMP T is refused:\n%s", stderr)
+			}
+			for _, ssn := range []string{johnson, lopez, sanchez, parker} {
+				if strings.Contains(stderr, ssn) {
+					t.Errorf("stderr shows a clear SSN %s:\n%s", ssn, stderr)
+				}
+			}
+			got := remitted(t, achPath)
+			for _, id := range tc.withheld {
+				if got[id] <= 0 {
+					t.Errorf("nothing remitted for %s; file has %v\n%s", id, got, stderr)
+				}
+			}
+			for _, id := range tc.not {
+				if got[id] != 0 {
+					t.Errorf("remitted %s for %s, want nothing\n%s", got[id], id, stderr)
+				}
+			}
+		})
+	}
+}
+
+// remitted returns the amounts of an ACH file by remittance identifier;
+// none when there is no file.
+func remitted(t *testing.T, path string) map[withholding.RemittanceID]withholding.Cents {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	got := map[withholding.RemittanceID]withholding.Cents{}
+	for p, err := range ach.NewReader(bytes.NewReader(raw), ach.Options{Name: path, Profile: ach.StrictProfile}).Payments() {
+		if err != nil {
+			t.Fatalf("read %s: %v", path, err)
+		}
+		got[p.CaseID] += p.Amount
+	}
+	return got
 }

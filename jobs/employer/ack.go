@@ -47,17 +47,7 @@ type Decider struct {
 
 // Decide answers d and, when it is accepted, applies it to the book.
 func (dc *Decider) Decide(d *edi.IWO) Decision {
-	ack := &edi.Ack{
-		Action:      d.Action,
-		CaseID:      d.CaseID,
-		EmployerEIN: d.EmployerEIN,
-		Employee: withholding.Person{
-			Last: d.Employee.Last, First: d.Employee.First, Middle: d.Employee.Middle,
-			Suffix: d.Employee.Suffix, SSN: d.Employee.SSN,
-		},
-		TrackingID: d.TrackingID,
-		OrderID:    d.OrderID,
-	}
+	ack := edi.AckOf(d)
 	dec := Decision{IWO: d, Ack: ack}
 	reject := func(reason, why string) Decision {
 		ack.Status, ack.Reason, dec.Why = withholding.DispRejected, reason, why

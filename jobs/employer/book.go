@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/withholding"
@@ -93,8 +94,15 @@ type Book struct {
 	orders   map[orderKey]*edi.IWO
 	seq      map[orderKey]int
 	lumps    map[orderKey]*edi.IWO
+	ended    map[orderKey]ending
 	tracking map[withholding.TrackingID]bool
 	n        int
+}
+
+// ending is a case a TRM ended: the TRM and the terms it ended (nil when
+// no ORG or AMD was in effect).
+type ending struct {
+	trm, last *edi.IWO
 }
 
 type orderKey struct {
@@ -110,6 +118,7 @@ func NewBook() *Book {
 		orders:   map[orderKey]*edi.IWO{},
 		seq:      map[orderKey]int{},
 		lumps:    map[orderKey]*edi.IWO{},
+		ended:    map[orderKey]ending{},
 		tracking: map[withholding.TrackingID]bool{},
 	}
 }
@@ -127,7 +136,9 @@ func (b *Book) Apply(d *edi.IWO) {
 			b.seq[k] = b.n
 		}
 		b.orders[k] = d
+		delete(b.ended, k)
 	case withholding.ActionTerminate:
+		b.ended[k] = ending{trm: d, last: b.orders[k]}
 		delete(b.orders, k)
 		delete(b.seq, k)
 		delete(b.lumps, k)
@@ -155,6 +166,20 @@ func (b *Book) ForEmployee(ssn withholding.SSN) []*edi.IWO {
 		}
 	}
 	slices.SortFunc(out, func(x, y *edi.IWO) int { return b.seq[keyOf(x)] - b.seq[keyOf(y)] })
+	return out
+}
+
+// endedFor returns the TRMs that ended the cases of the employee with ssn
+// (the latest IWO of each such case), with the terms each ended, in case
+// order.
+func (b *Book) endedFor(ssn withholding.SSN) []ending {
+	var out []ending
+	for _, e := range b.ended {
+		if e.trm.Employee.SSN == ssn {
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(x, y ending) int { return strings.Compare(string(x.trm.CaseID), string(y.trm.CaseID)) })
 	return out
 }
 

@@ -24,6 +24,9 @@
 //     addenda per order withheld for: Remit computes each employee's
 //     withholding with withholding.Calculate (the same calculator as
 //     "iwo calc") across every order in effect for that employee.
+//     For a payroll, ComputeAccepted first screens the orders with the
+//     Record of what the employer received and answered, so that only
+//     orders it accepted are withheld for (withholding.WithholdingRefusal).
 //
 // The rules it applies where the specification leaves a choice are listed
 // in docs/employer.md and live in one place each: ackRules in ack.go for the

@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite testdata/employer from the scen
 // of the Decider: see newScenario.
 type scenario struct {
 	earlier, received []byte // IWO files: accepted before, received now
+	earlierAck        []byte // the acknowledgment sent for earlier: all accepted
 	roster, payrun    []byte
 	orders            []withholding.Order
 	emps              []withholding.Employer
@@ -94,11 +95,22 @@ func newScenario(t *testing.T) *scenario {
 	orders[11].Amounts.CurrentMedical = withholding.Obligation{Amount: 50_00, Frequency: withholding.Monthly}
 
 	e := emps[0]
-	earlier := writeIWOs(t, 1, []*edi.IWO{
+	before := []*edi.IWO{
 		iwoOf(orders[2], e, withholding.ActionOriginal),
 		iwoOf(orders[11], e, withholding.ActionOriginal),
 		iwoOf(orders[12], e, withholding.ActionOriginal),
-	})
+	}
+	earlier := writeIWOs(t, 1, before)
+	var earlierAcks []*edi.Ack
+	for _, d := range before {
+		a := edi.AckOf(d)
+		a.Status = withholding.DispAccepted
+		earlierAcks = append(earlierAcks, a)
+	}
+	var ab bytes.Buffer
+	if err := employer.WriteAcks(&ab, edi.WriterOptions{FIPS: "06000", Created: stamp.Add(time.Hour), Sequence: 1}, earlierAcks); err != nil {
+		t.Fatal(err)
+	}
 	var now []*edi.IWO
 	for i := 0; i <= 9; i++ {
 		if i == 2 {
@@ -165,7 +177,7 @@ func newScenario(t *testing.T) *scenario {
 	if err := employer.WritePayrun(&pb, lines); err != nil {
 		t.Fatal(err)
 	}
-	return &scenario{earlier: earlier, received: received, roster: rb.Bytes(), payrun: pb.Bytes(), orders: orders, emps: emps}
+	return &scenario{earlier: earlier, earlierAck: ab.Bytes(), received: received, roster: rb.Bytes(), payrun: pb.Bytes(), orders: orders, emps: emps}
 }
 
 // TestSamples keeps testdata/employer (the files docs/employer.md and the
@@ -173,7 +185,7 @@ func newScenario(t *testing.T) *scenario {
 func TestSamples(t *testing.T) {
 	s := newScenario(t)
 	dir := filepath.Join("..", "..", "testdata", "employer")
-	files := map[string][]byte{"earlier.iwo": s.earlier, "received.iwo": s.received, "roster.csv": s.roster, "payrun.csv": s.payrun}
+	files := map[string][]byte{"earlier.iwo": s.earlier, "earlier.ack": s.earlierAck, "received.iwo": s.received, "roster.csv": s.roster, "payrun.csv": s.payrun}
 	for name, want := range files {
 		p := filepath.Join(dir, name)
 		if *update {
@@ -437,5 +449,63 @@ func TestReadIWOFileRefusesBadFile(t *testing.T) {
 	_, err := employer.ReadIWOFile(bytes.NewReader(bad), "bad.iwo")
 	if len(edi.AsErrors(err)) == 0 {
 		t.Errorf("a file with a bad action code: err %v, want edi.Errors", err)
+	}
+}
+
+// TestComputeAccepted: with every answer sent, only the order rejected
+// R B is refused; the ORG answered R D (a duplicate of an accepted one)
+// does not supersede it, and without the earlier acknowledgment the
+// earlier orders are refused as unacknowledged.
+func TestComputeAccepted(t *testing.T) {
+	s := newScenario(t)
+	roster, earlier, received := mustRead(t, s)
+	dc := &employer.Decider{Roster: roster, Book: employer.LoadBook([]*employer.Received{earlier}, nil), On: day}
+	var acks []*edi.Ack
+	for _, d := range received.IWOs {
+		acks = append(acks, dc.Decide(d).Ack)
+	}
+	before, err := employer.ReadAckFile(bytes.NewReader(s.earlierAck), "earlier.ack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := employer.ReadPayrun(bytes.NewReader(s.payrun), "payrun.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []*employer.Received{earlier, received}
+	for _, tc := range []struct {
+		name string
+		acks []*edi.Ack
+		want map[withholding.CaseID]withholding.Refusal
+	}{
+		{"OK", append(before, acks...), map[withholding.CaseID]withholding.Refusal{s.orders[3].CaseID: withholding.RefuseRejected}},
+		{"ErrNoEarlierAck", acks, map[withholding.CaseID]withholding.Refusal{
+			s.orders[3].CaseID: withholding.RefuseRejected, s.orders[11].CaseID: withholding.RefuseUnacknowledged}},
+	} {
+		ws, refused, err := employer.ComputeAccepted(lines, employer.LoadRecord(files, tc.acks), employer.Settings{}, employer.Overrides{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[withholding.CaseID]withholding.Refusal{}
+		for _, r := range refused {
+			got[r.IWO.CaseID] = r.Refusal
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: refused %v, want %v", tc.name, got, tc.want)
+		}
+		for c, r := range tc.want {
+			if got[c] != r {
+				t.Errorf("%s: case %s refused %q, want %q", tc.name, c, got[c], r)
+			}
+		}
+		withheld := map[withholding.CaseID]bool{}
+		for _, w := range ws {
+			for _, d := range w.Orders {
+				withheld[d.CaseID] = true
+			}
+		}
+		if !withheld[s.orders[9].CaseID] {
+			t.Errorf("%s: order 9 (accepted, then repeated and answered R D) not withheld for", tc.name)
+		}
 	}
 }

@@ -81,43 +81,74 @@ func Compute(lines []PayLine, book *Book, s Settings) ([]Withholding, error) {
 	var out []Withholding
 	var errs []error
 	for _, p := range lines {
+		var lumps []*edi.IWO
 		if p.LumpSum > 0 {
-			if lumps := ofFEIN(book.LumpSums(p.SSN), p.FEIN); len(lumps) > 0 {
-				x, err := computeLumpSum(p, lumps, s)
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					out = append(out, x)
-				}
-			}
+			lumps = ofFEIN(book.LumpSums(p.SSN), p.FEIN)
 		}
-		orders := ofFEIN(book.ForEmployee(p.SSN), p.FEIN)
-		if len(orders) == 0 {
-			continue
-		}
-		in := withholding.CalcInput{
-			Frequency:       p.Frequency,
-			Disposable:      p.Disposable,
-			Limit:           s.Limit(orders),
-			Allocation:      s.Allocation,
-			MedicalRule:     s.MedicalRule,
-			Fee:             s.Fee,
-			FeeOutsideLimit: s.FeeOutsideLimit,
-		}
-		for _, d := range orders {
-			in.Orders = append(in.Orders, withholding.CalcOrderOf(*d.Order(), p.Frequency))
-		}
-		res, err := withholding.Calculate(in)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("pay line %d: %w", p.Line, err))
-			continue
-		}
-		fein := p.FEIN
-		if fein == "" {
-			fein = orders[0].EmployerEIN
-		}
-		out = append(out, Withholding{Pay: p, FEIN: fein, Orders: orders, Input: in, Result: res})
+		ws, err := computeLine(p, ofFEIN(book.ForEmployee(p.SSN), p.FEIN), lumps, s)
+		out = append(out, ws...)
+		errs = append(errs, err)
 	}
+	return out, errors.Join(errs...)
+}
+
+// ComputeAccepted is Compute for an employer's payroll: each pay line is
+// withheld from only for the orders rec shows the employer accepted
+// (withholding.WithholdingRefusal), and for the refused orders whose case
+// ov names for that refusal. It returns every refused order, overridden or
+// not, in pay-line order, so that none is dropped silently.
+func ComputeAccepted(lines []PayLine, rec *Record, s Settings, ov Overrides) ([]Withholding, []Refused, error) {
+	var out []Withholding
+	var refused []Refused
+	var errs []error
+	for _, p := range lines {
+		orders, lumps, r := rec.screen(p, ov)
+		refused = append(refused, r...)
+		ws, err := computeLine(p, orders, lumps, s)
+		out = append(out, ws...)
+		errs = append(errs, err)
+	}
+	return out, refused, errors.Join(errs...)
+}
+
+// computeLine works out pay line p's withholding for orders and, from its
+// lump sum, for the LUM orders lumps.
+func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding, error) {
+	var out []Withholding
+	var errs []error
+	if p.LumpSum > 0 && len(lumps) > 0 {
+		x, err := computeLumpSum(p, lumps, s)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			out = append(out, x)
+		}
+	}
+	if len(orders) == 0 {
+		return out, errors.Join(errs...)
+	}
+	in := withholding.CalcInput{
+		Frequency:       p.Frequency,
+		Disposable:      p.Disposable,
+		Limit:           s.Limit(orders),
+		Allocation:      s.Allocation,
+		MedicalRule:     s.MedicalRule,
+		Fee:             s.Fee,
+		FeeOutsideLimit: s.FeeOutsideLimit,
+	}
+	for _, d := range orders {
+		in.Orders = append(in.Orders, withholding.CalcOrderOf(*d.Order(), p.Frequency))
+	}
+	res, err := withholding.Calculate(in)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("pay line %d: %w", p.Line, err))
+		return out, errors.Join(errs...)
+	}
+	fein := p.FEIN
+	if fein == "" {
+		fein = orders[0].EmployerEIN
+	}
+	out = append(out, Withholding{Pay: p, FEIN: fein, Orders: orders, Input: in, Result: res})
 	return out, errors.Join(errs...)
 }
 
