@@ -140,7 +140,7 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 }
 
 // refusalCounts name the run count of each §8.4 refusal.
-var refusalCounts = map[withholding.RefusalKind]string{
+var refusalCounts = map[withholding.AckRefusalKind]string{
 	withholding.RefusedUnknownIWO:   "unknown_tracking",
 	withholding.RefusedSecondAnswer: "duplicate_acks",
 	withholding.RefusedOtherAction:  "action_mismatch",

@@ -13,25 +13,25 @@ import (
 // applies them once, in the transaction that records the file, so every
 // finding below exists once in the books and nothing derives it again.
 
-// RefusalKind says why an acknowledgment was stored but not applied
+// AckRefusalKind says why an acknowledgment was stored but not applied
 // (e-IWO spec §8.4 edits 1–3). Its text is what Acknowledgment.Refused
 // records.
-type RefusalKind string
+type AckRefusalKind string
 
-// Refusal kinds.
+// AckRefusal kinds.
 const (
 	// RefusedUnknownIWO: the tracking ID is no IWO this agency sent (edit 1).
-	RefusedUnknownIWO RefusalKind = "unknown tracking ID"
+	RefusedUnknownIWO AckRefusalKind = "unknown tracking ID"
 	// RefusedSecondAnswer: the IWO was already answered, in an earlier
 	// file or earlier in the same file (edit 2).
-	RefusedSecondAnswer RefusalKind = "second answer"
+	RefusedSecondAnswer AckRefusalKind = "second answer"
 	// RefusedOtherAction: the echoed action is not the IWO's (edit 3).
-	RefusedOtherAction RefusalKind = "action differs from the IWO"
+	RefusedOtherAction AckRefusalKind = "action differs from the IWO"
 )
 
-// Refusal is the verdict on an acknowledgment that must not be applied.
-type Refusal struct {
-	Kind RefusalKind
+// AckRefusal is the verdict on an acknowledgment that must not be applied.
+type AckRefusal struct {
+	Kind AckRefusalKind
 	// IWO is the document the acknowledgment names; nil for
 	// RefusedUnknownIWO.
 	IWO *Document
@@ -46,16 +46,16 @@ type Refusal struct {
 // firstLine is the line of an answer to that IWO applied earlier in the
 // same file, 0 for none. It returns nil when a counts: an answer that
 // passes the edits, or a notice (no tracking ID), which answers no IWO.
-func CheckAcknowledgment(a *Acknowledgment, doc *Document, firstLine int) *Refusal {
+func CheckAcknowledgment(a *Acknowledgment, doc *Document, firstLine int) *AckRefusal {
 	switch {
 	case a.TrackingID == "":
 		return nil
 	case doc == nil:
-		return &Refusal{Kind: RefusedUnknownIWO}
+		return &AckRefusal{Kind: RefusedUnknownIWO}
 	case firstLine != 0 || doc.Status != "":
-		return &Refusal{Kind: RefusedSecondAnswer, IWO: doc, FirstLine: firstLine}
+		return &AckRefusal{Kind: RefusedSecondAnswer, IWO: doc, FirstLine: firstLine}
 	case a.Action != "" && a.Action != doc.Action:
-		return &Refusal{Kind: RefusedOtherAction, IWO: doc}
+		return &AckRefusal{Kind: RefusedOtherAction, IWO: doc}
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ func CheckAcknowledgment(a *Acknowledgment, doc *Document, firstLine int) *Refus
 // line a.Line of file f, was not applied. Its key names the refusal, the
 // tracking ID, the file and the line, so applying the file again adds
 // nothing.
-func (r *Refusal) Exception(f *File, a *Acknowledgment) *Exception {
+func (r *AckRefusal) Exception(f *File, a *Acknowledgment) *Exception {
 	e := &Exception{
 		Type:     ExAckUnmatched,
 		Severity: SeverityMedium,

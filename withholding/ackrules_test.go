@@ -58,7 +58,7 @@ func TestCheckAcknowledgment(t *testing.T) {
 		a         *withholding.Acknowledgment
 		doc       *withholding.Document
 		firstLine int
-		want      withholding.RefusalKind // "" for none
+		want      withholding.AckRefusalKind // "" for none
 		wantLine  int
 	}{
 		{"OK", answerTo(withholding.DispAccepted, ""), sentIWO(), 0, "", 0},
@@ -90,13 +90,13 @@ func TestRefusalException(t *testing.T) {
 	f := &withholding.File{ID: 7, RemoteName: "/inbox/ACK1"}
 	a := answerTo(withholding.DispRejected, "N")
 	for _, tt := range []struct {
-		refusal *withholding.Refusal
+		refusal *withholding.AckRefusal
 		key     string
 		want    []string
 	}{
-		{&withholding.Refusal{Kind: withholding.RefusedUnknownIWO}, "ack_unmatched|T1|7|3", []string{"/inbox/ACK1", "line 3", "no IWO this agency sent"}},
-		{&withholding.Refusal{Kind: withholding.RefusedSecondAnswer, IWO: sentIWO(), FirstLine: 2}, "ack_unmatched|duplicate|T1|7|3", []string{"duplicate acknowledgment", "line 2 of this file", "reason N"}},
-		{&withholding.Refusal{Kind: withholding.RefusedOtherAction, IWO: sentIWO()}, "ack_unmatched|action|T1|7|3", []string{"echoes action ORG", "but the IWO sent was ORG"}},
+		{&withholding.AckRefusal{Kind: withholding.RefusedUnknownIWO}, "ack_unmatched|T1|7|3", []string{"/inbox/ACK1", "line 3", "no IWO this agency sent"}},
+		{&withholding.AckRefusal{Kind: withholding.RefusedSecondAnswer, IWO: sentIWO(), FirstLine: 2}, "ack_unmatched|duplicate|T1|7|3", []string{"duplicate acknowledgment", "line 2 of this file", "reason N"}},
+		{&withholding.AckRefusal{Kind: withholding.RefusedOtherAction, IWO: sentIWO()}, "ack_unmatched|action|T1|7|3", []string{"echoes action ORG", "but the IWO sent was ORG"}},
 	} {
 		e := tt.refusal.Exception(f, a)
 		if e.Key != tt.key || e.Type != withholding.ExAckUnmatched || e.SuggestedAction == "" || e.FileID != 7 {
