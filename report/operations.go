@@ -240,7 +240,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 				p.Medical,
 				term,
 				postingText(p),
-				claimNote(p),
+				claimNote(st, p),
 				p.ReturnCode,
 				strings.Join(p.Problems, "; "),
 				warningText(p.Warnings),

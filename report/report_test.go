@@ -75,6 +75,7 @@ func payments() []*withholding.Payment {
 	warned.Warnings = []string{"DED: lower-case letters", `DED08 FIPS: "` + ssns[0].Digits() + `" is not 5 or 7 characters; ignored for routing`}
 	held := p(12, fein2, "NOPE", ssns[2], 5000)
 	held.Warnings = []string{`DED: no segment terminator "\"`}
+	held.Amount = 999999 // the DED claims more than the bank credited
 	held.Posting = &withholding.Posting{PaymentID: 12, Status: withholding.PostingHeld, Reason: withholding.ExUnidentified, ExceptionKey: "unidentified_payment|p12", RunDate: day("2026-11-20")}
 	return []*withholding.Payment{
 		posted(warned, 1, "CASE1"),
@@ -233,6 +234,11 @@ func TestWriteOperations(t *testing.T) {
 		}
 		if rows[1][13] != "Posted to CASE1" || rows[3][13] != "Held (Unidentified payment)" || rows[4][13] != "" {
 			t.Errorf("status column: %q / %v / %v", rows[1][13], rows[3], rows[4])
+		}
+		// Payment 12's DED claims $9,999.99; the bank credited $50.00,
+		// which is what the Amount column and every total show.
+		if rows[3][8] != "$50.00" || rows[3][14] != "DED claims $9,999.99; the bank credited $50.00" || rows[1][14] != "" {
+			t.Errorf("amount %q, claim column %q (and %q for a payment that agrees)", rows[3][8], rows[3][14], rows[1][14])
 		}
 	})
 

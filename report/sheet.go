@@ -23,6 +23,9 @@ const (
 // styles are the cell styles every workbook registers once.
 type styles struct {
 	header, title, money, date, stamp, wrap, bold, delta int
+	// flag marks a cell staff must not miss (a DED claiming money the bank
+	// did not credit).
+	flag int
 }
 
 func newStyles(f *excelize.File) (styles, error) {
@@ -50,6 +53,8 @@ func newStyles(f *excelize.File) (styles, error) {
 	s.date = mk(&excelize.Style{CustomNumFmt: &date})
 	s.stamp = mk(&excelize.Style{CustomNumFmt: &stamp})
 	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.flag = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C0006"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
 	if err != nil {
 		return styles{}, fmt.Errorf("create styles: %w", err)
 	}

@@ -263,7 +263,7 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID
 			string(p.Trace),
 			statementStatus(p),
 			use,
-			claimNote(p),
+			claimNote(st, p),
 			excelize.Cell{StyleID: st.wrap, Value: warningText(p.Warnings)},
 		); err != nil {
 			return err

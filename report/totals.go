@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/iwoproject/iwo/withholding"
+	"github.com/xuri/excelize/v2"
 )
 
 // Tally is a count and an amount.
@@ -89,10 +90,10 @@ func postingText(p *withholding.Payment) string {
 }
 
 // claimNote says, for a payment whose DED claims an amount other than the
-// money credited, what it claimed; "" when they agree.
-func claimNote(p *withholding.Payment) string {
+// money credited, what it claimed, in a flagged cell; "" when they agree.
+func claimNote(st styles, p *withholding.Payment) any {
 	if !p.ClaimsOtherAmount() {
 		return ""
 	}
-	return "DED claims " + p.Amount.Dollars() + "; the bank credited " + p.Credited.Dollars()
+	return excelize.Cell{StyleID: st.flag, Value: "DED claims " + p.Amount.Dollars() + "; the bank credited " + p.Credited.Dollars()}
 }

@@ -18,7 +18,7 @@ import (
 // records.
 type AckRefusalKind string
 
-// AckRefusal kinds.
+// Kinds of AckRefusal.
 const (
 	// RefusedUnknownIWO: the tracking ID is no IWO this agency sent (edit 1).
 	RefusedUnknownIWO AckRefusalKind = "unknown tracking ID"

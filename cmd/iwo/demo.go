@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ func init() {
 		listen                      *string
 		seed                        *uint64
 		nights, nEmployers, nOrders *int
+		cpuProfile                  *string
 	)
 	register(&command{
 		name:  "demo",
@@ -70,6 +72,7 @@ Example:
 			nights = fs.Int("nights", 4, "number of nights to play (each a week of payroll)")
 			nEmployers = fs.Int("employers", 300, "number of synthetic employers")
 			nOrders = fs.Int("orders", 3000, "number of synthetic orders")
+			cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole demo to `file` (for measuring; see go tool pprof)")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
@@ -89,6 +92,13 @@ Example:
 				return fmt.Errorf("create workspace: %w", err)
 			}
 			d, _ = filepath.Abs(d)
+			if *cpuProfile != "" {
+				stop, err := startCPUProfile(*cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return runDemo(ctx, e, demo.Options{Dir: d, Seed: *seed, Employers: *nEmployers, Orders: *nOrders}, *nights, *serve, *listen)
 		},
 	})
@@ -210,4 +220,21 @@ func serveDemo(ctx context.Context, e *env, listen string, cfg *Config, db *stor
 	}
 	fmt.Fprintf(e.stdout, "\nConsole: http://%s/\nLogin:   demo / %s\nCtrl-C to stop.\n", ln.Addr(), password)
 	return serveHTTP(ctx, ln, srv.Handler())
+}
+
+// startCPUProfile writes a CPU profile to path until the returned function
+// is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
