@@ -35,8 +35,8 @@ type paymentRow struct {
 	// Sent spells out a case ID that is not the remittance ID of the
 	// order the payment was posted to or held against.
 	Sent string
-	// Carries says, on an order page, why a payment that is not on the
-	// order's books is listed there.
+	// Carries says, on an order page, why a reconciled payment that is
+	// not on the order's books is listed there.
 	Carries string
 }
 
@@ -46,8 +46,10 @@ type paymentList struct {
 	// Count is how many payments the list stands for; more than
 	// len(Rows) when it was cut to paymentsShown.
 	Count int
-	// Books, when set, are the totals the page shows under the list.
-	Books *books
+	// Books, when set, are the totals the page shows under the list,
+	// titled BooksTitle.
+	Books      *books
+	BooksTitle string
 	// Columns: the paying employer (pages not about one employer) and the
 	// file (pages not about one file).
 	ShowEmployer, HideFile bool
@@ -191,7 +193,9 @@ func (m *rowMaker) row(ctx context.Context, p *withholding.Payment) (paymentRow,
 			r.Sent = fmt.Sprintf("%s; %s remittance ID is %s", sent, whose, want)
 		}
 	}
-	if m.here != nil && !r.Here {
+	// A payment not yet reconciled is on no order's books; that it
+	// carries the order's ID is why it is listed, and goes without saying.
+	if m.here != nil && !r.Here && p.Posting != nil {
 		r.Carries = "Carries this order's remittance ID"
 		if p.CaseID != remittanceID(m.here) {
 			r.Carries = "Carries this order's case ID"
@@ -317,7 +321,7 @@ func (s *Server) orderPayments(ctx context.Context, o *withholding.Order) (payme
 	if err != nil {
 		return paymentList{}, err
 	}
-	return paymentList{Rows: rows, Count: n, Books: &bk}, nil
+	return paymentList{Rows: rows, Count: n, Books: &bk, BooksTitle: "On this order's books"}, nil
 }
 
 // filePayments lists what an ACH file carried, entry by entry, with what
@@ -340,5 +344,5 @@ func (s *Server) filePayments(ctx context.Context, fileID int64) (paymentList, e
 	if err != nil {
 		return paymentList{}, err
 	}
-	return paymentList{Rows: rows, Count: n, Books: &bk, ShowEmployer: true, HideFile: true}, nil
+	return paymentList{Rows: rows, Count: n, Books: &bk, BooksTitle: "The file's payments", ShowEmployer: true, HideFile: true}, nil
 }

@@ -144,7 +144,7 @@ func TestOrderPageShowsPostings(t *testing.T) {
 		}
 	})
 	t.Run("NotOnItsBooks", func(t *testing.T) {
-		wantIn(t, "unreconciled payment's row", rows[b.pending.Trace], "Carries this order&#39;s remittance ID", "Not yet reconciled")
+		wantIn(t, "unreconciled payment's row", rows[b.pending.Trace], "Not yet reconciled")
 		wantIn(t, "payment posted elsewhere", rows[b.elsewhere.Trace], "Carries this order&#39;s remittance ID",
 			`Posted</span> to <a href="/orders/`+itoa(b.other.ID)+`">case `+string(b.other.CaseID)+`</a>`,
 			`case `+string(b.other.CaseID)+`&#39;s remittance ID is `+string(b.other.RemittanceID))
