@@ -25,8 +25,8 @@ func chromiumPath(t *testing.T) string {
 }
 
 // TestIntegrationConsoleInChromium drives the console in real headless
-// Chromium: sign in, find a case, see its SSN masked and its payment's
-// warning as a visible note, work out a withholding with the calculator, and
+// Chromium: sign in, find a case, see its SSN masked, its payment's
+// warning as a visible note and its fate (not yet reconciled), work out a withholding with the calculator, and
 // find the payment's file in the ledger.
 func TestIntegrationConsoleInChromium(t *testing.T) {
 	f := mustFixture(t)
@@ -81,7 +81,7 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 	)
 	ordersTable := text("#orders")
 	do("open the order", chromedp.Click("#orders a"), chromedp.WaitVisible("#ssn"), chromedp.WaitVisible("#payments .note"))
-	ssnCell, note := text("#ssn"), text("#payments .note")
+	ssnCell, note, fate := text("#ssn"), text("#payments .note"), text("#payments .fate")
 	do("fill the calculator",
 		chromedp.Navigate(f.srv.URL+"/calc"),
 		chromedp.WaitVisible("#disposable"),
@@ -117,6 +117,11 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 	}
 	if strings.TrimSpace(note) != "DED: lower-case letters" {
 		t.Errorf("order page payment note %q, want the payment's warning", note)
+	}
+	// The reconcile job has not run: the page says so rather than
+	// leaving the payment's fate blank.
+	if strings.TrimSpace(fate) != "Not yet reconciled" {
+		t.Errorf("order page payment's fate %q, want Not yet reconciled", fate)
 	}
 	if !strings.Contains(filesTable, "remit.ach") || !strings.Contains(filesTable, "applied") {
 		t.Errorf("files table %q lacks the applied remit.ach", filesTable)

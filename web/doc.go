@@ -6,6 +6,18 @@
 // our file?" gets an answer; ledger errors quoting a file's records are shown
 // with SSN-like digit runs masked.
 //
+// Where a payment went is read from its stored posting, never worked out
+// again from the case ID the employer typed (payment.go). An order's page
+// lists the payments posted to it or held against it, whatever case ID
+// they carry, and those that carry its remittance ID or case ID but are
+// not on its books (not yet reconciled, posted to another case, held
+// without an order), labelled as such; its totals (credited, posted, held)
+// add up as the postings do. Every payment list (order, employer, file)
+// shows the amount the bank credited, the DED's claim beside it when it
+// differs, the posting (posted, held with the readable reason linked to the
+// exception holding it, zero-dollar, not yet reconciled) and a case ID sent
+// that is not the order's remittance ID.
+//
 // It depends only on the domain's service interfaces, so it runs on either
 // store. Pages are plain HTML (html/template, no JavaScript needed), which
 // keeps it usable from locked-down agency desktops.

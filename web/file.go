@@ -221,6 +221,11 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("sum payments: %w", err)
 		}
 		data["Payments"] = sums
+		list, err := s.filePayments(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		data["List"] = list
 	case withholding.KindAckFile, withholding.KindAckResult, withholding.KindIWOResult:
 		_, n, err := s.cfg.Payments.FindAcknowledgments(ctx, f.ID, nil, 0, 1)
 		if err != nil {

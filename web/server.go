@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -125,11 +126,12 @@ func parseTemplates() (map[string]*template.Template, error) {
 		// maskdigits masks SSN-like digit runs in partner-quoted text.
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,
+		"label":      report.TypeLabel,
 	}
 	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file"}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payment_notes.html", "templates/"+p+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payments.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", p, err)
 		}
@@ -319,9 +321,13 @@ func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("find orders: %w", err)
 	}
-	pays, nPays, err := s.cfg.Payments.FindPayments(ctx, withholding.PaymentFilter{FEIN: &fein, Limit: 50})
+	pays, nPays, err := s.latestPayments(ctx, withholding.PaymentFilter{FEIN: &fein, WithPosting: true}, 50)
 	if err != nil {
 		return fmt.Errorf("find payments: %w", err)
+	}
+	rows, err := s.rowMaker(nil).rows(ctx, pays)
+	if err != nil {
+		return err
 	}
 	open := withholding.ExceptionOpen
 	exs, _, err := s.cfg.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{FEIN: &fein, Status: &open, Limit: 100})
@@ -330,7 +336,7 @@ func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, "employer", e.Name, map[string]any{
 		"Employer": e, "Orders": orders, "OrderCount": nOrders,
-		"Payments": pays, "PaymentCount": nPays, "Exceptions": exs,
+		"Payments": paymentList{Rows: rows, Count: nPays}, "Exceptions": exs,
 	})
 }
 
@@ -354,10 +360,9 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("find documents: %w", err)
 	}
-	rid := o.RemittanceID
-	pays, _, err := s.cfg.Payments.FindPayments(ctx, withholding.PaymentFilter{CaseID: &rid, Limit: 100})
+	pays, err := s.orderPayments(ctx, o)
 	if err != nil {
-		return fmt.Errorf("find payments: %w", err)
+		return err
 	}
 	exs, _, err := s.cfg.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{CaseID: &o.CaseID, Limit: 100})
 	if err != nil {
@@ -380,10 +385,10 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 
 // warned counts the payments that carry warnings, so a page explains its
 // notes only when it shows some.
-func warned(ps []*withholding.Payment) int {
+func warned(rows []paymentRow) int {
 	n := 0
-	for _, p := range ps {
-		if len(p.Warnings) > 0 {
+	for _, r := range rows {
+		if len(r.Warnings) > 0 {
 			n++
 		}
 	}
