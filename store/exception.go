@@ -92,6 +92,9 @@ func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding
 // the total number of matches.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
 	var w where
+	if filter.Key != nil {
+		w.add("key = ?", *filter.Key)
+	}
 	if filter.Type != nil {
 		w.add("type = ?", string(*filter.Type))
 	}

@@ -963,6 +963,12 @@ func testBooks(t *testing.T, db *store.DB) {
 		t.Errorf("without WithPosting the posting is read: %+v", plain[0].Posting)
 	}
 
+	// The exception holding a payment, by its posting's key.
+	key := byOrder[1].Posting.ExceptionKey
+	if got, n, err := db.FindExceptions(ctx, withholding.ExceptionFilter{Key: &key}); err != nil || n != 1 || got[0].ID != held.ID {
+		t.Errorf("exception by key %q: %d found (%v), want exception %d", key, n, err, held.ID)
+	}
+
 	// Night totals add up the postings of the night.
 	tot, err := db.NightTotals(ctx, day1)
 	mustOK(t, err, "night totals")

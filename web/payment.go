@@ -123,20 +123,13 @@ type rowMaker struct {
 	here *withholding.Order // the page's order, if it is an order page
 	// orders by ID; nil for an order that could not be found.
 	orders map[int64]*withholding.Order
-	// exceptions by query, for finding one by key.
-	exceptions map[exceptionQuery][]*withholding.Exception
-}
-
-// exceptionQuery is the exceptions of one type for one case or employer.
-type exceptionQuery struct {
-	t      withholding.ExceptionType
-	caseID withholding.CaseID
-	fein   withholding.FEIN
+	// exceptions by key; nil for a key that names none.
+	exceptions map[string]*withholding.Exception
 }
 
 func (s *Server) rowMaker(here *withholding.Order) *rowMaker {
 	m := &rowMaker{s: s, here: here, orders: map[int64]*withholding.Order{},
-		exceptions: map[exceptionQuery][]*withholding.Exception{}}
+		exceptions: map[string]*withholding.Exception{}}
 	if here != nil {
 		m.orders[here.ID] = here
 	}
@@ -219,48 +212,26 @@ func (m *rowMaker) order(ctx context.Context, id int64) (*withholding.Order, err
 	return o, nil
 }
 
-// exceptionsSearched is how many exceptions of one type, case or employer
-// holding looks through for a key.
-const exceptionsSearched = 500
-
-// holding finds the exception that holds the held payment p by the key
-// its posting names, or returns nil. The exception filter selects no key,
-// so it looks among the exceptions of the posting's type for the posting's
-// case (or the case ID the DED sent), then for the paying employer.
+// holding finds the exception that holds the held payment p, by the key
+// its posting names, or returns nil.
 func (m *rowMaker) holding(ctx context.Context, p *withholding.Payment) (*withholding.Exception, error) {
-	post := p.Posting
-	if post.ExceptionKey == "" {
+	key := p.Posting.ExceptionKey
+	if key == "" {
 		return nil, nil
 	}
-	caseID := post.CaseID
-	if caseID == "" {
-		caseID = withholding.CaseID(p.CaseID)
+	if e, ok := m.exceptions[key]; ok {
+		return e, nil
 	}
-	for _, q := range []exceptionQuery{{t: post.Reason, caseID: caseID}, {t: post.Reason, fein: p.FEIN}} {
-		if q.caseID == "" && q.fein == "" {
-			continue
-		}
-		exs, ok := m.exceptions[q]
-		if !ok {
-			f := withholding.ExceptionFilter{Type: &q.t, Limit: exceptionsSearched}
-			if q.caseID != "" {
-				f.CaseID = &q.caseID
-			} else {
-				f.FEIN = &q.fein
-			}
-			var err error
-			if exs, _, err = m.s.cfg.Exceptions.FindExceptions(ctx, f); err != nil {
-				return nil, fmt.Errorf("find the exception holding payment %d: %w", p.ID, err)
-			}
-			m.exceptions[q] = exs
-		}
-		for _, e := range exs {
-			if e.Key == post.ExceptionKey {
-				return e, nil
-			}
-		}
+	exs, _, err := m.s.cfg.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Key: &key, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("find the exception holding payment %d: %w", p.ID, err)
 	}
-	return nil, nil
+	var e *withholding.Exception
+	if len(exs) > 0 {
+		e = exs[0]
+	}
+	m.exceptions[key] = e
+	return e, nil
 }
 
 // latestPayments returns the last limit payments matching f, in the order

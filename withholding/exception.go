@@ -86,6 +86,9 @@ type Exception struct {
 
 // ExceptionFilter selects exceptions.
 type ExceptionFilter struct {
+	// Key selects the one exception with that key (a posting's
+	// ExceptionKey names the exception holding its payment).
+	Key           *string
 	Type          *ExceptionType
 	Status        *ExceptionStatus
 	CaseID        *CaseID
