@@ -7,52 +7,42 @@ import (
 )
 
 // exceptionTypes lists every exception type in the order the summary shows
-// them, with the label people read.
-var exceptionTypes = []struct {
-	t     withholding.ExceptionType
-	label string
-}{
-	{withholding.ExUnidentified, "Unidentified payment"},
-	{withholding.ExBadPayment, "Unparseable payment"},
-	{withholding.ExSSNMismatch, "SSN mismatch"},
-	{withholding.ExEmployerMismatch, "Paid by another employer"},
-	{withholding.ExPaymentOnClosed, "Payment on inactive order"},
-	{withholding.ExDuplicatePayment, "Duplicate payment"},
-	{withholding.ExShortPayment, "Short payment"},
-	{withholding.ExOverPayment, "Over payment"},
-	{withholding.ExPartialCTX, "Partial CTX payment"},
-	{withholding.ExCaseIDCorrected, "Case ID corrected"},
-	{withholding.ExMissingPayment, "Missing payment"},
-	{withholding.ExLatePayment, "Late payment"},
-	{withholding.ExTerminationFlag, "Termination indicator"},
-	{withholding.ExMedicalChange, "Medical indicator change"},
-	{withholding.ExIWORejected, "IWO rejected"},
-	{withholding.ExIWONoAck, "IWO not acknowledged"},
-	{withholding.ExPortalError, "Portal error"},
-	{withholding.ExAckUnmatched, "Acknowledgment not applied"},
-	{withholding.ExEmployerNotice, "Employer notice"},
-	{withholding.ExReturn, "ACH return"},
-	{withholding.ExNOC, "ACH notification of change"},
+// them; their labels are the domain's (withholding.ExceptionType.Label).
+var exceptionTypes = []withholding.ExceptionType{
+	withholding.ExUnidentified,
+	withholding.ExBadPayment,
+	withholding.ExSSNMismatch,
+	withholding.ExEmployerMismatch,
+	withholding.ExPaymentOnClosed,
+	withholding.ExDuplicatePayment,
+	withholding.ExShortPayment,
+	withholding.ExOverPayment,
+	withholding.ExPartialCTX,
+	withholding.ExCaseIDCorrected,
+	withholding.ExMissingPayment,
+	withholding.ExLatePayment,
+	withholding.ExTerminationFlag,
+	withholding.ExMedicalChange,
+	withholding.ExIWORejected,
+	withholding.ExIWONoAck,
+	withholding.ExPortalError,
+	withholding.ExAckUnmatched,
+	withholding.ExEmployerNotice,
+	withholding.ExReturn,
+	withholding.ExNOC,
 }
 
 // TypeLabel returns the label reports show for an exception type.
-func TypeLabel(t withholding.ExceptionType) string {
-	for _, e := range exceptionTypes {
-		if e.t == t {
-			return e.label
-		}
-	}
-	return string(t)
-}
+func TypeLabel(t withholding.ExceptionType) string { return t.Label() }
 
 // typeOrder returns the types in summary order, followed by any unknown type
 // present in counts (sorted), so nothing counted is left off.
 func typeOrder(counts ...map[withholding.ExceptionType]int) []withholding.ExceptionType {
 	var out []withholding.ExceptionType
 	known := map[withholding.ExceptionType]bool{}
-	for _, e := range exceptionTypes {
-		out = append(out, e.t)
-		known[e.t] = true
+	for _, t := range exceptionTypes {
+		out = append(out, t)
+		known[t] = true
 	}
 	var extra []withholding.ExceptionType
 	for _, c := range counts {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -166,7 +165,7 @@ func (m *rowMaker) row(ctx context.Context, p *withholding.Payment) (paymentRow,
 		r.Here = m.here != nil && m.here.ID == p.Posting.OrderRef
 	}
 	if r.Status == string(withholding.PostingHeld) {
-		r.Reason = report.TypeLabel(p.Posting.Reason)
+		r.Reason = p.Posting.Reason.Label()
 		ex, err := m.holding(ctx, p)
 		if err != nil {
 			return r, err

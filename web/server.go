@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -126,7 +125,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		// maskdigits masks SSN-like digit runs in partner-quoted text.
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,
-		"label":      report.TypeLabel,
+		"label":      withholding.ExceptionType.Label,
 	}
 	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file"}
 	out := map[string]*template.Template{}

@@ -34,6 +34,40 @@ const (
 	ExCaseIDCorrected ExceptionType = "case_id_corrected"
 )
 
+// exceptionLabels are the names people read for the exception types.
+var exceptionLabels = map[ExceptionType]string{
+	ExUnidentified:     "Unidentified payment",
+	ExBadPayment:       "Unparseable payment",
+	ExSSNMismatch:      "SSN mismatch",
+	ExEmployerMismatch: "Paid by another employer",
+	ExPaymentOnClosed:  "Payment on inactive order",
+	ExDuplicatePayment: "Duplicate payment",
+	ExShortPayment:     "Short payment",
+	ExOverPayment:      "Over payment",
+	ExPartialCTX:       "Partial CTX payment",
+	ExCaseIDCorrected:  "Case ID corrected",
+	ExMissingPayment:   "Missing payment",
+	ExLatePayment:      "Late payment",
+	ExTerminationFlag:  "Termination indicator",
+	ExMedicalChange:    "Medical indicator change",
+	ExIWORejected:      "IWO rejected",
+	ExIWONoAck:         "IWO not acknowledged",
+	ExPortalError:      "Portal error",
+	ExAckUnmatched:     "Acknowledgment not applied",
+	ExEmployerNotice:   "Employer notice",
+	ExReturn:           "ACH return",
+	ExNOC:              "ACH notification of change",
+}
+
+// Label is the name people read for t (in reports and the console); an
+// unknown type is shown as it is stored.
+func (t ExceptionType) Label() string {
+	if l, ok := exceptionLabels[t]; ok {
+		return l
+	}
+	return string(t)
+}
+
 // Severity orders exceptions for staff.
 type Severity string
 
