@@ -419,12 +419,22 @@ func CheckBooks(t *testing.T, b *booksPlay) {
 	}
 	var all withholding.Tally
 	allByFEIN := map[withholding.FEIN]withholding.Tally{}
-	for p, err := range b.db.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind}) {
+	contradicted := 0
+	for p, err := range b.db.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind, WithPosting: true}) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n := perPayment[p.ID]; n != 1 {
 			t.Errorf("payment %d (file %d line %d, case %s, %s): %d postings, want 1", p.ID, p.FileID, p.Line, p.CaseID, p.Credited.Dollars(), n)
+		}
+		// A DED that claims other money than the bank credited holds
+		// its payment.
+		if p.ClaimsOtherAmount() {
+			contradicted++
+			if p.Posting != nil && p.Posting.Status == withholding.PostingPosted {
+				t.Errorf("payment %d (file %d line %d, case %s): DED claims %s, the bank credited %s, yet it was posted to %s",
+					p.ID, p.FileID, p.Line, p.CaseID, p.Amount.Dollars(), p.Credited.Dollars(), p.Posting.CaseID)
+			}
 		}
 		delete(perPayment, p.ID)
 		all.Add(p.Credited)
@@ -432,6 +442,12 @@ func CheckBooks(t *testing.T, b *booksPlay) {
 	}
 	for id, n := range perPayment {
 		t.Errorf("%d postings of payment %d, which is not of kind payment", n, id)
+	}
+	// Each night from the second brings a CCD+ entry with DED04 9999999999,
+	// one with a pay date in DED04 and a CTX entry of three DEDs that do
+	// not add up (each then claims other money than its share).
+	if want := 5 * (booksNights - 1); contradicted < want {
+		t.Errorf("%d payments whose DED claims other money than credited, want at least %d from the contradicting files", contradicted, want)
 	}
 
 	// Money, file by file and night by night, against moov-io/ach.
