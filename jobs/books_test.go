@@ -7,9 +7,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"maps"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -29,6 +35,7 @@ import (
 	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -534,6 +541,68 @@ func CheckBooks(t *testing.T, b *booksPlay) {
 	}
 	if !maps.Equal(s.Exceptions, open) {
 		t.Errorf("summary's open exceptions %v, store's %v", s.Exceptions, open)
+	}
+	checkOrderPages(t, b)
+}
+
+// checkOrderPages checks that every posted payment appears, posted, on its
+// order's page in the help-line console.
+func checkOrderPages(t *testing.T, b *booksPlay) {
+	t.Helper()
+	ctx := context.Background()
+	hash, err := web.HashPassword("books-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(web.Config{
+		Services: web.Services{Employers: b.db, Orders: b.db, Documents: b.db, Payments: b.db, Exceptions: b.db, JobRuns: b.db, Files: b.db},
+		Users:    []web.User{{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash}},
+		Location: time.UTC, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	if resp, err := c.PostForm(srv.URL+"/login", url.Values{"user": {"hl"}, "password": {"books-pass"}}); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign in to the console: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	pages := map[int64]string{}
+	kind := withholding.KindPayment
+	checked := 0
+	for p, err := range b.db.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind, WithPosting: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Posting == nil || p.Posting.Status != withholding.PostingPosted {
+			continue
+		}
+		id := p.Posting.OrderRef
+		page, ok := pages[id]
+		if !ok {
+			resp, err := c.Get(fmt.Sprintf("%s/orders/%d", srv.URL, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("order page %d: status %d", id, resp.StatusCode)
+			}
+			page = string(body)
+			pages[id] = page
+		}
+		if !strings.Contains(page, string(p.Trace)) {
+			t.Errorf("payment %d (trace %s, case ID sent %s) was posted to order %d (%s) but is not on its page", p.ID, p.Trace, p.CaseID, id, p.Posting.CaseID)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Error("no posted payment to look for on the console's order pages")
 	}
 }
 
