@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,8 +123,13 @@ type stream struct {
 	table string
 }
 
-// newStream starts sheet (which must exist and be empty) with a header row.
-// table names the Excel table; "" writes a plain range.
+// newStream adds sheet at the end of the workbook (or takes it, empty, if
+// it exists) and starts it with a header row. table names the Excel table;
+// "" writes a plain range. Sheets are streamed one after the other, each
+// finished before the next starts, and each part of a split sheet is added
+// when the one before it is full: so the parts follow one another, before
+// the next sheet. (excelize's MoveSheet is no way to place a part: it reads
+// every sheet back, and a stream that spilled to disk reads back empty.)
 func newStream(f *excelize.File, sheet, table string, st styles, cols []column) (*stream, error) {
 	s := &stream{f: f, st: st, cols: cols, sheet: sheet, table: table}
 	if err := s.start(sheet); err != nil {
@@ -134,8 +138,11 @@ func newStream(f *excelize.File, sheet, table string, st styles, cols []column) 
 	return s, nil
 }
 
-// start begins part s.part+1 on the existing, empty sheet name.
+// start adds sheet name and begins part s.part+1 on it.
 func (s *stream) start(name string) error {
+	if _, err := s.f.NewSheet(name); err != nil {
+		return fmt.Errorf("add sheet %s: %w", name, err)
+	}
 	sw, err := s.f.NewStreamWriter(name)
 	if err != nil {
 		return fmt.Errorf("stream sheet %s: %w", name, err)
@@ -167,23 +174,12 @@ func (s *stream) add(values ...any) error {
 	return s.write(values)
 }
 
-// next finishes the current part and starts the next one right after it.
+// next finishes the current part and starts the next one.
 func (s *stream) next() error {
 	if err := s.finish(); err != nil {
 		return err
 	}
-	prev, name := PartName(s.sheet, s.part), PartName(s.sheet, s.part+1)
-	if _, err := s.f.NewSheet(name); err != nil {
-		return fmt.Errorf("add sheet %s: %w", name, err)
-	}
-	// NewSheet appends; the part goes before the sheet that followed prev.
-	list := s.f.GetSheetList()
-	if i := slices.Index(list, prev); i >= 0 && i+1 < len(list)-1 {
-		if err := s.f.MoveSheet(name, list[i+1]); err != nil {
-			return fmt.Errorf("move sheet %s: %w", name, err)
-		}
-	}
-	return s.start(name)
+	return s.start(PartName(s.sheet, s.part+1))
 }
 
 func (s *stream) write(values []any) error {
@@ -263,16 +259,6 @@ func newWorkbook(first, tmpDir string) (*excelize.File, styles, error) {
 		return nil, styles{}, err
 	}
 	return f, st, nil
-}
-
-// addSheets creates the named sheets after the first one.
-func addSheets(f *excelize.File, names ...string) error {
-	for _, n := range names {
-		if _, err := f.NewSheet(n); err != nil {
-			return fmt.Errorf("add sheet %s: %w", n, err)
-		}
-	}
-	return nil
 }
 
 // employerLabel is "Name (FEIN)", or the FEIN alone when the name is unknown.
