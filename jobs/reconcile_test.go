@@ -350,6 +350,53 @@ func TestReportPartialWhenPartnerDown(t *testing.T) {
 	}
 }
 
+// TestReportPartialWhenWorkbookFails makes the workbook impossible to
+// write (a directory holds its name) and checks that the CSV and the
+// statement are still written, recorded and delivered, and that the run is
+// partial with the workbook's error in its record.
+func TestReportPartialWhenWorkbookFails(t *testing.T) {
+	ctx := context.Background()
+	b := newBooks(t)
+	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"))
+	b.run(jobs.JobReconcile, withholding.RunSucceeded)
+	const d = "2026-11-20"
+	dir := filepath.Join(b.x.Dir, "reports", d)
+	if err := os.MkdirAll(filepath.Join(dir, "operations-"+d+".xlsx", "in-the-way"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	run, err := b.sched.RunNow(ctx, jobs.JobReport)
+	if run == nil || run.Status != withholding.RunPartial || err == nil || !strings.Contains(run.Error, "operations workbook") {
+		t.Fatalf("report with the workbook unwritable: %+v, %v; want partial naming the workbook", run, err)
+	}
+	if run.Files != 2 || run.Counts["delivered"] != 2 || run.Counts["statements"] != 1 {
+		t.Errorf("counts %v files %d, want the CSV and the statement written and delivered", run.Counts, run.Files)
+	}
+	if run.Counts["received"] != 1 || run.Counts["received_cents"] != 20000 {
+		t.Errorf("counts %v, want tonight's payment of $200.00 from the store's figures", run.Counts)
+	}
+	for _, name := range []string{"exceptions-" + d + ".csv", "statement-900000001-" + d + ".xlsx"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s not written: %v", name, err)
+		}
+	}
+	if got := b.ls("ops", "outbox"); !slices.Equal(got, []string{"exceptions-" + d + ".csv"}) {
+		t.Errorf("operations outbox: %v, want the CSV", got)
+	}
+	if got := b.ls("acme", "outbox"); len(got) != 1 {
+		t.Errorf("employer outbox: %v, want the statement", got)
+	}
+	out, kind := withholding.Outbound, withholding.KindReportFile
+	files, _, err := b.db.FindFiles(ctx, withholding.FileFilter{Direction: &out, Kind: &kind})
+	if err != nil || len(files) != 2 {
+		t.Fatalf("report ledger entries: %d (%v), want the CSV and the statement", len(files), err)
+	}
+	for _, f := range files {
+		if f.State != withholding.FileArchived || strings.HasPrefix(f.RemoteName, "operations-") {
+			t.Errorf("ledger entry %s: state %s, want a delivered CSV or statement", f.RemoteName, f.State)
+		}
+	}
+}
+
 func TestReportLocalOnlyWithoutPartners(t *testing.T) {
 	b := newBooks(t)
 	b.x.Partners = nil // no operations partner, ACME's partner gone

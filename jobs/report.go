@@ -28,7 +28,9 @@ import (
 // and a statement to the outbox of the employer's own partner (role employer
 // or payroll provider), when there is one. A partner that cannot be reached
 // makes the run partial: the files are written and recorded (state sent,
-// with the error) all the same.
+// with the error) all the same. So does a file that cannot be written (a
+// workbook past what the disk holds, say): the error is logged and
+// returned, and the other files are still written, recorded and delivered.
 //
 // Report reconciles nothing: it reads the night the reconcile job recorded
 // (withholding.Night: the window of files it took in) and each payment's
@@ -72,10 +74,12 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("report %s: %w", day, err)
 	}
 
+	// The open exceptions in one query (a zero Limit is every match), not
+	// in pages by offset: each page counts the matches and skips the rows
+	// before it, so paging took time in the square of the backlog
+	// (BenchmarkLoadOpenExceptions). They are all kept in memory anyway.
 	open := withholding.ExceptionOpen
-	exs, err := collect(pages(func(off, limit int) ([]*withholding.Exception, int, error) {
-		return rj.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Status: &open, Offset: off, Limit: limit})
-	}))
+	exs, _, err := rj.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Status: &open})
 	if err != nil {
 		return res, fmt.Errorf("load open exceptions: %w", err)
 	}
@@ -117,7 +121,11 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 	ops := j.operationsPartner()
 	var written []*reportFile
+	var errs []error
 
+	// A file that cannot be written is reported (the run is partial) and
+	// the others are still written, recorded and delivered: the CSV and the
+	// statements do not need the workbook.
 	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
 	tot, err := report.WriteOperations(wb, report.OperationsInput{
 		RunDate: day, Location: rj.loc(), Title: j.Title,
@@ -125,20 +133,30 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		Documents: docs, Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
-	if err != nil {
-		return res, fmt.Errorf("write operations workbook: %w", err)
+	if err == nil {
+		written = append(written, &reportFile{path: wb, partner: ops})
+	} else {
+		err = fmt.Errorf("write operations workbook: %w", err)
+		j.Exchange.logger().Error("operations workbook not written", "job", JobReport, "date", day.String(), "err", err)
+		errs = append(errs, err)
+		// The counts are the store's figures, which the workbook's equal.
+		if t, terr := rj.Postings.NightTotals(ctx, day); terr == nil {
+			tot = *t
+		} else {
+			errs = append(errs, fmt.Errorf("add up tonight: %w", terr))
+		}
 	}
-	written = append(written, &reportFile{path: wb, partner: ops})
 
 	csvPath := filepath.Join(dir, "exceptions-"+day.String()+".csv")
-	if err := writeCSV(csvPath, exs); err != nil {
-		return res, err
+	if err := writeCSV(csvPath, exs); err == nil {
+		written = append(written, &reportFile{path: csvPath, partner: ops})
+	} else {
+		j.Exchange.logger().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
+		errs = append(errs, err)
 	}
-	written = append(written, &reportFile{path: csvPath, partner: ops})
 
 	statements, err := j.statements(ctx, dir, night, employers, tonight, exs)
 	written = append(written, statements...)
-	var errs []error
 	if err != nil {
 		errs = append(errs, err)
 	}

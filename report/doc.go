@@ -8,7 +8,9 @@
 // Employer, Order), never a database. Large sheets are written with
 // excelize's streaming writer, so a workbook of a hundred thousand exceptions
 // or a million payments is written in bounded memory (the writer spills to
-// a temporary file past 16 MB).
+// a temporary file past 16 MB). A streamed sheet with more rows than Excel
+// allows (1,048,576, the header included) goes on in "Name (2)",
+// "Name (3)", … (PartName), each part with the header row and a table.
 //
 // Personal data: SSNs appear only masked to their last four digits, in every
 // cell of every workbook and CSV. Money cells hold dollars (Cents ÷ 100) in

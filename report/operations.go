@@ -78,9 +78,6 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 		return Totals{}, err
 	}
 	defer f.Close()
-	if err := addSheets(f, SheetExceptions, SheetPayments, SheetIWOs, SheetFiles); err != nil {
-		return Totals{}, err
-	}
 	names := employerNames(in.Employers)
 	tot := newTotals(in.RunDate)
 	open := openExceptions(in.Exceptions, in.RunDate)
@@ -88,6 +85,7 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 		tot.OpenExceptions[e.Type]++
 	}
 
+	// Each sheet is added as it is streamed, in this order (see newStream).
 	if err := writeExceptions(f, st, open, names, in.RunDate); err != nil {
 		return Totals{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,45 +91,98 @@ type column struct {
 	width float64
 }
 
+// maxSheetRows is the most rows one sheet holds, the header row included:
+// Excel's limit (excelize.TotalRows, 1,048,576). A streamed sheet whose
+// rows would pass it continues on "Name (2)", "Name (3)", … Tests lower it
+// (export_test.go) to split small sheets.
+var maxSheetRows = excelize.TotalRows
+
+// PartName is the name of part n (from 1) of a streamed sheet that was
+// split at Excel's row limit (1,048,576 rows, the header included): the
+// sheet's own name for the first part, then "Name (2)", "Name (3)", …
+func PartName(sheet string, n int) string {
+	if n <= 1 {
+		return sheet
+	}
+	return sheet + " (" + strconv.Itoa(n) + ")"
+}
+
 // stream writes one sheet row by row with excelize's StreamWriter, so a
 // sheet's size does not decide the memory used, and turns it into an Excel
-// table with filter buttons when it is finished.
+// table with filter buttons when it is finished. Past maxSheetRows it goes
+// on in a new sheet placed after the last, with the same header row, column
+// widths and frozen header, and a table of its own ("Name_2", …).
 type stream struct {
+	f     *excelize.File
 	sw    *excelize.StreamWriter
 	st    styles
 	cols  []column
-	row   int
+	sheet string // the first part's name
+	part  int    // from 1
+	row   int    // rows written to the current part, the header included
 	table string
 }
 
-// newStream starts sheet (which must exist and be empty) with a header row.
-// table names the Excel table; "" writes a plain range.
+// newStream adds sheet at the end of the workbook (or takes it, empty, if
+// it exists) and starts it with a header row. table names the Excel table;
+// "" writes a plain range. Sheets are streamed one after the other, each
+// finished before the next starts, and each part of a split sheet is added
+// when the one before it is full: so the parts follow one another, before
+// the next sheet. (excelize's MoveSheet is no way to place a part: it reads
+// every sheet back, and a stream that spilled to disk reads back empty.)
 func newStream(f *excelize.File, sheet, table string, st styles, cols []column) (*stream, error) {
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
-	}
-	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
-			return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, fmt.Errorf("stream sheet %s: %w", sheet, err)
-	}
-	s := &stream{sw: sw, st: st, cols: cols, table: table}
-	head := make([]any, len(cols))
-	for i, c := range cols {
-		head[i] = excelize.Cell{StyleID: st.header, Value: c.name}
-	}
-	if err := s.add(head...); err != nil {
+	s := &stream{f: f, st: st, cols: cols, sheet: sheet, table: table}
+	if err := s.start(sheet); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// add writes the next row.
+// start adds sheet name and begins part s.part+1 on it.
+func (s *stream) start(name string) error {
+	if _, err := s.f.NewSheet(name); err != nil {
+		return fmt.Errorf("add sheet %s: %w", name, err)
+	}
+	sw, err := s.f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("stream sheet %s: %w", name, err)
+	}
+	for i, c := range s.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return fmt.Errorf("stream sheet %s: %w", name, err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("stream sheet %s: %w", name, err)
+	}
+	s.sw, s.row = sw, 0
+	s.part++
+	head := make([]any, len(s.cols))
+	for i, c := range s.cols {
+		head[i] = excelize.Cell{StyleID: s.st.header, Value: c.name}
+	}
+	return s.write(head)
+}
+
+// add writes the next row, in a new part when the current one is full.
 func (s *stream) add(values ...any) error {
+	if s.row >= maxSheetRows {
+		if err := s.next(); err != nil {
+			return err
+		}
+	}
+	return s.write(values)
+}
+
+// next finishes the current part and starts the next one.
+func (s *stream) next() error {
+	if err := s.finish(); err != nil {
+		return err
+	}
+	return s.start(PartName(s.sheet, s.part+1))
+}
+
+func (s *stream) write(values []any) error {
 	s.row++
 	cell, err := excelize.CoordinatesToCellName(1, s.row)
 	if err != nil {
@@ -140,17 +194,22 @@ func (s *stream) add(values ...any) error {
 	return nil
 }
 
-// finish adds the table (when there is at least one data row) and flushes.
+// finish adds the current part's table (when it has at least one data row)
+// and flushes it.
 func (s *stream) finish() error {
 	if s.table != "" && s.row > 1 {
 		last, err := excelize.CoordinatesToCellName(len(s.cols), s.row)
 		if err != nil {
 			return fmt.Errorf("finish sheet %s: %w", s.sw.Sheet, err)
 		}
+		name := s.table
+		if s.part > 1 {
+			name += "_" + strconv.Itoa(s.part)
+		}
 		stripes := true
 		if err := s.sw.AddTable(&excelize.Table{
 			Range:          "A1:" + last,
-			Name:           s.table,
+			Name:           name,
 			StyleName:      "TableStyleMedium2",
 			ShowRowStripes: &stripes,
 		}); err != nil {
@@ -200,16 +259,6 @@ func newWorkbook(first, tmpDir string) (*excelize.File, styles, error) {
 		return nil, styles{}, err
 	}
 	return f, st, nil
-}
-
-// addSheets creates the named sheets after the first one.
-func addSheets(f *excelize.File, names ...string) error {
-	for _, n := range names {
-		if _, err := f.NewSheet(n); err != nil {
-			return fmt.Errorf("add sheet %s: %w", n, err)
-		}
-	}
-	return nil
 }
 
 // employerLabel is "Name (FEIN)", or the FEIN alone when the name is unknown.

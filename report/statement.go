@@ -54,9 +54,6 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		return err
 	}
 	defer f.Close()
-	if err := addSheets(f, SheetOrders, SheetPayments, SheetActions); err != nil {
-		return err
-	}
 
 	byID := make(map[int64]*withholding.Order, len(in.Orders))
 	for _, o := range in.Orders {
@@ -99,6 +96,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		}
 	}
 
+	// Each sheet is added as it is streamed, in this order (see newStream).
 	if err := writeStatementOrders(f, st, in, &sum); err != nil {
 		return err
 	}
