@@ -116,24 +116,26 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// resolve marks the open exceptions with the given keys resolved.
+// resolve marks the open exceptions with the given keys resolved. It looks
+// each key up (a few a night) rather than listing every open missing
+// payment, which grows with the backlog.
 func (j *Reconcile) resolve(ctx context.Context, keys []string) (int, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	want := map[string]bool{}
-	for _, k := range keys {
-		want[k] = true
-	}
-	typ, open := withholding.ExMissingPayment, withholding.ExceptionOpen
+	open := withholding.ExceptionOpen
 	var ids []int64
-	for e, err := range pages(func(off, limit int) ([]*withholding.Exception, int, error) {
-		return j.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Type: &typ, Status: &open, Offset: off, Limit: limit})
-	}) {
-		if err != nil {
-			return 0, fmt.Errorf("find open missing payments: %w", err)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			continue
 		}
-		if want[e.Key] {
+		seen[k] = true
+		exs, _, err := j.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Key: &k, Status: &open, Limit: 1})
+		if err != nil {
+			return 0, fmt.Errorf("find open missing payment %s: %w", k, err)
+		}
+		for _, e := range exs {
 			ids = append(ids, e.ID)
 		}
 	}
