@@ -87,7 +87,7 @@ Example:
 					return fmt.Errorf("create workspace: %w", err)
 				}
 				d = t
-			} else if err := os.MkdirAll(d, 0o755); err != nil {
+			} else if err := os.MkdirAll(d, 0o700); err != nil {
 				return fmt.Errorf("create workspace: %w", err)
 			}
 			d, _ = filepath.Abs(d)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,4 +165,52 @@ func TestStructuralErrorMasksSSN(t *testing.T) {
 	if l := leaks(text, ssns); l != nil {
 		t.Errorf("operations workbook shows SSNs %v:\n%s", l, text)
 	}
+
+	// What iwo created for the night holds SSNs: the store, staging, the
+	// quarantine copy and the reports are its owner's only.
+	t.Run("DataDirPrivate", func(t *testing.T) {
+		root := filepath.Dir(cfg)
+		n := mustBePrivate(t, filepath.Join(root, "data"))
+		for _, p := range []string{"iwo.db", "iwo.db-wal", "iwo.db-shm"} {
+			n += mustBePrivate(t, filepath.Join(root, p))
+		}
+		for _, want := range []string{"reports", "quarantine", "staging"} {
+			if _, err := os.Stat(filepath.Join(root, "data", want)); err != nil {
+				t.Errorf("data/%s not created: %v", want, err)
+			}
+		}
+		if n < 8 {
+			t.Errorf("checked %d paths, want the store and the data directory's files", n)
+		}
+	})
+}
+
+// mustBePrivate checks that root and everything under it is its owner's
+// only: directories 0700, files 0600. It returns the number of paths
+// checked.
+func mustBePrivate(t *testing.T, root string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		n++
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = os.ModeDir | 0o700
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	return n
 }
