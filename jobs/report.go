@@ -116,7 +116,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 
 	dir := filepath.Join(j.Exchange.Dir, "reports", day.String())
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("create reports directory: %w", err)
 	}
 	ops := j.operationsPartner()

@@ -62,7 +62,7 @@ func (m *MonthlyStatements) Write(ctx context.Context, from, to withholding.Date
 		}
 		employers = all
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create statements directory: %w", err)
 	}
 	var out []string

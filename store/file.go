@@ -55,6 +55,7 @@ func (d *DB) CreateFile(ctx context.Context, f *withholding.File) error {
 	if f.Direction == withholding.Outbound && (f.State == withholding.FileSent || f.State == withholding.FileArchived) && f.SHA256 == "" {
 		return withholding.Errorf(withholding.EINVALID, "outbound file %s recorded as %s without its size and SHA-256", f.RemoteName, f.State)
 	}
+	f.Error = withholding.MaskDigitRuns(f.Error)
 	f.CreatedAt = d.now()
 	f.UpdatedAt = f.CreatedAt
 	now := d.timeArg(f.CreatedAt)
@@ -138,7 +139,8 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 }
 
 // SetFileState moves the file id to state and records errText ("" clears
-// it). Returns ENOTFOUND for an unknown file and EINVALID for an unknown
+// it), with SSN-like numbers masked (withholding.MaskDigitRuns): an error
+// text may quote the file's data. Returns ENOTFOUND for an unknown file and EINVALID for an unknown
 // state. Setting applied here does not mark the file's SHA-256 as applied;
 // only the Apply methods do.
 func (d *DB) SetFileState(ctx context.Context, id int64, state withholding.FileState, errText string) error {
@@ -146,7 +148,7 @@ func (d *DB) SetFileState(ctx context.Context, id int64, state withholding.FileS
 		return withholding.Errorf(withholding.EINVALID, "file state %q unknown", state)
 	}
 	res, err := d.exec(ctx, d.db, "UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ?",
-		string(state), errText, d.timeArg(d.now()), id)
+		string(state), withholding.MaskDigitRuns(errText), d.timeArg(d.now()), id)
 	if err != nil {
 		return fmt.Errorf("set file state: %w", err)
 	}

@@ -19,7 +19,8 @@ func encodeCounts(c map[string]int64) string {
 }
 
 // CreateJobRun records the start of a run and sets r.ID. A zero Started is
-// now; an empty Status is running. EINVALID without a job name.
+// now; an empty Status is running. SSN-like numbers in r.Error are masked
+// (withholding.MaskDigitRuns), in r as in the store. EINVALID without a job name.
 func (d *DB) CreateJobRun(ctx context.Context, r *withholding.JobRun) error {
 	if r.Job == "" {
 		return withholding.Errorf(withholding.EINVALID, "job run has no job name")
@@ -30,6 +31,7 @@ func (d *DB) CreateJobRun(ctx context.Context, r *withholding.JobRun) error {
 	if r.Status == "" {
 		r.Status = withholding.RunRunning
 	}
+	r.Error = withholding.MaskDigitRuns(r.Error)
 	err := d.queryRow(ctx, d.db, `INSERT INTO job_runs (job, instance, started, ended, status, files, counts, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.Job, r.Instance, d.timeArg(r.Started), d.timeArg(r.Ended), string(r.Status), int64(r.Files),
@@ -41,8 +43,11 @@ func (d *DB) CreateJobRun(ctx context.Context, r *withholding.JobRun) error {
 }
 
 // FinishJobRun records the outcome of run r.ID: Ended (now when zero),
-// Status, Files, Counts and Error. ENOTFOUND for an unknown run.
+// Status, Files, Counts and Error. ENOTFOUND for an unknown run. SSN-like
+// numbers in r.Error are masked (withholding.MaskDigitRuns), in r as in the
+// store: a job's error quotes the files it read.
 func (d *DB) FinishJobRun(ctx context.Context, r *withholding.JobRun) error {
+	r.Error = withholding.MaskDigitRuns(r.Error)
 	if r.Ended.IsZero() {
 		r.Ended = d.now()
 	}

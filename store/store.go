@@ -141,6 +141,15 @@ func openSQLite(path string) (db *sql.DB, tmpDir string, err error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, "", fmt.Errorf("create database directory: %w", err)
 	}
+	// The database holds every SSN in clear: create it readable by its
+	// owner only, before the driver would create it 0644. SQLite gives the
+	// -wal and -shm files the database file's permissions. An existing
+	// file keeps the mode its owner gave it.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, tmpDir, fmt.Errorf("create database file: %w", err)
+	}
 	params.Set("_journal_mode", "WAL")
 	params.Set("_synchronous", "NORMAL")
 	dsn := path + "?" + params.Encode()

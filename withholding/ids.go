@@ -63,11 +63,23 @@ func (s SSN) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.Masked()) }
 // LogValue makes log/slog print the masked form.
 func (s SSN) LogValue() slog.Value { return slog.StringValue(s.Masked()) }
 
-// MaskDigitRuns returns s with every run of nine or more digits (dashes
-// between digits allowed, as in 123-45-6789) masked to its last four
-// digits the way SSN.Masked prints an SSN. Messages that quote a partner's
-// data, such as a payment's Warnings quoting a misplaced DED element, go
-// through it before they are shown: a shifted element can carry an SSN.
+// MaskDigitRuns returns s with every SSN-like number masked to its last four
+// digits the way SSN.Masked prints an SSN ("***-**-6789"). It is the one
+// masking rule for text that may quote a partner's data: error texts (a
+// shifted record can put the SSN into the field an error quotes), log lines,
+// ledger and run errors, report cells and console pages.
+//
+// SSN-like is a run of exactly nine digits, or the dashed form NNN-NN-NNNN,
+// not touching another digit on either side, and any run longer than
+// MaxIdentifierDigits: no identifier iwo handles is that long, so such a run
+// is numbers glued together (a fixed-width record read out of place), and
+// one of them may be an SSN. Runs of 10 to MaxIdentifierDigits digits are
+// kept: a 15-digit trace number, a 17-digit account number, a case
+// identifier's digits and a 22-digit e-IWO control number are what an
+// operator needs to find a record. Nine-digit numbers that are not SSNs (a
+// routing number, an FEIN, an X12 interchange control number) are masked
+// too: the rule cannot tell them apart, and a false positive costs less
+// than a leak. Masking is idempotent.
 func MaskDigitRuns(s string) string {
 	var b strings.Builder
 	done := 0 // s[:done] is already in b
@@ -76,32 +88,54 @@ func MaskDigitRuns(s string) string {
 			i++
 			continue
 		}
-		// The run is s[start:i]: it begins and ends with a digit, since a
-		// dash is taken only with the digit after it.
-		start, n := i, 0
-		for i < len(s) {
-			if isDigit(s[i]) {
-				n++
+		start := i
+		end, ok := ssnAt(s, i)
+		if !ok {
+			for i < len(s) && isDigit(s[i]) {
 				i++
-			} else if s[i] == '-' && i+1 < len(s) && isDigit(s[i+1]) {
-				i++
-			} else {
-				break
 			}
-		}
-		if n < 9 {
 			continue
 		}
-		digits := strings.ReplaceAll(s[start:i], "-", "")
+		i = end
 		b.WriteString(s[done:start])
-		b.WriteString(SSN(digits).Masked())
-		done = i
+		b.WriteString("***-**-")
+		b.WriteString(s[end-4 : end])
+		done = end
 	}
 	if done == 0 {
 		return s
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// MaxIdentifierDigits is the longest digit run MaskDigitRuns keeps: the 22
+// digits of an e-IWO control number, the longest identifier iwo handles.
+const MaxIdentifierDigits = 22
+
+// ssnAt reports whether an SSN-like number (nine digits, NNN-NN-NNNN, or a
+// run of more than MaxIdentifierDigits digits) starts at s[i], the first
+// digit of a digit run, and where it ends.
+func ssnAt(s string, i int) (end int, ok bool) {
+	n := digitRun(s, i)
+	if n == 9 || n > MaxIdentifierDigits {
+		return i + n, true
+	}
+	// NNN-NN-NNNN: three digit runs of 3, 2 and 4 joined by single dashes.
+	if n != 3 || i+4 > len(s) || s[i+3] != '-' || digitRun(s, i+4) != 2 ||
+		i+7 > len(s) || s[i+6] != '-' || digitRun(s, i+7) != 4 {
+		return 0, false
+	}
+	return i + 11, true
+}
+
+// digitRun returns the number of digits in the run starting at s[i].
+func digitRun(s string, i int) int {
+	n := 0
+	for i+n < len(s) && isDigit(s[i+n]) {
+		n++
+	}
+	return n
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

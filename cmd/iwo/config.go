@@ -622,14 +622,16 @@ func (c *Config) ReconcileSettings() reconcile.Settings {
 }
 
 // Logger returns a slog.Logger writing to w in the configured format and
-// level.
+// level. Every line goes through withholding.MaskingHandler: error texts
+// quote partners' data, which may hold an SSN.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
 	level, _ := parseLevel(c.Log.Level)
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if c.Log.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(withholding.NewMaskingHandler(h))
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -88,7 +87,7 @@ Example:
 					return fmt.Errorf("create workspace: %w", err)
 				}
 				d = t
-			} else if err := os.MkdirAll(d, 0o755); err != nil {
+			} else if err := os.MkdirAll(d, 0o700); err != nil {
 				return fmt.Errorf("create workspace: %w", err)
 			}
 			d, _ = filepath.Abs(d)
@@ -148,8 +147,16 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	}
 	fmt.Fprintf(e.stdout, "Agency: %d employers, %d orders (seed %d) in %s\n", len(w.Employers), len(w.Orders), opt.Seed, cfg.DatabaseURL())
 
+	// The jobs' log goes to iwo.log in the workspace (the demo prints its
+	// own progress), masked like every iwo log and readable by its owner
+	// only.
+	logFile, err := os.OpenFile(filepath.Join(opt.Dir, "iwo.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("create demo log: %w", err)
+	}
+	defer logFile.Close()
 	reg := prometheus.NewRegistry()
-	sched, err := demoScheduler(cfg, db, w, jobs.NewMetrics(reg))
+	sched, err := demoScheduler(cfg, db, w, cfg.Logger(logFile), jobs.NewMetrics(reg))
 	if err != nil {
 		return err
 	}
@@ -189,11 +196,10 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 }
 
 // demoScheduler is the real scheduler (buildScheduler) on the demo's
-// simulated clock, in UTC, with the synthetic agency's IWO statements and
-// its logs discarded (the demo prints its own progress).
-func demoScheduler(cfg *Config, db *store.DB, w *demo.World, m *jobs.Metrics) (*jobs.Scheduler, error) {
+// simulated clock, in UTC, with the synthetic agency's IWO statements,
+// logging to log.
+func demoScheduler(cfg *Config, db *store.DB, w *demo.World, log *slog.Logger, m *jobs.Metrics) (*jobs.Scheduler, error) {
 	issuer := edisynth.Issuer(w.Agency)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return buildScheduler(cfg, db, log, m, schedulerOptions{now: w.Now, location: time.UTC, issuer: &issuer, instance: "demo"})
 }
 

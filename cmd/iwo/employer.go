@@ -419,7 +419,7 @@ func writeTo(e *env, name string, write func(io.Writer) error) error {
 		}
 		return w.Flush()
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	return writeFile(name, func(w *bufio.Writer) error { return write(w) })

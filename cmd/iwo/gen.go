@@ -90,9 +90,10 @@ Example:
 }
 
 // writeFile creates name, lets write fill it, and removes it again when
-// anything fails, so a failed run leaves no half-written file behind.
+// anything fails, so a failed run leaves no half-written file behind. A new
+// file is readable by its owner only: what iwo writes holds SSNs.
 func writeFile(name string, write func(*bufio.Writer) error) error {
-	f, err := os.Create(name)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}

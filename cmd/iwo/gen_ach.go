@@ -46,7 +46,7 @@ Example:
 			if *count < 1 {
 				return usageError("--count %d: want at least 1", *count)
 			}
-			f, err := os.Create(*out)
+			f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds SSNs
 			if err != nil {
 				return fmt.Errorf("create %s: %w", *out, err)
 			}

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -188,7 +190,9 @@ func Main(ctx context.Context, e *env, args []string) int {
 			return code
 		}
 	}
-	fmt.Fprintf(e.stderr, "iwo %s: %v\n", c.name, err)
+	// The error may quote an input file: SSN-like numbers are masked, as
+	// in the logs and the store.
+	fmt.Fprintf(e.stderr, "iwo %s: %s\n", c.name, withholding.MaskDigitRuns(err.Error()))
 	return code
 }
 

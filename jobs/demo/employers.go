@@ -122,7 +122,7 @@ func (w *World) buildRosters() {
 func (w *World) WriteRosters() error {
 	for _, f := range w.feins {
 		dir := filepath.Join(w.Opt.Dir, "employers", string(f))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("write roster: %w", err)
 		}
 		var b bytes.Buffer

@@ -142,12 +142,12 @@ func Start(ctx context.Context, opt Options) (*World, error) {
 
 	root := filepath.Join(opt.Dir, "sftp")
 	for _, d := range []string{PortalOut, PortalArchive, PortalQuarantine, BankArchive, BankQuarantine, ReportsOut} {
-		if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(d)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(d)), 0o700); err != nil {
 			return nil, fmt.Errorf("start demo: %w", err)
 		}
 	}
 	for _, d := range []string{"keys", "portal/received", "portal/sent", "bank/sent"} {
-		if err := os.MkdirAll(filepath.Join(opt.Dir, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(opt.Dir, d), 0o700); err != nil {
 			return nil, fmt.Errorf("start demo: %w", err)
 		}
 	}
