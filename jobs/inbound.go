@@ -140,7 +140,10 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 		log.Info("file changed while fetched, left for the next run")
 		return nil
 	} else if err != nil {
+		// The file stays in the inbox; a local failure (ErrLocal) stops
+		// only this file, a connection failure the partner (see partner).
 		x.Metrics.file(withholding.Inbound, kind, "failed")
+		log.Warn("fetch failed, file left in the inbox", "err", err)
 		return fmt.Errorf("fetch %s: %w", f.Path(), err)
 	}
 

@@ -76,6 +76,11 @@ var (
 	// ErrChanged means a file's size differed from the listing when it was
 	// downloaded: it is still being written or was replaced.
 	ErrChanged = errors.New("remote file changed during transfer")
+	// ErrLocal marks a failure on this machine's side of a download: the
+	// staging directory could not be created or written (no space, no
+	// permission, no free name). It concerns that one file; the connection
+	// is fine, so it is never retried as a connection failure.
+	ErrLocal = errors.New("local staging failed")
 )
 
 // connError marks err as a connection failure without losing it.
@@ -83,6 +88,12 @@ type connError struct{ err error }
 
 func (e *connError) Error() string   { return e.err.Error() }
 func (e *connError) Unwrap() []error { return []error{e.err, ErrConnection} }
+
+// localError marks err as a failure of the local file system.
+type localError struct{ err error }
+
+func (e *localError) Error() string   { return e.err.Error() }
+func (e *localError) Unwrap() []error { return []error{e.err, ErrLocal} }
 
 // SafeName checks that a remote file name can be used as one local path
 // element: not empty, not "." or "..", no slash or backslash, no control

@@ -154,6 +154,22 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
+			// A failure on this side (the staging directory cannot be
+			// written) concerns one file: it is not a connection failure,
+			// so it is not retried and does not stop the partner's other
+			// files.
+			t.Run("LocalErrorIsNotConnection", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				MustWrite(t, filepath.Join(dir, "inbox"), "a.ach", "101 ACH")
+				files, _ := r.List(ctx, p.Inbox)
+				staging := MustWrite(t, t.TempDir(), "staging", "a file, not a directory")
+				_, err := r.Fetch(ctx, files[0], staging)
+				if err == nil || errors.Is(err, transfer.ErrConnection) || !errors.Is(err, transfer.ErrLocal) {
+					t.Errorf("Fetch into a staging path that is a file: %v; want ErrLocal, not ErrConnection", err)
+				}
+			})
+
 			t.Run("ErrUnsafeName", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				MustWrite(t, dir, "secret", "top")

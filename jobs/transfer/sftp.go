@@ -149,10 +149,12 @@ func (s *SFTP) Close() error {
 	return err
 }
 
-// wrap marks err as a connection failure when it is one.
+// wrap marks err as a connection failure when it is one. A failure of the
+// local file system (ErrLocal) never is, even when the connection broke
+// meanwhile: the file is at fault, not the partner.
 func (s *SFTP) wrap(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, ErrLocal) {
+		return err
 	}
 	select {
 	case <-s.dead:
@@ -167,17 +169,28 @@ func (s *SFTP) wrap(err error) error {
 
 // isConnErr reports whether err looks like a broken or refused connection
 // rather than an answer from the server.
+//
+// A bare syscall.Errno satisfies net.Error (it has Timeout and Temporary),
+// so ENOSPC, EACCES or ENAMETOOLONG from the local disk would look like a
+// network error; only a net.Error that is not an Errno counts (a
+// *net.OpError wrapping ECONNRESET is found before its Errno).
 func isConnErr(err error) bool {
-	var ne net.Error
-	return errors.Is(err, sftp.ErrSSHFxConnectionLost) ||
+	if errors.Is(err, sftp.ErrSSHFxConnectionLost) ||
 		errors.Is(err, sftp.ErrSSHFxNoConnection) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.EPIPE) ||
-		errors.As(err, &ne)
+		errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		_, errno := ne.(syscall.Errno)
+		return !errno
+	}
+	return false
 }
 
 // List implements Remote.
