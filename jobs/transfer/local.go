@@ -110,7 +110,7 @@ func (l *Local) Put(ctx context.Context, localPath, dir, name string) (string, e
 		}
 		final = AltName(name, i)
 	}
-	tmp := rel(path.Join(dir, tempName(final)))
+	tmp := rel(path.Join(dir, tempName()))
 	w, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", name, err)

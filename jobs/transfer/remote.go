@@ -247,22 +247,47 @@ func UniqueName(prefix string, t time.Time, ext string) string {
 	return fmt.Sprintf("%s_%s_%04d_%s%s", prefix, t.UTC().Format("20060102T150405Z"), seq, hex.EncodeToString(b[:]), ext)
 }
 
+// maxName is the longest file name, in bytes, that common file systems
+// (and SafeName) accept.
+const maxName = 255
+
 // AltName returns the n-th alternative to name (n ≥ 1), used when a
-// different file already holds name: "a.txt" becomes "a~1.txt".
+// different file already holds name: "a.txt" becomes "a~1.txt". The result
+// is never longer than 255 bytes: the part before the extension of a long
+// name is shortened (at a character boundary) to make room for "~n".
 func AltName(name string, n int) string {
 	ext := path.Ext(name)
 	if ext == name {
 		ext = ""
 	}
-	return fmt.Sprintf("%s~%d%s", strings.TrimSuffix(name, ext), n, ext)
+	suffix := fmt.Sprintf("~%d%s", n, ext)
+	if len(suffix) >= maxName {
+		ext, suffix = "", fmt.Sprintf("~%d", n)
+	}
+	stem := strings.TrimSuffix(name, ext)
+	for len(stem)+len(suffix) > maxName {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	return stem + suffix
 }
 
-// tempName is the hidden name an upload is written under before its rename.
-func tempName(name string) string {
-	var b [4]byte
+// tempName is the hidden name a download is staged under, and an upload
+// written under, before it gets its real name. It does not contain the
+// name, so that it fits whatever the name's length (a 255-byte name is
+// safe; "." + name + ".part" would not be), and it has a pattern of its
+// own so that residue left by a crash can be recognised.
+func tempName() string {
+	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "." + name + "." + hex.EncodeToString(b[:]) + ".part"
+	return tempPrefix + hex.EncodeToString(b[:]) + tempSuffix
 }
+
+// The parts of tempName.
+const (
+	tempPrefix = ".iwo-"
+	tempSuffix = ".part"
+)
 
 // maxAlt bounds the search for a free name in Put and Move.
 const maxAlt = 1000

@@ -3,8 +3,10 @@ package transfer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -151,6 +153,39 @@ func TestRemote(t *testing.T) {
 				}
 				if n := names(t, staging); len(n) != 0 {
 					t.Errorf("staging keeps %v after a failed fetch", n)
+				}
+			})
+
+			// Names up to 255 bytes are safe; the temporary names of staging
+			// and uploads, and the alternatives for a taken name, must fit
+			// the same limit.
+			t.Run("LongNames", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				staging := t.TempDir()
+				for _, n := range []int{241, 255} {
+					name := strings.Repeat("é", (n-4)/2) + strings.Repeat("x", (n-4)%2) + ".ach"
+					MustWrite(t, filepath.Join(dir, "inbox"), name, "101 ACH")
+					f := transfer.RemoteFile{Dir: p.Inbox, Name: name, Size: 7}
+					for range 2 { // the second copy needs another name
+						got, err := r.Fetch(ctx, f, staging)
+						if err != nil {
+							t.Fatalf("Fetch of a %d-byte name: %v", n, err)
+						}
+						if b := filepath.Base(got.LocalPath); len(b) > 255 || !strings.HasSuffix(b, ".ach") || got.Remote.Name != name {
+							t.Errorf("Fetch of a %d-byte name staged %q (%d bytes) for %q", n, b, len(b), got.Remote.Name)
+						}
+					}
+					src := MustWrite(t, t.TempDir(), "x", fmt.Sprint(n))
+					if got, err := r.Put(ctx, src, p.Outbox, name); err != nil || got != name {
+						t.Errorf("Put as a %d-byte name = %q, %v", n, got, err)
+					}
+					for range 2 {
+						MustWrite(t, filepath.Join(dir, "inbox"), name, "again")
+						if to, err := r.Move(ctx, f.Path(), p.Archive); err != nil || len(path.Base(to)) > 255 {
+							t.Errorf("Move of a %d-byte name = %q, %v", n, to, err)
+						}
+					}
 				}
 			})
 
@@ -344,6 +379,8 @@ func TestAltName(t *testing.T) {
 		{"a.txt", 1, "a~1.txt"},
 		{"a.b.ach", 12, "a.b~12.ach"},
 		{"ACK", 2, "ACK~2"},
+		{strings.Repeat("a", 251) + ".ach", 1, strings.Repeat("a", 249) + "~1.ach"},
+		{strings.Repeat("é", 125) + "x.ach", 10, strings.Repeat("é", 124) + "~10.ach"}, // never half a character
 	} {
 		if got := transfer.AltName(tc.in, tc.n); got != tc.want {
 			t.Errorf("AltName(%q, %d) = %q; want %q", tc.in, tc.n, got, tc.want)

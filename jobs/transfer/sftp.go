@@ -283,7 +283,7 @@ func (s *SFTP) Put(ctx context.Context, localPath, dir, name string) (string, er
 		final = AltName(name, i)
 	}
 
-	tmp := path.Join(dir, tempName(final))
+	tmp := path.Join(dir, tempName())
 	if err := s.upload(ctx, src, tmp, st.Size()); err != nil {
 		_ = s.c.Remove(tmp)
 		if ctx.Err() != nil {

@@ -36,7 +36,7 @@ func stage(f RemoteFile, stagingDir string, copyTo func(w io.Writer) (int64, err
 	}
 	defer root.Close()
 
-	tmp := tempName(name)
+	tmp := tempName()
 	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create staging file: %w", &localError{err})
