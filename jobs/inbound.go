@@ -251,8 +251,16 @@ func (in *Inbound) duplicate(ctx context.Context, rem transfer.Remote, p *transf
 // directory, moves the remote file to the partner's quarantine directory,
 // and records the errors in the ledger. It returns an error naming the
 // file, so the run is marked partial, but the caller goes on.
+//
+// A file that changed on the partner's side since it was fetched
+// (transfer.Quarantine returns ErrChanged) is not quarantined: see
+// stillChanging.
 func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause error, res *Result) error {
 	x := in.Exchange
+	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
+	if errors.Is(rerr, transfer.ErrChanged) {
+		return in.stillChanging(ctx, p, f, lf, cause, rerr, res)
+	}
 	res.Add("quarantined", 1)
 	x.Metrics.file(withholding.Inbound, lf.Kind, "quarantined")
 	note := cause.Error()
@@ -262,7 +270,6 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	} else {
 		note += "\nlocal copy: " + local
 	}
-	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
 	if rerr != nil {
 		note += "\nremote quarantine failed: " + rerr.Error()
 	} else {
@@ -273,6 +280,23 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	}
 	x.logger().Warn("file quarantined", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", cause)
 	return errors.Join(fmt.Errorf("file %s quarantined: %w", f.Path(), cause), rerr)
+}
+
+// stillChanging handles an invalid file that the partner was still
+// writing: its upload paused for longer than stable_for, so an incomplete
+// copy was fetched. Nothing is quarantined; the remote file stays in the
+// inbox and the ledger entry of the incomplete copy stays received with a
+// note, and the next run fetches the file again (a new entry, for other
+// bytes) and applies it once it is complete.
+func (in *Inbound) stillChanging(ctx context.Context, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause, changed error, res *Result) error {
+	res.Add("still_changing", 1)
+	in.Exchange.logger().Info("file changed after it was fetched, left in the inbox for the next run",
+		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", changed)
+	note := "still changing, left in the inbox: " + changed.Error() + "\nthe incomplete copy failed validation: " + cause.Error()
+	if err := in.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileReceived, note); err != nil {
+		return fmt.Errorf("record %s still changing: %w", f.Path(), err)
+	}
+	return nil
 }
 
 // failed records a passing failure: the file stays received in the ledger

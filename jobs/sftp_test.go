@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/jobs/transfer"
@@ -155,5 +157,59 @@ func TestPullRemittancesLocalErrorSkipsOneFile(t *testing.T) {
 	es, _ := os.ReadDir(filepath.Join(root, "in"))
 	if len(es) != 1 || es[0].Name() != "a.ach" {
 		t.Errorf("inbox %v, want a.ach left for the next run", es)
+	}
+}
+
+// resumeDuring wraps a FileService: after ApplyPayments it calls resume,
+// as a partner whose upload had paused would go on writing while the file
+// is being applied.
+type resumeDuring struct {
+	withholding.FileService
+	resume func()
+}
+
+func (r resumeDuring) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	n, err := r.FileService.ApplyPayments(ctx, fileID, payments)
+	r.resume()
+	return n, err
+}
+
+// TestPullRemittancesStalledUploadNotQuarantined: the bank's upload
+// pauses for longer than stable_for, so half the file is fetched and
+// fails validation; by then the bank is writing again. The file must not
+// be quarantined while it changes: it stays in the inbox, is counted
+// still_changing, and the next run applies the complete file.
+func TestPullRemittancesStalledUploadNotQuarantined(t *testing.T) {
+	ctx := context.Background()
+	f, root := newSFTPBank(t)
+	f.x.StableFor = 1 // two looks; the pause outlasts them
+	f.x.Wait = func(context.Context, time.Duration) error { return nil }
+	a, sa := MustACH(t, 1, 20)
+	inbox := filepath.Join(root, "in")
+	dropFiles(t, inbox, map[string][]byte{"a.ach": a[:len(a)/2]})
+	resume := func() { dropFiles(t, inbox, map[string][]byte{"a.ach": a}) }
+
+	res, err := (&jobs.PullRemittances{Exchange: f.x, Files: resumeDuring{FileService: f.db, resume: resume}}).Run(ctx)
+	if err != nil || res.Files != 0 || res.Counts["still_changing"] != 1 || res.Counts["quarantined"] != 0 {
+		t.Fatalf("run over a stalled upload: %+v %v, want it counted still_changing and left alone", res, err)
+	}
+	for dir, want := range map[string]int{"in": 1, "rejected": 0, "archive": 0} {
+		if es, _ := os.ReadDir(filepath.Join(root, dir)); len(es) != want {
+			t.Errorf("%s holds %d files after the first run, want %d", dir, len(es), want)
+		}
+	}
+	if local, _ := filepath.Glob(filepath.Join(f.x.Dir, "quarantine", "bank", "*")); len(local) != 0 {
+		t.Errorf("local quarantine %v, want nothing", local)
+	}
+
+	res, err = (&jobs.PullRemittances{Exchange: f.x, Files: f.db}).Run(ctx)
+	if err != nil || res.Files != 1 {
+		t.Fatalf("next run: %+v %v, want the complete file applied", res, err)
+	}
+	if got := f.payments(); got != sa.Items {
+		t.Errorf("%d payments, want the %d of the complete file", got, sa.Items)
+	}
+	if es, _ := os.ReadDir(filepath.Join(root, "archive")); len(es) != 1 {
+		t.Errorf("archive holds %v, want a.ach", es)
 	}
 }

@@ -226,12 +226,39 @@ func Finish(ctx context.Context, r Remote, p *Partner, f RemoteFile) error {
 // quarantine directory, where staff can look at it and the next run will not
 // pick it up again. The caller keeps its local copy and records the errors
 // in the ledger. It returns the new remote path.
+//
+// f is the file as it was listed before it was fetched. Quarantine first
+// looks at the remote file again: when its size or time differ, the
+// partner is still writing it (an upload that paused for longer than
+// ListOptions.StableFor) or replaced it, so what failed validation was not
+// the partner's file. It then leaves the file where it is and returns an
+// error wrapping ErrChanged.
 func Quarantine(ctx context.Context, r Remote, p *Partner, f RemoteFile) (string, error) {
+	if err := unchanged(ctx, r, f); err != nil {
+		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
+	}
 	to, err := r.Move(ctx, f.Path(), p.Quarantine)
 	if err != nil {
 		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
 	}
 	return to, nil
+}
+
+// unchanged returns an error wrapping ErrChanged when the remote file f
+// now has another size or time than it was listed with. A file that is gone
+// is left for the caller's next step to find.
+func unchanged(ctx context.Context, r Remote, f RemoteFile) error {
+	files, err := r.List(ctx, f.Dir)
+	if err != nil {
+		return err
+	}
+	for _, g := range files {
+		if g.Name == f.Name && (g.Size != f.Size || !g.ModTime.Equal(f.ModTime)) {
+			return fmt.Errorf("now %d bytes modified %s, fetched at %d bytes modified %s: %w",
+				g.Size, g.ModTime.UTC().Format(time.RFC3339), f.Size, f.ModTime.UTC().Format(time.RFC3339), ErrChanged)
+		}
+	}
+	return nil
 }
 
 var nameSeq atomic.Uint64

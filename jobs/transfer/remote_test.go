@@ -284,6 +284,21 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
+			t.Run("QuarantineLeavesChangingFile", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				in := filepath.Join(dir, "inbox")
+				MustWrite(t, in, "a.ack", "half")
+				files, _ := r.List(ctx, p.Inbox)
+				MustWrite(t, in, "a.ack", "half and the rest") // the partner writes on
+				if _, err := transfer.Quarantine(ctx, r, p, files[0]); !errors.Is(err, transfer.ErrChanged) {
+					t.Errorf("Quarantine of a file that changed since it was listed: %v; want ErrChanged", err)
+				}
+				if n := names(t, in); !slices.Equal(n, []string{"a.ack"}) {
+					t.Errorf("inbox holds %v; want a.ack left", n)
+				}
+			})
+
 			t.Run("ListReadySkipsGrowing", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				in := filepath.Join(dir, "inbox")
