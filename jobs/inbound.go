@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -76,7 +78,8 @@ func (in *Inbound) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	err := errors.Join(errs...)
-	res.Partial = err != nil && (okPartners > 0 || res.Files > 0)
+	// A partner whose only trouble is refused names set Partial itself.
+	res.Partial = err != nil && (res.Partial || okPartners > 0 || res.Files > 0)
 	return res, err
 }
 
@@ -98,18 +101,18 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 		return err
 	}
 	defer rem.Close()
-	ready, growing, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
+	l, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
 	if err != nil {
 		x.Metrics.error(in.Job, "partner")
 		log.Error("list inbox failed", "inbox", p.Inbox, "err", err)
 		return fmt.Errorf("list %s: %w", p.Inbox, err)
 	}
-	if len(growing) > 0 {
-		res.Add("growing", int64(len(growing)))
-		log.Info("files still being written, left for the next run", "count", len(growing))
+	if len(l.Growing) > 0 {
+		res.Add("growing", int64(len(l.Growing)))
+		log.Info("files still being written, left for the next run", "count", len(l.Growing))
 	}
-	var errs []error
-	for _, f := range ready {
+	errs := in.refused(p, l.Refused, res)
+	for _, f := range l.Ready {
 		kind, ok := p.KindOf(f.Name)
 		if !ok || !slices.Contains(in.Kinds, kind) {
 			continue // matched another family's pattern first
@@ -127,6 +130,27 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// refused reports the files whose names are not safe as local paths: one
+// log line each, with the name quoted so that control characters cannot
+// forge log lines, the count refused_names, and an error naming them that
+// makes the run partial. The files stay in the inbox, and are reported
+// again on every run, until the partner renames or removes them.
+func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res *Result) []error {
+	if len(files) == 0 {
+		return nil
+	}
+	res.Add("refused_names", int64(len(files)))
+	res.Partial = true
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strconv.Quote(f.Name)
+		_, why := transfer.SafeName(f.Name)
+		in.Exchange.logger().Warn("file name refused: not safe as a local file name; the partner must rename the file",
+			"job", in.Job, "partner", p.Name, "dir", f.Dir, "name", names[i], "err", why)
+	}
+	return []error{fmt.Errorf("refused %d file name(s) in %s, not safe as local file names: %s", len(files), p.Inbox, strings.Join(names, ", "))}
 }
 
 // file takes one remote file through the ledger. It returns nil when the

@@ -285,9 +285,10 @@ func TestIntegrationOpenSSH(t *testing.T) {
 		MustWrite(t, p.Inbox, "r1.ach", "101 one")
 		MustWrite(t, p.Inbox, "r2.ach", "101 two")
 		MustWrite(t, p.Inbox, ".r3.ach", "uploading")
-		files, growing, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{Patterns: p.Patterns[withholding.KindACHFile]})
-		if err != nil || len(files) != 2 || len(growing) != 0 {
-			t.Fatalf("ListReady = %v, %v, %v", files, growing, err)
+		l, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{Patterns: p.Patterns[withholding.KindACHFile]})
+		files := l.Ready
+		if err != nil || len(files) != 2 || len(l.Growing) != 0 {
+			t.Fatalf("ListReady = %+v, %v", l, err)
 		}
 		staging := t.TempDir()
 		for _, f := range files {
@@ -320,7 +321,7 @@ func TestIntegrationOpenSSH(t *testing.T) {
 	t.Run("GrowingFile", func(t *testing.T) {
 		s := dial(t)
 		MustWrite(t, p.Inbox, "g.ach", "101 part")
-		ready, growing, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{
+		l, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{
 			StableFor: time.Second,
 			Wait: func(context.Context, time.Duration) error {
 				f, err := os.OpenFile(filepath.Join(p.Inbox, "g.ach"), os.O_APPEND|os.O_WRONLY, 0)
@@ -332,8 +333,8 @@ func TestIntegrationOpenSSH(t *testing.T) {
 				return err
 			},
 		})
-		if err != nil || len(ready) != 0 || len(growing) != 1 {
-			t.Errorf("ListReady = %v, %v, %v; want g.ach growing", ready, growing, err)
+		if err != nil || len(l.Ready) != 0 || len(l.Growing) != 1 {
+			t.Errorf("ListReady = %+v, %v; want g.ach growing", l, err)
 		}
 		// Fetching with the stale listing is refused, not half-read.
 		stale := transfer.RemoteFile{Dir: p.Inbox, Name: "g.ach", Size: 8}

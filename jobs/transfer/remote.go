@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,9 +17,11 @@ import (
 // Remote is a partner's file area as the jobs see it. Directories are
 // slash-separated paths on the remote side, as configured for the partner.
 type Remote interface {
-	// List returns the regular files in dir whose names are safe (see
-	// SafeName) and not hidden, sorted by name. Directories, links and
-	// special files are left out.
+	// List returns the regular files in dir, sorted by name, whatever
+	// their names: hidden ones (temporary uploads) and ones that are not
+	// safe as local paths (see SafeName) included, so that callers can
+	// report or clean them; ListReady keeps only the ones to fetch.
+	// Directories, links and special files are left out.
 	List(ctx context.Context, dir string) ([]RemoteFile, error)
 	// Fetch copies f into stagingDir under a new local name derived from
 	// f.Name, verifies that the byte count matches f.Size and the file did
@@ -139,28 +140,53 @@ type ListOptions struct {
 	Wait func(ctx context.Context, d time.Duration) error
 }
 
-// ListReady lists dir and returns the files that match the patterns and are
-// complete: ready, and the matching files that are still growing, both
-// sorted by name. Growing files are left for the next run.
-func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (ready, growing []RemoteFile, err error) {
-	first, err := r.List(ctx, dir)
+// Listing is what ListReady found in a directory, each list sorted by
+// name. Only names that match the patterns are in it; hidden files (a
+// leading dot: uploads in progress) are in none of the lists.
+type Listing struct {
+	// Ready are the complete files, with safe names: to fetch.
+	Ready []RemoteFile
+	// Growing are the files still being written: left for the next run.
+	Growing []RemoteFile
+	// Refused are the files whose names are not safe as local paths (see
+	// SafeName): never fetched. They stay until the partner renames or
+	// removes them, and callers report them on every run.
+	Refused []RemoteFile
+}
+
+// ListReady lists dir and sorts the files that match the patterns into
+// those ready to fetch, those still growing and those refused for their
+// names.
+func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (Listing, error) {
+	var l Listing
+	all, err := r.List(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return l, err
 	}
-	first = slices.DeleteFunc(first, func(f RemoteFile) bool { return !MatchAny(opt.Patterns, f.Name) })
+	var first []RemoteFile
+	for _, f := range all {
+		switch {
+		case strings.HasPrefix(f.Name, ".") || !MatchAny(opt.Patterns, f.Name):
+		case !isSafe(f.Name):
+			l.Refused = append(l.Refused, f)
+		default:
+			first = append(first, f)
+		}
+	}
 	if opt.StableFor <= 0 || len(first) == 0 {
-		return first, nil, nil
+		l.Ready = first
+		return l, nil
 	}
 	wait := opt.Wait
 	if wait == nil {
 		wait = sleep
 	}
 	if err := wait(ctx, opt.StableFor); err != nil {
-		return nil, nil, err
+		return Listing{}, err
 	}
 	second, err := r.List(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return Listing{}, err
 	}
 	now := make(map[string]RemoteFile, len(second))
 	for _, f := range second {
@@ -172,12 +198,17 @@ func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (read
 		case !ok:
 			// Gone between the looks (another reader took it): skip.
 		case g.Size == f.Size && g.ModTime.Equal(f.ModTime):
-			ready = append(ready, g)
+			l.Ready = append(l.Ready, g)
 		default:
-			growing = append(growing, g)
+			l.Growing = append(l.Growing, g)
 		}
 	}
-	return ready, growing, nil
+	return l, nil
+}
+
+func isSafe(name string) bool {
+	_, err := SafeName(name)
+	return err == nil
 }
 
 // MatchAny reports whether name matches one of the path.Match patterns, or

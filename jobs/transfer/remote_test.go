@@ -83,10 +83,10 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
-			t.Run("ListSkipsHiddenUnsafeAndDirs", func(t *testing.T) {
+			t.Run("ListSortsHiddenUnsafeAndSkipsDirs", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				in := filepath.Join(dir, "inbox")
-				for _, n := range []string{"ok.ack", ".partial.ack", "bad\nname.ack", "-rf.ack", "ACK2"} {
+				for _, n := range []string{"ok.ack", ".partial.ack", "bad\nname.ack", "-rf.ack", "ACK2", `PAY\1.ack`, "x.txt"} {
 					MustWrite(t, in, n, "x")
 				}
 				if err := os.Mkdir(filepath.Join(in, "sub.ack"), 0o755); err != nil {
@@ -95,16 +95,24 @@ func TestRemote(t *testing.T) {
 				if err := os.Symlink("/etc/passwd", filepath.Join(in, "link.ack")); err != nil {
 					t.Fatal(err)
 				}
-				files, err := r.List(context.Background(), p.Inbox)
+				ctx := context.Background()
+				files, err := r.List(ctx, p.Inbox)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got []string
-				for _, f := range files {
-					got = append(got, f.Name)
+				want := []string{"-rf.ack", ".partial.ack", "ACK2", `PAY\1.ack`, "bad\nname.ack", "ok.ack", "x.txt"}
+				if got := fileNames(files); !slices.Equal(got, want) {
+					t.Errorf("List = %q; want the regular files %q", got, want)
 				}
-				if !slices.Equal(got, []string{"ACK2", "ok.ack"}) {
-					t.Errorf("List = %q; want only ACK2 and ok.ack", got)
+				l, err := transfer.ListReady(ctx, r, p.Inbox, transfer.ListOptions{Patterns: p.Patterns["ack"]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fileNames(l.Ready); !slices.Equal(got, []string{"ACK2", "ok.ack"}) {
+					t.Errorf("ListReady: ready %q; want only ACK2 and ok.ack", got)
+				}
+				if got := fileNames(l.Refused); !slices.Equal(got, []string{"-rf.ack", `PAY\1.ack`, "bad\nname.ack"}) {
+					t.Errorf("ListReady: refused %q; want the unsafe names, not the hidden one", got)
 				}
 			})
 
@@ -306,7 +314,7 @@ func TestRemote(t *testing.T) {
 				MustWrite(t, in, "grow.ach", "par")
 				MustWrite(t, in, "other.txt", "not a pattern")
 				looks := 0
-				ready, growing, err := transfer.ListReady(context.Background(), r, p.Inbox, transfer.ListOptions{
+				l, err := transfer.ListReady(context.Background(), r, p.Inbox, transfer.ListOptions{
 					Patterns:  p.Patterns["ach"],
 					StableFor: time.Minute,
 					Wait: func(ctx context.Context, d time.Duration) error {
@@ -327,12 +335,21 @@ func TestRemote(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				ready, growing := l.Ready, l.Growing
 				if looks != 1 || len(ready) != 1 || ready[0].Name != "done.ach" || len(growing) != 1 || growing[0].Name != "grow.ach" || growing[0].Size != 7 {
 					t.Errorf("ListReady: %d waits, ready %+v, growing %+v", looks, ready, growing)
 				}
 			})
 		})
 	}
+}
+
+func fileNames(files []transfer.RemoteFile) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 func TestSafeName(t *testing.T) {

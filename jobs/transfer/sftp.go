@@ -202,14 +202,11 @@ func (s *SFTP) List(ctx context.Context, dir string) ([]RemoteFile, error) {
 	return listing(dir, infos), nil
 }
 
-// listing keeps the regular files with safe names, sorted by name.
+// listing keeps the regular files, sorted by name.
 func listing(dir string, infos []os.FileInfo) []RemoteFile {
 	var files []RemoteFile
 	for _, fi := range infos {
 		if !fi.Mode().IsRegular() {
-			continue
-		}
-		if _, err := SafeName(fi.Name()); err != nil {
 			continue
 		}
 		files = append(files, RemoteFile{Dir: dir, Name: fi.Name(), Size: fi.Size(), ModTime: fi.ModTime()})
