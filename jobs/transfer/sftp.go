@@ -31,6 +31,7 @@ type SFTP struct {
 	ssh     *ssh.Client
 	c       *sftp.Client
 	posix   bool          // the server offers posix-rename@openssh.com
+	mode    os.FileMode   // of uploads
 	dead    chan struct{} // closed when the SSH connection ends
 }
 
@@ -114,7 +115,7 @@ func Dial(ctx context.Context, p *Partner) (*SFTP, error) {
 		}
 		return nil, fmt.Errorf("start sftp with partner %s: %w", p.Name, err)
 	}
-	s := &SFTP{partner: p.Name, ssh: client, c: c, dead: make(chan struct{})}
+	s := &SFTP{partner: p.Name, ssh: client, c: c, mode: p.uploadMode(), dead: make(chan struct{})}
 	_, s.posix = c.HasExtension(extPosixRename)
 	go func() {
 		_ = client.Wait()
@@ -132,7 +133,12 @@ func Open(ctx context.Context, p *Partner, b Backoff) (Remote, error) {
 		return nil, fmt.Errorf("open partner %s: %w", p.Name, err)
 	}
 	if p.Local != "" {
-		return OpenLocal(p.Local)
+		l, err := OpenLocal(p.Local)
+		if err != nil {
+			return nil, err
+		}
+		l.mode = p.uploadMode()
+		return l, nil
 	}
 	return NewRetry(func(ctx context.Context) (Remote, error) { return Dial(ctx, p) }, b), nil
 }
@@ -299,6 +305,12 @@ func (s *SFTP) upload(ctx context.Context, src io.Reader, tmp string, size int64
 	w, err := s.c.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return err
+	}
+	// The server creates the file with its own default (0644 for
+	// OpenSSH); narrow it before any byte is written.
+	if err := s.c.Chmod(tmp, s.mode); err != nil {
+		w.Close()
+		return fmt.Errorf("set mode %#o: %w", uint32(s.mode), err)
 	}
 	stop := context.AfterFunc(ctx, func() { w.Close() })
 	defer stop()
