@@ -101,6 +101,7 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 		return err
 	}
 	defer rem.Close()
+	x.cleanStaging(ctx, p.Name, log)
 	l, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
 	if err != nil {
 		x.Metrics.error(in.Job, "partner")

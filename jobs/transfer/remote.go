@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -334,7 +335,8 @@ func AltName(name string, n int) string {
 // written under, before it gets its real name. It does not contain the
 // name, so that it fits whatever the name's length (a 255-byte name is
 // safe; "." + name + ".part" would not be), and it has a pattern of its
-// own so that residue left by a crash can be recognised.
+// own (see isTempName) so that residue left by a crash can be recognised
+// and removed (CleanResidue).
 func tempName() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -346,6 +348,62 @@ const (
 	tempPrefix = ".iwo-"
 	tempSuffix = ".part"
 )
+
+// isTempName reports whether name is one of iwo's temporary names: the
+// form tempName makes (".iwo-" + 16 hex digits + ".part") or the one
+// earlier versions made ("." + name + "." + 8 hex digits + ".part").
+func isTempName(name string) bool {
+	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
+		h, ok := strings.CutSuffix(rest, tempSuffix)
+		return ok && len(h) == 16 && isHex(h)
+	}
+	rest, ok := strings.CutSuffix(name, tempSuffix)
+	if !ok || !strings.HasPrefix(rest, ".") {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	return i > 1 && len(rest)-i-1 == 8 && isHex(rest[i+1:])
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ResidueAge is how old one of iwo's temporary files must be before
+// CleanResidue removes it: far longer than a transfer takes, so that a
+// file another instance is still writing is left alone.
+const ResidueAge = time.Hour
+
+// CleanResidue removes from dir on r iwo's own temporary files (the hidden
+// names uploads and downloads are written under before they get their
+// real name) last modified before before: residue of a process that
+// stopped in the middle, which would otherwise stay for good. Other
+// hidden files are never touched. It returns the paths removed; a file
+// gone meanwhile counts as removed.
+func CleanResidue(ctx context.Context, r Remote, dir string, before time.Time) ([]string, error) {
+	files, err := r.List(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("clean %s: %w", dir, err)
+	}
+	var removed []string
+	var errs []error
+	for _, f := range files {
+		if !isTempName(f.Name) || !f.ModTime.Before(before) {
+			continue
+		}
+		if err := r.Remove(ctx, f.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("clean %s: %w", dir, err))
+			continue
+		}
+		removed = append(removed, f.Path())
+	}
+	return removed, errors.Join(errs...)
+}
 
 // maxAlt bounds the search for a free name in Put and Move.
 const maxAlt = 1000

@@ -307,6 +307,27 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
+			t.Run("CleanResidue", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				out := filepath.Join(dir, "outbox")
+				old := time.Now().Add(-2 * transfer.ResidueAge)
+				for _, n := range []string{".iwo-0123456789abcdef.part", ".IWO_1.txt.0123abcd.part", ".iwo-0123.part", ".x.part", ".iwo-0123456789ABCDEF.part", "IWO_2.txt"} {
+					MustWrite(t, out, n, "x")
+					if err := os.Chtimes(filepath.Join(out, n), old, old); err != nil {
+						t.Fatal(err)
+					}
+				}
+				MustWrite(t, out, ".iwo-fedcba9876543210.part", "being written") // fresh
+				got, err := transfer.CleanResidue(context.Background(), r, p.Outbox, time.Now().Add(-transfer.ResidueAge))
+				if want := []string{"/outbox/.IWO_1.txt.0123abcd.part", "/outbox/.iwo-0123456789abcdef.part"}; err != nil || !slices.Equal(got, want) {
+					t.Errorf("CleanResidue = %q, %v; want %q", got, err, want)
+				}
+				want := []string{".iwo-0123.part", ".iwo-0123456789ABCDEF.part", ".iwo-fedcba9876543210.part", ".x.part", "IWO_2.txt"}
+				if n := names(t, out); !slices.Equal(n, want) {
+					t.Errorf("outbox holds %q; want %q", n, want)
+				}
+			})
+
 			t.Run("ListReadySkipsGrowing", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				in := filepath.Join(dir, "inbox")
