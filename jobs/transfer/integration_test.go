@@ -245,6 +245,16 @@ func TestIntegrationOpenSSH(t *testing.T) {
 		if b := MustRead(t, filepath.Join(p.Outbox, name)); b != "FHI push" {
 			t.Errorf("server holds %q", b)
 		}
+		// OpenSSH creates files 0644; Put narrows them to the partner's mode.
+		if fi, err := os.Stat(filepath.Join(p.Outbox, name)); err != nil || fi.Mode().Perm() != transfer.DefaultUploadMode {
+			t.Errorf("upload landed with mode %v (%v); want %v", fi.Mode().Perm(), err, transfer.DefaultUploadMode)
+		}
+		// A name of 255 bytes fits its temporary name too.
+		long := strings.Repeat("L", 251) + ".txt"
+		if got, err := s.Put(ctx, src, p.Outbox, long); err != nil || got != long {
+			t.Errorf("Put of a 255-byte name = %q, %v", got, err)
+		}
+		os.Remove(filepath.Join(p.Outbox, long))
 		if n := names(t, p.Outbox); !slices.Equal(n, []string{name}) {
 			t.Errorf("outbox holds %v; want only %s", n, name)
 		}
