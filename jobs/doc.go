@@ -32,8 +32,12 @@
 // the same control number applied, is quarantined — a copy kept in the
 // local quarantine directory, the remote moved to the partner's quarantine
 // directory, the errors in the ledger — and the job goes on to the next
-// file. A partner that cannot be reached fails its part of the step; other
-// partners and later steps still run.
+// file, unless the partner changed it since it was fetched (an upload that
+// had paused): that file is left in the inbox for the next run and counted
+// still_changing. A file that cannot be staged locally fails alone; names
+// unsafe as local paths are reported (refused_names) and make the run
+// partial. A partner that cannot be reached fails its part of the step;
+// other partners and later steps still run.
 //
 // # Schedule
 //

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -83,4 +86,29 @@ func (x *Exchange) connect(ctx context.Context, p *transfer.Partner) (transfer.R
 		return nil, fmt.Errorf("connect to %s: %w", p.Name, err)
 	}
 	return r, nil
+}
+
+// cleanResidue removes iwo's own temporary files older than
+// transfer.ResidueAge from dir on rem, logging each. Its failure is logged
+// and does not stop the job: residue is untidy, not harmful.
+func (x *Exchange) cleanResidue(ctx context.Context, rem transfer.Remote, dir string, log *slog.Logger) {
+	removed, err := transfer.CleanResidue(ctx, rem, dir, x.now().Add(-transfer.ResidueAge))
+	for _, p := range removed {
+		log.Info("removed a temporary file left by an interrupted transfer", "dir", dir, "file", path.Base(p))
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("clean temporary files failed", "dir", dir, "err", err)
+	}
+}
+
+// cleanStaging removes the temporary files an interrupted download left
+// in the partner's local staging directory.
+func (x *Exchange) cleanStaging(ctx context.Context, partner string, log *slog.Logger) {
+	dir := x.localDir("staging", partner)
+	l, err := transfer.OpenLocal(filepath.Dir(dir))
+	if err != nil {
+		return // no staging directory yet: nothing to clean
+	}
+	defer l.Close()
+	x.cleanResidue(ctx, l, filepath.Base(dir), log.With("staging", dir))
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -76,7 +78,8 @@ func (in *Inbound) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	err := errors.Join(errs...)
-	res.Partial = err != nil && (okPartners > 0 || res.Files > 0)
+	// A partner whose only trouble is refused names set Partial itself.
+	res.Partial = err != nil && (res.Partial || okPartners > 0 || res.Files > 0)
 	return res, err
 }
 
@@ -98,18 +101,19 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 		return err
 	}
 	defer rem.Close()
-	ready, growing, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
+	x.cleanStaging(ctx, p.Name, log)
+	l, err := transfer.ListReady(ctx, rem, p.Inbox, transfer.ListOptions{Patterns: pats, StableFor: x.StableFor, Wait: x.Wait})
 	if err != nil {
 		x.Metrics.error(in.Job, "partner")
 		log.Error("list inbox failed", "inbox", p.Inbox, "err", err)
 		return fmt.Errorf("list %s: %w", p.Inbox, err)
 	}
-	if len(growing) > 0 {
-		res.Add("growing", int64(len(growing)))
-		log.Info("files still being written, left for the next run", "count", len(growing))
+	if len(l.Growing) > 0 {
+		res.Add("growing", int64(len(l.Growing)))
+		log.Info("files still being written, left for the next run", "count", len(l.Growing))
 	}
-	var errs []error
-	for _, f := range ready {
+	errs := in.refused(p, l.Refused, res)
+	for _, f := range l.Ready {
 		kind, ok := p.KindOf(f.Name)
 		if !ok || !slices.Contains(in.Kinds, kind) {
 			continue // matched another family's pattern first
@@ -129,6 +133,27 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 	return errors.Join(errs...)
 }
 
+// refused reports the files whose names are not safe as local paths: one
+// log line each, with the name quoted so that control characters cannot
+// forge log lines, the count refused_names, and an error naming them that
+// makes the run partial. The files stay in the inbox, and are reported
+// again on every run, until the partner renames or removes them.
+func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res *Result) []error {
+	if len(files) == 0 {
+		return nil
+	}
+	res.Add("refused_names", int64(len(files)))
+	res.Partial = true
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strconv.Quote(f.Name)
+		_, why := transfer.SafeName(f.Name)
+		in.Exchange.logger().Warn("file name refused: not safe as a local file name; the partner must rename the file",
+			"job", in.Job, "partner", p.Name, "dir", f.Dir, "name", names[i], "err", why)
+	}
+	return []error{fmt.Errorf("refused %d file name(s) in %s, not safe as local file names: %s", len(files), p.Inbox, strings.Join(names, ", "))}
+}
+
 // file takes one remote file through the ledger. It returns nil when the
 // file was applied or recognised as a duplicate.
 func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
@@ -140,7 +165,10 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 		log.Info("file changed while fetched, left for the next run")
 		return nil
 	} else if err != nil {
+		// The file stays in the inbox; a local failure (ErrLocal) stops
+		// only this file, a connection failure the partner (see partner).
 		x.Metrics.file(withholding.Inbound, kind, "failed")
+		log.Warn("fetch failed, file left in the inbox", "err", err)
 		return fmt.Errorf("fetch %s: %w", f.Path(), err)
 	}
 
@@ -248,8 +276,16 @@ func (in *Inbound) duplicate(ctx context.Context, rem transfer.Remote, p *transf
 // directory, moves the remote file to the partner's quarantine directory,
 // and records the errors in the ledger. It returns an error naming the
 // file, so the run is marked partial, but the caller goes on.
+//
+// A file that changed on the partner's side since it was fetched
+// (transfer.Quarantine returns ErrChanged) is not quarantined: see
+// stillChanging.
 func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause error, res *Result) error {
 	x := in.Exchange
+	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
+	if errors.Is(rerr, transfer.ErrChanged) {
+		return in.stillChanging(ctx, p, f, lf, cause, rerr, res)
+	}
 	res.Add("quarantined", 1)
 	x.Metrics.file(withholding.Inbound, lf.Kind, "quarantined")
 	note := cause.Error()
@@ -259,7 +295,6 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	} else {
 		note += "\nlocal copy: " + local
 	}
-	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
 	if rerr != nil {
 		note += "\nremote quarantine failed: " + rerr.Error()
 	} else {
@@ -270,6 +305,23 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	}
 	x.logger().Warn("file quarantined", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", cause)
 	return errors.Join(fmt.Errorf("file %s quarantined: %w", f.Path(), cause), rerr)
+}
+
+// stillChanging handles an invalid file that the partner was still
+// writing: its upload paused for longer than stable_for, so an incomplete
+// copy was fetched. Nothing is quarantined; the remote file stays in the
+// inbox and the ledger entry of the incomplete copy stays received with a
+// note, and the next run fetches the file again (a new entry, for other
+// bytes) and applies it once it is complete.
+func (in *Inbound) stillChanging(ctx context.Context, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause, changed error, res *Result) error {
+	res.Add("still_changing", 1)
+	in.Exchange.logger().Info("file changed after it was fetched, left in the inbox for the next run",
+		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", changed)
+	note := "still changing, left in the inbox: " + changed.Error() + "\nthe incomplete copy failed validation: " + cause.Error()
+	if err := in.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileReceived, note); err != nil {
+		return fmt.Errorf("record %s still changing: %w", f.Path(), err)
+	}
+	return nil
 }
 
 // failed records a passing failure: the file stays received in the ledger

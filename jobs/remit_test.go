@@ -5,9 +5,11 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +255,48 @@ func TestPullRemittancesStoresEveryPaymentAsRead(t *testing.T) {
 	}
 	if kinds[withholding.KindReturn] == 0 || kinds[withholding.KindNOC] == 0 || kinds[withholding.KindPrenote] == 0 {
 		t.Errorf("kinds %v: the file should exercise returns, NOCs and prenotes", kinds)
+	}
+}
+
+// TestPullRemittancesReportsRefusedNames: names that are unsafe as local
+// paths are never fetched, but each is logged (quoted), counted
+// refused_names and makes the run partial, on every run while it is there.
+func TestPullRemittancesReportsRefusedNames(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.x.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	a, sa := MustACH(t, 1, 10)
+	refused := []string{`PAY\20261204.ach`, "-rf.ach", "bell\a.ach"}
+	for _, n := range refused {
+		f.drop("bank", "inbox", n, a)
+	}
+	f.drop("bank", "inbox", "a.ach", a)
+	f.drop("bank", "inbox", ".hidden.ach", a) // hidden: skipped silently
+	job := &jobs.PullRemittances{Exchange: f.x, Files: f.db}
+	for run := 1; run <= 2; run++ {
+		logs.Reset()
+		res, err := job.Run(ctx)
+		if err == nil || !res.Partial || res.Counts["refused_names"] != int64(len(refused)) {
+			t.Fatalf("run %d: %+v %v, want partial with %d refused names", run, res, err, len(refused))
+		}
+		for _, n := range refused {
+			if q := strconv.Quote(n); !strings.Contains(err.Error(), q) {
+				t.Errorf("run %d: %s not named in the error %q", run, q, err)
+			}
+		}
+		if n := strings.Count(logs.String(), "file name refused"); n != len(refused) {
+			t.Errorf("run %d: %d log lines for refused names, want %d:\n%s", run, n, len(refused), logs.String())
+		}
+		if strings.Contains(logs.String(), "\a") || strings.Contains(err.Error(), "\a") {
+			t.Errorf("run %d: a control character reached the log or the error", run)
+		}
+	}
+	if got := f.payments(); got != sa.Items {
+		t.Errorf("%d payments, want a.ach's %d", got, sa.Items)
+	}
+	if got := f.ls("bank", "inbox"); len(got) != len(refused)+1 {
+		t.Errorf("inbox %q, want the refused and hidden files left", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/iwoproject/iwo/ach"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -110,6 +111,9 @@ type PartnerConfig struct {
 	AfterApply transfer.Disposal   `yaml:"after_apply"`
 	Patterns   map[string][]string `yaml:"patterns"`
 	Local      string              `yaml:"local"`
+	// UploadMode is the octal mode of uploaded files ("0640"); "" is
+	// transfer.DefaultUploadMode (0600).
+	UploadMode string `yaml:"upload_mode"`
 }
 
 // JobConfig schedules one job.
@@ -546,6 +550,14 @@ func (c *Config) partners(readFile func(string) ([]byte, error)) ([]*transfer.Pa
 			if !slices.Contains(fileKinds, withholding.FileKind(k)) {
 				errs = append(errs, &SettingError{at + ".patterns." + k, fmt.Sprintf("unknown kind of file (known: %v)", fileKinds)})
 			}
+		}
+		if pc.UploadMode != "" {
+			m, err := strconv.ParseUint(pc.UploadMode, 8, 32)
+			if err != nil {
+				errs = append(errs, &SettingError{at + ".upload_mode", fmt.Sprintf("%q is not an octal file mode such as \"0640\"", pc.UploadMode)})
+				continue
+			}
+			p.UploadMode = fs.FileMode(m)
 		}
 		if pc.KeyFile != "" && pc.Local == "" {
 			key, err := readFile(pc.KeyFile)

@@ -78,6 +78,7 @@ partners:
     patterns:
       ack: ["*.ack"]
       ach: ["*.ach"]
+    upload_mode: "0640"
   - name: dev-bank
     role: bank
     local: /srv/bank
@@ -108,7 +109,10 @@ func TestConfigPartners(t *testing.T) {
 	if k, ok := acme.KindOf("x.ach"); !ok || k != "ach" {
 		t.Errorf("acme.KindOf(x.ach) = %q, %v", k, ok)
 	}
-	if bank.Local != "/srv/bank" || bank.AfterApply != transfer.DispDelete {
+	if acme.UploadMode != 0o640 {
+		t.Errorf("acme.UploadMode = %#o, want 0640", acme.UploadMode)
+	}
+	if bank.Local != "/srv/bank" || bank.AfterApply != transfer.DispDelete || bank.UploadMode != 0 {
 		t.Errorf("dev-bank = %+v", bank)
 	}
 }
@@ -211,6 +215,10 @@ func TestConfigValidate(t *testing.T) {
 		{partner("key_file: ''", ""), "partners[0].key_file", "password"},
 		{partner("", "    patterns: {acks: ['*.ack']}\n"), "partners[0].patterns.acks", "unknown kind"},
 		{partner("", "    inbox: /out\n"), "partners[0].archive", "required"},
+		{partner("", "    upload_mode: '0986'\n"), "partners[0].upload_mode", `"0986" is not an octal file mode`},
+		{partner("", "    upload_mode: rw-r-----\n"), "partners[0].upload_mode", "octal"},
+		{partner("", "    upload_mode: '0666'\n"), "partners[0].upload_mode", "0666 lets everyone write"},
+		{partner("", "    upload_mode: '0240'\n"), "partners[0].upload_mode", "owner read"},
 		{partner("", "  - name: acme\n    role: bank\n    local: /x\n    outbox: /y\n"), "partners[1].name", "also the name"},
 	} {
 		c, err := ParseConfig(strings.NewReader(tc.yaml), noEnv)

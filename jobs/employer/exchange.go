@@ -26,12 +26,12 @@ func Pull(ctx context.Context, rem transfer.Remote, p *transfer.Partner, pattern
 	if err := os.MkdirAll(localDir, 0o700); err != nil {
 		return nil, fmt.Errorf("pull from %s: %w", p.Name, err)
 	}
-	ready, _, err := transfer.ListReady(ctx, rem, p.Outbox, transfer.ListOptions{Patterns: patterns})
+	l, err := transfer.ListReady(ctx, rem, p.Outbox, transfer.ListOptions{Patterns: patterns})
 	if err != nil {
 		return nil, fmt.Errorf("pull from %s: %w", p.Name, err)
 	}
 	var out []string
-	for _, f := range ready {
+	for _, f := range l.Ready {
 		got, err := rem.Fetch(ctx, f, localDir)
 		if err != nil {
 			return out, fmt.Errorf("pull %s from %s: %w", f.Name, p.Name, err)

@@ -82,6 +82,25 @@ func MustDial(tb testing.TB, p *transfer.Partner) *transfer.SFTP {
 	return s
 }
 
+// sftpAndLocal returns p, served over SFTP from dir, and a copy of it that
+// is a local partner over the same dir.
+func sftpAndLocal(p *transfer.Partner, dir string) map[string]*transfer.Partner {
+	local := *p
+	local.Local, local.HostKeys = dir, nil
+	return map[string]*transfer.Partner{"sftp": p, "local": &local}
+}
+
+// MustOpen opens p with transfer.Open and closes it at the end of the test.
+func MustOpen(tb testing.TB, p *transfer.Partner) transfer.Remote {
+	tb.Helper()
+	r, err := transfer.Open(context.Background(), p, transfer.Backoff{})
+	if err != nil {
+		tb.Fatalf("open %s: %v", p.Name, err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	return r
+}
+
 // MustWrite writes data to dir/name (a path on the local disk).
 func MustWrite(tb testing.TB, dir, name, data string) string {
 	tb.Helper()

@@ -245,6 +245,16 @@ func TestIntegrationOpenSSH(t *testing.T) {
 		if b := MustRead(t, filepath.Join(p.Outbox, name)); b != "FHI push" {
 			t.Errorf("server holds %q", b)
 		}
+		// OpenSSH creates files 0644; Put narrows them to the partner's mode.
+		if fi, err := os.Stat(filepath.Join(p.Outbox, name)); err != nil || fi.Mode().Perm() != transfer.DefaultUploadMode {
+			t.Errorf("upload landed with mode %v (%v); want %v", fi.Mode().Perm(), err, transfer.DefaultUploadMode)
+		}
+		// A name of 255 bytes fits its temporary name too.
+		long := strings.Repeat("L", 251) + ".txt"
+		if got, err := s.Put(ctx, src, p.Outbox, long); err != nil || got != long {
+			t.Errorf("Put of a 255-byte name = %q, %v", got, err)
+		}
+		os.Remove(filepath.Join(p.Outbox, long))
 		if n := names(t, p.Outbox); !slices.Equal(n, []string{name}) {
 			t.Errorf("outbox holds %v; want only %s", n, name)
 		}
@@ -285,9 +295,10 @@ func TestIntegrationOpenSSH(t *testing.T) {
 		MustWrite(t, p.Inbox, "r1.ach", "101 one")
 		MustWrite(t, p.Inbox, "r2.ach", "101 two")
 		MustWrite(t, p.Inbox, ".r3.ach", "uploading")
-		files, growing, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{Patterns: p.Patterns[withholding.KindACHFile]})
-		if err != nil || len(files) != 2 || len(growing) != 0 {
-			t.Fatalf("ListReady = %v, %v, %v", files, growing, err)
+		l, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{Patterns: p.Patterns[withholding.KindACHFile]})
+		files := l.Ready
+		if err != nil || len(files) != 2 || len(l.Growing) != 0 {
+			t.Fatalf("ListReady = %+v, %v", l, err)
 		}
 		staging := t.TempDir()
 		for _, f := range files {
@@ -320,7 +331,7 @@ func TestIntegrationOpenSSH(t *testing.T) {
 	t.Run("GrowingFile", func(t *testing.T) {
 		s := dial(t)
 		MustWrite(t, p.Inbox, "g.ach", "101 part")
-		ready, growing, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{
+		l, err := transfer.ListReady(ctx, s, p.Inbox, transfer.ListOptions{
 			StableFor: time.Second,
 			Wait: func(context.Context, time.Duration) error {
 				f, err := os.OpenFile(filepath.Join(p.Inbox, "g.ach"), os.O_APPEND|os.O_WRONLY, 0)
@@ -332,8 +343,8 @@ func TestIntegrationOpenSSH(t *testing.T) {
 				return err
 			},
 		})
-		if err != nil || len(ready) != 0 || len(growing) != 1 {
-			t.Errorf("ListReady = %v, %v, %v; want g.ach growing", ready, growing, err)
+		if err != nil || len(l.Ready) != 0 || len(l.Growing) != 1 {
+			t.Errorf("ListReady = %+v, %v; want g.ach growing", l, err)
 		}
 		// Fetching with the stale listing is refused, not half-read.
 		stale := transfer.RemoteFile{Dir: p.Inbox, Name: "g.ach", Size: 8}

@@ -17,17 +17,19 @@ import (
 // can be reached, through ".." or through symbolic links.
 type Local struct {
 	root *os.Root
+	mode os.FileMode // of uploads
 }
 
 var _ Remote = (*Local)(nil)
 
-// OpenLocal returns a Local rooted at dir, which must exist.
+// OpenLocal returns a Local rooted at dir, which must exist. Its uploads
+// get DefaultUploadMode; Open gives them the partner's UploadMode.
 func OpenLocal(dir string) (*Local, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open local partner directory: %w", err)
 	}
-	return &Local{root: root}, nil
+	return &Local{root: root, mode: DefaultUploadMode}, nil
 }
 
 // Close releases the root directory.
@@ -110,12 +112,15 @@ func (l *Local) Put(ctx context.Context, localPath, dir, name string) (string, e
 		}
 		final = AltName(name, i)
 	}
-	tmp := rel(path.Join(dir, tempName(final)))
+	tmp := rel(path.Join(dir, tempName()))
 	w, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", name, err)
 	}
-	_, err = io.Copy(w, &ctxReader{ctx: ctx, r: src})
+	err = w.Chmod(l.mode) // exactly the mode, whatever the umask
+	if err == nil {
+		_, err = io.Copy(w, &ctxReader{ctx: ctx, r: src})
+	}
 	if err == nil {
 		err = w.Sync()
 	}

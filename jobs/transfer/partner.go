@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"path"
 	"slices"
@@ -73,6 +74,23 @@ type Partner struct {
 	// server (development, demos, a shared disk); Open serves it with
 	// OpenLocal and the SSH settings are not used.
 	Local string
+	// UploadMode is the permission bits every upload gets, set before its
+	// contents are written; DefaultUploadMode when zero. Validate refuses
+	// bits beyond 0777, a mode the owner cannot read (Put reads a file
+	// back to compare it) and one that lets everyone write.
+	UploadMode fs.FileMode
+}
+
+// DefaultUploadMode is the mode of uploaded files when the partner sets
+// none: the files carry personal data, so only the owner may read them.
+const DefaultUploadMode fs.FileMode = 0o600
+
+// uploadMode returns UploadMode or its default.
+func (p *Partner) uploadMode() fs.FileMode {
+	if p.UploadMode == 0 {
+		return DefaultUploadMode
+	}
+	return p.UploadMode
 }
 
 // FieldError names the partner setting that is wrong. Field is the YAML key
@@ -141,6 +159,12 @@ func (p *Partner) validateDirs() error {
 		return bad("quarantine", "required when there is an inbox")
 	case p.Inbox == "" && p.Outbox == "":
 		return bad("inbox", "required: an inbox, an outbox or both")
+	case p.UploadMode&^0o777 != 0:
+		return bad("upload_mode", "%#o is not a permission mode (0000 to 0777)", uint32(p.UploadMode))
+	case p.UploadMode != 0 && p.UploadMode&0o400 == 0:
+		return bad("upload_mode", "%#o does not let the owner read the file (iwo reads an upload back to compare it)", uint32(p.UploadMode))
+	case p.UploadMode&0o002 != 0:
+		return bad("upload_mode", "%#o lets everyone write the file", uint32(p.UploadMode))
 	}
 	kinds := make([]withholding.FileKind, 0, len(p.Patterns))
 	for k := range p.Patterns {

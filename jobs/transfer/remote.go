@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,9 +18,11 @@ import (
 // Remote is a partner's file area as the jobs see it. Directories are
 // slash-separated paths on the remote side, as configured for the partner.
 type Remote interface {
-	// List returns the regular files in dir whose names are safe (see
-	// SafeName) and not hidden, sorted by name. Directories, links and
-	// special files are left out.
+	// List returns the regular files in dir, sorted by name, whatever
+	// their names: hidden ones (temporary uploads) and ones that are not
+	// safe as local paths (see SafeName) included, so that callers can
+	// report or clean them; ListReady keeps only the ones to fetch.
+	// Directories, links and special files are left out.
 	List(ctx context.Context, dir string) ([]RemoteFile, error)
 	// Fetch copies f into stagingDir under a new local name derived from
 	// f.Name, verifies that the byte count matches f.Size and the file did
@@ -76,6 +78,11 @@ var (
 	// ErrChanged means a file's size differed from the listing when it was
 	// downloaded: it is still being written or was replaced.
 	ErrChanged = errors.New("remote file changed during transfer")
+	// ErrLocal marks a failure on this machine's side of a download: the
+	// staging directory could not be created or written (no space, no
+	// permission, no free name). It concerns that one file; the connection
+	// is fine, so it is never retried as a connection failure.
+	ErrLocal = errors.New("local staging failed")
 )
 
 // connError marks err as a connection failure without losing it.
@@ -83,6 +90,12 @@ type connError struct{ err error }
 
 func (e *connError) Error() string   { return e.err.Error() }
 func (e *connError) Unwrap() []error { return []error{e.err, ErrConnection} }
+
+// localError marks err as a failure of the local file system.
+type localError struct{ err error }
+
+func (e *localError) Error() string   { return e.err.Error() }
+func (e *localError) Unwrap() []error { return []error{e.err, ErrLocal} }
 
 // SafeName checks that a remote file name can be used as one local path
 // element: not empty, not "." or "..", no slash or backslash, no control
@@ -128,28 +141,53 @@ type ListOptions struct {
 	Wait func(ctx context.Context, d time.Duration) error
 }
 
-// ListReady lists dir and returns the files that match the patterns and are
-// complete: ready, and the matching files that are still growing, both
-// sorted by name. Growing files are left for the next run.
-func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (ready, growing []RemoteFile, err error) {
-	first, err := r.List(ctx, dir)
+// Listing is what ListReady found in a directory, each list sorted by
+// name. Only names that match the patterns are in it; hidden files (a
+// leading dot: uploads in progress) are in none of the lists.
+type Listing struct {
+	// Ready are the complete files, with safe names: to fetch.
+	Ready []RemoteFile
+	// Growing are the files still being written: left for the next run.
+	Growing []RemoteFile
+	// Refused are the files whose names are not safe as local paths (see
+	// SafeName): never fetched. They stay until the partner renames or
+	// removes them, and callers report them on every run.
+	Refused []RemoteFile
+}
+
+// ListReady lists dir and sorts the files that match the patterns into
+// those ready to fetch, those still growing and those refused for their
+// names.
+func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (Listing, error) {
+	var l Listing
+	all, err := r.List(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return l, err
 	}
-	first = slices.DeleteFunc(first, func(f RemoteFile) bool { return !MatchAny(opt.Patterns, f.Name) })
+	var first []RemoteFile
+	for _, f := range all {
+		switch {
+		case strings.HasPrefix(f.Name, ".") || !MatchAny(opt.Patterns, f.Name):
+		case !isSafe(f.Name):
+			l.Refused = append(l.Refused, f)
+		default:
+			first = append(first, f)
+		}
+	}
 	if opt.StableFor <= 0 || len(first) == 0 {
-		return first, nil, nil
+		l.Ready = first
+		return l, nil
 	}
 	wait := opt.Wait
 	if wait == nil {
 		wait = sleep
 	}
 	if err := wait(ctx, opt.StableFor); err != nil {
-		return nil, nil, err
+		return Listing{}, err
 	}
 	second, err := r.List(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return Listing{}, err
 	}
 	now := make(map[string]RemoteFile, len(second))
 	for _, f := range second {
@@ -161,12 +199,17 @@ func ListReady(ctx context.Context, r Remote, dir string, opt ListOptions) (read
 		case !ok:
 			// Gone between the looks (another reader took it): skip.
 		case g.Size == f.Size && g.ModTime.Equal(f.ModTime):
-			ready = append(ready, g)
+			l.Ready = append(l.Ready, g)
 		default:
-			growing = append(growing, g)
+			l.Growing = append(l.Growing, g)
 		}
 	}
-	return ready, growing, nil
+	return l, nil
+}
+
+func isSafe(name string) bool {
+	_, err := SafeName(name)
+	return err == nil
 }
 
 // MatchAny reports whether name matches one of the path.Match patterns, or
@@ -215,12 +258,39 @@ func Finish(ctx context.Context, r Remote, p *Partner, f RemoteFile) error {
 // quarantine directory, where staff can look at it and the next run will not
 // pick it up again. The caller keeps its local copy and records the errors
 // in the ledger. It returns the new remote path.
+//
+// f is the file as it was listed before it was fetched. Quarantine first
+// looks at the remote file again: when its size or time differ, the
+// partner is still writing it (an upload that paused for longer than
+// ListOptions.StableFor) or replaced it, so what failed validation was not
+// the partner's file. It then leaves the file where it is and returns an
+// error wrapping ErrChanged.
 func Quarantine(ctx context.Context, r Remote, p *Partner, f RemoteFile) (string, error) {
+	if err := unchanged(ctx, r, f); err != nil {
+		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
+	}
 	to, err := r.Move(ctx, f.Path(), p.Quarantine)
 	if err != nil {
 		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
 	}
 	return to, nil
+}
+
+// unchanged returns an error wrapping ErrChanged when the remote file f
+// now has another size or time than it was listed with. A file that is gone
+// is left for the caller's next step to find.
+func unchanged(ctx context.Context, r Remote, f RemoteFile) error {
+	files, err := r.List(ctx, f.Dir)
+	if err != nil {
+		return err
+	}
+	for _, g := range files {
+		if g.Name == f.Name && (g.Size != f.Size || !g.ModTime.Equal(f.ModTime)) {
+			return fmt.Errorf("now %d bytes modified %s, fetched at %d bytes modified %s: %w",
+				g.Size, g.ModTime.UTC().Format(time.RFC3339), f.Size, f.ModTime.UTC().Format(time.RFC3339), ErrChanged)
+		}
+	}
+	return nil
 }
 
 var nameSeq atomic.Uint64
@@ -236,21 +306,103 @@ func UniqueName(prefix string, t time.Time, ext string) string {
 	return fmt.Sprintf("%s_%s_%04d_%s%s", prefix, t.UTC().Format("20060102T150405Z"), seq, hex.EncodeToString(b[:]), ext)
 }
 
+// maxName is the longest file name, in bytes, that common file systems
+// (and SafeName) accept.
+const maxName = 255
+
 // AltName returns the n-th alternative to name (n ≥ 1), used when a
-// different file already holds name: "a.txt" becomes "a~1.txt".
+// different file already holds name: "a.txt" becomes "a~1.txt". The result
+// is never longer than 255 bytes: the part before the extension of a long
+// name is shortened (at a character boundary) to make room for "~n".
 func AltName(name string, n int) string {
 	ext := path.Ext(name)
 	if ext == name {
 		ext = ""
 	}
-	return fmt.Sprintf("%s~%d%s", strings.TrimSuffix(name, ext), n, ext)
+	suffix := fmt.Sprintf("~%d%s", n, ext)
+	if len(suffix) >= maxName {
+		ext, suffix = "", fmt.Sprintf("~%d", n)
+	}
+	stem := strings.TrimSuffix(name, ext)
+	for len(stem)+len(suffix) > maxName {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	return stem + suffix
 }
 
-// tempName is the hidden name an upload is written under before its rename.
-func tempName(name string) string {
-	var b [4]byte
+// tempName is the hidden name a download is staged under, and an upload
+// written under, before it gets its real name. It does not contain the
+// name, so that it fits whatever the name's length (a 255-byte name is
+// safe; "." + name + ".part" would not be), and it has a pattern of its
+// own (see isTempName) so that residue left by a crash can be recognised
+// and removed (CleanResidue).
+func tempName() string {
+	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "." + name + "." + hex.EncodeToString(b[:]) + ".part"
+	return tempPrefix + hex.EncodeToString(b[:]) + tempSuffix
+}
+
+// The parts of tempName.
+const (
+	tempPrefix = ".iwo-"
+	tempSuffix = ".part"
+)
+
+// isTempName reports whether name is one of iwo's temporary names: the
+// form tempName makes (".iwo-" + 16 hex digits + ".part") or the one
+// earlier versions made ("." + name + "." + 8 hex digits + ".part").
+func isTempName(name string) bool {
+	if rest, ok := strings.CutPrefix(name, tempPrefix); ok {
+		h, ok := strings.CutSuffix(rest, tempSuffix)
+		return ok && len(h) == 16 && isHex(h)
+	}
+	rest, ok := strings.CutSuffix(name, tempSuffix)
+	if !ok || !strings.HasPrefix(rest, ".") {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '.')
+	return i > 1 && len(rest)-i-1 == 8 && isHex(rest[i+1:])
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ResidueAge is how old one of iwo's temporary files must be before
+// CleanResidue removes it: far longer than a transfer takes, so that a
+// file another instance is still writing is left alone.
+const ResidueAge = time.Hour
+
+// CleanResidue removes from dir on r iwo's own temporary files (the hidden
+// names uploads and downloads are written under before they get their
+// real name) last modified before before: residue of a process that
+// stopped in the middle, which would otherwise stay for good. Other
+// hidden files are never touched. It returns the paths removed; a file
+// gone meanwhile counts as removed.
+func CleanResidue(ctx context.Context, r Remote, dir string, before time.Time) ([]string, error) {
+	files, err := r.List(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("clean %s: %w", dir, err)
+	}
+	var removed []string
+	var errs []error
+	for _, f := range files {
+		if !isTempName(f.Name) || !f.ModTime.Before(before) {
+			continue
+		}
+		if err := r.Remove(ctx, f.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("clean %s: %w", dir, err))
+			continue
+		}
+		removed = append(removed, f.Path())
+	}
+	return removed, errors.Join(errs...)
 }
 
 // maxAlt bounds the search for a free name in Put and Move.

@@ -3,8 +3,10 @@ package transfer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,10 +83,10 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
-			t.Run("ListSkipsHiddenUnsafeAndDirs", func(t *testing.T) {
+			t.Run("ListSortsHiddenUnsafeAndSkipsDirs", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				in := filepath.Join(dir, "inbox")
-				for _, n := range []string{"ok.ack", ".partial.ack", "bad\nname.ack", "-rf.ack", "ACK2"} {
+				for _, n := range []string{"ok.ack", ".partial.ack", "bad\nname.ack", "-rf.ack", "ACK2", `PAY\1.ack`, "x.txt"} {
 					MustWrite(t, in, n, "x")
 				}
 				if err := os.Mkdir(filepath.Join(in, "sub.ack"), 0o755); err != nil {
@@ -93,16 +95,24 @@ func TestRemote(t *testing.T) {
 				if err := os.Symlink("/etc/passwd", filepath.Join(in, "link.ack")); err != nil {
 					t.Fatal(err)
 				}
-				files, err := r.List(context.Background(), p.Inbox)
+				ctx := context.Background()
+				files, err := r.List(ctx, p.Inbox)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got []string
-				for _, f := range files {
-					got = append(got, f.Name)
+				want := []string{"-rf.ack", ".partial.ack", "ACK2", `PAY\1.ack`, "bad\nname.ack", "ok.ack", "x.txt"}
+				if got := fileNames(files); !slices.Equal(got, want) {
+					t.Errorf("List = %q; want the regular files %q", got, want)
 				}
-				if !slices.Equal(got, []string{"ACK2", "ok.ack"}) {
-					t.Errorf("List = %q; want only ACK2 and ok.ack", got)
+				l, err := transfer.ListReady(ctx, r, p.Inbox, transfer.ListOptions{Patterns: p.Patterns["ack"]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fileNames(l.Ready); !slices.Equal(got, []string{"ACK2", "ok.ack"}) {
+					t.Errorf("ListReady: ready %q; want only ACK2 and ok.ack", got)
+				}
+				if got := fileNames(l.Refused); !slices.Equal(got, []string{"-rf.ack", `PAY\1.ack`, "bad\nname.ack"}) {
+					t.Errorf("ListReady: refused %q; want the unsafe names, not the hidden one", got)
 				}
 			})
 
@@ -151,6 +161,55 @@ func TestRemote(t *testing.T) {
 				}
 				if n := names(t, staging); len(n) != 0 {
 					t.Errorf("staging keeps %v after a failed fetch", n)
+				}
+			})
+
+			// Names up to 255 bytes are safe; the temporary names of staging
+			// and uploads, and the alternatives for a taken name, must fit
+			// the same limit.
+			t.Run("LongNames", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				staging := t.TempDir()
+				for _, n := range []int{241, 255} {
+					name := strings.Repeat("é", (n-4)/2) + strings.Repeat("x", (n-4)%2) + ".ach"
+					MustWrite(t, filepath.Join(dir, "inbox"), name, "101 ACH")
+					f := transfer.RemoteFile{Dir: p.Inbox, Name: name, Size: 7}
+					for range 2 { // the second copy needs another name
+						got, err := r.Fetch(ctx, f, staging)
+						if err != nil {
+							t.Fatalf("Fetch of a %d-byte name: %v", n, err)
+						}
+						if b := filepath.Base(got.LocalPath); len(b) > 255 || !strings.HasSuffix(b, ".ach") || got.Remote.Name != name {
+							t.Errorf("Fetch of a %d-byte name staged %q (%d bytes) for %q", n, b, len(b), got.Remote.Name)
+						}
+					}
+					src := MustWrite(t, t.TempDir(), "x", fmt.Sprint(n))
+					if got, err := r.Put(ctx, src, p.Outbox, name); err != nil || got != name {
+						t.Errorf("Put as a %d-byte name = %q, %v", n, got, err)
+					}
+					for range 2 {
+						MustWrite(t, filepath.Join(dir, "inbox"), name, "again")
+						if to, err := r.Move(ctx, f.Path(), p.Archive); err != nil || len(path.Base(to)) > 255 {
+							t.Errorf("Move of a %d-byte name = %q, %v", n, to, err)
+						}
+					}
+				}
+			})
+
+			// A failure on this side (the staging directory cannot be
+			// written) concerns one file: it is not a connection failure,
+			// so it is not retried and does not stop the partner's other
+			// files.
+			t.Run("LocalErrorIsNotConnection", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				MustWrite(t, filepath.Join(dir, "inbox"), "a.ach", "101 ACH")
+				files, _ := r.List(ctx, p.Inbox)
+				staging := MustWrite(t, t.TempDir(), "staging", "a file, not a directory")
+				_, err := r.Fetch(ctx, files[0], staging)
+				if err == nil || errors.Is(err, transfer.ErrConnection) || !errors.Is(err, transfer.ErrLocal) {
+					t.Errorf("Fetch into a staging path that is a file: %v; want ErrLocal, not ErrConnection", err)
 				}
 			})
 
@@ -233,6 +292,42 @@ func TestRemote(t *testing.T) {
 				}
 			})
 
+			t.Run("QuarantineLeavesChangingFile", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				ctx := context.Background()
+				in := filepath.Join(dir, "inbox")
+				MustWrite(t, in, "a.ack", "half")
+				files, _ := r.List(ctx, p.Inbox)
+				MustWrite(t, in, "a.ack", "half and the rest") // the partner writes on
+				if _, err := transfer.Quarantine(ctx, r, p, files[0]); !errors.Is(err, transfer.ErrChanged) {
+					t.Errorf("Quarantine of a file that changed since it was listed: %v; want ErrChanged", err)
+				}
+				if n := names(t, in); !slices.Equal(n, []string{"a.ack"}) {
+					t.Errorf("inbox holds %v; want a.ack left", n)
+				}
+			})
+
+			t.Run("CleanResidue", func(t *testing.T) {
+				r, p, dir := im.open(t)
+				out := filepath.Join(dir, "outbox")
+				old := time.Now().Add(-2 * transfer.ResidueAge)
+				for _, n := range []string{".iwo-0123456789abcdef.part", ".IWO_1.txt.0123abcd.part", ".iwo-0123.part", ".x.part", ".iwo-0123456789ABCDEF.part", "IWO_2.txt"} {
+					MustWrite(t, out, n, "x")
+					if err := os.Chtimes(filepath.Join(out, n), old, old); err != nil {
+						t.Fatal(err)
+					}
+				}
+				MustWrite(t, out, ".iwo-fedcba9876543210.part", "being written") // fresh
+				got, err := transfer.CleanResidue(context.Background(), r, p.Outbox, time.Now().Add(-transfer.ResidueAge))
+				if want := []string{"/outbox/.IWO_1.txt.0123abcd.part", "/outbox/.iwo-0123456789abcdef.part"}; err != nil || !slices.Equal(got, want) {
+					t.Errorf("CleanResidue = %q, %v; want %q", got, err, want)
+				}
+				want := []string{".iwo-0123.part", ".iwo-0123456789ABCDEF.part", ".iwo-fedcba9876543210.part", ".x.part", "IWO_2.txt"}
+				if n := names(t, out); !slices.Equal(n, want) {
+					t.Errorf("outbox holds %q; want %q", n, want)
+				}
+			})
+
 			t.Run("ListReadySkipsGrowing", func(t *testing.T) {
 				r, p, dir := im.open(t)
 				in := filepath.Join(dir, "inbox")
@@ -240,7 +335,7 @@ func TestRemote(t *testing.T) {
 				MustWrite(t, in, "grow.ach", "par")
 				MustWrite(t, in, "other.txt", "not a pattern")
 				looks := 0
-				ready, growing, err := transfer.ListReady(context.Background(), r, p.Inbox, transfer.ListOptions{
+				l, err := transfer.ListReady(context.Background(), r, p.Inbox, transfer.ListOptions{
 					Patterns:  p.Patterns["ach"],
 					StableFor: time.Minute,
 					Wait: func(ctx context.Context, d time.Duration) error {
@@ -261,12 +356,21 @@ func TestRemote(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				ready, growing := l.Ready, l.Growing
 				if looks != 1 || len(ready) != 1 || ready[0].Name != "done.ach" || len(growing) != 1 || growing[0].Name != "grow.ach" || growing[0].Size != 7 {
 					t.Errorf("ListReady: %d waits, ready %+v, growing %+v", looks, ready, growing)
 				}
 			})
 		})
 	}
+}
+
+func fileNames(files []transfer.RemoteFile) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 func TestSafeName(t *testing.T) {
@@ -328,6 +432,8 @@ func TestAltName(t *testing.T) {
 		{"a.txt", 1, "a~1.txt"},
 		{"a.b.ach", 12, "a.b~12.ach"},
 		{"ACK", 2, "ACK~2"},
+		{strings.Repeat("a", 251) + ".ach", 1, strings.Repeat("a", 249) + "~1.ach"},
+		{strings.Repeat("é", 125) + "x.ach", 10, strings.Repeat("é", 124) + "~10.ach"}, // never half a character
 	} {
 		if got := transfer.AltName(tc.in, tc.n); got != tc.want {
 			t.Errorf("AltName(%q, %d) = %q; want %q", tc.in, tc.n, got, tc.want)

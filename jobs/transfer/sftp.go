@@ -31,6 +31,7 @@ type SFTP struct {
 	ssh     *ssh.Client
 	c       *sftp.Client
 	posix   bool          // the server offers posix-rename@openssh.com
+	mode    os.FileMode   // of uploads
 	dead    chan struct{} // closed when the SSH connection ends
 }
 
@@ -114,7 +115,7 @@ func Dial(ctx context.Context, p *Partner) (*SFTP, error) {
 		}
 		return nil, fmt.Errorf("start sftp with partner %s: %w", p.Name, err)
 	}
-	s := &SFTP{partner: p.Name, ssh: client, c: c, dead: make(chan struct{})}
+	s := &SFTP{partner: p.Name, ssh: client, c: c, mode: p.uploadMode(), dead: make(chan struct{})}
 	_, s.posix = c.HasExtension(extPosixRename)
 	go func() {
 		_ = client.Wait()
@@ -132,7 +133,12 @@ func Open(ctx context.Context, p *Partner, b Backoff) (Remote, error) {
 		return nil, fmt.Errorf("open partner %s: %w", p.Name, err)
 	}
 	if p.Local != "" {
-		return OpenLocal(p.Local)
+		l, err := OpenLocal(p.Local)
+		if err != nil {
+			return nil, err
+		}
+		l.mode = p.uploadMode()
+		return l, nil
 	}
 	return NewRetry(func(ctx context.Context) (Remote, error) { return Dial(ctx, p) }, b), nil
 }
@@ -149,10 +155,12 @@ func (s *SFTP) Close() error {
 	return err
 }
 
-// wrap marks err as a connection failure when it is one.
+// wrap marks err as a connection failure when it is one. A failure of the
+// local file system (ErrLocal) never is, even when the connection broke
+// meanwhile: the file is at fault, not the partner.
 func (s *SFTP) wrap(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, ErrLocal) {
+		return err
 	}
 	select {
 	case <-s.dead:
@@ -167,17 +175,28 @@ func (s *SFTP) wrap(err error) error {
 
 // isConnErr reports whether err looks like a broken or refused connection
 // rather than an answer from the server.
+//
+// A bare syscall.Errno satisfies net.Error (it has Timeout and Temporary),
+// so ENOSPC, EACCES or ENAMETOOLONG from the local disk would look like a
+// network error; only a net.Error that is not an Errno counts (a
+// *net.OpError wrapping ECONNRESET is found before its Errno).
 func isConnErr(err error) bool {
-	var ne net.Error
-	return errors.Is(err, sftp.ErrSSHFxConnectionLost) ||
+	if errors.Is(err, sftp.ErrSSHFxConnectionLost) ||
 		errors.Is(err, sftp.ErrSSHFxNoConnection) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.EPIPE) ||
-		errors.As(err, &ne)
+		errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		_, errno := ne.(syscall.Errno)
+		return !errno
+	}
+	return false
 }
 
 // List implements Remote.
@@ -189,14 +208,11 @@ func (s *SFTP) List(ctx context.Context, dir string) ([]RemoteFile, error) {
 	return listing(dir, infos), nil
 }
 
-// listing keeps the regular files with safe names, sorted by name.
+// listing keeps the regular files, sorted by name.
 func listing(dir string, infos []os.FileInfo) []RemoteFile {
 	var files []RemoteFile
 	for _, fi := range infos {
 		if !fi.Mode().IsRegular() {
-			continue
-		}
-		if _, err := SafeName(fi.Name()); err != nil {
 			continue
 		}
 		files = append(files, RemoteFile{Dir: dir, Name: fi.Name(), Size: fi.Size(), ModTime: fi.ModTime()})
@@ -270,7 +286,7 @@ func (s *SFTP) Put(ctx context.Context, localPath, dir, name string) (string, er
 		final = AltName(name, i)
 	}
 
-	tmp := path.Join(dir, tempName(final))
+	tmp := path.Join(dir, tempName())
 	if err := s.upload(ctx, src, tmp, st.Size()); err != nil {
 		_ = s.c.Remove(tmp)
 		if ctx.Err() != nil {
@@ -289,6 +305,12 @@ func (s *SFTP) upload(ctx context.Context, src io.Reader, tmp string, size int64
 	w, err := s.c.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return err
+	}
+	// The server creates the file with its own default (0644 for
+	// OpenSSH); narrow it before any byte is written.
+	if err := s.c.Chmod(tmp, s.mode); err != nil {
+		w.Close()
+		return fmt.Errorf("set mode %#o: %w", uint32(s.mode), err)
 	}
 	stop := context.AfterFunc(ctx, func() { w.Close() })
 	defer stop()

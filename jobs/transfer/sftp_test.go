@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,10 @@ func TestPartnerValidate(t *testing.T) {
 			p.Local, p.Host, p.User, p.PrivateKey, p.HostKeys = "/srv/acme", "", "", nil, nil
 		}},
 		{"quarantine", func(p *transfer.Partner) { p.Local, p.Quarantine = "/srv/acme", "" }},
+		{"", func(p *transfer.Partner) { p.UploadMode = 0o640 }},
+		{"upload_mode", func(p *transfer.Partner) { p.UploadMode = 0o1755 }},
+		{"upload_mode", func(p *transfer.Partner) { p.UploadMode = 0o200 }},
+		{"upload_mode", func(p *transfer.Partner) { p.UploadMode = 0o666 }},
 	} {
 		q := *p
 		tc.change(&q)
@@ -161,20 +166,15 @@ func TestDialRefused(t *testing.T) {
 func TestOpen(t *testing.T) {
 	_, p, dir := MustServer(t)
 	MustWrite(t, filepath.Join(dir, "inbox"), "a.ack", "x")
-	local := *p
-	local.Local, local.HostKeys = dir, nil
-	for name, q := range map[string]*transfer.Partner{"sftp": p, "local": &local} {
-		r, err := transfer.Open(context.Background(), q, transfer.Backoff{})
-		if err != nil {
-			t.Fatalf("%s: Open: %v", name, err)
-		}
+	both := sftpAndLocal(p, dir)
+	for name, q := range both {
+		r := MustOpen(t, q)
 		files, err := r.List(context.Background(), "/inbox")
 		if err != nil || len(files) != 1 {
 			t.Errorf("%s: List = %v, %v", name, files, err)
 		}
-		r.Close()
 	}
-	if _, err := transfer.Dial(context.Background(), &local); err == nil {
+	if _, err := transfer.Dial(context.Background(), both["local"]); err == nil {
 		t.Error("Dial of a local partner succeeded")
 	}
 	unpinned := *p
@@ -212,6 +212,31 @@ func TestServerStaysInRoot(t *testing.T) {
 		}
 		if _, err := s.List(context.Background(), d); err == nil {
 			t.Errorf("listed %s outside the server root", d)
+		}
+	}
+}
+
+// TestUploadMode: uploads land 0600 unless the partner's UploadMode says
+// otherwise, over SFTP and into a local partner's directory alike.
+func TestUploadMode(t *testing.T) {
+	for _, tc := range []struct {
+		mode, want fs.FileMode
+	}{
+		{0, 0o600},
+		{0o640, 0o640},
+	} {
+		_, p, dir := MustServer(t)
+		p.UploadMode = tc.mode
+		for name, q := range sftpAndLocal(p, dir) {
+			src := MustWrite(t, t.TempDir(), "x", name)
+			got, err := MustOpen(t, q).Put(context.Background(), src, q.Outbox, name+".txt")
+			if err != nil {
+				t.Fatalf("%s: Put: %v", name, err)
+			}
+			fi, err := os.Stat(filepath.Join(dir, "outbox", got))
+			if err != nil || fi.Mode().Perm() != tc.want {
+				t.Errorf("%s: upload mode %#o: the file landed %v (%v); want %v", name, tc.mode, fi.Mode().Perm(), err, tc.want)
+			}
 		}
 	}
 }

@@ -18,34 +18,44 @@ import (
 // crash leaves no half file under a real name. All access goes through an
 // os.Root, so even a name that slipped past SafeName cannot leave
 // stagingDir.
+//
+// Failures of the local file system wrap ErrLocal, so that callers do not
+// take them for a broken connection; an error of copyTo that is not one of
+// writing to the staging file is returned as it is.
 func stage(f RemoteFile, stagingDir string, copyTo func(w io.Writer) (int64, error)) (*Fetched, error) {
 	name, err := SafeName(f.Name)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(stagingDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
+		return nil, fmt.Errorf("create staging directory: %w", &localError{err})
 	}
 	root, err := os.OpenRoot(stagingDir)
 	if err != nil {
-		return nil, fmt.Errorf("open staging directory: %w", err)
+		return nil, fmt.Errorf("open staging directory: %w", &localError{err})
 	}
 	defer root.Close()
 
-	tmp := tempName(name)
+	tmp := tempName()
 	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create staging file: %w", err)
+		return nil, fmt.Errorf("create staging file: %w", &localError{err})
 	}
 	defer root.Remove(tmp) // after a successful link only the final name stays
 
 	h := sha256.New()
-	n, err := copyTo(io.MultiWriter(w, h))
-	if err == nil {
-		err = w.Sync()
+	lw := &localWriter{w: w}
+	n, err := copyTo(io.MultiWriter(lw, h))
+	if lw.err != nil {
+		err = &localError{err}
 	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		if err = w.Sync(); err != nil {
+			err = &localError{err}
+		}
+	}
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = &localError{cerr}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("download %s: %w", f.Path(), err)
@@ -61,7 +71,7 @@ func stage(f RemoteFile, stagingDir string, copyTo func(w io.Writer) (int64, err
 			break
 		}
 		if !errors.Is(err, fs.ErrExist) || i > maxAlt {
-			return nil, fmt.Errorf("name staging file %s: %w", final, err)
+			return nil, fmt.Errorf("name staging file %s: %w", final, &localError{err})
 		}
 		final = AltName(name, i)
 	}
@@ -71,6 +81,21 @@ func stage(f RemoteFile, stagingDir string, copyTo func(w io.Writer) (int64, err
 		Size:      n,
 		SHA256:    hex.EncodeToString(h.Sum(nil)),
 	}, nil
+}
+
+// localWriter remembers a failure to write the staging file, which copyTo
+// cannot tell from a failure to read the remote one.
+type localWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (l *localWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		l.err = err
+	}
+	return n, err
 }
 
 // ctxReader stops a copy when its context ends.
