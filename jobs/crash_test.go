@@ -1,0 +1,140 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// stopsBeforeArchive is a partner's file area whose Move and Remove fail,
+// as if the process died right after the applying transaction committed and
+// before the remote file was archived or deleted.
+type stopsBeforeArchive struct{ transfer.Remote }
+
+var errKilled = errors.New("process killed")
+
+func (stopsBeforeArchive) Move(context.Context, string, string) (string, error) {
+	return "", errKilled
+}
+
+func (stopsBeforeArchive) Remove(context.Context, string) error { return errKilled }
+
+// crashBeforeArchive makes the fixture's partners stop before archiving
+// until the returned function is called.
+func (f *fixture) crashBeforeArchive() (restart func()) {
+	connect := f.x.Connect
+	f.x.Connect = func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
+		r, err := connect(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return stopsBeforeArchive{r}, nil
+	}
+	return func() { f.x.Connect = connect }
+}
+
+// crashedRemittance returns a bank whose file a.ach (bytes a, items
+// payments) was applied by a run that stopped before archiving it.
+func crashedRemittance(t *testing.T) (f *fixture, job *jobs.PullRemittances, a []byte, items int) {
+	t.Helper()
+	f = newFixture(t)
+	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	a, sa := MustACH(t, 1, 20)
+	f.drop("bank", "inbox", "a.ach", a)
+	job = &jobs.PullRemittances{Exchange: f.x, Files: f.db}
+	restart := f.crashBeforeArchive()
+	if _, err := job.Run(context.Background()); !errors.Is(err, errKilled) {
+		t.Fatalf("run stopped before the archive: %v, want %v", err, errKilled)
+	}
+	restart()
+	return f, job, a, sa.Items
+}
+
+// A run killed between the commit and the archive leaves the file applied
+// in the ledger and in the partner's inbox. The next run finishes the
+// archive under the same ledger entry: no second entry, no duplicate.
+func TestPullRemittancesFinishesArchiveAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	f, job, a, items := crashedRemittance(t)
+	led := f.ledger()
+	if len(led) != 1 || led[0].State != withholding.FileApplied {
+		t.Fatalf("ledger after the crash: %+v, want one applied entry", led)
+	}
+	if got := f.ls("bank", "inbox"); !slices.Equal(got, []string{"a.ach"}) {
+		t.Fatalf("inbox after the crash: %v, want a.ach still there", got)
+	}
+
+	res, err := job.Run(ctx)
+	if err != nil {
+		t.Fatalf("run after the crash: %v", err)
+	}
+	if res.Counts["duplicates"] != 0 || res.Files != 0 || res.Counts["payments"] != 0 {
+		t.Errorf("run after the crash: %+v, want no duplicate and nothing applied", res)
+	}
+	if res.Counts["archive_finished"] != 1 {
+		t.Errorf("run after the crash counts %v, want archive_finished=1", res.Counts)
+	}
+	if got := f.payments(); got != items {
+		t.Errorf("stored %d payments, want still %d", got, items)
+	}
+	led2 := f.ledger()
+	if len(led2) != 1 || led2[0].ID != led[0].ID || led2[0].State != withholding.FileArchived || strings.Contains(led2[0].Error, "duplicate") {
+		t.Fatalf("ledger after the next run: %+v, want the same entry archived, not a duplicate", led2)
+	}
+	if got := f.ls("bank", "archive"); !slices.Equal(got, []string{"a.ach"}) {
+		t.Errorf("archive: %v, want a.ach", got)
+	}
+	if got := f.ls("bank", "inbox"); len(got) != 0 {
+		t.Errorf("inbox: %v, want empty", got)
+	}
+
+	// The bank sends the same bytes again under the same name, after the
+	// first was archived: that is a real duplicate.
+	f.drop("bank", "inbox", "a.ach", a)
+	res, err = job.Run(ctx)
+	if err != nil || res.Counts["duplicates"] != 1 {
+		t.Fatalf("resent file: %+v %v, want one duplicate", res, err)
+	}
+	led3 := f.ledger()
+	if len(led3) != 2 || led3[1].State != withholding.FileArchived || !strings.Contains(led3[1].Error, "duplicate") {
+		t.Errorf("ledger after the resend: %+v, want a second entry noted duplicate", led3)
+	}
+}
+
+// Same bytes under another name while the first file is still applied and
+// not archived: the first one's archive is finished, the other is a
+// duplicate.
+func TestPullRemittancesDuplicateOfUnarchivedFile(t *testing.T) {
+	ctx := context.Background()
+	f, job, a, items := crashedRemittance(t)
+	f.drop("bank", "inbox", "b.ach", a)
+	res, err := job.Run(ctx)
+	if err != nil {
+		t.Fatalf("next run: %v", err)
+	}
+	if res.Counts["duplicates"] != 1 || res.Counts["archive_finished"] != 1 {
+		t.Errorf("next run counts %v, want 1 duplicate (b.ach) and 1 archive finished (a.ach)", res.Counts)
+	}
+	if got := f.payments(); got != items {
+		t.Errorf("stored %d payments, want %d", got, items)
+	}
+	led := f.ledger()
+	if len(led) != 2 {
+		t.Fatalf("ledger: %+v, want two entries", led)
+	}
+	for _, lf := range led {
+		dup := strings.Contains(lf.Error, "duplicate")
+		if lf.State != withholding.FileArchived || dup != strings.HasSuffix(lf.RemoteName, "b.ach") {
+			t.Errorf("entry %d %s: state %s note %q, want archived, a duplicate only for b.ach", lf.ID, lf.RemoteName, lf.State, lf.Error)
+		}
+	}
+	if got := f.ls("bank", "archive"); !slices.Equal(got, []string{"a.ach", "b.ach"}) {
+		t.Errorf("archive: %v", got)
+	}
+}
