@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -136,5 +138,76 @@ func TestPullRemittancesDuplicateOfUnarchivedFile(t *testing.T) {
 	}
 	if got := f.ls("bank", "archive"); !slices.Equal(got, []string{"a.ach", "b.ach"}) {
 		t.Errorf("archive: %v", got)
+	}
+}
+
+// diesAtRecordSent is a file ledger whose RecordSent never returns, as if
+// the process died while send-iwos was committing the documents of a file
+// it had built: the file is in the local outbox and in the ledger, parsed.
+type diesAtRecordSent struct{ withholding.FileService }
+
+type killedHere struct{}
+
+func (diesAtRecordSent) RecordSent(context.Context, int64, []*withholding.Document) error {
+	panic(killedHere{})
+}
+
+// A file that send-iwos built but never recorded as sent was never pushed
+// and its orders still need their IWOs: the next run discards it and sends
+// the orders in a new file, so every IWO goes out once.
+func TestSendIWOsDiscardsFileBuiltByDeadRun(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addPartner("portal", transfer.RolePortal, nil)
+	seedOrders(t, f, 5)
+	func() {
+		defer func() {
+			if p := recover(); p != (killedHere{}) {
+				t.Fatalf("send-iwos with a dying ledger: recovered %v", p)
+			}
+		}()
+		j := sendJob(f)
+		j.Files = diesAtRecordSent{f.db}
+		_, _ = j.Run(ctx)
+	}()
+	dead := f.outbound(withholding.KindIWOFile)
+	if len(dead) != 1 || dead[0].State != withholding.FileParsed {
+		t.Fatalf("outbound ledger after the crash: %+v, want one parsed entry", dead)
+	}
+	if _, err := os.Stat(dead[0].LocalPath); err != nil {
+		t.Fatalf("local copy after the crash: %v", err)
+	}
+
+	res, err := sendJob(f).Run(ctx)
+	if err != nil || res.Files != 1 || res.Counts["iwos"] != 5 || res.Counts["discarded"] != 1 {
+		t.Fatalf("next run: %+v %v, want the dead file discarded and 5 IWOs sent in one new file", res, err)
+	}
+	files := f.outbound(withholding.KindIWOFile)
+	if len(files) != 2 || files[0].ID != dead[0].ID {
+		t.Fatalf("outbound ledger: %+v, want the dead entry and a new one", files)
+	}
+	if old := files[0]; old.State != withholding.FileQuarantined || !strings.Contains(old.Error, "not sent") {
+		t.Errorf("dead entry: state %s note %q, want quarantined, not sent", old.State, old.Error)
+	}
+	if _, err := os.Stat(dead[0].LocalPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("local copy of the dead file: %v, want removed", err)
+	}
+	if got := f.ls("portal", "outbox"); !slices.Equal(got, []string{files[1].RemoteName}) {
+		t.Errorf("portal outbox: %v, want only the new file %s", got, files[1].RemoteName)
+	}
+	docs, n, err := f.db.FindDocuments(ctx, 0, 0, 100)
+	if err != nil || n != 5 {
+		t.Fatalf("%d documents (%v), want 5", n, err)
+	}
+	for _, d := range docs {
+		if d.FileID != files[1].ID {
+			t.Errorf("document %s in file %d, want the new file %d", d.TrackingID, d.FileID, files[1].ID)
+		}
+	}
+
+	// Nothing more to do on the run after.
+	res, err = sendJob(f).Run(ctx)
+	if err != nil || res.Files != 0 || res.Counts["discarded"] != 0 {
+		t.Errorf("third run: %+v %v, want nothing sent or discarded", res, err)
 	}
 }
