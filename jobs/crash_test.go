@@ -3,14 +3,18 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -209,5 +213,110 @@ func TestSendIWOsDiscardsFileBuiltByDeadRun(t *testing.T) {
 	res, err = sendJob(f).Run(ctx)
 	if err != nil || res.Files != 0 || res.Counts["discarded"] != 0 {
 		t.Errorf("third run: %+v %v, want nothing sent or discarded", res, err)
+	}
+}
+
+// killedHolder leaves in the SQLite store at path what a process of this
+// host leaves when it is killed (SIGKILL) during a run of job: the job's
+// lease, held by a PID that no longer runs, and the run recorded running.
+func killedHolder(t *testing.T, path, job string) *withholding.JobRun {
+	t.Helper()
+	ctx := context.Background()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skipf("no `true` to run: %v", err)
+	}
+	db, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.PID = dead.Process.Pid
+	unlock, ok, err := db.TryLock(ctx, jobs.LockName(job))
+	if err != nil || !ok {
+		t.Fatalf("lock %s: ok %v err %v", job, ok, err)
+	}
+	run := &withholding.JobRun{Job: job, Instance: fmt.Sprintf("%s/%d", db.Host, db.PID)}
+	if err := db.CreateJobRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()        // the process is gone: no renewal, no unlock
+	t.Cleanup(unlock) // stops the renewal goroutine; its delete finds the store closed
+	return run
+}
+
+// mustOpenFile opens the SQLite store at path.
+func mustOpenFile(t *testing.T, path string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func okJob(name string) jobs.Job {
+	return jobs.Func(name, func(context.Context) (jobs.Result, error) { return jobs.Result{}, nil })
+}
+
+// checkKilled fails unless the run stale is recorded killed, with an error
+// saying so.
+func checkKilled(t *testing.T, runs withholding.JobRunService, stale *withholding.JobRun) {
+	t.Helper()
+	for _, r := range runsOf(t, runs, stale.Job) {
+		if r.ID != stale.ID {
+			continue
+		}
+		if r.Status != withholding.RunKilled || !strings.HasPrefix(r.Error, "killed: ") || r.Instance != stale.Instance || r.Ended.IsZero() {
+			t.Errorf("run %d of the killed process: %+v, want killed, ended, with an error saying so", r.ID, r)
+		}
+		return
+	}
+	t.Errorf("run %d of %s not found", stale.ID, stale.Job)
+}
+
+// After SIGKILL on SQLite the next run of the job on this host does not
+// wait for the dead process's lease, and the killed run is recorded killed.
+func TestRunAfterHolderKilledOnSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iwo.db")
+	stale := killedHolder(t, path, "pull")
+	db := mustOpenFile(t, path)
+	s := MustScheduler(t, db, "b")
+	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)
+	run, err := s.RunNow(context.Background(), "pull")
+	if err != nil || run.Status != withholding.RunSucceeded {
+		t.Fatalf("run after the holder was killed: %+v %v, want it run at once", run, err)
+	}
+	checkKilled(t, db, stale)
+}
+
+// The scheduler's start marks killed the runs left running by a process
+// that is gone, and leaves those of a holder that still runs.
+func TestSchedulerStartMarksKilledRuns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "iwo.db")
+	stale := killedHolder(t, path, "pull")
+	db := mustOpenFile(t, path)
+
+	// Another job, running in this (live) process through another handle.
+	live := mustOpenFile(t, path)
+	unlock, ok, err := live.TryLock(ctx, jobs.LockName("send"))
+	if err != nil || !ok {
+		t.Fatalf("lock send: %v %v", ok, err)
+	}
+	defer unlock()
+	running := &withholding.JobRun{Job: "send", Instance: "live"}
+	if err := live.CreateJobRun(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+
+	s := MustScheduler(t, db, "b")
+	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)
+	MustAdd(t, s, okJob("send"), "", jobs.AnyDay)
+	s.Start(ctx)
+	defer s.Shutdown(ctx, nil)
+	checkKilled(t, db, stale)
+	if rs := runsOf(t, db, "send"); len(rs) != 1 || rs[0].Status != withholding.RunRunning {
+		t.Errorf("runs of send, whose holder lives: %+v, want still running", rs)
 	}
 }
