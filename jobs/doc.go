@@ -47,7 +47,9 @@
 // same path: skip if still running in this process, take the job's database
 // lock ([withholding.JobRunService.TryLock]) so that of several iwo serve
 // instances sharing one PostgreSQL database exactly one runs it, record the
-// run, recover a panic, and record how it ended. [Scheduler.Shutdown] stops
+// run, recover a panic, and record how it ended. A run whose process died
+// without recording its end is recorded killed by the next holder of the
+// job's lock (the job's next run, or [Scheduler.Start]). [Scheduler.Shutdown] stops
 // starting runs, lets those in progress finish until a grace period ends,
 // and then cancels the rest.
 package jobs

@@ -172,6 +172,10 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 		return fmt.Errorf("fetch %s: %w", f.Path(), err)
 	}
 
+	if done, err := in.finishArchive(ctx, rem, p, f, fetched, res); done || err != nil {
+		return err
+	}
+
 	lf, err := in.record(ctx, p, kind, f, fetched)
 	if err != nil {
 		x.Metrics.file(withholding.Inbound, kind, "failed")
@@ -246,10 +250,41 @@ func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withhol
 	return lf, nil
 }
 
+// finishArchive recognises a file that an earlier run applied but did not
+// archive — the process died between the commit and the archive, or the
+// archive failed — by its ledger entry: same partner, same remote name,
+// same SHA-256, still applied. It then finishes the archive under that
+// entry, with no new entry and no duplicate, and reports done. Other files
+// with the SHA-256 of an applied file (the same bytes under a new name, or
+// again after the first was archived) are not its business: they are real
+// duplicates, recorded and reported as such.
+func (in *Inbound) finishArchive(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, res *Result) (done bool, err error) {
+	dir, state := withholding.Inbound, withholding.FileApplied
+	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
+		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256,
+	})
+	if err != nil {
+		return false, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
+	}
+	i := slices.IndexFunc(prev, func(lf *withholding.File) bool { return lf.RemoteName == f.Path() })
+	if i < 0 {
+		return false, nil
+	}
+	lf := prev[i]
+	if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
+		os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
+	}
+	res.Add("archive_finished", 1)
+	in.Exchange.logger().Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry",
+		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "applied", lf.UpdatedAt)
+	return true, in.dispose(ctx, rem, p, f, lf, "")
+}
+
 // dispose archives or deletes the remote file of an applied (or duplicate)
 // file and records that in the ledger. A remote file already gone counts as
-// disposed. If disposal fails, the ledger keeps the file applied and the
-// next run, finding the same SHA-256, disposes of it without applying it.
+// disposed. If disposal fails (or the process dies first), the ledger keeps
+// the file applied and the next run, finding it still in the inbox,
+// disposes of it under the same entry without applying it (finishArchive).
 func (in *Inbound) dispose(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, note string) error {
 	if err := transfer.Finish(ctx, rem, p, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		in.Exchange.Metrics.error(in.Job, "file")

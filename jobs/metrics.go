@@ -54,8 +54,8 @@ func (m *Metrics) run(r *withholding.JobRun) {
 		return
 	}
 	m.runs.WithLabelValues(r.Job, string(r.Status)).Inc()
-	if r.Status == withholding.RunSkipped {
-		return
+	if r.Status == withholding.RunSkipped || r.Status == withholding.RunKilled {
+		return // no duration: a killed run's end is when it was found
 	}
 	m.duration.WithLabelValues(r.Job).Observe(r.Ended.Sub(r.Started).Seconds())
 	if r.Status == withholding.RunSucceeded {

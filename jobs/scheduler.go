@@ -217,7 +217,11 @@ func (s *Scheduler) Has(name string) bool {
 // Start begins running jobs on their schedules. Scheduled runs get a
 // context derived from ctx, so cancelling ctx stops running jobs at once
 // (their transactions roll back); Shutdown lets them finish first.
+//
+// Before the schedule starts, runs that a dead process left recorded
+// running are recorded killed (see sweep).
 func (s *Scheduler) Start(ctx context.Context) {
+	s.sweep(ctx)
 	s.mu.Lock()
 	s.ctx = ctx
 	s.started = true
@@ -450,6 +454,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 		return s.skip(ctx, name, "running on another instance")
 	}
 	defer unlock()
+	s.markKilled(ctx, name)
 	if scheduled {
 		var until time.Time
 		if e.sched != nil {
@@ -542,11 +547,55 @@ func (s *Scheduler) startedBetween(ctx context.Context, job string, from, until 
 		return nil, fmt.Errorf("find runs of job %s: %w", job, err)
 	}
 	for _, r := range runs {
-		if r.Status != withholding.RunSkipped && !r.Started.Before(from) && (until.IsZero() || r.Started.Before(until)) {
+		// A killed run did not finish the activation's work: it is done again.
+		if r.Status != withholding.RunSkipped && r.Status != withholding.RunKilled && !r.Started.Before(from) && (until.IsZero() || r.Started.Before(until)) {
 			return r, nil
 		}
 	}
 	return nil, nil
+}
+
+// markKilled records as killed the runs of job still recorded running. The
+// caller holds the job's lock, so none of them is going on anywhere: their
+// process died without recording their end — SIGKILL, a crash, a lost
+// host; on SQLite its lease ran out or it was a process of this host that
+// no longer runs, on PostgreSQL its session ended. A failure is logged and
+// leaves them for the next holder.
+func (s *Scheduler) markKilled(ctx context.Context, job string) {
+	why := fmt.Sprintf("killed: the process that ran it stopped without recording how the run ended (found by %s, the next holder of the job's lock)", s.cfg.Instance)
+	runs, err := s.cfg.Runs.MarkJobRunsKilled(ctx, job, why)
+	if err != nil {
+		s.cfg.Metrics.error(job, "record")
+		s.log.Error("could not record the runs of a dead process as killed", "job", job, "err", err)
+		return
+	}
+	for _, r := range runs {
+		s.cfg.Metrics.run(r)
+		s.log.Warn("run of a process that is gone recorded killed", "job", job, "run", r.ID, "instance", r.Instance, "started", r.Started)
+	}
+}
+
+// sweep records as killed, for every job whose lock is free, the runs that
+// a dead process left running, so that the run history is true from the
+// start rather than from each job's next run. A job whose lock is held is
+// left to its holder.
+func (s *Scheduler) sweep(ctx context.Context) {
+	s.mu.Lock()
+	names := slices.Clone(s.names)
+	s.mu.Unlock()
+	for _, name := range names {
+		unlock, ok, err := s.cfg.Runs.TryLock(ctx, LockName(name))
+		if err != nil {
+			s.cfg.Metrics.error(name, "lock")
+			s.log.Error("could not look for runs of a dead process", "job", name, "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		s.markKilled(ctx, name)
+		unlock()
+	}
 }
 
 // skip records a run that did not happen and why.

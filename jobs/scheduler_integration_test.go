@@ -173,3 +173,34 @@ func TestIntegrationCronOnTwoInstancesRunsEachSecondOnce(t *testing.T) {
 		}
 	}
 }
+
+// On PostgreSQL the server releases a killed process's advisory lock when
+// its session ends, but its run stays recorded running: the next run of the
+// job, on any instance, and the next scheduler start record it killed.
+func TestIntegrationPostgresRunOfKilledProcessRecordedKilled(t *testing.T) {
+	ctx := context.Background()
+	dbs := mustPostgresStores(t, 2)
+	dead, db := dbs[0], dbs[1]
+	stale := map[string]*withholding.JobRun{}
+	for _, job := range []string{"pull", "send"} {
+		unlock, ok, err := dead.TryLock(ctx, jobs.LockName(job))
+		if err != nil || !ok {
+			t.Fatalf("lock %s: %v %v", job, ok, err)
+		}
+		stale[job] = &withholding.JobRun{Job: job, Instance: "host-a/1"}
+		if err := dead.CreateJobRun(ctx, stale[job]); err != nil {
+			t.Fatal(err)
+		}
+		unlock() // what the server does when the killed process's session ends
+	}
+	s := MustScheduler(t, db, "host-b/1")
+	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)
+	MustAdd(t, s, okJob("send"), "", jobs.AnyDay)
+	if run, err := s.RunNow(ctx, "pull"); err != nil || run.Status != withholding.RunSucceeded {
+		t.Fatalf("next run: %+v %v", run, err)
+	}
+	checkKilled(t, db, stale["pull"])
+	s.Start(ctx)
+	defer s.Shutdown(ctx, nil)
+	checkKilled(t, db, stale["send"])
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,7 +30,9 @@ import (
 // file left sent — the push failed, or the process stopped — is pushed
 // again at the start of the next run; the push is idempotent, so the
 // partner never gets it twice, and it uploads nothing when the local copy
-// no longer has the recorded SHA-256 (ErrLocalCopyChanged).
+// no longer has the recorded SHA-256 (ErrLocalCopyChanged). A file left
+// parsed — the process died before its documents were recorded — was never
+// pushed; the next run discards it and sends its orders in a new file.
 type SendIWOs struct {
 	Exchange  *Exchange
 	Files     withholding.FileService
@@ -59,7 +62,12 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 	var res Result
 	var errs []error
 	okParts := 0
-	// First, files committed earlier but never delivered.
+	// First, files a dead run built but never recorded: their orders are
+	// planned again below.
+	if err := j.discardUnsent(ctx, j.Exchange.now(), &res); err != nil {
+		errs = append(errs, err)
+	}
+	// Then, files committed earlier but never delivered.
 	if err := j.redeliver(ctx, &res); err != nil {
 		errs = append(errs, err)
 	}
@@ -342,6 +350,47 @@ func (j *SendIWOs) redeliver(ctx context.Context, res *Result) error {
 		if err := j.deliver(ctx, lf, res); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// discardUnsent gets rid of the IWO files that an earlier run built but
+// never recorded as sent: the ledger entries left parsed, created before
+// start (the process died, or could not record the failure, between
+// CreateFile and RecordSent). Each one's local copy is removed and its entry
+// quarantined with a note; its orders, still pending, go into a new file
+// this run.
+//
+// Discarding, rather than pushing the old file, is what can neither send an
+// IWO twice nor lose one. The push comes only after RecordSent, whose
+// transaction stores the documents, clears the orders' pending actions and
+// moves the entry to sent all at once; an entry still parsed therefore was
+// never pushed, and none of its IWOs is recorded anywhere — each order is
+// still pending and will be planned again (with its current data, which
+// may have changed since the dead run). Pushing the old file would send
+// those orders twice, and recording it now could record IWOs for orders
+// that no longer need them. The tracking IDs and control numbers of the
+// discarded file derive from its ledger ID and are never reused.
+func (j *SendIWOs) discardUnsent(ctx context.Context, start time.Time, res *Result) error {
+	out, parsed, kind := withholding.Outbound, withholding.FileParsed, withholding.KindIWOFile
+	files, _, err := j.Files.FindFiles(ctx, withholding.FileFilter{Direction: &out, State: &parsed, Kind: &kind, Until: start})
+	if err != nil {
+		return fmt.Errorf("find IWO files never sent: %w", err)
+	}
+	var errs []error
+	for _, lf := range slices.Backward(files) {
+		if err := os.Remove(lf.LocalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("discard IWO file %s (ledger %d) never sent: %w", lf.RemoteName, lf.ID, err))
+			continue
+		}
+		note := "not sent: built by a run that stopped before recording it; discarded, its orders go in a later file"
+		if err := j.Files.SetFileState(ctx, lf.ID, withholding.FileQuarantined, note); err != nil {
+			errs = append(errs, fmt.Errorf("record IWO file %s (ledger %d) discarded: %w", lf.RemoteName, lf.ID, err))
+			continue
+		}
+		res.Add("discarded", 1)
+		j.Exchange.logger().Warn("IWO file built by an earlier run that stopped before recording it: never sent, discarded; its orders are sent in a new file",
+			"job", JobSendIWOs, "partner", lf.Partner, "file", lf.RemoteName, "ledger", lf.ID, "created", lf.CreatedAt)
 	}
 	return errors.Join(errs...)
 }

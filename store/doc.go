@@ -36,7 +36,8 @@
 // connection until unlock (or until that connection dies). SQLite has no
 // sessions shared between processes, so the lock is a row with an owner and
 // an expiry that a goroutine renews while it is held; a crashed holder's
-// lock lapses after LockTTL.
+// lock lapses after LockTTL, or at once for a taker on the holder's host
+// that finds the holder's process gone.
 //
 // # Personal data
 //

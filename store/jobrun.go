@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -60,6 +62,20 @@ func (d *DB) FinishJobRun(ctx context.Context, r *withholding.JobRun) error {
 		return withholding.Errorf(withholding.ENOTFOUND, "no job run %d", r.ID)
 	}
 	return nil
+}
+
+// MarkJobRunsKilled records every run of job still running as killed,
+// ended now, with why as its error, and returns them, oldest first. The
+// caller holds the job's lock, so none of them is still going.
+func (d *DB) MarkJobRunsKilled(ctx context.Context, job, why string) ([]*withholding.JobRun, error) {
+	out, err := queryAll(ctx, d, "mark job runs killed", scanJobRun,
+		"UPDATE job_runs SET status = ?, ended = ?, error = ? WHERE job = ? AND status = ? RETURNING "+jobRunCols,
+		string(withholding.RunKilled), d.timeArg(d.now()), why, job, string(withholding.RunRunning))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *withholding.JobRun) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // FindJobRuns lists the runs of job (every job when ""), newest first, and

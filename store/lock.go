@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -18,9 +20,14 @@ import (
 // schema and name) held on a dedicated connection until unlock; if the
 // process or its connection dies, the server releases it.
 //
-// On SQLite the lock is a row in the locks table with an owner and an
-// expiry LockTTL ahead, renewed every LockTTL/3 while held. A holder that
-// dies without unlocking keeps the lock until it expires.
+// On SQLite the lock is a row in the locks table with an owner, its host,
+// PID and process token, and an expiry LockTTL ahead, renewed every
+// LockTTL/3 while held. A holder that dies without unlocking (SIGKILL,
+// crash) keeps the lock until it expires, unless the next taker runs on the
+// same host (DB.Host) and finds the holder gone: no process has its PID, or
+// the PID is the taker's own but the token is another process's (a
+// restarted container that got the same PID). Then the lock is taken at
+// once. Holders on other hosts cannot be seen, so their leases run out.
 func (d *DB) TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error) {
 	if name == "" {
 		return nil, false, withholding.Errorf(withholding.EINVALID, "lock needs a name")
@@ -69,6 +76,22 @@ func (d *DB) lockTTL() time.Duration {
 	return DefaultLockTTL
 }
 
+// processToken tells this process from an earlier one that had the same
+// PID on the same host.
+var processToken = randomToken(8)
+
+// holderGone reports whether the holder of a lock row, recorded with its
+// host, PID and process token, is a process of this host that has ended.
+func (d *DB) holderGone(host string, pid int, process string) bool {
+	if host == "" || host != d.Host || pid <= 0 {
+		return false // another host's processes cannot be seen
+	}
+	if pid == d.PID {
+		return process != processToken
+	}
+	return !processRuns(pid)
+}
+
 func (d *DB) tryRowLock(ctx context.Context, name string) (func(), bool, error) {
 	owner := d.Instance + "/" + randomToken(8)
 	var ok bool
@@ -77,8 +100,20 @@ func (d *DB) tryRowLock(ctx context.Context, name string) (func(), bool, error) 
 		if _, err := d.exec(ctx, tx, "DELETE FROM locks WHERE name = ? AND expires_at <= ?", name, now.UnixMilli()); err != nil {
 			return fmt.Errorf("clear expired lock %s: %w", name, err)
 		}
-		res, err := d.exec(ctx, tx, "INSERT INTO locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-			name, owner, now.Add(d.lockTTL()).UnixMilli())
+		var holder, host, process string
+		var pid int
+		err := d.queryRow(ctx, tx, "SELECT owner, host, pid, process FROM locks WHERE name = ?", name).Scan(&holder, &host, &pid, &process)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("look up lock %s: %w", name, err)
+		case d.holderGone(host, pid, process):
+			if _, err := d.exec(ctx, tx, "DELETE FROM locks WHERE name = ? AND owner = ?", name, holder); err != nil {
+				return fmt.Errorf("clear lock %s of a dead holder: %w", name, err)
+			}
+		}
+		res, err := d.exec(ctx, tx, "INSERT INTO locks (name, owner, expires_at, host, pid, process) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+			name, owner, now.Add(d.lockTTL()).UnixMilli(), d.Host, d.PID, processToken)
 		if err != nil {
 			return fmt.Errorf("lock %s: %w", name, err)
 		}

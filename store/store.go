@@ -69,6 +69,11 @@ type DB struct {
 	LockTTL time.Duration
 	// Instance names this process as a lock owner (host/pid by default).
 	Instance string
+	// Host and PID are this process's host name and process ID, recorded
+	// with each SQLite lock it takes (Open sets them), so that a process
+	// of the same host can tell that a holder is gone (see TryLock).
+	Host string
+	PID  int
 }
 
 // Open opens the store named by rawURL and migrates its schema to the
@@ -86,7 +91,7 @@ type DB struct {
 // Open returns EINVALID for a URL it does not understand.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
 	host, _ := os.Hostname()
-	d := &DB{Now: time.Now, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())}
+	d := &DB{Now: time.Now, Instance: fmt.Sprintf("%s/%d", host, os.Getpid()), Host: host, PID: os.Getpid()}
 	var err error
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):

@@ -47,6 +47,7 @@ func runSuite(t *testing.T, open opener) {
 		{"PostingsFailureCommitsNothing", testPostingsFailure},
 		{"Books", testBooks},
 		{"JobRuns", testJobRuns},
+		{"MarkJobRunsKilled", testMarkJobRunsKilled},
 		{"TryLock", testTryLock},
 		{"ImportEmployers", testImportEmployers},
 		{"ImportEmployersSpreadsheet", testImportEmployersSpreadsheet},
@@ -777,6 +778,33 @@ func testJobRuns(t *testing.T, db *store.DB) {
 	}
 	mustCode(t, db.FinishJobRun(ctx, &withholding.JobRun{ID: 999999}), withholding.ENOTFOUND, "finish missing")
 	mustCode(t, db.CreateJobRun(ctx, &withholding.JobRun{}), withholding.EINVALID, "no job name")
+}
+
+func testMarkJobRunsKilled(t *testing.T, db *store.DB) {
+	stale := &withholding.JobRun{Job: "send-iwos", Instance: "host/1"}
+	other := &withholding.JobRun{Job: "pull-acks", Instance: "host/1"}
+	done := &withholding.JobRun{Job: "send-iwos", Instance: "host/1", Status: withholding.RunSucceeded}
+	for _, r := range []*withholding.JobRun{stale, other, done} {
+		mustOK(t, db.CreateJobRun(ctx, r), "create")
+	}
+	killed, err := db.MarkJobRunsKilled(ctx, "send-iwos", "killed: host/1 is gone")
+	mustOK(t, err, "mark killed")
+	if len(killed) != 1 || killed[0].ID != stale.ID || killed[0].Status != withholding.RunKilled ||
+		killed[0].Error != "killed: host/1 is gone" || killed[0].Ended.IsZero() || killed[0].Instance != "host/1" {
+		t.Fatalf("marked killed: %+v, want run %d", killed, stale.ID)
+	}
+	runs, _, err := db.FindJobRuns(ctx, "", 0, 10)
+	mustOK(t, err, "find")
+	want := map[int64]withholding.RunStatus{stale.ID: withholding.RunKilled, other.ID: withholding.RunRunning, done.ID: withholding.RunSucceeded}
+	for _, r := range runs {
+		if r.Status != want[r.ID] {
+			t.Errorf("run %d (%s): %s, want %s", r.ID, r.Job, r.Status, want[r.ID])
+		}
+	}
+	again, err := db.MarkJobRunsKilled(ctx, "send-iwos", "again")
+	if err != nil || len(again) != 0 {
+		t.Errorf("second mark: %v %v, want nothing left running", again, err)
+	}
 }
 
 func testTryLock(t *testing.T, db *store.DB) {

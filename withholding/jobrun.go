@@ -12,6 +12,10 @@ const (
 	RunFailed    RunStatus = "failed"  // the step failed; Error says why
 	RunPartial   RunStatus = "partial" // the step finished but some files or partners failed
 	RunSkipped   RunStatus = "skipped" // holiday rule, or another instance holds the lock
+	// RunKilled is a run whose process stopped without recording how the
+	// run ended (SIGKILL, crash, power loss). The next holder of the job's
+	// lock finds it still running and records it killed; Error says so.
+	RunKilled RunStatus = "killed"
 )
 
 // JobRun records one run of one job.
