@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -104,5 +105,19 @@ func BenchmarkReadLongLine(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// TestReaderLongLineFile reads testdata/bad/long-line.iwo: a file header
+// padded to 5,000 bytes.
+func TestReaderLongLineFile(t *testing.T) {
+	f, err := os.Open("../testdata/bad/long-line.iwo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	es, err := edi.Validate(f, "long-line.iwo")
+	if err != nil || len(es) != 2 || es[0].Error() != "long-line.iwo:1: FHI Record: line is 5004 bytes, longer than any e-IWO record (at most 4096 with its terminator); skipped" {
+		t.Errorf("got %v, %v", es, err)
 	}
 }
