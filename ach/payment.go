@@ -209,6 +209,13 @@ func setBase(p *withholding.Payment, e *Entry, kind withholding.PaymentKind, cod
 }
 
 func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Payment) bool) bool {
+	if why := e.Batch.effectiveProblem; why != "" {
+		inner := yield
+		yield = func(p *withholding.Payment) bool {
+			p.Problems = append(p.Problems, why)
+			return inner(p)
+		}
+	}
 	kind, code := Classify(e)
 	var otherProblems []string
 	if kind == withholding.KindOther {

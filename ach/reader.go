@@ -615,9 +615,15 @@ func (r *Reader) batchHeader(rec string) {
 			r.fail(l, recBatchHeader, "CompanyEntryDescription", "blank")
 		}
 	}
-	// An unreadable effective date is not structural (the ACH operator
-	// settles the entry anyway); payments then carry no effective date.
-	bh.EffectiveDate, _ = yymmdd(rec[69:75])
+	// An unreadable effective entry date is not structural: NACHA has the
+	// ACH operator settle such entries on its next settlement date, so the
+	// money arrived and refusing the file would refuse it. But the payment
+	// then has no date to judge lateness by (reconcile skips the check for
+	// a zero date), so each payment of the batch carries a problem and goes
+	// to a person instead of posting as if on time.
+	if bh.EffectiveDate, ok = yymmdd(rec[69:75]); !ok {
+		bh.effectiveProblem = fmt.Sprintf("batch header (line %d) effective entry date %q is not a real YYMMDD date; the bank settled the entry on a date the file does not say", l, rec[69:75])
+	}
 	if c := rec[78]; c != '0' && c != '1' && c != '2' {
 		r.fail(l, recBatchHeader, "OriginatorStatusCode", "%q, want 0, 1 or 2", c)
 	}

@@ -418,3 +418,32 @@ func TestStopEarly(t *testing.T) {
 		}
 	}
 }
+
+// TestBadEffectiveDate checks that a batch whose effective entry date is
+// not a date gives each of its payments a problem, and no date.
+func TestBadEffectiveDate(t *testing.T) {
+	for _, tc := range []struct{ name, date string }{
+		{"ErrImpossible", "261399"},
+		{"ErrBlank", "      "},
+		{"ErrLetters", "26O101"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, ctx := range []bool{false, true} {
+				data := edit(string(MustRemittance(t, ctx, itemA, itemB)), '5', 69, tc.date)
+				ps, _ := MustPayments(t, []byte(data), ach.DefaultProfile)
+				if len(ps) != 2 {
+					t.Fatalf("ctx=%v: got %d payments, want 2", ctx, len(ps))
+				}
+				for _, p := range ps {
+					if !p.EffectiveDate.IsZero() || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "effective entry date") {
+						t.Errorf("ctx=%v: effective date %q: payment date %v, problems %q; want no date and one problem", ctx, tc.date, p.EffectiveDate, p.Problems)
+					}
+				}
+			}
+		})
+	}
+	ps, _ := MustPayments(t, MustRemittance(t, false, itemA), ach.DefaultProfile)
+	if len(ps[0].Problems) != 0 {
+		t.Errorf("valid effective date: problems %q", ps[0].Problems)
+	}
+}

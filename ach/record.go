@@ -40,6 +40,10 @@ type BatchHeader struct {
 
 	iat bool // an IAT (or IATCOR) batch: another header layout
 
+	// effectiveProblem is set when EffectiveDate is blank or invalid: a
+	// problem of every payment of the batch.
+	effectiveProblem string
+
 	feinVal withholding.FEIN // feinOf(CompanyID), when feinSet
 	feinSet bool
 }

@@ -28,7 +28,10 @@
 // would (spec section 8): element formats, cross-element rules and file
 // structure. Problems are Errors, every one carrying file, line, record
 // and element and printing as "FILE:LINE: RECORD ELEMENT: reason"; reading
-// continues after them, so a caller can report all of them.
+// continues after them, so a caller can report all of them. A line longer
+// than MaxLineLen is one problem and is skipped without being held, so
+// memory stays bounded whatever the input. CheckText tells front ends
+// whether a text value can travel in an e-IWO at all.
 //
 // A Writer makes headers and trailers, control numbers (ControlNumber),
 // batch and record counts, and one batch per employer EIN. It runs the

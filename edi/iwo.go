@@ -236,11 +236,10 @@ func (d *IWO) rules(k Kind, l *Layout, bad *badSet) []problem {
 	if s := d.IssuingState; s != "" && s[0] == ' ' && ok("Issuing State/Tribe/Territory Name") {
 		ps = append(ps, ruleProblem("Issuing State/Tribe/Territory Name", "must not start with a space"))
 	}
-	if s := d.EmployerName; s != "" && !startsAlnum(s) && ok("Employer Name") {
-		ps = append(ps, ruleProblem("Employer Name", "%q: must start with a letter or digit", s))
-	}
-	if s := d.EmployerAddress.Line1; s != "" && !startsAlnum(s) && ok("Employer Address Line 1") {
-		ps = append(ps, ruleProblem("Employer Address Line 1", "%q: must start with a letter or digit", s))
+	for i, s := range [len(alnumStart)]string{d.EmployerName, d.EmployerAddress.Line1} {
+		if name := alnumStart[i]; s != "" && !startsAlnum(s) && ok(name) {
+			ps = append(ps, ruleProblem(name, "%q: must start with a letter or digit", s))
+		}
 	}
 	for _, o := range d.obligations() {
 		if o.p.Amount != 0 && o.p.Frequency == "" && ok(o.freq) && ok(o.amount) {

@@ -27,15 +27,22 @@ type openBatch struct {
 	count   int
 }
 
+// MaxLineLen is the longest line, terminator included, a Reader reads as a
+// record: the longest e-IWO record (IWORecordLen, 2,307 bytes) with room
+// for a partner's stray padding. A longer line is no e-IWO record; the
+// Reader reports it as one problem and skips it without holding it, so a
+// file that is one line of hundreds of megabytes (a binary or a file
+// whose line ends were lost) costs a buffer's worth of memory.
+const MaxLineLen = 4096
+
 // Reader reads an e-IWO file of any kind one record at a time and checks it
 // as a receiver would (spec §8): each element against its layout, the
 // cross-element rules of each record, and the file's structure (nesting,
-// control numbers, counts). It holds one record and one open batch in
-// memory, so a file of any size streams.
+// control numbers, counts). It holds one record (at most MaxLineLen bytes)
+// and one open batch in memory, so a file of any size streams.
 type Reader struct {
 	file  string
 	br    *bufio.Reader
-	long  []byte
 	line  int
 	kind  Kind
 	state readState
@@ -56,7 +63,7 @@ type Reader struct {
 
 // NewReader returns a Reader of r. name is the file name errors carry.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{file: name, br: bufio.NewReaderSize(r, 16<<10), controls: map[string]int{}}
+	return &Reader{file: name, br: bufio.NewReaderSize(r, MaxLineLen+1), controls: map[string]int{}}
 }
 
 // Kind returns the file's kind, known once the first record is read (0
@@ -99,8 +106,8 @@ func (r *Reader) Next() (Record, error) {
 	if r.eof {
 		return nil, io.EOF
 	}
-	raw, err := r.readLine()
-	if errors.Is(err, io.EOF) && len(raw) == 0 {
+	raw, long, err := r.readLine()
+	if errors.Is(err, io.EOF) && len(raw) == 0 && long == 0 {
 		r.eof = true
 		if err := r.finish(); err != nil {
 			return nil, err
@@ -111,6 +118,14 @@ func (r *Reader) Next() (Record, error) {
 		return nil, fmt.Errorf("read %s: %w", r.file, err)
 	}
 	r.line++
+	if long > 0 {
+		// Not a record: checking its elements or its place in the file
+		// would only echo this one problem.
+		code := string(raw)
+		r.raw, r.layout = "", nil
+		return nil, r.errors(sanitize(code), []problem{structural("Record",
+			"line is %d bytes, longer than any e-IWO record (at most %d with its terminator); skipped", long, MaxLineLen)})
+	}
 	var ps []problem
 	raw, ps = r.terminator(raw, errors.Is(err, io.EOF), ps)
 	line := string(raw)
@@ -149,18 +164,24 @@ func (r *Reader) Next() (Record, error) {
 }
 
 // readLine returns the next line including its terminator; the slice is
-// valid until the next call.
-func (r *Reader) readLine() ([]byte, error) {
-	b, err := r.br.ReadSlice('\n')
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		return b, err
+// valid until the next call. A line longer than MaxLineLen is read to its
+// end and dropped: readLine then returns its length as long and, in b, at
+// most its first three bytes (its would-be document code).
+func (r *Reader) readLine() (b []byte, long int, err error) {
+	b, err = r.br.ReadSlice('\n')
+	if len(b) <= MaxLineLen {
+		return b, 0, err
 	}
-	r.long = append(r.long[:0], b...)
+	long = len(b)
+	code := bytes.Clone(b[:3])
 	for errors.Is(err, bufio.ErrBufferFull) {
 		b, err = r.br.ReadSlice('\n')
-		r.long = append(r.long, b...)
+		long += len(b)
 	}
-	return r.long, err
+	if errors.Is(err, io.EOF) {
+		err = nil // the next call sees the end
+	}
+	return code, long, err
 }
 
 // terminator strips the line terminator and checks it matches line 1's.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/internal/csvtab"
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -53,17 +54,17 @@ func parseEmployers(file string, r io.Reader) ([]employerRow, *csvtab.Table) {
 	for t.Next() {
 		e := &withholding.Employer{
 			FEIN: t.FEIN("fein", true),
-			Name: t.Text("name", 57, true),
+			Name: eiwoText(t, "name", 57, true, "Employer Name"),
 			Address: withholding.Address{
-				Line1: t.Text("address_line1", 25, true),
-				Line2: t.Text("address_line2", 25, false),
-				City:  t.Text("city", 22, true),
+				Line1: eiwoText(t, "address_line1", 25, true, "Employer Address Line 1"),
+				Line2: eiwoText(t, "address_line2", 25, false, "Employer Address Line 2"),
+				City:  eiwoText(t, "city", 22, true, "Employer Address City"),
 				State: strings.ToUpper(t.Text("state", 2, true)),
 				ZIP:   t.Digits("zip", 5, true),
 				ZIP4:  t.Digits("zip4", 4, false),
 			},
 			Contact: withholding.Contact{
-				Name:  t.Text("contact_name", 57, false),
+				Name:  eiwoText(t, "contact_name", 57, false, "Employer Contact Name"),
 				Phone: t.Phone("contact_phone", false),
 				Fax:   t.Phone("contact_fax", false),
 				Email: t.Text("contact_email", 48, false),
@@ -168,17 +169,23 @@ var orderFormat = func() csvtab.Format {
 	}
 }()
 
-type orderRow struct {
-	line int
-	o    *withholding.Order
-}
-
 // idText checks an e-IWO identifier: at most max characters, no leading
 // space, no backslash or asterisk (the e-IWO reserves them).
-func idText(t *csvtab.Table, col string, max int, req bool) string {
-	v := t.Text(col, max, req)
+func idText(t *csvtab.Table, col string, max int, req bool, element string) string {
+	v := eiwoText(t, col, max, req, element)
 	if strings.ContainsAny(v, `\*`) {
 		t.Failf(col, "%q: must not contain \\ or *", v)
+	}
+	return v
+}
+
+// eiwoText reads a text cell that an e-IWO carries as element: what the
+// e-IWO Writer would refuse (edi.CheckText) is refused here, once, rather
+// than at every send-iwos run.
+func eiwoText(t *csvtab.Table, col string, max int, req bool, element string) string {
+	v := t.Text(col, max, req)
+	if why := edi.CheckText(element, v); why != "" {
+		t.Failf(col, "%q: %s", v, why)
 	}
 	return v
 }
@@ -200,6 +207,9 @@ func children(t *csvtab.Table, col string) []withholding.Person {
 			t.Failf(col, "child %d %q: want Last|First|YYYY-MM-DD", i+1, strings.TrimSpace(c))
 			continue
 		}
+		if why := edi.CheckText("Child 1 Last Name", parts[0]+parts[1]); why != "" {
+			t.Failf(col, "child %d %q: %s", i+1, strings.TrimSpace(c), why)
+		}
 		p := withholding.Person{Last: parts[0], First: parts[1]}
 		if len(parts) == 3 && parts[2] != "" {
 			d, err := withholding.ParseDate(csvtab.ISODate, parts[2])
@@ -213,80 +223,97 @@ func children(t *csvtab.Table, col string) []withholding.Person {
 	return out
 }
 
-func parseOrders(file string, r io.Reader) ([]orderRow, *csvtab.Table) {
-	t := csvtab.New(file, r, orderFormat)
-	var rows []orderRow
-	type key struct {
-		c withholding.CaseID
-		o withholding.OrderID
+// orderReader reads an orders file one row at a time and remembers only
+// what checking later rows needs: the line of each case_id/order_id (for
+// duplicates), never the rows themselves.
+type orderReader struct {
+	t    *csvtab.Table
+	seen map[string]int32 // case_id + "\x00" + order_id → line
+}
+
+func newOrderReader(file string, r io.Reader) *orderReader {
+	return &orderReader{t: csvtab.New(file, r, orderFormat), seen: map[string]int32{}}
+}
+
+// next returns the next row's order, checked on its own and against the
+// rows before it, or nil at the end of the file.
+func (rd *orderReader) next() *withholding.Order {
+	t := rd.t
+	if !t.Next() {
+		return nil
 	}
-	seen := map[key]int{}
-	for t.Next() {
-		o := &withholding.Order{
-			CaseID:       withholding.CaseID(idText(t, "case_id", 15, true)),
-			OrderID:      withholding.OrderID(idText(t, "order_id", 30, true)),
-			RemittanceID: withholding.RemittanceID(idText(t, "remittance_id", 20, false)),
-			EmployerFEIN: t.FEIN("employer_fein", true),
-			Obligor: withholding.Person{
-				Last:      t.Text("obligor_last", 35, true),
-				First:     t.Text("obligor_first", 25, true),
-				Middle:    t.Text("obligor_middle", 25, false),
-				Suffix:    t.Text("obligor_suffix", 4, false),
-				BirthDate: t.Date("obligor_birth_date", false),
-			},
-			Obligee: withholding.Person{
-				Last:  t.Text("obligee_last", 57, false),
-				First: t.Text("obligee_first", 25, false),
-			},
-			Children:            children(t, "children"),
-			IssuingState:        strings.ToUpper(t.Text("issuing_state", 35, true)),
-			IssuingJurisdiction: t.Text("issuing_jurisdiction", 35, false),
-			IssuingTribunal:     t.Text("issuing_tribunal", 35, false),
-			PayeeFIPS:           t.Digits("payee_fips", 7, true),
-			ArrearsOver12Weeks:  t.Flag("arrears_over_12_weeks"),
-			LumpSum:             t.Money("lump_sum", false),
-			StartDate:           t.Date("start_date", true),
-			EndDate:             t.Date("end_date", false),
-			Status:              withholding.StatusPending,
+	o := &withholding.Order{
+		CaseID:       withholding.CaseID(idText(t, "case_id", 15, true, "Case Identifier")),
+		OrderID:      withholding.OrderID(idText(t, "order_id", 30, true, "Order Identifier")),
+		RemittanceID: withholding.RemittanceID(idText(t, "remittance_id", 20, false, "Remittance Identifier")),
+		EmployerFEIN: t.FEIN("employer_fein", true),
+		Obligor: withholding.Person{
+			Last:      eiwoText(t, "obligor_last", 35, true, "Employee Last Name"),
+			First:     eiwoText(t, "obligor_first", 25, true, "Employee First Name"),
+			Middle:    eiwoText(t, "obligor_middle", 25, false, "Employee Middle Name"),
+			Suffix:    eiwoText(t, "obligor_suffix", 4, false, "Employee Suffix"),
+			BirthDate: t.Date("obligor_birth_date", false),
+		},
+		Obligee: withholding.Person{
+			Last:  eiwoText(t, "obligee_last", 57, false, "Obligee Last Name"),
+			First: eiwoText(t, "obligee_first", 25, false, "Obligee First Name"),
+		},
+		Children:            children(t, "children"),
+		IssuingState:        strings.ToUpper(eiwoText(t, "issuing_state", 35, true, "Issuing State/Tribe/Territory Name")),
+		IssuingJurisdiction: eiwoText(t, "issuing_jurisdiction", 35, false, "Issuing Jurisdiction Name"),
+		IssuingTribunal:     eiwoText(t, "issuing_tribunal", 35, false, "Issuing Tribunal Name"),
+		PayeeFIPS:           t.Digits("payee_fips", 7, true),
+		ArrearsOver12Weeks:  t.Flag("arrears_over_12_weeks"),
+		LumpSum:             t.Money("lump_sum", false),
+		StartDate:           t.Date("start_date", true),
+		EndDate:             t.Date("end_date", false),
+		Status:              withholding.StatusPending,
+	}
+	o.Obligor.SSN = t.SSN("obligor_ssn", true)
+	if o.Obligor.SSN != "" {
+		if err := o.Obligor.SSN.Assignable(); err != nil {
+			t.Failf("obligor_ssn", "%s", withholding.ErrorMessage(err))
 		}
-		o.Obligor.SSN = t.SSN("obligor_ssn", true)
-		if o.RemittanceID == "" {
-			o.RemittanceID = withholding.RemittanceID(o.CaseID)
+	}
+	if o.RemittanceID == "" {
+		o.RemittanceID = withholding.RemittanceID(o.CaseID)
+	}
+	if strings.HasPrefix(string(o.CaseID), " ") {
+		t.Failf("case_id", "must not start with a space")
+	}
+	ordered := o.LumpSum > 0
+	for _, a := range amountColumns {
+		ob := a.get(&o.Amounts)
+		ob.Amount = t.Money(a.name, false)
+		ob.Frequency = t.Frequency(a.name+"_freq", false)
+		switch {
+		case ob.Amount > 0 && ob.Frequency == "":
+			t.Failf(a.name+"_freq", "required when %s is given", a.name)
+		case ob.Amount == 0 && ob.Frequency != "":
+			t.Failf(a.name, "required when %s_freq is given", a.name)
 		}
-		if strings.HasPrefix(string(o.CaseID), " ") {
-			t.Failf("case_id", "must not start with a space")
-		}
-		ordered := o.LumpSum > 0
-		for _, a := range amountColumns {
-			ob := a.get(&o.Amounts)
-			ob.Amount = t.Money(a.name, false)
-			ob.Frequency = t.Frequency(a.name+"_freq", false)
-			switch {
-			case ob.Amount > 0 && ob.Frequency == "":
-				t.Failf(a.name+"_freq", "required when %s is given", a.name)
-			case ob.Amount == 0 && ob.Frequency != "":
-				t.Failf(a.name, "required when %s_freq is given", a.name)
-			}
-			ordered = ordered || ob.Amount > 0
-		}
-		o.Amounts.OtherReason = t.Text("other_reason", 35, false)
-		if o.Amounts.Other.Amount > 0 && o.Amounts.OtherReason == "" {
-			t.Failf("other_reason", "required when other is given")
-		}
-		if !ordered {
-			t.Failf("current_support", "the row orders no amount; give at least one amount or lump_sum")
-		}
-		if !o.EndDate.IsZero() && o.EndDate.Before(o.StartDate) {
-			t.Failf("end_date", "%s is before start_date %s", o.EndDate, o.StartDate)
-		}
-		k := key{o.CaseID, o.OrderID}
-		if prev, dup := seen[k]; dup && o.CaseID != "" {
+		ordered = ordered || ob.Amount > 0
+	}
+	o.Amounts.OtherReason = eiwoText(t, "other_reason", 35, false, "Other Obligation Reason")
+	if o.Amounts.Other.Amount > 0 && o.Amounts.OtherReason == "" {
+		t.Failf("other_reason", "required when other is given")
+	}
+	if !ordered {
+		t.Failf("current_support", "the row orders no amount; give at least one amount or lump_sum")
+	}
+	if !o.EndDate.IsZero() && o.EndDate.Before(o.StartDate) {
+		t.Failf("end_date", "%s is before start_date %s", o.EndDate, o.StartDate)
+	}
+	if o.CaseID != "" {
+		// A new string: a slice of the row would keep the whole row.
+		k := string(o.CaseID) + "\x00" + string(o.OrderID)
+		if prev, dup := rd.seen[k]; dup {
 			t.Failf("order_id", "order %s/%s already on line %d", o.CaseID, o.OrderID, prev)
+		} else {
+			rd.seen[k] = int32(t.Line())
 		}
-		seen[k] = t.Line()
-		rows = append(rows, orderRow{t.Line(), o})
 	}
-	return rows, t
+	return o
 }
 
 // ImportOrders reads an orders CSV file (file names it in messages),
@@ -302,35 +329,42 @@ func parseOrders(file string, r io.Reader) ([]orderRow, *csvtab.Table) {
 //   - an identical order is left alone.
 //
 // A file with any bad row is rejected whole with an *ImportErrors listing
-// each problem. With dryRun nothing is written but the result says what
-// would change.
+// each problem (the first csvtab.MaxErrors, and the count of the rest).
+// With dryRun nothing is written but the result says what would change.
+//
+// The file streams, so its size does not matter: only each row's key is
+// kept. When r is an io.ReadSeeker (a file), a first pass makes every
+// check that needs no stored order, without writing, so a bad file is
+// rejected at the cost of reading it; the second pass checks each row
+// against the stored order of its key and writes it, inside the one
+// transaction. A row that conflicts with its stored order stops the
+// writing (checking goes on, to list every conflict) and the transaction
+// is rolled back. Checking a row against the database as it stood is
+// sound because no two rows share a key: the rows written so far are
+// other orders. Another reader gets the one pass.
 func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun bool) (ImportResult, error) {
 	var res ImportResult
-	rows, t := parseOrders(file, r)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if start, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			if err := d.checkOrders(ctx, file, rs); err != nil {
+				return res, err
+			}
+			if _, err := rs.Seek(start, io.SeekStart); err != nil {
+				return res, fmt.Errorf("rewind %s: %w", file, err)
+			}
+		}
+	}
+	rd := newOrderReader(file, r)
+	t := rd.t
 	if err := t.Err(); err != nil {
-		return res, err
+		return res, err // the header
 	}
 	err := d.inTx(ctx, func(tx *txn) error {
-		// Validate against the database first, then write.
-		type change struct {
-			row orderRow
-			old *withholding.Order
-		}
-		var changes []change
 		employers := map[withholding.FEIN]bool{}
-		for _, row := range rows {
-			o := row.o
-			known, checked := employers[o.EmployerFEIN]
-			if !checked {
-				_, err := d.findEmployer(ctx, tx, o.EmployerFEIN)
-				if err != nil && withholding.ErrorCode(err) != withholding.ENOTFOUND {
-					return err
-				}
-				known = err == nil
-				employers[o.EmployerFEIN] = known
-			}
-			if !known {
-				t.FailAt(row.line, "employer_fein", "no employer %s; import employers first", o.EmployerFEIN)
+		for o := rd.next(); o != nil; o = rd.next() {
+			line := t.Line()
+			if err := d.checkEmployer(ctx, tx, t, employers, o.EmployerFEIN); err != nil {
+				return err
 			}
 			old, err := d.findOrderByKey(ctx, tx, o.CaseID, o.OrderID)
 			if err != nil {
@@ -339,49 +373,22 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 			if old != nil {
 				switch {
 				case old.EmployerFEIN != o.EmployerFEIN:
-					t.FailAt(row.line, "employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
+					t.Failf("employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
 				case !old.EndDate.IsZero() && o.EndDate.IsZero():
-					t.FailAt(row.line, "end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
+					t.Failf("end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
 				case old.Status == withholding.StatusTerminated && !sameTerms(old, o):
-					t.FailAt(row.line, "case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
+					t.Failf("case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
 				}
 			}
-			changes = append(changes, change{row, old})
+			if t.Failed() {
+				continue // the file is rejected: check the rest, write nothing
+			}
+			if err := d.applyOrder(ctx, tx, o, old, &res); err != nil {
+				return fmt.Errorf("%s:%d: %w", file, line, err)
+			}
 		}
 		if err := t.Err(); err != nil {
 			return err
-		}
-		for _, c := range changes {
-			o, old := c.row.o, c.old
-			var err error
-			switch {
-			case old == nil:
-				o.Status, o.PendingAction = withholding.StatusPending, withholding.ActionOriginal
-				err = d.createOrder(ctx, tx, o)
-				res.Created++
-			case sameTerms(old, o):
-				res.Unchanged++
-				continue
-			case !o.EndDate.IsZero() && o.EndDate != old.EndDate:
-				keepState(o, old)
-				if neverSent(old) {
-					o.Status, o.PendingAction = withholding.StatusTerminated, ""
-				} else {
-					o.PendingAction = withholding.ActionTerminate
-				}
-				err = d.replaceOrder(ctx, tx, o)
-				res.Terminated++
-			default:
-				keepState(o, old)
-				if !neverSent(old) {
-					o.PendingAction = withholding.ActionAmend
-				}
-				err = d.replaceOrder(ctx, tx, o)
-				res.Amended++
-			}
-			if err != nil {
-				return fmt.Errorf("%s:%d: %w", file, c.row.line, err)
-			}
 		}
 		if dryRun {
 			return errDryRun
@@ -392,6 +399,70 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// checkOrders is the first pass of ImportOrders: every check of every row
+// that needs no stored order. It writes nothing and returns the file's
+// *ImportErrors, or nil.
+func (d *DB) checkOrders(ctx context.Context, file string, r io.Reader) error {
+	rd := newOrderReader(file, r)
+	employers := map[withholding.FEIN]bool{}
+	for o := rd.next(); o != nil; o = rd.next() {
+		if err := d.checkEmployer(ctx, d.db, rd.t, employers, o.EmployerFEIN); err != nil {
+			return err
+		}
+	}
+	return rd.t.Err()
+}
+
+// checkEmployer records a problem on t's row when no employer fein is
+// stored; known caches the answers.
+func (d *DB) checkEmployer(ctx context.Context, q queryer, t *csvtab.Table, known map[withholding.FEIN]bool, fein withholding.FEIN) error {
+	if fein == "" {
+		return nil // already a problem of its own
+	}
+	ok, checked := known[fein]
+	if !checked {
+		_, err := d.findEmployer(ctx, q, fein)
+		if err != nil && withholding.ErrorCode(err) != withholding.ENOTFOUND {
+			return err
+		}
+		ok = err == nil
+		known[fein] = ok
+	}
+	if !ok {
+		t.Failf("employer_fein", "no employer %s; import employers first", fein)
+	}
+	return nil
+}
+
+// applyOrder writes the file's order o, stored as old (nil when new), by
+// the re-import rules of ImportOrders, and counts it in res.
+func (d *DB) applyOrder(ctx context.Context, tx *txn, o, old *withholding.Order, res *ImportResult) error {
+	switch {
+	case old == nil:
+		o.Status, o.PendingAction = withholding.StatusPending, withholding.ActionOriginal
+		res.Created++
+		return d.createOrder(ctx, tx, o)
+	case sameTerms(old, o):
+		res.Unchanged++
+		return nil
+	case !o.EndDate.IsZero() && o.EndDate != old.EndDate:
+		keepState(o, old)
+		if neverSent(old) {
+			o.Status, o.PendingAction = withholding.StatusTerminated, ""
+		} else {
+			o.PendingAction = withholding.ActionTerminate
+		}
+		res.Terminated++
+	default:
+		keepState(o, old)
+		if !neverSent(old) {
+			o.PendingAction = withholding.ActionAmend
+		}
+		res.Amended++
+	}
+	return d.replaceOrder(ctx, tx, o)
 }
 
 // keepState copies what the exchange, not the agency's file, owns.

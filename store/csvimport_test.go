@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"reflect"
 	"strings"
@@ -74,6 +75,9 @@ func testImportEmployers(t *testing.T, db *store.DB) {
 	}{
 		{"ErrFEIN", header + strings.Replace(good, "480000999", "48-000", 1), "e.csv:2: fein: \"48-000\": want 9 digits"},
 		{"ErrNameRequired", header + strings.Replace(good, "Acme", "", 1), "e.csv:2: name: required"},
+		{"ErrNameNotASCII", header + strings.Replace(good, "Acme", "Acmé", 1), "e.csv:2: name: \"Acmé\": an e-IWO carries only printable ASCII"},
+		{"ErrNameStart", header + strings.Replace(good, "Acme", "(The) Acme", 1), "e.csv:2: name: \"(The) Acme\": must start with a letter or digit"},
+		{"ErrNameNUL", header + strings.Replace(good, "Acme", "Ac\x00me", 1), "e.csv:2: name: contains control character U+0000"},
 		{"ErrState", header + strings.Replace(good, ",KS,", ",Kansas,", 1), "e.csv:2: state: longer than 2 characters"},
 		{"ErrZIP", header + strings.Replace(good, "66603", "6660", 1), "e.csv:2: zip: \"6660\": want 5 digits"},
 		{"ErrPhone", header + strings.Replace(good, "785-555-0100", "555-0100", 1), "e.csv:2: contact_phone: \"555-0100\": want a 10-digit phone number"},
@@ -132,7 +136,7 @@ func testImportOrders(t *testing.T, db *store.DB) {
 	o := orders[0]
 	want := withholding.Order{
 		ID: o.ID, CaseID: "KS0000000100001", OrderID: "SN2019DM000417", RemittanceID: "KS0000000100001", EmployerFEIN: "480000101",
-		Obligor:      withholding.Person{Last: "HALVERSON", First: "MARCUS", Middle: "J", SSN: "900120001", BirthDate: date("1984-03-17")},
+		Obligor:      withholding.Person{Last: "HALVERSON", First: "MARCUS", Middle: "J", SSN: "078051121", BirthDate: date("1984-03-17")},
 		Obligee:      withholding.Person{Last: "HALVERSON", First: "BRIANNA"},
 		Children:     []withholding.Person{{Last: "HALVERSON", First: "TESSA", BirthDate: date("2014-08-02")}, {Last: "HALVERSON", First: "OWEN", BirthDate: date("2017-11-23")}},
 		IssuingState: "KANSAS", IssuingJurisdiction: "SALINE", IssuingTribunal: "DISTRICT COURT", PayeeFIPS: "2000003",
@@ -156,7 +160,7 @@ func testImportOrders(t *testing.T, db *store.DB) {
 
 // ordersHeader and goodOrder make small orders files for the bad-row table.
 const ordersHeader = "case_id,order_id,employer_fein,obligor_last,obligor_first,obligor_ssn,children,issuing_state,payee_fips,current_support,current_support_freq,other,other_freq,other_reason,arrears_over_12_weeks,start_date,end_date\n"
-const goodOrder = "KS1,ORD1,480000101,DOE,JOHN,900-11-2222,DOE|AMY|2015-06-01,KANSAS,2000003,412.00,monthly,,,,N,2026-01-01,\n"
+const goodOrder = "KS1,ORD1,480000101,DOE,JOHN,078-11-2222,DOE|AMY|2015-06-01,KANSAS,2000003,412.00,monthly,,,,N,2026-01-01,\n"
 
 func testImportOrdersBadRows(t *testing.T, db *store.DB) {
 	mustOK(t, db.UpsertEmployer(ctx, sampleEmployer("480000101")), "employer")
@@ -167,7 +171,17 @@ func testImportOrdersBadRows(t *testing.T, db *store.DB) {
 		{"ErrCaseIDTooLong", ordersHeader + strings.Replace(goodOrder, "KS1,", "KS1234567890123456,", 1), "o.csv:2: case_id: longer than 15 characters"},
 		{"ErrCaseIDAsterisk", ordersHeader + strings.Replace(goodOrder, "KS1,", "KS*1,", 1), "o.csv:2: case_id: \"KS*1\": must not contain \\ or *"},
 		{"ErrFEIN", ordersHeader + strings.Replace(goodOrder, "480000101", "48000010", 1), "o.csv:2: employer_fein: \"48000010\": want 9 digits"},
-		{"ErrSSN", ordersHeader + strings.Replace(goodOrder, "900-11-2222", "900-11-222", 1), "o.csv:2: obligor_ssn: want 9 digits (dashes allowed)"},
+		{"ErrSSN", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "078-11-222", 1), "o.csv:2: obligor_ssn: want 9 digits (dashes allowed)"},
+		{"ErrSSNArea000", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "000-11-2222", 1), "o.csv:2: obligor_ssn: not an SSN: the SSA never assigns area numbers"},
+		{"ErrSSNAllZero", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "000-00-0000", 1), "o.csv:2: obligor_ssn: not an SSN"},
+		{"ErrSSNArea666", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "666-11-2222", 1), "o.csv:2: obligor_ssn: not an SSN: the SSA never assigns area numbers"},
+		{"ErrSSNArea9xx", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "912-11-2222", 1), "o.csv:2: obligor_ssn: not an SSN: the SSA never assigns area numbers"},
+		{"ErrSSNGroup00", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "078-00-2222", 1), "o.csv:2: obligor_ssn: not an SSN: the SSA never assigns group number"},
+		{"ErrSSNSerial0000", ordersHeader + strings.Replace(goodOrder, "078-11-2222", "078-11-0000", 1), "o.csv:2: obligor_ssn: not an SSN: the SSA never assigns serial number"},
+		{"ErrNameNUL", ordersHeader + strings.Replace(goodOrder, "DOE,JOHN", "DO\x00E,JOHN", 1), "o.csv:2: obligor_last: contains control character U+0000"},
+		{"ErrNameInvalidUTF8", ordersHeader + strings.Replace(goodOrder, "DOE,JOHN", "DO\xe9,JOHN", 1), "o.csv:2: obligor_last: not valid UTF-8 text"},
+		{"ErrNameNotASCII", ordersHeader + strings.Replace(goodOrder, "DOE,JOHN", "DOÉ,JOHN", 1), "o.csv:2: obligor_last: \"DOÉ\": an e-IWO carries only printable ASCII"},
+		{"ErrChildNotASCII", ordersHeader + strings.Replace(goodOrder, "DOE|AMY", "DOE|AMÝ", 1), "o.csv:2: children: child 1 \"DOE|AMÝ|2015-06-01\": an e-IWO carries only printable ASCII"},
 		{"ErrStartDate", ordersHeader + strings.Replace(goodOrder, "2026-01-01", "2026-02-30", 1), "o.csv:2: start_date: \"2026-02-30\" is not a date; want YYYY-MM-DD"},
 		{"ErrEndBeforeStart", ordersHeader + strings.Replace(goodOrder, "2026-01-01,", "2026-01-01,2025-12-31", 1), "o.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01"},
 		{"ErrAmount", ordersHeader + strings.Replace(goodOrder, "412.00", "412.005", 1), "o.csv:2: current_support: amount \"412.005\": want at most two decimals"},
@@ -193,7 +207,7 @@ func testImportOrdersBadRows(t *testing.T, db *store.DB) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error\n%v\nwant it to contain %q", tc.name, err, tc.want)
 			}
-			if strings.Contains(err.Error(), "900-11-222") || strings.Contains(err.Error(), "90011222") {
+			if strings.Contains(err.Error(), "078-11-222") || strings.Contains(err.Error(), "07811222") {
 				t.Errorf("%s: error shows an SSN: %v", tc.name, err)
 			}
 			if _, n, _ := db.FindOrders(ctx, withholding.OrderFilter{}); n != 0 {
@@ -326,6 +340,29 @@ func testImportOrdersChecksDatabase(t *testing.T, db *store.DB) {
 			}
 		})
 	}
+	// Rows are written as they are read, in one transaction: a conflict
+	// after good rows (new and amended orders) rolls them back. Both
+	// passes (a file) and the one pass (a reader that cannot seek).
+	newRow := strings.Replace(lines[2], "SG2021DM001123", "SG2021DM009999", 1)
+	amended := strings.Replace(lines[3], "95.00,weekly", "99.00,weekly", 1)
+	conflict := strings.Replace(lines[4], "480000404", "480000101", 1)
+	src := lines[0] + "\n" + newRow + "\n" + amended + "\n" + conflict + "\n"
+	for _, r := range []io.Reader{strings.NewReader(src), struct{ io.Reader }{strings.NewReader(src)}} {
+		_, err := db.ImportOrders(ctx, "o.csv", r, false)
+		mustCode(t, err, withholding.EINVALID, "conflict after good rows")
+		if !strings.Contains(err.Error(), "o.csv:4: employer_fein: order KS0000000100004/MR2022DM000310 is with employer 480000404") {
+			t.Errorf("conflict after good rows (%T): %v", r, err)
+		}
+		if os, _, _ := db.FindOrders(ctx, withholding.OrderFilter{}); len(os) != 6 {
+			t.Errorf("conflict after good rows (%T): %d orders stored, want the 6 samples", r, len(os))
+		}
+		caseID := withholding.CaseID("KS0000000100003")
+		o, _, _ := db.FindOrders(ctx, withholding.OrderFilter{CaseID: &caseID})
+		if len(o) != 1 || o[0].Amounts.CurrentSupport.Amount != 9500 || o[0].PendingAction != withholding.ActionOriginal {
+			t.Errorf("conflict after good rows (%T): amended order was written: %+v", r, o)
+		}
+	}
+
 	// An end date cannot be removed once set.
 	ended := strings.TrimSuffix(lines[1], ",") + ",2026-12-31"
 	_, err := db.ImportOrders(ctx, "o.csv", strings.NewReader(lines[0]+"\n"+ended+"\n"), false)

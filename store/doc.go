@@ -48,6 +48,8 @@
 // # Import
 //
 // ImportEmployers and ImportOrders read the agency's CSV files (columns in
-// docs/store.md), validate every row before touching the database, and apply
-// a valid file in one transaction.
+// docs/store.md), validate every row, and apply a valid file in one
+// transaction; a file with any problem changes nothing. ImportOrders
+// streams: it checks and writes row by row inside the transaction, keeping
+// only each row's key, and rolls back if any row is bad.
 package store

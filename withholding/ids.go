@@ -35,6 +35,27 @@ func (s SSN) Valid() bool {
 	return true
 }
 
+// Assignable returns why the SSA could never have assigned s, or nil. The
+// SSA never assigns area number (the first three digits) 000, 666 or
+// 900–999, group number (the next two) 00, or serial number (the last
+// four) 0000. Valid checks the format only, so that the 9xx numbers that
+// tests, demos and partners' samples use stay well-formed; what a person
+// keys in as a real obligor's SSN is checked with Assignable as well. The
+// error is EINVALID and never repeats the digits.
+func (s SSN) Assignable() error {
+	switch {
+	case !s.Valid():
+		return Errorf(EINVALID, "SSN must be 9 digits")
+	case s[:3] == "000" || s[:3] == "666" || s[0] == '9':
+		return Errorf(EINVALID, "not an SSN: the SSA never assigns area numbers (first three digits) 000, 666 or 900-999")
+	case s[3:5] == "00":
+		return Errorf(EINVALID, "not an SSN: the SSA never assigns group number (digits 4-5) 00")
+	case s[5:] == "0000":
+		return Errorf(EINVALID, "not an SSN: the SSA never assigns serial number (last four digits) 0000")
+	}
+	return nil
+}
+
 // Digits returns the SSN in clear. Never log it.
 func (s SSN) Digits() string { return string(s) }
 

@@ -1,6 +1,7 @@
 package withholding_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -39,6 +40,34 @@ func TestMaskDigitRuns(t *testing.T) {
 	} {
 		if got := withholding.MaskDigitRuns(tt.in); got != tt.want {
 			t.Errorf("MaskDigitRuns(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSSNAssignable(t *testing.T) {
+	for _, tt := range []struct {
+		ssn string
+		ok  bool
+	}{
+		{"078051120", true},
+		{"665991234", true},
+		{"899999999", true},
+		{"000120001", false},
+		{"666120001", false},
+		{"900120001", false},
+		{"999999999", false},
+		{"123000001", false},
+		{"123450000", false},
+		{"000000000", false},
+		{"12345678", false},
+		{"12345678X", false},
+	} {
+		err := withholding.SSN(tt.ssn).Assignable()
+		if (err == nil) != tt.ok {
+			t.Errorf("SSN(%s).Assignable() = %v, want ok=%v", tt.ssn, err, tt.ok)
+		}
+		if err != nil && (withholding.ErrorCode(err) != withholding.EINVALID || strings.Contains(err.Error(), tt.ssn)) {
+			t.Errorf("SSN(%s).Assignable() = %v: want EINVALID without the digits", tt.ssn, err)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 )
 
 func init() {
+	var maxProblems *int
 	register(&command{
 		name:  "edi validate",
 		args:  "FILE...",
@@ -29,12 +30,20 @@ control numbers and counts).
 
 Every problem is printed to stderr, one per line, as
   FILE:LINE: RECORD ELEMENT: reason
+up to --max-problems per file, then a count of the rest. A line longer than
+any e-IWO record (edi.MaxLineLen, 4096 bytes) is one problem and is skipped
+unread, so a file that is not e-IWO at all costs little memory and output.
 Exit status is 0 when every file is valid, 1 otherwise. SSNs are never
 printed. See docs/eiwo.md for the layouts and where the spec is uncertain.
 
 Example:
   iwo edi validate outbound/iwo-20261102.txt inbound/*.ack`,
-		run: runEDIValidate,
+		flags: func(fs *flag.FlagSet) {
+			maxProblems = fs.Int("max-problems", 1000, "print at most `N` problems per file, then their count (0: all)")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			return runEDIValidate(ctx, e, args, *maxProblems)
+		},
 	})
 	var format *string
 	var showSSN *bool
@@ -68,7 +77,7 @@ Example:
 	})
 }
 
-func runEDIValidate(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int) error {
 	if len(args) == 0 {
 		return usageError("want at least one FILE")
 	}
@@ -83,15 +92,12 @@ func runEDIValidate(ctx context.Context, e *env, fs *flag.FlagSet, args []string
 			bad = true
 			continue
 		}
-		es, err := edi.Validate(f, name)
+		n, err := validateFile(e.stderr, f, name, maxProblems)
 		f.Close()
-		for _, p := range es {
-			fmt.Fprintln(e.stderr, p)
-		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)
 		}
-		if err != nil || len(es) > 0 {
+		if err != nil || n > 0 {
 			bad = true
 		}
 	}
@@ -99,6 +105,33 @@ func runEDIValidate(ctx context.Context, e *env, fs *flag.FlagSet, args []string
 		return exitCode(1, nil)
 	}
 	return nil
+}
+
+// validateFile prints the problems of one file as it reads it, at most max
+// of them (0: all) and then their count, and returns how many it found. It
+// keeps none, so a file of any size and any number of problems streams.
+func validateFile(w io.Writer, r io.Reader, name string, max int) (int, error) {
+	rd := edi.NewReader(r, name)
+	n := 0
+	for {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		es := edi.AsErrors(err)
+		if es == nil && err != nil {
+			return n, err
+		}
+		for _, p := range es {
+			if n++; max == 0 || n <= max {
+				fmt.Fprintln(w, p)
+			}
+		}
+	}
+	if max > 0 && n > max {
+		fmt.Fprintf(w, "%s: %d more problem(s) not shown (--max-problems %d)\n", name, n-max, max)
+	}
+	return n, nil
 }
 
 func runEDIShow(e *env, name, format string, showSSN bool) error {

@@ -61,3 +61,24 @@ func TestGenValidateShow(t *testing.T) {
 
 // clearSSN matches an SSN in clear in show's text or JSON output.
 var clearSSN = regexp.MustCompile(`SSN +\d{9}|"ssn":"\d{9}"`)
+
+// TestEDIValidateBoundedOutput checks that a file that is no e-IWO at all
+// (here a long line, then many short junk lines) prints a bounded list.
+func TestEDIValidateBoundedOutput(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "junk.txt")
+	junk := strings.Repeat("X", 100_000) + "\n" + strings.Repeat("junk\n", 5000)
+	if err := os.WriteFile(name, []byte(junk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runIWO(t, "edi", "validate", "--max-problems", "10", name)
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if code != 1 || len(lines) != 11 {
+		t.Fatalf("exit %d, %d lines, want exit 1 and 10 problems plus a count:\n%s", code, len(lines), errs)
+	}
+	if !strings.Contains(lines[0], name+":1: XXX Record: line is 100001 bytes, longer than any e-IWO record") {
+		t.Errorf("first problem %q: want the over-long line", lines[0])
+	}
+	if want := "more problem(s) not shown (--max-problems 10)"; !strings.Contains(lines[10], want) {
+		t.Errorf("last line %q: want %q", lines[10], want)
+	}
+}

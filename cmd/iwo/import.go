@@ -19,8 +19,10 @@ Every row has as many fields as the header; rows of empty cells are skipped.
 
 Columns (any order; * = required):
   fein*            9 digits; dashes allowed (48-0000101)
-  name*            legal name (up to 57 characters)
-  address_line1*   street (up to 25), address_line2 optional
+  name*            legal name (up to 57 characters, printable ASCII, starting
+                   with a letter or digit, as the e-IWO requires)
+  address_line1*   street (up to 25, starting with a letter or digit),
+                   address_line2 optional
   city*            up to 22 characters
   state*           two-letter postal code
   zip*             5 digits; zip4 optional, 4 digits
@@ -34,10 +36,14 @@ Columns (any order; * = required):
 Sample: testdata/import/employers.csv. Prints: created, updated, unchanged.`
 
 const importOrdersHelp = `Reads the agency's income withholding orders from a CSV file with a header
-row. Every row is checked first (its employer must already be imported); if
-any is bad, nothing is imported and each problem is printed as
-"FILE:LINE: column: reason". Every row has as many fields as the header;
-rows of empty cells are skipped. A valid file is applied in one transaction:
+row. Every row is checked (its employer must already be imported); if any
+is bad, nothing is imported and each problem is printed as
+"FILE:LINE: column: reason" (the first 1000, then a count of the rest).
+Every row has as many fields as the header; rows of empty cells are
+skipped. Cells are UTF-8 text without control characters, and text an
+e-IWO carries must be printable ASCII. A valid file is applied in one
+transaction, row by row as it is read, so files of millions of orders
+import in bounded memory:
 
   new case_id+order_id       created pending, marked for an ORG IWO
   end_date newly set         marked for a TRM IWO (terminated outright
@@ -54,7 +60,8 @@ Columns (any order; * = required):
   remittance_id     what the employer sends with payments (default case_id)
   employer_fein*    9 digits, dashes allowed; the employer must exist
   obligor_last*, obligor_first*, obligor_middle, obligor_suffix
-  obligor_ssn*      9 digits (dashes allowed); never printed back
+  obligor_ssn*      9 digits (dashes allowed), one the SSA assigns (not area
+                    000, 666 or 9xx, group 00, serial 0000); never printed back
   obligor_birth_date, start_date*, end_date   YYYY-MM-DD
   obligee_last, obligee_first
   children          Last|First|YYYY-MM-DD; Last|First|YYYY-MM-DD …
@@ -119,10 +126,8 @@ func runImport(ctx context.Context, e *env, kind, path, dbURL string, dryRun boo
 	}
 	var bad *store.ImportErrors
 	if errors.As(err, &bad) {
-		for _, x := range bad.Errs {
-			fmt.Fprintln(e.stderr, x)
-		}
-		fmt.Fprintf(e.stderr, "%s: %d problem(s); nothing was imported\n", path, len(bad.Errs))
+		fmt.Fprintln(e.stderr, bad) // the first csvtab.MaxErrors, then the count of the rest
+		fmt.Fprintf(e.stderr, "%s: %d problem(s); nothing was imported\n", path, bad.Total())
 		return exitCode(1, nil)
 	} else if err != nil {
 		return err

@@ -50,7 +50,7 @@ func TestImportCommands(t *testing.T) {
 	}
 
 	bad := filepath.Join(dir, "bad.csv")
-	lines[2] = strings.Replace(lines[2], "900-12-0002", "900-12", 1)
+	lines[2] = strings.Replace(lines[2], "078-05-1122", "078-05", 1)
 	lines[5] = strings.Replace(lines[5], "2026-01-01", "01/01/2026", 1)
 	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
 		t.Fatal(err)
@@ -88,6 +88,51 @@ func TestDatabaseURL(t *testing.T) {
 		got, err := databaseURL(e, tc.flag, nil)
 		if err != nil || got != tc.want {
 			t.Errorf("%s: got %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+// TestImportBadFiles imports each file of testdata/bad and checks that
+// every bad row is named as FILE:LINE: column: reason and nothing is
+// imported.
+func TestImportBadFiles(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "iwo.db")
+	if code, _, stderr := runIWO(t, "import", "employers", "../../testdata/import/employers.csv", "--db", db); code != 0 {
+		t.Fatalf("import sample employers: %s", stderr)
+	}
+	const dir = "../../testdata/bad/"
+	for _, tc := range []struct {
+		kind, file string
+		want       []string
+	}{
+		{"orders", "orders-ssn.csv", []string{
+			":2: obligor_ssn: not an SSN: the SSA never assigns area numbers",
+			":3: obligor_ssn: not an SSN: the SSA never assigns area numbers",
+			":4: obligor_ssn: not an SSN: the SSA never assigns area numbers",
+			":5: obligor_ssn: not an SSN: the SSA never assigns group number",
+			":6: obligor_ssn: not an SSN: the SSA never assigns serial number",
+			": 5 problem(s); nothing was imported",
+		}},
+		{"orders", "orders-text.csv", []string{
+			":2: obligor_last: contains control character U+0000",
+			":3: obligor_last: not valid UTF-8 text",
+			":4: obligor_last: \"MUÑOZ\": an e-IWO carries only printable ASCII",
+		}},
+		{"employers", "employers-name.csv", []string{
+			":2: name: \"(The) Mill Co\": must start with a letter or digit",
+			":3: name: \"Café Azul\": an e-IWO carries only printable ASCII",
+			":4: address_line1: \"#4 Elevator Rd\": must start with a letter or digit",
+			":5: name: contains control character U+0000",
+		}},
+	} {
+		code, _, stderr := runIWO(t, "import", tc.kind, dir+tc.file, "--db", db)
+		for _, w := range tc.want {
+			if code != 1 || !strings.Contains(stderr, dir+tc.file+w) {
+				t.Errorf("import %s %s: exit %d, stderr\n%s\nwant %q", tc.kind, tc.file, code, stderr, w)
+			}
+		}
+		if strings.Contains(stderr, "-12-3456") || strings.Contains(stderr, "00-0000") {
+			t.Errorf("import %s %s: stderr shows an SSN:\n%s", tc.kind, tc.file, stderr)
 		}
 	}
 }

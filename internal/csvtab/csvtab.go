@@ -17,7 +17,14 @@
 //   - every row has as many fields as the header: a stray or missing comma
 //     would shift cells into the wrong columns, so such a row is a problem
 //     of its own ("(row)"), and so is a malformed quote;
-//   - problems of the header as a whole are reported against "(header)".
+//   - problems of the header as a whole are reported against "(header)";
+//   - a cell must be UTF-8 text without control characters (NUL, tab, …;
+//     line ends inside a quoted cell are allowed):
+//     such bytes come from a spreadsheet export gone wrong, never from a
+//     clerk, and would reach every file made from the value.
+//
+// A Table keeps one row and at most MaxErrors problems (it counts the
+// rest), so a file of any size is read in bounded memory.
 //
 // What differs between formats is in Format: comment lines and the date
 // layouts Table.Date accepts.
@@ -35,7 +42,14 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
+
+// MaxErrors is how many problems a Table lists; it counts the others
+// (Errors.More), so a file of a million bad rows neither fills memory nor
+// buries the first mistakes.
+const MaxErrors = 1000
 
 // ISODate is the date layout every format accepts, and the only one unless
 // Format.DateLayouts says otherwise.
@@ -69,7 +83,9 @@ type Table struct {
 	header bool
 	line   int
 	row    []string
+	names  []string // column name by field index ("" for a bad header cell)
 	errs   []*Error
+	more   int // problems beyond MaxErrors
 }
 
 // New reads the header of the file called file (the name errors carry)
@@ -85,6 +101,7 @@ func New(file string, r io.Reader, f Format) *Table {
 	t := &Table{file: file, f: f, r: csv.NewReader(br), cols: map[string]int{}}
 	t.r.FieldsPerRecord = -1 // checked by Next, which reports and goes on
 	t.r.TrimLeadingSpace = true
+	t.r.ReuseRecord = true // a row is read before the next; cells are fresh strings
 	t.r.Comment = f.Comment
 	head, err := t.r.Read()
 	if errors.Is(err, io.EOF) {
@@ -116,6 +133,10 @@ func New(file string, r io.Reader, f Format) *Table {
 	}
 	t.header = len(t.errs) == 0
 	t.width = len(head)
+	t.names = make([]string, len(head))
+	for c, i := range t.cols {
+		t.names[i] = c
+	}
 	return t
 }
 
@@ -132,7 +153,29 @@ func (t *Table) readError(err error) {
 	if !t.header {
 		col = "(header)"
 	}
-	t.errs = append(t.errs, &Error{File: t.file, Line: line, Column: col, Reason: reason, Err: err})
+	t.add(&Error{File: t.file, Line: line, Column: col, Reason: reason, Err: err})
+}
+
+// add records a problem, or counts it beyond MaxErrors.
+func (t *Table) add(e *Error) {
+	if len(t.errs) >= MaxErrors {
+		t.more++
+		return
+	}
+	t.errs = append(t.errs, e)
+}
+
+// badText returns why cell v is not text a person typed, or "".
+func badText(v string) string {
+	if !utf8.ValidString(v) {
+		return "not valid UTF-8 text; save the file as UTF-8"
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' { // a quoted cell may span lines
+			return fmt.Sprintf("contains control character %U; only text is allowed", r)
+		}
+	}
+	return ""
 }
 
 // Next moves to the next row that is not blank and has as many fields as
@@ -164,6 +207,11 @@ func (t *Table) Next() bool {
 			continue
 		}
 		t.row = rec
+		for i, v := range rec {
+			if why := badText(v); why != "" {
+				t.Failf(t.names[i], "%s", why)
+			}
+		}
 		return true
 	}
 }
@@ -196,15 +244,19 @@ func (t *Table) Failf(col, format string, args ...any) {
 // FailAt records a problem with column col on line: for checks made after
 // the rows were read (against a database, say).
 func (t *Table) FailAt(line int, col, format string, args ...any) {
-	t.errs = append(t.errs, &Error{File: t.file, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)})
+	t.add(&Error{File: t.file, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)})
 }
 
-// Err returns every problem recorded so far, sorted by line, as an *Errors;
-// or nil when there are none. It may be called again after more FailAt.
+// Failed reports whether any problem has been recorded.
+func (t *Table) Failed() bool { return len(t.errs) > 0 }
+
+// Err returns the problems recorded so far, sorted by line, as an *Errors
+// (the first MaxErrors of them, and the count of the rest); or nil when
+// there are none. It may be called again after more FailAt.
 func (t *Table) Err() error {
 	if len(t.errs) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(t.errs, func(a, b *Error) int { return a.Line - b.Line })
-	return &Errors{File: t.file, Errs: slices.Clone(t.errs)}
+	return &Errors{File: t.file, Errs: slices.Clone(t.errs), More: t.more}
 }

@@ -125,6 +125,10 @@ func TestRows(t *testing.T) {
 		// An unclosed quote swallows the rest of the file; the problem
 		// is where the row began, not at the end of the file.
 		{"ErrUnclosedQuote", abc, "a,b\n1,2\n3,\"4\n5,6\n7,8\n", []string{"2:1"}, []string{"f.csv:3: (row): extraneous or missing \" in quoted-field"}},
+		{"ErrNUL", abc, "a,b\n1,x\x00y\n", []string{"2:1"}, []string{"f.csv:2: b: contains control character U+0000; only text is allowed"}},
+		{"ErrTab", abc, "a,b\nx\ty,2\n", []string{"2:x\ty"}, []string{"f.csv:2: a: contains control character U+0009; only text is allowed"}},
+		{"ErrInvalidUTF8", abc, "a,b\n1,caf\xe9\n", []string{"2:1"}, []string{"f.csv:2: b: not valid UTF-8 text; save the file as UTF-8"}},
+		{"OKUTF8", abc, "a,b\n1,café\n", []string{"2:1"}, nil},
 		{"ErrEveryBadRow", withComments, "a,b\n1\n# note\n2,2\n3,3,3\n4,\"\n", []string{"4:2"}, []string{
 			"f.csv:2: (row): has 1 fields, the header has 2",
 			"f.csv:5: (row): has 3 fields, the header has 2",
@@ -215,5 +219,21 @@ func TestErrorString(t *testing.T) {
 	}
 	if e.Errs[0].Unwrap() != nil {
 		t.Errorf("a cell problem unwraps to %v, want nil", e.Errs[0].Unwrap())
+	}
+}
+
+// TestErrCapped checks that a file of many bad rows lists MaxErrors
+// problems and counts the rest.
+func TestErrCapped(t *testing.T) {
+	src := "a,b\n" + strings.Repeat("1\n", csvtab.MaxErrors+5)
+	tab := csvtab.New("f.csv", strings.NewReader(src), abc)
+	for tab.Next() {
+	}
+	var es *csvtab.Errors
+	if !errors.As(tab.Err(), &es) || len(es.Errs) != csvtab.MaxErrors || es.More != 5 || es.Total() != csvtab.MaxErrors+5 {
+		t.Fatalf("Err() = %d listed, %d more; want %d and 5", len(es.Errs), es.More, csvtab.MaxErrors)
+	}
+	if msg := es.Error(); !strings.HasSuffix(msg, "\nf.csv: 5 more problem(s) not listed") {
+		t.Errorf("Error() ends %q", msg[len(msg)-60:])
 	}
 }
