@@ -17,7 +17,7 @@ import (
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

@@ -29,17 +29,17 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/demo"
 	"github.com/iwoproject/iwo/edi/edisynth"
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/demo"
-	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 )
 
-// The books-balance tests play the demo's world (package jobs/demo: its
+// The books-balance tests play the demo's world (package demo: its
 // simulated employers answer IWOs and pay by CCD+ with the demo's problem
 // mix: rejections, notices, short and late pays, mistyped cases, a
 // duplicate bank file, a malformed acknowledgment file) against the

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

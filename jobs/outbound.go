@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/report"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
 	"github.com/xuri/excelize/v2"

@@ -16,7 +16,7 @@ import (
 
 	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

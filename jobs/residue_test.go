@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 )
 
 // residue writes the temporary files a crash may leave in dir: two of

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/edi"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"golang.org/x/crypto/ssh"
 )

@@ -49,6 +49,7 @@ const calLib = "github.com/rickar/cal/v2"
 func TestImportDirection(t *testing.T) {
 	pkgs := listPackages(t)
 	forbiddenInDomain := []string{"database/sql", "net", "net/http", "os/exec", "encoding/csv", "encoding/xml"}
+	forbiddenOutsideBooks := []string{module + "/store", module + "/jobs", module + "/report", module + "/web", "database/sql"}
 	forbiddenInCodecs := []string{"database/sql", "net/http", "github.com/pkg/sftp", "golang.org/x/crypto/ssh", module + "/store", module + "/jobs"}
 
 	for path, p := range pkgs {
@@ -83,6 +84,24 @@ func TestImportDirection(t *testing.T) {
 				for _, f := range forbiddenInCodecs {
 					if d == f || strings.HasPrefix(d, f+"/") {
 						t.Errorf("%s depends on %s; codecs must not", path, d)
+					}
+				}
+			}
+		case "transfer", "employer", "demo":
+			// Moving files, the employer's side and the demo's world
+			// are no part of the agency's books: they never reach its
+			// store, jobs, reports or console.
+			for _, d := range p.Deps {
+				for _, f := range forbiddenOutsideBooks {
+					if d == f || strings.HasPrefix(d, f+"/") {
+						t.Errorf("%s depends on %s; %s/ must not", path, d, top)
+					}
+				}
+			}
+			if top == "transfer" {
+				for _, d := range p.Deps {
+					if d == module+"/edi" || d == module+"/ach" {
+						t.Errorf("%s depends on %s; transfer moves bytes and reads no codec", path, d)
 					}
 				}
 			}

@@ -21,7 +21,7 @@ import (
 	_ "time/tzdata" // agency.time_zone must load on hosts without /usr/share/zoneinfo
 
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"golang.org/x/crypto/ssh"
 )
 

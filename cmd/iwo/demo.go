@@ -16,9 +16,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/iwoproject/iwo/demo"
 	"github.com/iwoproject/iwo/edi/edisynth"
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/demo"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"

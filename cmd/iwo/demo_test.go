@@ -12,7 +12,7 @@ import (
 
 	moov "github.com/moov-io/ach"
 
-	"github.com/iwoproject/iwo/jobs/demo"
+	"github.com/iwoproject/iwo/demo"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
 )

@@ -13,9 +13,9 @@ import (
 	moov "github.com/moov-io/ach"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/demo"
 	"github.com/iwoproject/iwo/edi"
-	"github.com/iwoproject/iwo/jobs/demo"
-	"github.com/iwoproject/iwo/jobs/employer"
+	"github.com/iwoproject/iwo/employer"
 	"github.com/iwoproject/iwo/withholding"
 )
 

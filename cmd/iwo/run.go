@@ -13,8 +13,8 @@ import (
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/jobs"
-	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/calendar"
 )

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iwoproject/iwo/jobs/demo"
-	"github.com/iwoproject/iwo/jobs/employer"
+	"github.com/iwoproject/iwo/demo"
+	"github.com/iwoproject/iwo/employer"
 )
 
 func startWorld(t *testing.T, seed uint64) *demo.World {

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"golang.org/x/crypto/ssh"
 )

@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/iwoproject/iwo/jobs/employer"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/employer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/synth"
 )

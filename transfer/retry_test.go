@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 )
 
 // fakeRemote is a Remote whose methods are fields.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 )
 
 // impl is one Remote implementation under test and the local directory

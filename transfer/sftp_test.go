@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"golang.org/x/crypto/ssh"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/edi/edisynth"
-	"github.com/iwoproject/iwo/jobs/employer"
+	"github.com/iwoproject/iwo/employer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/synth"
 )
@@ -196,10 +196,10 @@ func TestSamples(t *testing.T) {
 		}
 		got, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatalf("%v (run go test ./jobs/employer -update)", err)
+			t.Fatalf("%v (run go test ./employer -update)", err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the scenario (run go test ./jobs/employer -update)", p)
+			t.Errorf("%s differs from the scenario (run go test ./employer -update)", p)
 		}
 	}
 }

@@ -2,7 +2,7 @@
 // embedded SFTP server on a loopback port that stands in for the federal
 // e-IWO portal and the SDU's bank, and a few hundred simulated employers
 // that answer the agency's IWOs and pay what they withhold, through the
-// employer mode (package jobs/employer), with a realistic few percent of
+// employer mode (package employer), with a realistic few percent of
 // problems.
 //
 // The agency side is not here: cmd/iwo wires the real store and the real

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/transfer"
 )
 
 // BenchmarkSFTP measures upload and download of a 4 MiB file (a large ACH

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/edi"
-	"github.com/iwoproject/iwo/jobs/employer"
-	"github.com/iwoproject/iwo/jobs/transfer"
+	"github.com/iwoproject/iwo/employer"
+	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/synth"
 )
