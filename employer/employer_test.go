@@ -184,7 +184,7 @@ func newScenario(t *testing.T) *scenario {
 // command tests use) equal to the scenario; -update rewrites them.
 func TestSamples(t *testing.T) {
 	s := newScenario(t)
-	dir := filepath.Join("..", "..", "testdata", "employer")
+	dir := filepath.Join("..", "testdata", "employer")
 	files := map[string][]byte{"earlier.iwo": s.earlier, "earlier.ack": s.earlierAck, "received.iwo": s.received, "roster.csv": s.roster, "payrun.csv": s.payrun}
 	for name, want := range files {
 		p := filepath.Join(dir, name)
