@@ -79,7 +79,7 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("%+v: %d payments, %+v", it, len(ps), sum)
 		}
 		p := ps[0]
-		if p.CaseID != it.CaseID || p.Amount != it.Amount || p.SSN != it.SSN || p.Medical != it.Medical || p.Name != it.Name ||
+		if p.RemittanceID != it.CaseID || p.Amount != it.Amount || p.SSN != it.SSN || p.Medical != it.Medical || p.Name != it.Name ||
 			p.FIPS != it.FIPS || p.Termination != it.Termination || p.PayDate != it.PayDate || len(p.Problems) != 0 || len(p.Warnings) != 0 {
 			t.Errorf("%+v read back as %+v", it, p)
 		}

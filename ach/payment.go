@@ -337,7 +337,7 @@ func CTXShare(entry, amount withholding.Cents, i int, agree bool) withholding.Ce
 // setDED copies the DED fields into p.
 func setDED(p *withholding.Payment, d *DED) {
 	p.ApplicationID = d.ApplicationID
-	p.CaseID = d.CaseID
+	p.RemittanceID = d.CaseID
 	p.PayDate = d.PayDate
 	p.Amount = d.Amount
 	p.SSN = d.SSN

@@ -137,8 +137,8 @@ func TestPipelineHugeCTXEntry(t *testing.T) {
 			t.Fatalf("reuse=%v: %d payments, %s, %d with problems; want %d, %s, 0", reuse, len(got), sum.PaymentCents, sum.WithProblems, len(items), total)
 		}
 		for i, p := range got {
-			if p.CaseID != items[i].CaseID || p.Amount != items[i].Amount || p.SSN != items[i].SSN {
-				t.Fatalf("reuse=%v: payment %d is %s %s %s, want %s %s %s", reuse, i, p.CaseID, p.Amount, p.SSN.Masked(), items[i].CaseID, items[i].Amount, items[i].SSN.Masked())
+			if p.RemittanceID != items[i].CaseID || p.Amount != items[i].Amount || p.SSN != items[i].SSN {
+				t.Fatalf("reuse=%v: payment %d is %s %s %s, want %s %s %s", reuse, i, p.RemittanceID, p.Amount, p.SSN.Masked(), items[i].CaseID, items[i].Amount, items[i].SSN.Masked())
 			}
 		}
 	}

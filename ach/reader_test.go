@@ -58,7 +58,7 @@ func TestCCDPayments(t *testing.T) {
 		t.Fatalf("got %d payments, summary %+v", len(ps), sum)
 	}
 	p := ps[0]
-	if p.Kind != withholding.KindPayment || p.CaseID != "200123456789" || p.Amount != 46154 || p.EntryAmount != 46154 ||
+	if p.Kind != withholding.KindPayment || p.RemittanceID != "200123456789" || p.Amount != 46154 || p.EntryAmount != 46154 ||
 		p.SEC != "CCD" || p.TransactionCode != 22 || p.CompanyID != "1951234567" || p.FEIN != "951234567" ||
 		p.CompanyName != "EXAMPLE EMPLOYER" || p.EffectiveDate != date(2025, 3, 18) || p.Line != 3 || p.Batch != 1 ||
 		p.Trace != "123456780000001" || len(p.Problems) != 0 || p.Problems == nil ||
@@ -74,7 +74,7 @@ func TestCTXPayments(t *testing.T) {
 	}
 	for i, want := range []ach.Item{itemA, itemB} {
 		p := ps[i]
-		if p.Kind != withholding.KindPayment || p.SEC != "CTX" || p.CaseID != want.CaseID || p.Amount != want.Amount || p.Credited != want.Amount ||
+		if p.Kind != withholding.KindPayment || p.SEC != "CTX" || p.RemittanceID != want.CaseID || p.Amount != want.Amount || p.Credited != want.Amount ||
 			p.EntryAmount != 100000 || p.PayDate != want.PayDate || len(p.Problems) != 0 || !strings.HasPrefix(p.Raw, "DED*CS*") {
 			t.Errorf("CTX payment %d: %+v", i, p)
 		}

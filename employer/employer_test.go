@@ -338,8 +338,8 @@ func TestRemit(t *testing.T) {
 		if p.Kind != withholding.KindPayment || len(p.Problems) > 0 {
 			t.Errorf("entry %d: kind %s problems %v", i, p.Kind, p.Problems)
 		}
-		if i < len(items) && (p.Amount != items[i].Amount || p.CaseID != items[i].CaseID || p.SSN != items[i].SSN || p.Termination != items[i].Termination) {
-			t.Errorf("entry %d: got %s %s %v, want %s %s", i, p.CaseID, p.Amount, p.Termination, items[i].CaseID, items[i].Amount)
+		if i < len(items) && (p.Amount != items[i].Amount || p.RemittanceID != items[i].CaseID || p.SSN != items[i].SSN || p.Termination != items[i].Termination) {
+			t.Errorf("entry %d: got %s %s %v, want %s %s", i, p.RemittanceID, p.Amount, p.Termination, items[i].CaseID, items[i].Amount)
 		}
 		i++
 	}

@@ -432,7 +432,7 @@ func CheckBooks(t *testing.T, b *booksPlay) {
 			t.Fatal(err)
 		}
 		if n := perPayment[p.ID]; n != 1 {
-			t.Errorf("payment %d (file %d line %d, case %s, %s): %d postings, want 1", p.ID, p.FileID, p.Line, p.CaseID, p.Credited.Dollars(), n)
+			t.Errorf("payment %d (file %d line %d, case %s, %s): %d postings, want 1", p.ID, p.FileID, p.Line, p.RemittanceID, p.Credited.Dollars(), n)
 		}
 		// A DED that claims other money than the bank credited holds
 		// its payment.
@@ -440,7 +440,7 @@ func CheckBooks(t *testing.T, b *booksPlay) {
 			contradicted++
 			if p.Posting != nil && p.Posting.Status == withholding.PostingPosted {
 				t.Errorf("payment %d (file %d line %d, case %s): DED claims %s, the bank credited %s, yet it was posted to %s",
-					p.ID, p.FileID, p.Line, p.CaseID, p.Amount.Dollars(), p.Credited.Dollars(), p.Posting.CaseID)
+					p.ID, p.FileID, p.Line, p.RemittanceID, p.Amount.Dollars(), p.Credited.Dollars(), p.Posting.CaseID)
 			}
 		}
 		delete(perPayment, p.ID)
@@ -597,7 +597,7 @@ func checkOrderPages(t *testing.T, b *booksPlay) {
 			pages[id] = page
 		}
 		if !strings.Contains(page, string(p.Trace)) {
-			t.Errorf("payment %d (trace %s, case ID sent %s) was posted to order %d (%s) but is not on its page", p.ID, p.Trace, p.CaseID, id, p.Posting.CaseID)
+			t.Errorf("payment %d (trace %s, case ID sent %s) was posted to order %d (%s) but is not on its page", p.ID, p.Trace, p.RemittanceID, id, p.Posting.CaseID)
 		}
 		checked++
 	}

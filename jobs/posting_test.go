@@ -47,7 +47,7 @@ func (b *books) paymentsOf(name string) []*withholding.Payment {
 func TestReconcileRecordsPostingsOfTwoNights(t *testing.T) {
 	b := newBooks(t)
 	stray := pay(t, "2026-11-13", "2026-11-20")
-	stray.CaseID, stray.SSN, stray.Name = "NOSUCHCASE", "900999999", "DOE,JAN"
+	stray.RemittanceID, stray.SSN, stray.Name = "NOSUCHCASE", "900999999", "DOE,JAN"
 	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"), stray)
 	b.run(jobs.JobReconcile, withholding.RunSucceeded)
 

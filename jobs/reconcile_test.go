@@ -108,7 +108,7 @@ func day(tb testing.TB, s string) withholding.Date {
 func pay(t *testing.T, pd, eff string) *withholding.Payment {
 	return &withholding.Payment{
 		SEC: "CCD", TransactionCode: 22, CompanyID: "1" + string(acmeFEIN), CompanyName: "ACME PAYROLL",
-		EffectiveDate: day(t, eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(t, pd),
+		EffectiveDate: day(t, eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", RemittanceID: "R1", PayDate: day(t, pd),
 		Amount: 20000, SSN: "900112222", Medical: "N", Name: "SMITH,JOH", FIPS: "06037",
 		Kind: withholding.KindPayment, FEIN: acmeFEIN,
 	}
@@ -170,7 +170,7 @@ func TestReconcileTwiceOnTheSameDayAddsNothing(t *testing.T) {
 	b := newBooks(t)
 	// The 2026-10-30 pay date is never paid; an unknown case arrives too.
 	stray := pay(t, "2026-11-13", "2026-11-20")
-	stray.CaseID, stray.SSN, stray.Name = "NOSUCHCASE", "900999999", "DOE,JAN"
+	stray.RemittanceID, stray.SSN, stray.Name = "NOSUCHCASE", "900999999", "DOE,JAN"
 	b.apply("day1.ach", pay(t, "2026-10-16", "2026-10-20"), pay(t, "2026-11-13", "2026-11-20"), stray)
 
 	first := b.run(jobs.JobReconcile, withholding.RunSucceeded)

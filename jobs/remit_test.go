@@ -248,7 +248,7 @@ func TestPullRemittancesStoresEveryPaymentAsRead(t *testing.T) {
 			}
 		}
 		if p.Line != w.Line || p.Trace != w.Trace || p.Kind != w.Kind || p.ReturnCode != w.ReturnCode ||
-			p.CaseID != w.CaseID || p.Amount != w.Amount || p.SSN != w.SSN || p.Raw != w.Raw ||
+			p.RemittanceID != w.RemittanceID || p.Amount != w.Amount || p.SSN != w.SSN || p.Raw != w.Raw ||
 			p.Name != w.Name || strings.Join(p.Problems, "|") != strings.Join(w.Problems, "|") {
 			t.Fatalf("stored payment %d differs from the file:\n got %+v\nwant %+v", i, *p, w)
 		}

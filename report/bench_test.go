@@ -81,7 +81,7 @@ func benchPayments(n int) []*withholding.Payment {
 	pays := make([]*withholding.Payment, n)
 	for i := range pays {
 		pays[i] = &withholding.Payment{ID: int64(i + 1), FileID: 1, Trace: withholding.TraceNumber(fmt.Sprintf("%015d", i)), SEC: "CCD",
-			EffectiveDate: day("2026-11-20"), CaseID: withholding.RemittanceID(fmt.Sprintf("R%09d", i)), PayDate: day("2026-11-13"),
+			EffectiveDate: day("2026-11-20"), RemittanceID: withholding.RemittanceID(fmt.Sprintf("R%09d", i)), PayDate: day("2026-11-13"),
 			Amount: 20000, SSN: withholding.SSN(fmt.Sprintf("9%08d", i)), Kind: withholding.KindPayment, FEIN: withholding.FEIN(fmt.Sprintf("9%08d", i%1000))}
 	}
 	return pays

@@ -230,7 +230,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 				string(p.Trace),
 				string(p.Kind),
 				employerLabel(names, p.FEIN),
-				string(p.CaseID),
+				string(p.RemittanceID),
 				st.dateCell(p.PayDate),
 				st.moneyCell(received(p)),
 				p.SSN.Masked(),

@@ -60,7 +60,7 @@ func exceptions() []*withholding.Exception {
 func payments() []*withholding.Payment {
 	p := func(id int64, fein withholding.FEIN, c withholding.RemittanceID, ssn withholding.SSN, amt withholding.Cents) *withholding.Payment {
 		return &withholding.Payment{ID: id, FileID: 5, Batch: 1, Trace: "091000010000001", SEC: "CCD",
-			EffectiveDate: day("2026-11-20"), EntryAmount: amt, Credited: amt, CaseID: c, PayDate: day("2026-11-13"), Amount: amt,
+			EffectiveDate: day("2026-11-20"), EntryAmount: amt, Credited: amt, RemittanceID: c, PayDate: day("2026-11-13"), Amount: amt,
 			SSN: ssn, Medical: "N", Kind: withholding.KindPayment, FEIN: fein, Problems: []string{}}
 	}
 	posted := func(p *withholding.Payment, order int64, c withholding.CaseID) *withholding.Payment {
@@ -471,7 +471,7 @@ func TestWriteExceptionsCSV(t *testing.T) {
 // JONES's remittance ID R2 but posted by SSN to SMITH's order, one held.
 func statementPayments() []*withholding.Payment {
 	ps := payments()[:2]
-	ps[0].CaseID = "R2"
+	ps[0].RemittanceID = "R2"
 	ps[1].Posting = &withholding.Posting{PaymentID: 11, Status: withholding.PostingHeld, OrderRef: 2, CaseID: "CASE2",
 		Reason: withholding.ExSSNMismatch, ExceptionKey: "ssn_mismatch|p11", RunDate: day("2026-11-20")}
 	return ps

@@ -148,7 +148,7 @@ func TestWriteEmployerStatement_SplitSheets(t *testing.T) {
 		in.Orders = append(in.Orders, &withholding.Order{ID: int64(i + 1), CaseID: c, RemittanceID: withholding.RemittanceID(c),
 			EmployerFEIN: fein1, Status: withholding.StatusAccepted, Obligor: withholding.Person{Last: fmt.Sprintf("NAME%d", i)}})
 		in.Payments = append(in.Payments, &withholding.Payment{ID: int64(i + 1), Kind: withholding.KindPayment, FEIN: fein1,
-			CaseID: withholding.RemittanceID(c), Credited: 100, Amount: 100, PayDate: day("2026-11-13"), Trace: withholding.TraceNumber(fmt.Sprintf("T%d", i))})
+			RemittanceID: withholding.RemittanceID(c), Credited: 100, Amount: 100, PayDate: day("2026-11-13"), Trace: withholding.TraceNumber(fmt.Sprintf("T%d", i))})
 		in.Exceptions = append(in.Exceptions, &withholding.Exception{ID: int64(i + 1), Type: withholding.ExMissingPayment,
 			Status: withholding.ExceptionOpen, CaseID: c, OpenedOn: day("2026-11-01").AddDays(i), Key: "m" + string(c)})
 		wantCases = append(wantCases, string(c))

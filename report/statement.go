@@ -240,20 +240,20 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID
 		}
 	}
 	slices.SortStableFunc(pays, func(a, b *withholding.Payment) int {
-		return cmp.Or(strings.Compare(string(a.CaseID), string(b.CaseID)), a.PayDate.Compare(b.PayDate))
+		return cmp.Or(strings.Compare(string(a.RemittanceID), string(b.RemittanceID)), a.PayDate.Compare(b.PayDate))
 	})
 	for _, p := range pays {
 		who, use := p.Name, ""
 		if p.Posting != nil {
 			if o := byID[p.Posting.OrderRef]; o != nil && o.Obligor.Last != "" {
 				who = personName(o.Obligor)
-				if o.RemittanceID != "" && o.RemittanceID != p.CaseID {
+				if o.RemittanceID != "" && o.RemittanceID != p.RemittanceID {
 					use = string(o.RemittanceID)
 				}
 			}
 		}
 		if err := s.add(
-			string(p.CaseID),
+			string(p.RemittanceID),
 			who,
 			st.dateCell(p.PayDate),
 			st.dateCell(p.EffectiveDate),

@@ -38,7 +38,7 @@ const sqlitePaymentBatch = 400
 func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment) []any {
 	return append(args,
 		fileID, int64(p.Line), int64(p.Batch), string(p.Trace), p.SEC, int64(p.TransactionCode), p.CompanyID, p.CompanyName,
-		d.dateArg(p.EffectiveDate), int64(p.EntryAmount), p.ApplicationID, string(p.CaseID), d.dateArg(p.PayDate), int64(p.Amount),
+		d.dateArg(p.EffectiveDate), int64(p.EntryAmount), p.ApplicationID, string(p.RemittanceID), d.dateArg(p.PayDate), int64(p.Amount),
 		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, p.Termination, string(p.Kind), p.ReturnCode, jsonList(p.Problems), p.Raw, string(p.FEIN),
 		jsonList(p.Warnings), int64(p.Credited),
 	)
@@ -60,7 +60,7 @@ func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*w
 	var problems, warnings string
 	dest := []any{&p.ID,
 		&p.FileID, &p.Line, &p.Batch, &p.Trace, &p.SEC, &p.TransactionCode, &p.CompanyID, &p.CompanyName,
-		dateDest{&p.EffectiveDate}, &p.EntryAmount, &p.ApplicationID, &p.CaseID, dateDest{&p.PayDate}, &p.Amount,
+		dateDest{&p.EffectiveDate}, &p.EntryAmount, &p.ApplicationID, &p.RemittanceID, dateDest{&p.PayDate}, &p.Amount,
 		&p.SSN, &p.Medical, &p.Name, &p.FIPS, &p.Termination, &p.Kind, &p.ReturnCode, &problems, &p.Raw, &p.FEIN,
 		&warnings, &p.Credited,
 	}
@@ -205,8 +205,8 @@ func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
 	if filter.FileID != nil {
 		w.add("payments.file_id = ?", *filter.FileID)
 	}
-	if filter.CaseID != nil {
-		w.add("payments.case_id = ?", string(*filter.CaseID))
+	if filter.RemittanceID != nil {
+		w.add("payments.case_id = ?", string(*filter.RemittanceID))
 	}
 	if filter.SSN != nil {
 		w.add("payments.ssn = ?", filter.SSN.Digits())

@@ -135,7 +135,7 @@ func samplePayment(i int) *withholding.Payment {
 	return &withholding.Payment{
 		Line: 3 + 2*i, Batch: 1, Trace: withholding.TraceNumber(fmt.Sprintf("0910000%08d", i)), SEC: "CCD",
 		TransactionCode: 22, CompanyID: "1480123456", CompanyName: "PRAIRIE MILLS", EffectiveDate: date("2026-11-20"),
-		EntryAmount: withholding.Cents(20000 + i), Credited: withholding.Cents(20000 + i), ApplicationID: "CS", CaseID: withholding.RemittanceID("KS" + strconv.Itoa(i%1000)),
+		EntryAmount: withholding.Cents(20000 + i), Credited: withholding.Cents(20000 + i), ApplicationID: "CS", RemittanceID: withholding.RemittanceID("KS" + strconv.Itoa(i%1000)),
 		PayDate: date("2026-11-19"), Amount: withholding.Cents(20000 + i), SSN: "900112222", Medical: "N", Name: "DOE",
 		FIPS: "2000003", Kind: withholding.KindPayment, Raw: "DED*CS*KS1*261119*20000*900112222*N*DOE*2000003\\",
 		FEIN: "480123456",
@@ -463,7 +463,7 @@ func testApplyPayments(t *testing.T, db *store.DB) {
 	}{
 		{"ssn", withholding.PaymentFilter{SSN: &ssn}, 2},
 		{"kind", withholding.PaymentFilter{Kind: &kind}, 2},
-		{"case", withholding.PaymentFilter{CaseID: &caseID}, 1},
+		{"case", withholding.PaymentFilter{RemittanceID: &caseID}, 1},
 		{"since", withholding.PaymentFilter{Since: date("2026-11-20")}, 2},
 		{"until", withholding.PaymentFilter{Until: date("2026-11-19")}, 0},
 	} {

@@ -49,7 +49,7 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 
 	o := f.orders[2]
 	MustPayments(t, f.db, &withholding.Payment{Trace: "091000010000009", SEC: "CCD", TransactionCode: 22,
-		EffectiveDate: withholding.NewDate(2026, 11, 20), CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13),
+		EffectiveDate: withholding.NewDate(2026, 11, 20), RemittanceID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13),
 		Amount: 20000, EntryAmount: 20000, Credited: 20000, SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment,
 		FEIN: o.EmployerFEIN, Warnings: []string{"DED: lower-case letters"}})
 	text := func(sel string) string {

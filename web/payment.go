@@ -173,9 +173,9 @@ func (m *rowMaker) row(ctx context.Context, p *withholding.Payment) (paymentRow,
 		r.Exception = ex
 	}
 	if o != nil {
-		if want := remittanceID(o); p.CaseID != want && withholding.CaseID(p.CaseID) != o.CaseID {
-			sent := "sent " + strconv.Quote(string(p.CaseID))
-			if p.CaseID == "" {
+		if want := remittanceID(o); p.RemittanceID != want && withholding.CaseID(p.RemittanceID) != o.CaseID {
+			sent := "sent " + strconv.Quote(string(p.RemittanceID))
+			if p.RemittanceID == "" {
 				sent = "sent no case ID"
 			}
 			whose := "this order's"
@@ -189,7 +189,7 @@ func (m *rowMaker) row(ctx context.Context, p *withholding.Payment) (paymentRow,
 	// carries the order's ID is why it is listed, and goes without saying.
 	if m.here != nil && !r.Here && p.Posting != nil {
 		r.Carries = "Carries this order's remittance ID"
-		if p.CaseID != remittanceID(m.here) {
+		if p.RemittanceID != remittanceID(m.here) {
 			r.Carries = "Carries this order's case ID"
 		}
 	}
@@ -273,7 +273,7 @@ func (s *Server) orderPayments(ctx context.Context, o *withholding.Order) (payme
 		ids = append(ids, c)
 	}
 	for _, id := range ids {
-		for p, err := range s.cfg.Payments.EachPayment(ctx, withholding.PaymentFilter{CaseID: &id, WithPosting: true}) {
+		for p, err := range s.cfg.Payments.EachPayment(ctx, withholding.PaymentFilter{RemittanceID: &id, WithPosting: true}) {
 			if err != nil {
 				return paymentList{}, fmt.Errorf("find payments carrying %s: %w", id, err)
 			}

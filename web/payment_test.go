@@ -27,7 +27,7 @@ func mustBooks(t *testing.T, f *fixture) *books {
 	o, eff := b.o, withholding.NewDate(2026, 11, 20)
 	// Posted to o by SSN: the employer typed R7 in DED02.
 	b.mistyped = orderPayment(o, "091000010000011", eff, 20000)
-	b.mistyped.CaseID = "R7"
+	b.mistyped.RemittanceID = "R7"
 	// Carries o's remittance ID, claims $250.00 of the $150.00 credited:
 	// held as unreadable before any order was matched.
 	b.claims = orderPayment(o, "091000010000012", eff, 15000)

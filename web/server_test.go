@@ -316,7 +316,7 @@ func MustApplyPayments(tb testing.TB, db *store.DB, fileID int64, ps ...*withhol
 // eff, paying amount for the pay date 2026-11-13.
 func orderPayment(o withholding.Order, trace withholding.TraceNumber, eff withholding.Date, amount withholding.Cents) *withholding.Payment {
 	return &withholding.Payment{Trace: trace, SEC: "CCD", TransactionCode: 22, EffectiveDate: eff,
-		CaseID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: amount, EntryAmount: amount, Credited: amount,
+		RemittanceID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13), Amount: amount, EntryAmount: amount, Credited: amount,
 		SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN}
 }
 

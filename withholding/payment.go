@@ -36,15 +36,20 @@ type Payment struct {
 	// payments (prenotes, returns, NOCs, others).
 	Credited Cents `json:"credited_cents"`
 
-	ApplicationID string       `json:"application_id"` // DED01
-	CaseID        RemittanceID `json:"case_id"`        // DED02 (the IWO's Remittance ID)
-	PayDate       Date         `json:"pay_date"`       // DED03
-	Amount        Cents        `json:"amount_cents"`   // DED04
-	SSN           SSN          `json:"ssn"`            // DED05
-	Medical       string       `json:"medical"`        // DED06: Y, N, W
-	Name          string       `json:"name"`           // DED07
-	FIPS          string       `json:"fips"`           // DED08
-	Termination   bool         `json:"termination"`    // DED09 = Y
+	ApplicationID string `json:"application_id"` // DED01
+	// RemittanceID is DED02 as the employer sent it: the case identifier
+	// the IWO asked for (its Remittance ID), or whatever was typed. It is
+	// not the order's case: where the payment went is its Posting. (The
+	// JSON key stays "case_id", DED02's name in the convention and in
+	// iwo ach payments' output.)
+	RemittanceID RemittanceID `json:"case_id"`
+	PayDate      Date         `json:"pay_date"`     // DED03
+	Amount       Cents        `json:"amount_cents"` // DED04
+	SSN          SSN          `json:"ssn"`          // DED05
+	Medical      string       `json:"medical"`      // DED06: Y, N, W
+	Name         string       `json:"name"`         // DED07
+	FIPS         string       `json:"fips"`         // DED08
+	Termination  bool         `json:"termination"`  // DED09 = Y
 
 	Kind       PaymentKind `json:"kind"`
 	ReturnCode string      `json:"return_code,omitempty"` // R01…, C01… for returns and NOCs
@@ -73,8 +78,9 @@ func (p *Payment) ClaimsOtherAmount() bool {
 
 // PaymentFilter selects payments.
 type PaymentFilter struct {
-	FileID       *int64
-	CaseID       *RemittanceID
+	FileID *int64
+	// RemittanceID selects by DED02 as sent (Payment.RemittanceID).
+	RemittanceID *RemittanceID
 	SSN          *SSN
 	FEIN         *FEIN
 	Kind         *PaymentKind

@@ -150,7 +150,7 @@ func paymentRow(p *withholding.Payment) []string {
 	return []string{
 		strconv.Itoa(p.Line), strconv.Itoa(p.Batch), string(p.Trace), p.SEC, strconv.Itoa(p.TransactionCode),
 		p.CompanyID, p.CompanyName, p.EffectiveDate.String(), strconv.FormatInt(int64(p.EntryAmount), 10),
-		p.ApplicationID, string(p.CaseID), p.PayDate.String(), strconv.FormatInt(int64(p.Amount), 10),
+		p.ApplicationID, string(p.RemittanceID), p.PayDate.String(), strconv.FormatInt(int64(p.Amount), 10),
 		p.SSN.Digits(), p.Medical, p.Name, p.FIPS, strconv.FormatBool(p.Termination), string(p.Kind),
 		strings.Join(p.Problems, "; "), p.Raw, strconv.FormatInt(int64(p.Credited), 10),
 	}

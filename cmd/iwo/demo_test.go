@@ -185,13 +185,13 @@ func mistypedVisible(t *testing.T, ctx context.Context, db *store.DB, ps []*with
 	}
 	n := 0
 	for _, p := range ps {
-		if known[string(p.CaseID)] {
+		if known[string(p.RemittanceID)] {
 			continue
 		}
 		n++
 		seen := false
 		for _, e := range exs {
-			if e.Type == withholding.ExCaseIDCorrected && strings.Contains(e.Key, "|"+string(p.CaseID)+"|") {
+			if e.Type == withholding.ExCaseIDCorrected && strings.Contains(e.Key, "|"+string(p.RemittanceID)+"|") {
 				seen = true
 			}
 		}
@@ -201,7 +201,7 @@ func mistypedVisible(t *testing.T, ctx context.Context, db *store.DB, ps []*with
 			}
 		}
 		if !seen {
-			t.Errorf("payment %d (trace %s) carries unknown case ID %s and no exception says so", p.ID, p.Trace, p.CaseID)
+			t.Errorf("payment %d (trace %s) carries unknown case ID %s and no exception says so", p.ID, p.Trace, p.RemittanceID)
 		}
 	}
 	return n

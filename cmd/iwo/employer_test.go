@@ -70,7 +70,7 @@ func TestEmployerAckAndRemit(t *testing.T) {
 		if got[p.SSN] == nil {
 			got[p.SSN] = map[withholding.RemittanceID]withholding.Cents{}
 		}
-		got[p.SSN][p.CaseID] += p.Amount
+		got[p.SSN][p.RemittanceID] += p.Amount
 	}
 
 	// The same inputs through "iwo calc".
@@ -399,7 +399,7 @@ func remitted(t *testing.T, path string) map[withholding.RemittanceID]withholdin
 		if err != nil {
 			t.Fatalf("read %s: %v", path, err)
 		}
-		got[p.CaseID] += p.Amount
+		got[p.RemittanceID] += p.Amount
 	}
 	return got
 }

@@ -76,7 +76,7 @@ func monthBooks(t *testing.T) string {
 		p := &withholding.Payment{
 			Line: 3, Batch: 1, Trace: withholding.TraceNumber(n.trace), SEC: "CCD", TransactionCode: 22,
 			CompanyID: "1" + string(fein), CompanyName: "ACME PAYROLL", EffectiveDate: withholding.DateOf(n.at),
-			EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(n.payDate), Amount: 20000,
+			EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", RemittanceID: "R1", PayDate: day(n.payDate), Amount: 20000,
 			SSN: n.ssn, Medical: "N", Name: "SMITH,JOH", FIPS: "06037", Kind: withholding.KindPayment, FEIN: fein,
 		}
 		f := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: n.trace + ".ach", SHA256: n.trace, State: withholding.FileReceived}

@@ -97,15 +97,15 @@ func benchNight(n int) (reconcile.Input, func(func(*withholding.Payment, error) 
 			pay := emps[i%nEmp].PayAnchor
 			p := &withholding.Payment{
 				ID: int64(i + 1), FileID: 1, Line: i + 2, Trace: withholding.TraceNumber(fmt.Sprintf("%015d", i)), SEC: "CCD",
-				EffectiveDate: pay.AddDays(3), EntryAmount: 20000, Credited: 20000, CaseID: o.RemittanceID, PayDate: pay,
+				EffectiveDate: pay.AddDays(3), EntryAmount: 20000, Credited: 20000, RemittanceID: o.RemittanceID, PayDate: pay,
 				Amount: 20000, SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment, FEIN: o.EmployerFEIN,
 			}
 			switch {
 			case i%200 == 7 && i > 0:
 				q := orders[i-1]
-				p.CaseID, p.SSN, p.FEIN = q.RemittanceID, q.Obligor.SSN, q.EmployerFEIN
+				p.RemittanceID, p.SSN, p.FEIN = q.RemittanceID, q.Obligor.SSN, q.EmployerFEIN
 			case i%100 == 3:
-				p.CaseID, p.SSN = "UNKNOWN", "999999999"
+				p.RemittanceID, p.SSN = "UNKNOWN", "999999999"
 			case i%50 == 1:
 				p.Amount, p.EntryAmount = 15000, 15000
 			case i%1000 == 9:

@@ -73,12 +73,12 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 		p := &withholding.Payment{
 			ID: id, FileID: int64(1 + r.IntN(3)), Line: int(id) * 2, Batch: 1 + r.IntN(2),
 			Trace: withholding.TraceNumber(fmt.Sprintf("%015d", r.IntN(nPayments))), SEC: "CCD",
-			CompanyID: "1" + string(o.EmployerFEIN), EffectiveDate: eff, EntryAmount: 20000, CaseID: withholding.RemittanceID(o.CaseID),
+			CompanyID: "1" + string(o.EmployerFEIN), EffectiveDate: eff, EntryAmount: 20000, RemittanceID: withholding.RemittanceID(o.CaseID),
 			PayDate: pay, Amount: o.PerPay(withholding.Biweekly).Total, SSN: o.Obligor.SSN, Medical: []string{"N", "Y", "W", ""}[r.IntN(4)],
 			Name: reconcile.NameCode(o.Obligor.Last, o.Obligor.First), FIPS: o.PayeeFIPS, Kind: withholding.KindPayment, FEIN: o.EmployerFEIN,
 		}
 		if o.RemittanceID != "" && r.IntN(2) == 0 {
-			p.CaseID = o.RemittanceID
+			p.RemittanceID = o.RemittanceID
 		}
 		credit(p)
 		return p
@@ -103,11 +103,11 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 			q.ID, q.Line = p.ID, p.Line
 			p = &q
 		case 1:
-			p.CaseID = "UNKNOWN"
+			p.RemittanceID = "UNKNOWN"
 		case 2:
-			p.CaseID = ""
+			p.RemittanceID = ""
 		case 3:
-			p.CaseID, p.SSN = "", "000000000"
+			p.RemittanceID, p.SSN = "", "000000000"
 		case 4:
 			p.SSN = withholding.SSN(fmt.Sprintf("90011%04d", r.IntN(nOrders)))
 		case 5:
@@ -138,7 +138,7 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 			p.SEC, p.Trace, p.Batch = "CTX", withholding.TraceNumber(fmt.Sprintf("CTX%02d", r.IntN(8))), 1
 		case 20:
 			p.Name = strings.ToLower(p.Name) + " "
-			p.CaseID = ""
+			p.RemittanceID = ""
 		case 21:
 			p.PayDate = withholding.Date{}
 		}

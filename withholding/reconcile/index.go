@@ -201,16 +201,16 @@ func (x *index) match(p *withholding.Payment) (int, MatchRule, string) {
 		collect := func(i int32) bool { cands = append(cands, i); return len(cands) < 64 }
 		switch rule {
 		case MatchCase:
-			if p.CaseID == "" {
+			if p.RemittanceID == "" {
 				why = append(why, "no case identifier")
 				continue
 			}
-			x.byRemit.each(p.CaseID, collect)
+			x.byRemit.each(p.RemittanceID, collect)
 			if len(cands) == 0 {
-				x.byCase.each(withholding.CaseID(p.CaseID), collect)
+				x.byCase.each(withholding.CaseID(p.RemittanceID), collect)
 			}
 			if len(cands) == 0 {
-				why = append(why, fmt.Sprintf("case identifier %q is not on file", p.CaseID))
+				why = append(why, fmt.Sprintf("case identifier %q is not on file", p.RemittanceID))
 				continue
 			}
 		case MatchSSN:

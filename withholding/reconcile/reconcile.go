@@ -282,7 +282,7 @@ func payKey(p *withholding.Payment) string {
 	if p.ID != 0 {
 		return "p" + strconv.FormatInt(p.ID, 10)
 	}
-	return fmt.Sprintf("f%d:l%d:%s:%s", p.FileID, p.Line, p.Trace, p.CaseID)
+	return fmt.Sprintf("f%d:l%d:%s:%s", p.FileID, p.Line, p.Trace, p.RemittanceID)
 }
 
 func key(parts ...string) string { return strings.Join(parts, "|") }
@@ -314,8 +314,8 @@ func payException(t withholding.ExceptionType, sev withholding.Severity, p *with
 func describe(p *withholding.Payment) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Payment of %s", p.Amount.Dollars())
-	if p.CaseID != "" {
-		fmt.Fprintf(&b, " for case %s", p.CaseID)
+	if p.RemittanceID != "" {
+		fmt.Fprintf(&b, " for case %s", p.RemittanceID)
 	}
 	if !p.PayDate.IsZero() {
 		fmt.Fprintf(&b, " (pay date %s)", p.PayDate)
@@ -388,7 +388,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	if oi < 0 {
 		if tonight {
 			e := payException(withholding.ExUnidentified, withholding.SeverityHigh, p)
-			e.CaseID = withholding.CaseID(p.CaseID)
+			e.CaseID = withholding.CaseID(p.RemittanceID)
 			e.Message = fmt.Sprintf("%s matches no order: %s.", describe(p), why)
 			e.SuggestedAction = "Hold the money in suspense. Research the case by SSN, name and FIPS; contact the employer for the remittance ID; return the payment (R23 or refund) only after the research period."
 			r.add(e)
@@ -565,13 +565,13 @@ func (r *run) caseIDCorrected(p *withholding.Payment, o *withholding.Order, by M
 	if want == "" {
 		want = withholding.RemittanceID(o.CaseID)
 	}
-	if p.CaseID == want || withholding.CaseID(p.CaseID) == o.CaseID {
+	if p.RemittanceID == want || withholding.CaseID(p.RemittanceID) == o.CaseID {
 		return
 	}
 	e := base(withholding.ExCaseIDCorrected, withholding.SeverityLow)
-	e.Key = key(string(withholding.ExCaseIDCorrected), string(e.FEIN), string(p.CaseID), string(o.CaseID))
-	sent := strconv.Quote(string(p.CaseID))
-	if p.CaseID == "" {
+	e.Key = key(string(withholding.ExCaseIDCorrected), string(e.FEIN), string(p.RemittanceID), string(o.CaseID))
+	sent := strconv.Quote(string(p.RemittanceID))
+	if p.RemittanceID == "" {
 		sent = "no case identifier"
 	}
 	e.Message = fmt.Sprintf("%s was posted to case %s by %s, but the employer sent %s instead of the order's remittance ID %s.", describe(p), o.CaseID, ruleText(by), sent, want)
@@ -729,7 +729,7 @@ func employerName(e *withholding.Employer) string {
 func (r *run) returned(p *withholding.Payment) {
 	e := payException(withholding.ExReturn, withholding.SeverityHigh, p)
 	e.Amount = p.EntryAmount
-	e.CaseID = withholding.CaseID(p.CaseID)
+	e.CaseID = withholding.CaseID(p.RemittanceID)
 	e.Message = fmt.Sprintf("ACH return %s for trace %s (%s) in file %d.", p.ReturnCode, p.Trace, p.EntryAmount.Dollars(), p.FileID)
 	e.SuggestedAction = returnAction(p.ReturnCode)
 	r.add(e)

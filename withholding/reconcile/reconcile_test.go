@@ -52,7 +52,7 @@ func night() reconcile.Input {
 		return &withholding.Payment{
 			ID: id, FileID: 5, Line: int(id) * 2, Trace: withholding.TraceNumber("09100001000000" + string(rune('0'+id%10))),
 			SEC: "CCD", TransactionCode: 22, CompanyID: "1" + string(fein1), CompanyName: "ACME PAYROLL",
-			EffectiveDate: day(eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", CaseID: "R1", PayDate: day(pd),
+			EffectiveDate: day(eff), EntryAmount: 20000, Credited: 20000, ApplicationID: "CS", RemittanceID: "R1", PayDate: day(pd),
 			Amount: 20000, SSN: ssn1, Medical: "N", Name: "SMITH,JOH", FIPS: "06037",
 			Kind: withholding.KindPayment, FEIN: fein1,
 		}
@@ -181,7 +181,7 @@ func TestRun_Exceptions(t *testing.T) {
 			name: "unidentified: unknown case, unknown SSN, no name",
 			edit: func(in *reconcile.Input) {
 				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
-					p.CaseID, p.SSN, p.Name = "NOPE", "900999999", ""
+					p.RemittanceID, p.SSN, p.Name = "NOPE", "900999999", ""
 					return one(p)
 				})
 			},
@@ -254,7 +254,7 @@ func TestRun_Exceptions(t *testing.T) {
 				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
 					p.SEC, p.EntryAmount = "CTX", 30000
 					q := *p
-					q.ID, q.CaseID, q.SSN, q.Name, q.Amount = 11, "OTHER", "900999999", "", 10000
+					q.ID, q.RemittanceID, q.SSN, q.Name, q.Amount = 11, "OTHER", "900999999", "", 10000
 					return []*withholding.Payment{p, &q}
 				})
 			},
@@ -469,7 +469,7 @@ func TestRun_Exceptions(t *testing.T) {
 		{
 			name: "matched by SSN when the case identifier is missing",
 			edit: func(in *reconcile.Input) {
-				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID = ""; return one(p) })
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.RemittanceID = ""; return one(p) })
 			},
 			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
 			posted: 1,
@@ -482,7 +482,7 @@ func TestRun_Exceptions(t *testing.T) {
 		{
 			name: "matched by name and FIPS when case and SSN are missing",
 			edit: func(in *reconcile.Input) {
-				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID, p.SSN = "", ""; return one(p) })
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.RemittanceID, p.SSN = "", ""; return one(p) })
 			},
 			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
 			posted: 1,
@@ -496,7 +496,7 @@ func TestRun_Exceptions(t *testing.T) {
 			name: "mistyped case ID posted by SSN tells which ID to use, once for repeats",
 			edit: func(in *reconcile.Input) {
 				tonight(in, func(p *withholding.Payment) []*withholding.Payment {
-					p.CaseID = "R7"
+					p.RemittanceID = "R7"
 					q := *p
 					q.ID, q.PayDate, q.Trace = 11, day("2026-11-12"), "091000010000009"
 					return []*withholding.Payment{p, &q}
@@ -532,7 +532,7 @@ func TestRun_Exceptions(t *testing.T) {
 			name: "SSN fallback switched off by the match order",
 			edit: func(in *reconcile.Input) {
 				in.Settings.Match = []reconcile.MatchRule{reconcile.MatchCase}
-				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.CaseID = ""; return one(p) })
+				tonight(in, func(p *withholding.Payment) []*withholding.Payment { p.RemittanceID = ""; return one(p) })
 			},
 			want: []withholding.ExceptionType{withholding.ExUnidentified},
 		},
