@@ -62,7 +62,7 @@ type testAgency struct {
 
 // Local partners of every test agency, and their roles.
 var localPartners = []struct{ name, role, patterns string }{
-	{"portal", "portal", `ack: ["ACK*.txt"]`},
+	{"portal", "portal", `ack: ["ACK*.txt", "*.ack"]`},
 	{"bank", "bank", `ach: ["*.ach"]`},
 	{"ops", "operations", ""},
 }
