@@ -128,15 +128,7 @@ func TestIntegrationBadCorpusJobs(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "corpus-"+strings.TrimPrefix(r.file, "gen:"))
 		writeHugeLine(t, path)
-		var args []string
-		switch r.check {
-		case "ach":
-			args = []string{"ach", "payments", path, "--format", "none"}
-		case "edi":
-			args = []string{"edi", "validate", path}
-		default:
-			args = []string{"import", r.check, path, "--dry-run"}
-		}
+		args := validatorArgs(r.check, path)
 		cmd := a.command(args...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

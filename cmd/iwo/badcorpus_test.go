@@ -89,15 +89,8 @@ func TestBadCorpus(t *testing.T) {
 			continue
 		}
 		path := filepath.Join(badDir, r.file)
-		var args []string
-		switch r.check {
-		case "ach":
-			args = []string{"ach", "payments", path, "--format", "none"}
-		case "edi":
-			args = []string{"edi", "validate", path}
-		case "orders", "employers":
-			args = []string{"import", r.check, path, "--dry-run", "--db", db}
-		default:
+		args := validatorArgs(r.check, path, "--db", db)
+		if args == nil {
 			continue // a job: the integration suite
 		}
 		tried++
@@ -105,6 +98,20 @@ func TestBadCorpus(t *testing.T) {
 		checkBadOutcome(t, r, code, out+errs)
 	}
 	t.Logf("%d bad inputs tried through the validators", tried)
+}
+
+// validatorArgs returns the command line of the validator a check names,
+// nil when the check is a job; dbArgs go to an import.
+func validatorArgs(check, path string, dbArgs ...string) []string {
+	switch check {
+	case "ach":
+		return []string{"ach", "payments", path, "--format", "none"}
+	case "edi":
+		return []string{"edi", "validate", path}
+	case "orders", "employers":
+		return append([]string{"import", check, path, "--dry-run"}, dbArgs...)
+	}
+	return nil
 }
 
 // checkBadOutcome checks a validator's exit code and output against a row.
