@@ -20,7 +20,7 @@ import (
 const hugeSize = 200 << 20
 
 // boundedRSS is the peak resident memory a validator may reach on them.
-const boundedRSS = 64 << 20
+const boundedRSS = 128 << 20
 
 // TestIntegrationBadCorpusJobs places the corpus's ACH and acknowledgment
 // files (and the generated hostile names and duplicate) in local partner
