@@ -1,0 +1,2 @@
+Dear SDU, please find our payment attached.
+Thanks!
