@@ -25,8 +25,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/iwoproject/iwo/jobs/transfer"
 	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/transfer"
 )
 
 // The integration suites of this file run the real iwo binary, built once
