@@ -78,6 +78,7 @@ type Table struct {
 	file   string
 	f      Format
 	r      *csv.Reader
+	limit  *lineLimit
 	cols   map[string]int
 	width  int // fields in the header
 	header bool
@@ -98,12 +99,16 @@ func New(file string, r io.Reader, f Format) *Table {
 	if len(f.DateLayouts) == 0 {
 		f.DateLayouts = []string{ISODate}
 	}
-	t := &Table{file: file, f: f, r: csv.NewReader(br), cols: map[string]int{}}
+	t := &Table{file: file, f: f, limit: &lineLimit{r: br, max: MaxLineBytes}, cols: map[string]int{}}
+	t.r = csv.NewReader(t.limit)
 	t.r.FieldsPerRecord = -1 // checked by Next, which reports and goes on
 	t.r.TrimLeadingSpace = true
 	t.r.ReuseRecord = true // a row is read before the next; cells are fresh strings
 	t.r.Comment = f.Comment
 	head, err := t.r.Read()
+	if t.limit.tripped {
+		err = ErrLineTooLong // encoding/csv may hand back the line's start as a record
+	}
 	if errors.Is(err, io.EOF) {
 		t.FailAt(1, "(header)", "file is empty; the first row must name the columns")
 		return t
@@ -138,6 +143,41 @@ func New(file string, r io.Reader, f Format) *Table {
 		t.names[i] = c
 	}
 	return t
+}
+
+// MaxLineBytes is the longest line a table reads: a row of any file we
+// take is a few kilobytes, and encoding/csv would otherwise hold a whole
+// line however long (a 200 MB file without a line break took 1.8 GB).
+const MaxLineBytes = 1 << 20
+
+// ErrLineTooLong is the reading error of a line longer than MaxLineBytes;
+// the table stops there.
+var ErrLineTooLong = errors.New("line longer than 1 MiB; this is not a CSV file of rows")
+
+// lineLimit fails a read once a line has run past max bytes.
+type lineLimit struct {
+	r       io.Reader
+	max     int
+	n       int  // bytes since the last line break
+	tripped bool // a line ran past max
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.tripped {
+		return 0, ErrLineTooLong
+	}
+	n, err := l.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			l.n = 0
+			continue
+		}
+		if l.n++; l.n > l.max {
+			l.tripped = true
+			return i, ErrLineTooLong
+		}
+	}
+	return n, err
 }
 
 // readError records an error of encoding/csv, or of r itself, against the
@@ -187,6 +227,9 @@ func (t *Table) Next() bool {
 	}
 	for {
 		rec, err := t.r.Read()
+		if t.limit.tripped {
+			err = ErrLineTooLong // encoding/csv may hand back the line's start as a record
+		}
 		if errors.Is(err, io.EOF) {
 			return false
 		}

@@ -237,3 +237,23 @@ func TestErrCapped(t *testing.T) {
 		t.Errorf("Error() ends %q", msg[len(msg)-60:])
 	}
 }
+
+func TestLineTooLong(t *testing.T) {
+	// A "file" of one endless line is refused once the line passes
+	// MaxLineBytes, without reading the rest.
+	long := strings.Repeat("x", csvtab.MaxLineBytes+10)
+	for _, tc := range []struct{ name, data string }{
+		{"ErrHeader", long + "\n"},
+		{"ErrRow", "a,b\n1,2\n" + long + "\n3,4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := csvtab.New("f.csv", strings.NewReader(tc.data), csvtab.Format{Columns: []string{"a", "b"}})
+			for tb.Next() {
+			}
+			err := tb.Err()
+			if !errors.Is(err, csvtab.ErrLineTooLong) {
+				t.Fatalf("err = %v, want ErrLineTooLong", err)
+			}
+		})
+	}
+}
