@@ -35,19 +35,22 @@ func (s SSN) Valid() bool {
 	return true
 }
 
-// Assignable returns why the SSA could never have assigned s, or nil. The
-// SSA never assigns area number (the first three digits) 000, 666 or
-// 900–999, group number (the next two) 00, or serial number (the last
-// four) 0000. Valid checks the format only, so that the 9xx numbers that
-// tests, demos and partners' samples use stay well-formed; what a person
-// keys in as a real obligor's SSN is checked with Assignable as well. The
-// error is EINVALID and never repeats the digits.
+// Assignable returns why s can be no person's number, or nil: the SSA
+// never assigns area number (the first three digits) 000 or 666, group
+// number (the next two) 00, or serial number (the last four) 0000.
+// Choice: area numbers 900–999 are not refused. The SSA never assigns them
+// as SSNs, but the IRS issues them as ITINs, which an agency may hold for
+// an obligor without an SSN, and synthetic data (tests, the demo, partners'
+// samples) uses them because no real SSN is 9xx (README decisions). Valid
+// checks the format only; what a person keys in as an obligor's number is
+// checked with Assignable as well. The error is EINVALID and never repeats
+// the digits.
 func (s SSN) Assignable() error {
 	switch {
 	case !s.Valid():
 		return Errorf(EINVALID, "SSN must be 9 digits")
-	case s[:3] == "000" || s[:3] == "666" || s[0] == '9':
-		return Errorf(EINVALID, "not an SSN: the SSA never assigns area numbers (first three digits) 000, 666 or 900-999")
+	case s[:3] == "000" || s[:3] == "666":
+		return Errorf(EINVALID, "not an SSN: the SSA never assigns area numbers (first three digits) 000 or 666")
 	case s[3:5] == "00":
 		return Errorf(EINVALID, "not an SSN: the SSA never assigns group number (digits 4-5) 00")
 	case s[5:] == "0000":

@@ -54,8 +54,8 @@ func TestSSNAssignable(t *testing.T) {
 		{"899999999", true},
 		{"000120001", false},
 		{"666120001", false},
-		{"900120001", false},
-		{"999999999", false},
+		{"900120001", true}, // an ITIN: kept (see Assignable)
+		{"999999999", true},
 		{"123000001", false},
 		{"123450000", false},
 		{"000000000", false},
