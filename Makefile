@@ -5,7 +5,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/iwo
 FUZZTIME ?= 10s
 
-.PHONY: build test check fmt-check vet staticcheck integration demo bench fuzz clean
+.PHONY: build test check deps fmt-check vet staticcheck integration demo bench fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/iwo
@@ -32,10 +32,16 @@ staticcheck:
 # files tagged `integration` and are named TestIntegration*.
 integration:
 	@url=$$(./.ci/deps) && \
-	IWO_TEST_POSTGRES="$$url" $(GO) test -race -count=1 -tags integration -run 'Integration' ./...
+	IWO_TEST_POSTGRES="$$url" $(GO) test -race -count=1 -tags integration -run 'Integration' ./...; \
+	rc=$$?; ./.ci/deps stop; exit $$rc
+
+# The Debian packages and the PostgreSQL server the suites need, first: a
+# machine that cannot have them fails at once, not after the unit tests.
+deps:
+	@./.ci/deps >/dev/null
 
 # Everything CI runs.
-check: fmt-check vet staticcheck test integration
+check: deps fmt-check vet staticcheck test integration
 
 demo: build
 	./$(BIN) demo
