@@ -10,11 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/employer"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -344,69 +342,19 @@ func employerPartner(ctx context.Context, e *env, cfgPath, name string) (*transf
 	return nil, nil, usageError("--partner %q: no such partner in the configuration", name)
 }
 
-func readIWOFiles(names []string) ([]*employer.Received, error) {
-	var out []*employer.Received
-	for _, n := range names {
-		f, err := os.Open(n)
-		if err != nil {
-			return nil, fmt.Errorf("open IWO file: %w", err)
-		}
-		r, err := employer.ReadIWOFile(bufio.NewReader(f), n)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 func runEmployerAck(e *env, rosterPath string, inEffect, received []string, out string, day, since withholding.Date) error {
-	rf, err := os.Open(rosterPath)
-	if err != nil {
-		return fmt.Errorf("open roster: %w", err)
+	ans, err := employer.Answer(rosterPath, inEffect, received, day, since)
+	if errors.Is(err, employer.ErrMixedStates) {
+		return exitCode(2, err)
 	}
-	roster, err := employer.ReadRoster(bufio.NewReader(rf), rosterPath)
-	rf.Close()
 	if err != nil {
 		return err
 	}
-	earlier, err := readIWOFiles(inEffect)
-	if err != nil {
+	created := time.Now()
+	if err := writeTo(e, out, func(w io.Writer) error { return ans.Write(w, out, created) }); err != nil {
 		return err
 	}
-	files, err := readIWOFiles(received)
-	if err != nil {
-		return err
-	}
-	fips := files[0].FIPS
-	for _, f := range files[1:] {
-		if f.FIPS != fips {
-			return usageError("%s is from state %s and %s from %s: answer one state's files at a time", files[0].Name, fips, f.Name, f.FIPS)
-		}
-	}
-	dc := &employer.Decider{Roster: roster, Book: employer.LoadBook(earlier, nil), On: day}
-	var decs []employer.Decision
-	var acks []*edi.Ack
-	tally := employer.Tally{}
-	for _, f := range files {
-		for _, d := range f.IWOs {
-			dec := dc.Decide(d)
-			decs = append(decs, dec)
-			acks = append(acks, dec.Ack)
-			tally.Add(dec.Ack)
-		}
-	}
-	for _, n := range dc.Notices(since, decs) {
-		acks = append(acks, n)
-		tally.Add(n)
-	}
-	opt := edi.WriterOptions{FIPS: fips, Created: time.Now(), Sequence: uint64(time.Now().Unix() % 10_000_000), File: out}
-	write := func(w io.Writer) error { return employer.WriteAcks(w, opt, acks) }
-	if err := writeTo(e, out, write); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stderr, "%d IWOs answered, %d notices; %d orders in effect\n%s", len(decs), len(acks)-len(decs), dc.Book.Len(), tally)
+	fmt.Fprintf(e.stderr, "%d IWOs answered, %d notices; %d orders in effect\n%s", len(ans.Decisions), ans.Notices(), ans.InEffect, ans.Tally)
 	return nil
 }
 
@@ -465,115 +413,36 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 }
 
 func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out string, s employer.Settings, bank employer.Bank, ov employer.Overrides) error {
-	pf, err := os.Open(payroll)
-	if err != nil {
-		return fmt.Errorf("open pay run: %w", err)
-	}
-	lines, err := employer.ReadPayrun(bufio.NewReader(pf), payroll)
-	pf.Close()
+	rem, err := employer.ReadRemittance(payroll, orderFiles, ackFiles)
 	if err != nil {
 		return err
 	}
-	files, err := readIWOFiles(orderFiles)
-	if err != nil {
-		return err
-	}
-	var acks []*edi.Ack
-	for _, n := range ackFiles {
-		f, err := os.Open(n)
-		if err != nil {
-			return fmt.Errorf("open acknowledgment file: %w", err)
-		}
-		as, err := employer.ReadAckFile(bufio.NewReader(f), n)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		acks = append(acks, as...)
-	}
-	ws, refused, err := employer.ComputeAccepted(lines, employer.LoadRecord(files, acks), s, ov)
-	if err != nil {
+	if err := rem.Compute(s, ov); err != nil {
 		return exitCode(2, err)
 	}
 	if bank.Effective.IsZero() {
-		for _, l := range lines {
-			if l.PayDate.After(bank.Effective) {
-				bank.Effective = l.PayDate
-			}
-		}
+		bank.Effective = rem.LatestPayDate()
 	}
-	if err := employer.WriteSummary(e.stderr, ws); err != nil {
+	if err := employer.WriteSummary(e.stderr, rem.Withholdings); err != nil {
 		return err
 	}
-	unacked := reportRefusals(e.stderr, refused, ov)
+	unacked := employer.WriteRefusals(e.stderr, rem.Refused, ov)
 	var st employer.ACHStats
 	err = writeTo(e, out, func(w io.Writer) error {
 		var err error
-		st, err = employer.WriteACH(w, ws, bank)
+		st, err = employer.WriteACH(w, rem.Withholdings, bank)
 		return err
 	})
 	if errors.Is(err, employer.ErrNothingToRemit) {
-		return exitCode(1, fmt.Errorf("%d pay lines, %d withholdings, %d orders refused: nothing to remit", len(lines), len(ws), countRefused(refused)))
+		return exitCode(1, fmt.Errorf("%d pay lines, %d withholdings, %d orders refused: nothing to remit", len(rem.Lines), len(rem.Withholdings), rem.RefusedCount()))
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d pay lines, %d withholdings, %d orders refused; %d CCD+ entries in %d batches, total %s\n",
-		len(lines), len(ws), countRefused(refused), st.Entries, st.Batches, st.Total.Dollars())
+		len(rem.Lines), len(rem.Withholdings), rem.RefusedCount(), st.Entries, st.Batches, st.Total.Dollars())
 	if unacked > 0 {
 		return exitCode(3, fmt.Errorf("%s written, but %d order(s) refused as unacknowledged: answer them (iwo employer ack) or name the acknowledgment files with --acks, and run again before sending the file", pick(out, "the remittance"), unacked))
 	}
 	return nil
-}
-
-func countRefused(refused []employer.Refused) int {
-	n := 0
-	for _, r := range refused {
-		if !r.Overridden {
-			n++
-		}
-	}
-	return n
-}
-
-// reportRefusals tells the clerk, on w, about every order the rule refused
-// and every one withheld for anyway, and about override flags that named a
-// case nothing was refused for (a typing mistake, or a case that no longer
-// needs one). It returns how many orders were refused as unacknowledged.
-func reportRefusals(w io.Writer, refused []employer.Refused, ov employer.Overrides) int {
-	unacked := 0
-	used := map[withholding.Refusal]map[withholding.CaseID]bool{}
-	for _, r := range refused {
-		d := r.IWO
-		who := fmt.Sprintf("case %s, %s, %s (SSN %s), pay of %s", d.CaseID, d.Employee.Last, d.Employee.First, r.Pay.SSN.Masked(), r.Pay.PayDate)
-		if r.Pay.Line > 0 {
-			who += fmt.Sprintf(" (pay run line %d)", r.Pay.Line)
-		}
-		why := r.Refusal.Explain(r.Standing)
-		if r.Overridden {
-			if used[r.Refusal] == nil {
-				used[r.Refusal] = map[withholding.CaseID]bool{}
-			}
-			used[r.Refusal][d.CaseID] = true
-			fmt.Fprintf(w, "WITHHELD ANYWAY %s: %s; --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
-			continue
-		}
-		if r.Refusal == withholding.RefuseUnacknowledged {
-			unacked++
-		}
-		fmt.Fprintf(w, "NOT WITHHELD %s: %s. To withhold anyway: --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
-	}
-	for _, r := range withholding.Refusals {
-		var unused []string
-		for c := range ov[r] {
-			if !used[r][c] {
-				unused = append(unused, string(c))
-			}
-		}
-		slices.Sort(unused)
-		for _, c := range unused {
-			fmt.Fprintf(w, "warning: --allow-%s %s: no order of case %s was refused as %s in this pay run; the flag changed nothing\n", r, c, c, r)
-		}
-	}
-	return unacked
 }
