@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -135,15 +134,8 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	}
 	defer db.Close()
 	db.Now = w.Now
-	for i := range w.Employers {
-		if err := db.UpsertEmployer(ctx, &w.Employers[i]); err != nil {
-			return fmt.Errorf("load employers: %w", err)
-		}
-	}
-	for i := range w.Orders {
-		if err := db.CreateOrder(ctx, &w.Orders[i]); err != nil {
-			return fmt.Errorf("load orders: %w", err)
-		}
+	if err := w.Load(ctx, db); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "Agency: %d employers, %d orders (seed %d) in %s\n", len(w.Employers), len(w.Orders), opt.Seed, cfg.DatabaseURL())
 
@@ -160,33 +152,9 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	if err != nil {
 		return err
 	}
-	for n := 1; n <= nights; n++ {
-		if err := w.Day(ctx, n); err != nil {
-			return fmt.Errorf("night %d, employers' side: %w", n, err)
-		}
-		run, err := sched.RunNow(ctx, jobs.JobNight)
-		line := fmt.Sprintf("Night %d (%s): ", n, w.Today())
-		if run != nil {
-			c := run.Counts
-			line += fmt.Sprintf("%d IWOs sent, %d acknowledgments, %d payments (%s), %d duplicate, %d quarantined; %s",
-				c["send-iwos.iwos"], c["pull-acks.acks"], c["pull-remittances.payments"],
-				withholding.Cents(c["pull-remittances.payment_cents"]).Dollars(),
-				c["pull-acks.duplicates"]+c["pull-remittances.duplicates"],
-				c["pull-acks.quarantined"]+c["pull-remittances.quarantined"], run.Status)
-		}
-		fmt.Fprintln(e.stdout, line)
-		if err != nil && run == nil {
-			return fmt.Errorf("night %d: %w", n, err)
-		}
-	}
-	sum, err := demo.Summarize(ctx, db, w, nights)
-	if err != nil {
+	night := func(ctx context.Context) (*withholding.JobRun, error) { return sched.RunNow(ctx, jobs.JobNight) }
+	if _, err := w.Play(ctx, nights, night, db, e.stdout); err != nil {
 		return err
-	}
-	sum.Print(e.stdout)
-	b, _ := json.MarshalIndent(sum, "", "  ")
-	if err := os.WriteFile(filepath.Join(opt.Dir, "summary.json"), b, 0o644); err != nil {
-		return fmt.Errorf("write summary: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "\nDone in %s. Agency configuration: %s\n", time.Since(started).Round(100*time.Millisecond), cfgPath)
 	if !serve {
