@@ -23,20 +23,9 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-func init() {
-	var (
-		dir                         *string
-		serve                       *bool
-		listen                      *string
-		seed                        *uint64
-		nights, nEmployers, nOrders *int
-		cpuProfile                  *string
-	)
-	register(&command{
-		name:  "demo",
-		args:  "",
-		short: "play several nights of a synthetic agency end to end and print a summary",
-		long: `Builds a whole agency in a workspace and plays its nights through the real
+var demoUsage = usage{
+	short: "play several nights of a synthetic agency end to end and print a summary",
+	long: `Builds a whole agency in a workspace and plays its nights through the real
 jobs, with nothing to install or configure:
 
   - a synthetic agency (a few hundred employers, a few thousand orders,
@@ -62,44 +51,55 @@ run), until interrupted.
 Example:
   iwo demo                      # a fresh temporary workspace
   iwo demo --dir /tmp/iwo-demo --seed 7 --nights 6`,
-		flags: func(fs *flag.FlagSet) {
-			dir = fs.String("dir", "", "workspace `directory` (default: a fresh temporary directory)")
-			serve = fs.Bool("serve", false, "then serve the help-line console on the demo store")
-			listen = fs.String("listen", "127.0.0.1:0", "`address` for --serve")
-			seed = fs.Uint64("seed", 1, "random seed: the same seed plays the same demo")
-			nights = fs.Int("nights", 4, "number of nights to play (each a week of payroll)")
-			nEmployers = fs.Int("employers", 300, "number of synthetic employers")
-			nOrders = fs.Int("orders", 3000, "number of synthetic orders")
-			cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole demo to `file` (for measuring; see go tool pprof)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("unexpected argument %q", args[0])
-			}
-			if *nights < 2 || *nEmployers < 1 || *nOrders < 1 {
-				return usageError("want --nights of at least 2 and at least one employer and one order")
-			}
-			d := *dir
-			if d == "" {
-				t, err := os.MkdirTemp("", "iwo-demo-")
-				if err != nil {
-					return fmt.Errorf("create workspace: %w", err)
-				}
-				d = t
-			} else if err := os.MkdirAll(d, 0o700); err != nil {
-				return fmt.Errorf("create workspace: %w", err)
-			}
-			d, _ = filepath.Abs(d)
-			if *cpuProfile != "" {
-				stop, err := startCPUProfile(*cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer stop()
-			}
-			return runDemo(ctx, e, demo.Options{Dir: d, Seed: *seed, Employers: *nEmployers, Orders: *nOrders}, *nights, *serve, *listen)
-		},
-	})
+}
+
+// demoCommand is "iwo demo".
+type demoCommand struct {
+	base
+	dir, listen, cpuProfile     string
+	serve                       bool
+	seed                        uint64
+	nights, nEmployers, nOrders int
+}
+
+func (c *demoCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "dir", "", "workspace `directory` (default: a fresh temporary directory)")
+	fs.BoolVar(&c.serve, "serve", false, "then serve the help-line console on the demo store")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "`address` for --serve")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed: the same seed plays the same demo")
+	fs.IntVar(&c.nights, "nights", 4, "number of nights to play (each a week of payroll)")
+	fs.IntVar(&c.nEmployers, "employers", 300, "number of synthetic employers")
+	fs.IntVar(&c.nOrders, "orders", 3000, "number of synthetic orders")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `file` (for measuring; see go tool pprof)")
+}
+
+// Run makes the workspace and plays the demo in it.
+func (c *demoCommand) Run(ctx context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected argument %q", c.args[0])
+	}
+	if c.nights < 2 || c.nEmployers < 1 || c.nOrders < 1 {
+		return usageError("want --nights of at least 2 and at least one employer and one order")
+	}
+	d := c.dir
+	if d == "" {
+		t, err := os.MkdirTemp("", "iwo-demo-")
+		if err != nil {
+			return fmt.Errorf("create workspace: %w", err)
+		}
+		d = t
+	} else if err := os.MkdirAll(d, 0o700); err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	d, _ = filepath.Abs(d)
+	if c.cpuProfile != "" {
+		stop, err := startCPUProfile(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	return runDemo(ctx, c.env, demo.Options{Dir: d, Seed: c.seed, Employers: c.nEmployers, Orders: c.nOrders}, c.nights, c.serve, c.listen)
 }
 
 func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bool, listen string) error {

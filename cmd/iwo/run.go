@@ -38,12 +38,10 @@ const (
 	exitRunSkipped = 4
 )
 
-func init() {
-	register(&command{
-		name:  "run",
-		args:  "JOB",
-		short: "Run one nightly job now (or the whole night)",
-		long: jobHelp + `
+var runUsage = usage{
+	args:  "JOB",
+	short: "Run one nightly job now (or the whole night)",
+	long: jobHelp + `
 
 The run takes the job's lock and is recorded in the run history like a
 scheduled run, so it is safe while "iwo serve" runs elsewhere: if the job is
@@ -60,24 +58,31 @@ the rest went through), 4 skipped (already running).
 Examples:
   iwo run pull-remittances --config /etc/iwo/iwo.yml
   iwo run night`,
-		flags: func(fs *flag.FlagSet) {
-			configFlag(fs)
-			addDBFlag(fs)
-		},
-		run: runJob,
-	})
 }
 
-func runJob(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+// runCommand is "iwo run".
+type runCommand struct {
+	base
+	config, db string
+}
+
+func (c *runCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	dbFlag(fs, &c.db)
+}
+
+// Run runs the job named by the one argument and prints its run.
+func (c *runCommand) Run(ctx context.Context) error {
+	e, args := c.env, c.args
 	if len(args) != 1 {
 		return usageError("run takes one job name; run 'iwo run -h' for the list")
 	}
-	cfg, err := loadConfig(fs.Lookup("config").Value.String(), e)
+	cfg, err := loadConfig(c.config, e)
 	if err != nil {
 		return err
 	}
 	log := cfg.Logger(e.stderr)
-	db, err := openStoreConfig(ctx, e, fs.Lookup("db").Value.String(), cfg)
+	db, err := openStoreConfig(ctx, e, c.db, cfg)
 	if err != nil {
 		return err
 	}
