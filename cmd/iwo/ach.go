@@ -15,16 +15,10 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-func init() {
-	var (
-		format                      *string
-		maskSSN, strict, slash, ssn *bool
-	)
-	register(&command{
-		name:  "ach payments",
-		args:  "FILE",
-		short: "read an ACH CCD+/CTX remittance file and print its payments",
-		long: `Reads a NACHA file carrying child support remittances (CCD+ with one DED
+var achPaymentsUsage = usage{
+	args:  "FILE",
+	short: "read an ACH CCD+/CTX remittance file and print its payments",
+	long: `Reads a NACHA file carrying child support remittances (CCD+ with one DED
 addenda, CTX with an X12 820) and prints one record per payment: one per CCD+
 entry, one per DED segment of a CTX entry. Prenotes, returns, notifications of
 change and other entries are printed too, with their kind.
@@ -41,26 +35,35 @@ when it is not.
 
 Example:
   iwo ach payments remit.ach --format csv --mask-ssn`,
-		flags: func(fs *flag.FlagSet) {
-			format = fs.String("format", "json", "output `format`: json, csv or none")
-			maskSSN = fs.Bool("mask-ssn", false, "print SSNs masked")
-			strict = fs.Bool("strict", false, "strict DED profile: every deviation is a problem")
-			slash = fs.Bool("slash", false, `accept "/" as the DED segment terminator (partner option)`)
-			ssn = fs.Bool("ssn-dashes", false, "accept DED05 SSNs written with dashes (partner option)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return usageError("want one FILE, got %d arguments", len(args))
-			}
-			switch *format {
-			case "json", "csv", "none":
-			default:
-				return usageError("--format %q: want json, csv or none", *format)
-			}
-			prof := ach.Profile{Strict: *strict, SlashTerminator: *slash, StripSSNDashes: *ssn}
-			return achPayments(ctx, e, args[0], *format, *maskSSN, prof)
-		},
-	})
+}
+
+// achPaymentsCommand is "iwo ach payments".
+type achPaymentsCommand struct {
+	base
+	format                      string
+	maskSSN, strict, slash, ssn bool
+}
+
+func (c *achPaymentsCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.format, "format", "json", "output `format`: json, csv or none")
+	fs.BoolVar(&c.maskSSN, "mask-ssn", false, "print SSNs masked")
+	fs.BoolVar(&c.strict, "strict", false, "strict DED profile: every deviation is a problem")
+	fs.BoolVar(&c.slash, "slash", false, `accept "/" as the DED segment terminator (partner option)`)
+	fs.BoolVar(&c.ssn, "ssn-dashes", false, "accept DED05 SSNs written with dashes (partner option)")
+}
+
+// Run prints the payments of the file.
+func (c *achPaymentsCommand) Run(ctx context.Context) error {
+	if len(c.args) != 1 {
+		return usageError("want one FILE, got %d arguments", len(c.args))
+	}
+	switch c.format {
+	case "json", "csv", "none":
+	default:
+		return usageError("--format %q: want json, csv or none", c.format)
+	}
+	prof := ach.Profile{Strict: c.strict, SlashTerminator: c.slash, StripSSNDashes: c.ssn}
+	return achPayments(ctx, c.env, c.args[0], c.format, c.maskSSN, prof)
 }
 
 // achColumns are the payment columns of the json and csv formats.

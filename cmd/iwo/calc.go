@@ -31,12 +31,9 @@ type calcOrderList []string
 func (l *calcOrderList) String() string     { return strings.Join(*l, " ") }
 func (l *calcOrderList) Set(s string) error { *l = append(*l, s); return nil }
 
-func init() {
-	register(&command{
-		name:  "calc",
-		args:  "",
-		short: "work out one pay's child support withholding under the CCPA limit",
-		long: `Calc answers "how much do I withhold from this paycheck?" for one employee
+var calcUsage = usage{
+	short: "work out one pay's child support withholding under the CCPA limit",
+	long: `Calc answers "how much do I withhold from this paycheck?" for one employee
 with one or more income withholding orders. Each order's amounts are
 restated for the pay frequency (annualise, then divide; half-up to the
 cent), the limit is the given percentage of disposable earnings (rounded
@@ -89,20 +86,30 @@ Examples (docs/withholding.md works them through):
 
     iwo calc --frequency biweekly --disposable 400 --cap 50 \
       --order "CASE1:current=400/monthly,arrears=100/monthly,medical=150/monthly"`,
-		flags: func(fs *flag.FlagSet) {
-			fs.String("frequency", "", "pay `frequency`: weekly, biweekly, semimonthly or monthly (required)")
-			fs.String("disposable", "", "disposable earnings for the pay, in dollars (required)")
-			fs.String("cap", "", "limit as a `percent` of disposable earnings, 0 to 100 (required)")
-			fs.String("allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
-			fs.String("fee", "", "employer administrative fee for this pay, in dollars")
-			fs.Bool("fee-outside", false, "take the fee on top of the limit instead of inside it")
-			fs.String("medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
-			fs.Var(&calcOrderList{}, "order", `an order, "NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ" (repeat for each)`)
-			fs.String("format", "text", "output `format`: text or json")
-		},
-		run: runCalc,
-	})
 }
+
+// calcCommand is "iwo calc". Its flags stay in the flag set, which
+// calcInput reads.
+type calcCommand struct {
+	base
+	fs *flag.FlagSet
+}
+
+func (c *calcCommand) flags(fs *flag.FlagSet) {
+	c.fs = fs
+	fs.String("frequency", "", "pay `frequency`: weekly, biweekly, semimonthly or monthly (required)")
+	fs.String("disposable", "", "disposable earnings for the pay, in dollars (required)")
+	fs.String("cap", "", "limit as a `percent` of disposable earnings, 0 to 100 (required)")
+	fs.String("allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
+	fs.String("fee", "", "employer administrative fee for this pay, in dollars")
+	fs.Bool("fee-outside", false, "take the fee on top of the limit instead of inside it")
+	fs.String("medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
+	fs.Var(&calcOrderList{}, "order", `an order, "NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ" (repeat for each)`)
+	fs.String("format", "text", "output `format`: text or json")
+}
+
+// Run works out the withholding.
+func (c *calcCommand) Run(ctx context.Context) error { return runCalc(ctx, c.env, c.fs, c.args) }
 
 func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 {

@@ -358,93 +358,128 @@ func (e *SettingError) Error() string { return e.Setting + ": " + e.Message }
 // *SettingError. It reads the partners' key files, so that a missing or
 // unreadable key shows here rather than at the first night.
 func (c *Config) Validate() error {
-	var errs []error
-	bad := func(setting, format string, args ...any) {
-		errs = append(errs, &SettingError{setting, fmt.Sprintf(format, args...)})
+	// The sections are checked in the order of the file, so the
+	// problems read in that order too.
+	var p problems
+	c.validateAgency(&p)
+	if c.DataDir == "" {
+		p.bad("data_dir", "required")
 	}
+	c.validateConsole(&p)
+	c.validateBasics(&p)
+	c.validateTransfer(&p)
+	_, perrs := c.partners(os.ReadFile)
+	p = append(p, perrs...)
+	c.validateJobs(&p)
+	c.validateReconcile(&p)
+	c.validateWithholding(&p)
+	return errors.Join(p...)
+}
+
+// problems collects the *SettingErrors of Validate, section by section.
+type problems []error
+
+// bad adds the problem of setting.
+func (p *problems) bad(setting, format string, args ...any) {
+	*p = append(*p, &SettingError{setting, fmt.Sprintf(format, args...)})
+}
+
+// validateAgency checks the agency section and its SDU.
+func (c *Config) validateAgency(p *problems) {
 	a := c.Agency
 	if strings.TrimSpace(a.Name) == "" {
-		bad("agency.name", "required")
+		p.bad("agency.name", "required")
 	}
 	if !isUpper(a.State, 2) {
-		bad("agency.state", "%q is not a two-letter postal code such as CA", a.State)
+		p.bad("agency.state", "%q is not a two-letter postal code such as CA", a.State)
 	}
 	if !isDigits(a.FIPS, 2) {
-		bad("agency.fips", "%q is not a two-digit state FIPS code such as 06", a.FIPS)
+		p.bad("agency.fips", "%q is not a two-digit state FIPS code such as 06", a.FIPS)
 	}
 	if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "" {
-		bad("agency.time_zone", "%q is not an IANA time zone such as America/Los_Angeles", a.TimeZone)
+		p.bad("agency.time_zone", "%q is not an IANA time zone such as America/Los_Angeles", a.TimeZone)
 	}
 	if strings.TrimSpace(a.SDU.PayeeName) == "" {
-		bad("agency.sdu.payee_name", "required")
+		p.bad("agency.sdu.payee_name", "required")
 	}
 	if !isDigits(a.SDU.RemittanceFIPS, 7) {
-		bad("agency.sdu.remittance_fips", "%q is not a 7-digit FIPS code (state 2 + county 3 + office 2)", a.SDU.RemittanceFIPS)
+		p.bad("agency.sdu.remittance_fips", "%q is not a 7-digit FIPS code (state 2 + county 3 + office 2)", a.SDU.RemittanceFIPS)
 	} else if a.SDU.RemittanceFIPS[:2] != a.FIPS && isDigits(a.FIPS, 2) {
-		bad("agency.sdu.remittance_fips", "%q does not start with the agency's state FIPS %s", a.SDU.RemittanceFIPS, a.FIPS)
+		p.bad("agency.sdu.remittance_fips", "%q does not start with the agency's state FIPS %s", a.SDU.RemittanceFIPS, a.FIPS)
 	}
 	if !ach.ValidRouting(a.SDU.RoutingNumber) {
-		bad("agency.sdu.routing_number", "not a 9-digit ABA routing number with a valid check digit")
+		p.bad("agency.sdu.routing_number", "not a 9-digit ABA routing number with a valid check digit")
 	}
 	if n := len(a.SDU.AccountNumber); n == 0 || n > 17 || strings.ContainsAny(a.SDU.AccountNumber, " \t") {
-		bad("agency.sdu.account_number", "required: 1 to 17 characters, no spaces (NACHA DFI account number)")
+		p.bad("agency.sdu.account_number", "required: 1 to 17 characters, no spaces (NACHA DFI account number)")
 	}
-	if c.DataDir == "" {
-		bad("data_dir", "required")
+}
+
+// validateBasics checks the database, the log and the metrics settings.
+func (c *Config) validateBasics(p *problems) {
+	if db := c.Database; db != "" && !strings.HasPrefix(db, "sqlite:") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		p.bad("database", "want sqlite:PATH or postgres://…")
 	}
+	if !slices.Contains([]string{"json", "text"}, c.Log.Format) {
+		p.bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		p.bad("log.level", "%v", err)
+	}
+	if l := c.Metrics.Listen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil {
+			p.bad("metrics.listen", "%q is not host:port: %v", l, err)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			p.bad("metrics.listen", "%q has a bad port", l)
+		}
+	}
+}
+
+// validateConsole checks the console section and its users.
+func (c *Config) validateConsole(p *problems) {
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
-		bad("console.listen", "want host:port, e.g. 127.0.0.1:8080")
+		p.bad("console.listen", "want host:port, e.g. 127.0.0.1:8080")
 	}
 	seenUser := map[string]bool{}
 	for i, u := range c.Console.Users {
 		at := fmt.Sprintf("console.users[%d]", i)
 		switch {
 		case u.Name == "" || seenUser[u.Name]:
-			bad(at+".name", "required and unique")
+			p.bad(at+".name", "required and unique")
 		case !web.Role(u.Role).Valid():
-			bad(at+".role", "want helpline, supervisor or admin")
+			p.bad(at+".role", "want helpline, supervisor or admin")
 		case !strings.HasPrefix(u.PasswordHash, "$2"):
-			bad(at+".password_hash", "want a bcrypt hash: run iwo console hash-password")
+			p.bad(at+".password_hash", "want a bcrypt hash: run iwo console hash-password")
 		}
 		seenUser[u.Name] = true
 	}
-	if db := c.Database; db != "" && !strings.HasPrefix(db, "sqlite:") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
-		bad("database", "want sqlite:PATH or postgres://…")
-	}
-	if !slices.Contains([]string{"json", "text"}, c.Log.Format) {
-		bad("log.format", "%q is not json or text", c.Log.Format)
-	}
-	if _, err := parseLevel(c.Log.Level); err != nil {
-		bad("log.level", "%v", err)
-	}
-	if l := c.Metrics.Listen; l != "" {
-		if _, port, err := net.SplitHostPort(l); err != nil {
-			bad("metrics.listen", "%q is not host:port: %v", l, err)
-		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			bad("metrics.listen", "%q has a bad port", l)
-		}
-	}
+}
+
+// validateTransfer checks the transfer defaults (the partners are checked
+// by partners).
+func (c *Config) validateTransfer(p *problems) {
 	t := c.Transfer
 	if t.AfterApply != transfer.DispArchive && t.AfterApply != transfer.DispDelete {
-		bad("transfer.after_apply", "%q is not archive or delete", t.AfterApply)
+		p.bad("transfer.after_apply", "%q is not archive or delete", t.AfterApply)
 	}
 	if t.StableFor < 0 {
-		bad("transfer.stable_for", "must not be negative")
+		p.bad("transfer.stable_for", "must not be negative")
 	}
 	if t.Timeout <= 0 {
-		bad("transfer.timeout", "must be positive")
+		p.bad("transfer.timeout", "must be positive")
 	}
 	if t.Retry.Attempts < 1 {
-		bad("transfer.retry.attempts", "must be at least 1")
+		p.bad("transfer.retry.attempts", "must be at least 1")
 	}
 	if t.Retry.Initial <= 0 || t.Retry.Max < t.Retry.Initial {
-		bad("transfer.retry", "want 0 < initial ≤ max")
+		p.bad("transfer.retry", "want 0 < initial ≤ max")
 	}
-	_, perrs := c.partners(os.ReadFile)
-	errs = append(errs, perrs...)
+}
 
+// validateJobs checks shutdown_grace and every job's schedule and day rule.
+func (c *Config) validateJobs(p *problems) {
 	if c.Jobs.ShutdownGrace < 0 {
-		bad("jobs.shutdown_grace", "must not be negative (0 cancels running jobs at once)")
+		p.bad("jobs.shutdown_grace", "must not be negative (0 cancels running jobs at once)")
 	}
 	names := make([]string, 0, len(c.Jobs.Schedules))
 	for n := range c.Jobs.Schedules {
@@ -455,59 +490,65 @@ func (c *Config) Validate() error {
 		j := c.Jobs.Schedules[n]
 		at := "jobs." + n
 		if !slices.Contains(jobNames, n) {
-			bad(at, "unknown job (known: %s)", strings.Join(jobNames, ", "))
+			p.bad(at, "unknown job (known: %s)", strings.Join(jobNames, ", "))
 			continue
 		}
 		if j.Enabled && j.Schedule == "" {
-			bad(at+".schedule", "required when the job is enabled")
+			p.bad(at+".schedule", "required when the job is enabled")
 		} else if j.Schedule != "" {
 			if _, err := jobs.ParseSpec(j.Schedule); err != nil {
-				bad(at+".schedule", "%s", withholding.ErrorMessage(err))
+				p.bad(at+".schedule", "%s", withholding.ErrorMessage(err))
 			}
 		}
 		if _, err := jobs.ParseDayRule(string(j.Days)); err != nil {
-			bad(at+".days", "%s", withholding.ErrorMessage(err))
+			p.bad(at+".days", "%s", withholding.ErrorMessage(err))
 		}
 	}
 	if c.Jobs.Schedules[jobs.JobNight].Enabled {
 		for _, n := range jobs.NightOrder {
 			if c.Jobs.Schedules[n].Enabled {
-				bad("jobs."+jobs.JobNight+".enabled", "night runs %s itself; disable the separate %s job or the night", n, n)
+				p.bad("jobs."+jobs.JobNight+".enabled", "night runs %s itself; disable the separate %s job or the night", n, n)
 				break
 			}
 		}
 	}
+}
 
+// validateReconcile checks the reconcile section.
+func (c *Config) validateReconcile(p *problems) {
 	r := c.Reconcile
 	if r.RemitWindowDays < 1 {
-		bad("reconcile.remit_window_days", "must be at least 1")
+		p.bad("reconcile.remit_window_days", "must be at least 1")
 	}
 	if r.AckDeadlineDays < 1 {
-		bad("reconcile.ack_deadline_days", "must be at least 1")
+		p.bad("reconcile.ack_deadline_days", "must be at least 1")
 	}
 	if r.ToleranceCents < 0 {
-		bad("reconcile.tolerance_cents", "must not be negative")
+		p.bad("reconcile.tolerance_cents", "must not be negative")
 	}
 	if r.LookbackDays < 1 {
-		bad("reconcile.lookback_days", "must be at least 1")
+		p.bad("reconcile.lookback_days", "must be at least 1")
 	}
 	if len(r.MatchOrder) == 0 {
-		bad("reconcile.match_order", "required: one or more of case, ssn, name_fips")
+		p.bad("reconcile.match_order", "required: one or more of case, ssn, name_fips")
 	}
 	for i, m := range r.MatchOrder {
 		if !slices.Contains(reconcile.DefaultMatch, reconcile.MatchRule(m)) {
-			bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is not case, ssn or name_fips", m)
+			p.bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is not case, ssn or name_fips", m)
 		} else if slices.Index(r.MatchOrder, m) != i {
-			bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is listed twice", m)
+			p.bad(fmt.Sprintf("reconcile.match_order[%d]", i), "%q is listed twice", m)
 		}
 	}
+}
+
+// validateWithholding checks the calculator's settings.
+func (c *Config) validateWithholding(p *problems) {
 	if _, err := withholding.ParseAllocation(string(c.Withholding.Allocation)); err != nil {
-		bad("withholding.allocation", "%s", withholding.ErrorMessage(err))
+		p.bad("withholding.allocation", "%s", withholding.ErrorMessage(err))
 	}
 	if !slices.Contains([]withholding.MedicalRule{withholding.MedicalAfterCurrent, withholding.MedicalAfterCash, withholding.MedicalFirst}, c.Withholding.MedicalRule) {
-		bad("withholding.medical_rule", "%q is not after-current, after-cash or first", c.Withholding.MedicalRule)
+		p.bad("withholding.medical_rule", "%q is not after-current, after-cash or first", c.Withholding.MedicalRule)
 	}
-	return errors.Join(errs...)
 }
 
 // TransferPartners returns the partners as transfer.Partner values, with
@@ -678,10 +719,10 @@ func isUpper(s string, n int) bool {
 	return true
 }
 
-// configFlag declares the --config flag that commands needing the
+// configFlag declares into p the --config flag that commands needing the
 // configuration share.
-func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", "", "configuration `file` (default $IWO_CONFIG; built-in defaults when neither is set)")
+func configFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "config", "", "configuration `file` (default $IWO_CONFIG; built-in defaults when neither is set)")
 }
 
 // loadConfig reads and validates the configuration at path, or at
@@ -718,64 +759,76 @@ func loadConfig(path string, e *env) (*Config, error) {
 	return c, nil
 }
 
-func init() {
-	register(&command{
-		name:  "config default",
-		short: "Print the default configuration, with comments",
-		long: `Prints the configuration iwo uses for every setting a file leaves out,
+var configDefaultUsage = usage{
+	short: "Print the default configuration, with comments",
+	long: `Prints the configuration iwo uses for every setting a file leaves out,
 with a comment on each setting. Start a configuration from it:
 
   iwo config default > /etc/iwo/iwo.yml`,
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("config default takes no arguments")
-			}
-			_, err := e.stdout.Write(defaultConfigYAML)
-			return err
-		},
-	})
-	var path *string
-	register(&command{
-		name:  "config check",
-		args:  "[FILE]",
-		short: "Validate a configuration file and name each bad setting",
-		long: `Reads FILE (or --config, or $IWO_CONFIG) over the defaults, expands the
+}
+
+// configDefaultCommand is "iwo config default".
+type configDefaultCommand struct{ base }
+
+func (c *configDefaultCommand) flags(*flag.FlagSet) {}
+
+// Run prints the embedded default configuration.
+func (c *configDefaultCommand) Run(context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("config default takes no arguments")
+	}
+	_, err := c.stdout.Write(defaultConfigYAML)
+	return err
+}
+
+var configCheckUsage = usage{
+	args:  "[FILE]",
+	short: "Validate a configuration file and name each bad setting",
+	long: `Reads FILE (or --config, or $IWO_CONFIG) over the defaults, expands the
 environment variables it names, reads the partners' key files and checks
 every setting. Each problem is printed as "FILE: setting: what is wrong".
 Exit status 0 when the file is valid, 1 when it is not.`,
-		flags: func(fs *flag.FlagSet) { path = configFlag(fs) },
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 1 {
-				return usageError("config check takes one file")
+}
+
+// configCheckCommand is "iwo config check".
+type configCheckCommand struct {
+	base
+	config string
+}
+
+func (c *configCheckCommand) flags(fs *flag.FlagSet) { configFlag(fs, &c.config) }
+
+// Run checks the file and prints each problem, or a one-line summary.
+func (c *configCheckCommand) Run(context.Context) error {
+	if len(c.args) > 1 {
+		return usageError("config check takes one file")
+	}
+	p := c.config
+	if len(c.args) == 1 {
+		p = c.args[0]
+	}
+	if p == "" {
+		p = c.getenv("IWO_CONFIG")
+	}
+	if p == "" {
+		return usageError("config check: name a FILE (or set --config or IWO_CONFIG)")
+	}
+	cfg, err := loadConfig(p, c.env)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(line, p+": ") {
+				line = p + ": " + line
 			}
-			p := *path
-			if len(args) == 1 {
-				p = args[0]
-			}
-			if p == "" {
-				p = e.getenv("IWO_CONFIG")
-			}
-			if p == "" {
-				return usageError("config check: name a FILE (or set --config or IWO_CONFIG)")
-			}
-			c, err := loadConfig(p, e)
-			if err != nil {
-				for _, line := range strings.Split(err.Error(), "\n") {
-					if !strings.HasPrefix(line, p+": ") {
-						line = p + ": " + line
-					}
-					fmt.Fprintln(e.stderr, line)
-				}
-				return exitCode(1, nil)
-			}
-			on := 0
-			for _, j := range c.Jobs.Schedules {
-				if j.Enabled {
-					on++
-				}
-			}
-			fmt.Fprintf(e.stdout, "%s: ok (%d partners, %d scheduled jobs, time zone %s)\n", p, len(c.Partners), on, c.Agency.TimeZone)
-			return nil
-		},
-	})
+			fmt.Fprintln(c.stderr, line)
+		}
+		return exitCode(1, nil)
+	}
+	on := 0
+	for _, j := range cfg.Jobs.Schedules {
+		if j.Enabled {
+			on++
+		}
+	}
+	fmt.Fprintf(c.stdout, "%s: ok (%d partners, %d scheduled jobs, time zone %s)\n", p, len(cfg.Partners), on, cfg.Agency.TimeZone)
+	return nil
 }

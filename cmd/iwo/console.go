@@ -15,12 +15,9 @@ import (
 	"github.com/iwoproject/iwo/web"
 )
 
-func init() {
-	var configPath, dbURL, listen *string
-	register(&command{
-		name:  "console",
-		short: "Serve the help-line console",
-		long: `Serves the help-line console: look up an employer (name or FEIN), a case or an
+var consoleUsage = usage{
+	short: "Serve the help-line console",
+	long: `Serves the help-line console: look up an employer (name or FEIN), a case or an
 obligor (case ID or SSN), see each order's IWOs, acknowledgments, payments and
 exceptions, and work out a withholding with the same calculator as "iwo calc".
 
@@ -30,69 +27,84 @@ unless the user's role is supervisor or admin and they ask to reveal one.
 
 Example:
   iwo console --config /etc/iwo/iwo.yml --listen 127.0.0.1:8080`,
-		flags: func(fs *flag.FlagSet) {
-			configPath = configFlag(fs)
-			dbURL = addDBFlag(fs)
-			listen = fs.String("listen", "", "host:port to listen on (default: the configuration's console.listen)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("unexpected arguments %q", args)
-			}
-			cfg, err := loadConfig(*configPath, e)
-			if err != nil {
-				return err
-			}
-			if len(cfg.Console.Users) == 0 {
-				return exitCode(1, errors.New("no console users configured: add console.users to the configuration (see iwo config default)"))
-			}
-			db, err := openStoreConfig(ctx, e, *dbURL, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			addr := cfg.Console.Listen
-			if *listen != "" {
-				addr = *listen
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", addr, err)
-			}
-			srv, err := newConsole(cfg, db, e)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "iwo console: serving on http://%s/\n", ln.Addr())
-			return serveHTTP(ctx, ln, srv.Handler())
-		},
-	})
-	register(&command{
-		name:  "console hash-password",
-		short: "Read a password on standard input and print its bcrypt hash",
-		long: `Reads one line (the password) from standard input and prints the bcrypt
+}
+
+// consoleCommand is "iwo console".
+type consoleCommand struct {
+	base
+	config, db, listen string
+}
+
+func (c *consoleCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	dbFlag(fs, &c.db)
+	fs.StringVar(&c.listen, "listen", "", "host:port to listen on (default: the configuration's console.listen)")
+}
+
+// Run serves the console until ctx ends.
+func (c *consoleCommand) Run(ctx context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected arguments %q", c.args)
+	}
+	cfg, err := loadConfig(c.config, c.env)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Console.Users) == 0 {
+		return exitCode(1, errors.New("no console users configured: add console.users to the configuration (see iwo config default)"))
+	}
+	db, err := openStoreConfig(ctx, c.env, c.db, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	addr := cfg.Console.Listen
+	if c.listen != "" {
+		addr = c.listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv, err := newConsole(cfg, db, c.env)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "iwo console: serving on http://%s/\n", ln.Addr())
+	return serveHTTP(ctx, ln, srv.Handler())
+}
+
+var hashPasswordUsage = usage{
+	short: "Read a password on standard input and print its bcrypt hash",
+	long: `Reads one line (the password) from standard input and prints the bcrypt
 hash to put in a console user's password_hash setting (or in the environment
 variable that setting names).
 
 Example:
   printf '%s\n' 'correct horse battery staple' | iwo console hash-password`,
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			line, err := bufio.NewReader(e.stdin).ReadString('\n')
-			pw := strings.TrimRight(line, "\r\n")
-			if pw == "" {
-				if err != nil {
-					return usageError("no password on standard input")
-				}
-				return usageError("empty password")
-			}
-			h, err := web.HashPassword(pw)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(e.stdout, h)
-			return nil
-		},
-	})
+}
+
+// hashPasswordCommand is "iwo console hash-password".
+type hashPasswordCommand struct{ base }
+
+func (c *hashPasswordCommand) flags(*flag.FlagSet) {}
+
+// Run reads the password and prints its hash.
+func (c *hashPasswordCommand) Run(context.Context) error {
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		if err != nil {
+			return usageError("no password on standard input")
+		}
+		return usageError("empty password")
+	}
+	h, err := web.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, h)
+	return nil
 }
 
 // newConsole builds the console over db with cfg's users and agency.

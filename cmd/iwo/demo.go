@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -24,20 +23,9 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-func init() {
-	var (
-		dir                         *string
-		serve                       *bool
-		listen                      *string
-		seed                        *uint64
-		nights, nEmployers, nOrders *int
-		cpuProfile                  *string
-	)
-	register(&command{
-		name:  "demo",
-		args:  "",
-		short: "play several nights of a synthetic agency end to end and print a summary",
-		long: `Builds a whole agency in a workspace and plays its nights through the real
+var demoUsage = usage{
+	short: "play several nights of a synthetic agency end to end and print a summary",
+	long: `Builds a whole agency in a workspace and plays its nights through the real
 jobs, with nothing to install or configure:
 
   - a synthetic agency (a few hundred employers, a few thousand orders,
@@ -63,44 +51,55 @@ run), until interrupted.
 Example:
   iwo demo                      # a fresh temporary workspace
   iwo demo --dir /tmp/iwo-demo --seed 7 --nights 6`,
-		flags: func(fs *flag.FlagSet) {
-			dir = fs.String("dir", "", "workspace `directory` (default: a fresh temporary directory)")
-			serve = fs.Bool("serve", false, "then serve the help-line console on the demo store")
-			listen = fs.String("listen", "127.0.0.1:0", "`address` for --serve")
-			seed = fs.Uint64("seed", 1, "random seed: the same seed plays the same demo")
-			nights = fs.Int("nights", 4, "number of nights to play (each a week of payroll)")
-			nEmployers = fs.Int("employers", 300, "number of synthetic employers")
-			nOrders = fs.Int("orders", 3000, "number of synthetic orders")
-			cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the whole demo to `file` (for measuring; see go tool pprof)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("unexpected argument %q", args[0])
-			}
-			if *nights < 2 || *nEmployers < 1 || *nOrders < 1 {
-				return usageError("want --nights of at least 2 and at least one employer and one order")
-			}
-			d := *dir
-			if d == "" {
-				t, err := os.MkdirTemp("", "iwo-demo-")
-				if err != nil {
-					return fmt.Errorf("create workspace: %w", err)
-				}
-				d = t
-			} else if err := os.MkdirAll(d, 0o700); err != nil {
-				return fmt.Errorf("create workspace: %w", err)
-			}
-			d, _ = filepath.Abs(d)
-			if *cpuProfile != "" {
-				stop, err := startCPUProfile(*cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer stop()
-			}
-			return runDemo(ctx, e, demo.Options{Dir: d, Seed: *seed, Employers: *nEmployers, Orders: *nOrders}, *nights, *serve, *listen)
-		},
-	})
+}
+
+// demoCommand is "iwo demo".
+type demoCommand struct {
+	base
+	dir, listen, cpuProfile     string
+	serve                       bool
+	seed                        uint64
+	nights, nEmployers, nOrders int
+}
+
+func (c *demoCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "dir", "", "workspace `directory` (default: a fresh temporary directory)")
+	fs.BoolVar(&c.serve, "serve", false, "then serve the help-line console on the demo store")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:0", "`address` for --serve")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed: the same seed plays the same demo")
+	fs.IntVar(&c.nights, "nights", 4, "number of nights to play (each a week of payroll)")
+	fs.IntVar(&c.nEmployers, "employers", 300, "number of synthetic employers")
+	fs.IntVar(&c.nOrders, "orders", 3000, "number of synthetic orders")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole demo to `file` (for measuring; see go tool pprof)")
+}
+
+// Run makes the workspace and plays the demo in it.
+func (c *demoCommand) Run(ctx context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected argument %q", c.args[0])
+	}
+	if c.nights < 2 || c.nEmployers < 1 || c.nOrders < 1 {
+		return usageError("want --nights of at least 2 and at least one employer and one order")
+	}
+	d := c.dir
+	if d == "" {
+		t, err := os.MkdirTemp("", "iwo-demo-")
+		if err != nil {
+			return fmt.Errorf("create workspace: %w", err)
+		}
+		d = t
+	} else if err := os.MkdirAll(d, 0o700); err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	d, _ = filepath.Abs(d)
+	if c.cpuProfile != "" {
+		stop, err := startCPUProfile(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	return runDemo(ctx, c.env, demo.Options{Dir: d, Seed: c.seed, Employers: c.nEmployers, Orders: c.nOrders}, c.nights, c.serve, c.listen)
 }
 
 func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bool, listen string) error {
@@ -135,15 +134,8 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	}
 	defer db.Close()
 	db.Now = w.Now
-	for i := range w.Employers {
-		if err := db.UpsertEmployer(ctx, &w.Employers[i]); err != nil {
-			return fmt.Errorf("load employers: %w", err)
-		}
-	}
-	for i := range w.Orders {
-		if err := db.CreateOrder(ctx, &w.Orders[i]); err != nil {
-			return fmt.Errorf("load orders: %w", err)
-		}
+	if err := w.Load(ctx, db); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "Agency: %d employers, %d orders (seed %d) in %s\n", len(w.Employers), len(w.Orders), opt.Seed, cfg.DatabaseURL())
 
@@ -160,33 +152,9 @@ func runDemo(ctx context.Context, e *env, opt demo.Options, nights int, serve bo
 	if err != nil {
 		return err
 	}
-	for n := 1; n <= nights; n++ {
-		if err := w.Day(ctx, n); err != nil {
-			return fmt.Errorf("night %d, employers' side: %w", n, err)
-		}
-		run, err := sched.RunNow(ctx, jobs.JobNight)
-		line := fmt.Sprintf("Night %d (%s): ", n, w.Today())
-		if run != nil {
-			c := run.Counts
-			line += fmt.Sprintf("%d IWOs sent, %d acknowledgments, %d payments (%s), %d duplicate, %d quarantined; %s",
-				c["send-iwos.iwos"], c["pull-acks.acks"], c["pull-remittances.payments"],
-				withholding.Cents(c["pull-remittances.payment_cents"]).Dollars(),
-				c["pull-acks.duplicates"]+c["pull-remittances.duplicates"],
-				c["pull-acks.quarantined"]+c["pull-remittances.quarantined"], run.Status)
-		}
-		fmt.Fprintln(e.stdout, line)
-		if err != nil && run == nil {
-			return fmt.Errorf("night %d: %w", n, err)
-		}
-	}
-	sum, err := demo.Summarize(ctx, db, w, nights)
-	if err != nil {
+	night := func(ctx context.Context) (*withholding.JobRun, error) { return sched.RunNow(ctx, jobs.JobNight) }
+	if _, err := w.Play(ctx, nights, night, db, e.stdout); err != nil {
 		return err
-	}
-	sum.Print(e.stdout)
-	b, _ := json.MarshalIndent(sum, "", "  ")
-	if err := os.WriteFile(filepath.Join(opt.Dir, "summary.json"), b, 0o644); err != nil {
-		return fmt.Errorf("write summary: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "\nDone in %s. Agency configuration: %s\n", time.Since(started).Round(100*time.Millisecond), cfgPath)
 	if !serve {

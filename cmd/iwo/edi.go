@@ -15,13 +15,10 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-func init() {
-	var maxProblems *int
-	register(&command{
-		name:  "edi validate",
-		args:  "FILE...",
-		short: "check e-IWO files (IWO, ACK and portal result files) as a receiver would",
-		long: `Reads each file and applies the checks of the e-IWO record layouts: record
+var ediValidateUsage = usage{
+	args:  "FILE...",
+	short: "check e-IWO files (IWO, ACK and portal result files) as a receiver would",
+	long: `Reads each file and applies the checks of the e-IWO record layouts: record
 lengths, every element's format (dates real, numbers numeric, codes from
 their lists, required elements present), the rules between elements (reason
 allowed for the disposition and action, corrected FEIN with W, state code
@@ -38,20 +35,27 @@ printed. See docs/eiwo.md for the layouts and where the spec is uncertain.
 
 Example:
   iwo edi validate outbound/iwo-20261102.txt inbound/*.ack`,
-		flags: func(fs *flag.FlagSet) {
-			maxProblems = fs.Int("max-problems", 1000, "print at most `N` problems per file, then their count (0: all)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			return runEDIValidate(ctx, e, args, *maxProblems)
-		},
-	})
-	var format *string
-	var showSSN *bool
-	register(&command{
-		name:  "edi show",
-		args:  "FILE",
-		short: "print an e-IWO file as readable text or JSON",
-		long: `Prints each record of the file. Text output lists, per record, its line and
+}
+
+// ediValidateCommand is "iwo edi validate".
+type ediValidateCommand struct {
+	base
+	maxProblems int
+}
+
+func (c *ediValidateCommand) flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.maxProblems, "max-problems", 1000, "print at most `N` problems per file, then their count (0: all)")
+}
+
+// Run validates every file named.
+func (c *ediValidateCommand) Run(ctx context.Context) error {
+	return runEDIValidate(ctx, c.env, c.args, c.maxProblems)
+}
+
+var ediShowUsage = usage{
+	args:  "FILE",
+	short: "print an e-IWO file as readable text or JSON",
+	long: `Prints each record of the file. Text output lists, per record, its line and
 document code and every element that is not blank. JSON output is one object
 per line: {"line":N,"record":"DTL","value":{...}}.
 
@@ -61,20 +65,29 @@ the exit status is then 1.
 
 Example:
   iwo edi show inbound/ack.txt --format json | jq 'select(.record=="ACK")'`,
-		flags: func(fs *flag.FlagSet) {
-			format = fs.String("format", "text", "output format: text or json")
-			showSSN = fs.Bool("show-ssn", false, "print SSNs in clear (default: masked)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 1 {
-				return usageError("want exactly one FILE")
-			}
-			if *format != "text" && *format != "json" {
-				return usageError("--format %q: want text or json", *format)
-			}
-			return runEDIShow(e, args[0], *format, *showSSN)
-		},
-	})
+}
+
+// ediShowCommand is "iwo edi show".
+type ediShowCommand struct {
+	base
+	format  string
+	showSSN bool
+}
+
+func (c *ediShowCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.format, "format", "text", "output format: text or json")
+	fs.BoolVar(&c.showSSN, "show-ssn", false, "print SSNs in clear (default: masked)")
+}
+
+// Run prints the file.
+func (c *ediShowCommand) Run(context.Context) error {
+	if len(c.args) != 1 {
+		return usageError("want exactly one FILE")
+	}
+	if c.format != "text" && c.format != "json" {
+		return usageError("--format %q: want text or json", c.format)
+	}
+	return runEDIShow(c.env, c.args[0], c.format, c.showSSN)
 }
 
 func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int) error {

@@ -10,11 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/employer"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -26,16 +24,10 @@ type fileList []string
 func (l *fileList) String() string     { return strings.Join(*l, " ") }
 func (l *fileList) Set(s string) error { *l = append(*l, s); return nil }
 
-func init() {
-	var (
-		roster, out, since, on *string
-		inEffect               fileList
-	)
-	register(&command{
-		name:  "employer ack",
-		args:  "IWOFILE...",
-		short: "answer received e-IWO files against your employee roster (employer mode)",
-		long: `For employers and payroll providers. Reads the e-IWO (FHI) files you received,
+var employerAckUsage = usage{
+	args:  "IWOFILE...",
+	short: "answer received e-IWO files against your employee roster (employer mode)",
+	long: `For employers and payroll providers. Reads the e-IWO (FHI) files you received,
 matches each order to your roster by SSN under the FEIN it was sent to, and
 writes the acknowledgment (FHA) file to send back: accepted, or rejected with
 the reason code the e-IWO specification asks for, plus employer-initiated
@@ -59,46 +51,45 @@ stderr; SSNs are never printed.
 
 Example:
   iwo employer ack --roster roster.csv --orders accepted/IWO_0301.txt inbox/IWO_0412.txt --out ACK_0412.txt`,
-		flags: func(fs *flag.FlagSet) {
-			inEffect = nil // flag sets are made anew for every run; the list must be too
-			roster = fs.String("roster", "", "employee roster `CSV` (required)")
-			fs.Var(&inEffect, "orders", "IWO `file` accepted earlier, orders in effect (repeat)")
-			out = fs.String("out", "", "acknowledgment `file` to write (default stdout)")
-			since = fs.String("since", "", "send EMP notices only for terminations and lump sums dated on or after this `date` (YYYY-MM-DD)")
-			on = fs.String("on", "", "answer as of this `date` (default today)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if *roster == "" {
-				return usageError("--roster is required")
-			}
-			if len(args) == 0 {
-				return usageError("name at least one received IWOFILE")
-			}
-			day, err := optDate("--on", *on, withholding.DateOf(time.Now()))
-			if err != nil {
-				return err
-			}
-			from, err := optDate("--since", *since, withholding.Date{})
-			if err != nil {
-				return err
-			}
-			return runEmployerAck(e, *roster, inEffect, args, *out, day, from)
-		},
-	})
+}
 
-	var (
-		payroll, achOut, capPct, stateCap, other, alloc, medRule, fee *string
-		feeOutside                                                    *bool
-		odfi, odfiName, sduRouting, sduAccount, sduName, effective    *string
-		cfgPath                                                       *string
-		orders, acks                                                  fileList
-		allow                                                         map[withholding.Refusal]*fileList
-	)
-	register(&command{
-		name:  "employer remit",
-		args:  "",
-		short: "work out a pay run's child support withholding and write the CCD+ file (employer mode)",
-		long: `For employers and payroll providers. For one pay run, works out what to
+// employerAckCommand is "iwo employer ack".
+type employerAckCommand struct {
+	base
+	roster, out, since, on string
+	inEffect               fileList
+}
+
+func (c *employerAckCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.roster, "roster", "", "employee roster `CSV` (required)")
+	fs.Var(&c.inEffect, "orders", "IWO `file` accepted earlier, orders in effect (repeat)")
+	fs.StringVar(&c.out, "out", "", "acknowledgment `file` to write (default stdout)")
+	fs.StringVar(&c.since, "since", "", "send EMP notices only for terminations and lump sums dated on or after this `date` (YYYY-MM-DD)")
+	fs.StringVar(&c.on, "on", "", "answer as of this `date` (default today)")
+}
+
+// Run answers the files named and writes the acknowledgment file.
+func (c *employerAckCommand) Run(context.Context) error {
+	if c.roster == "" {
+		return usageError("--roster is required")
+	}
+	if len(c.args) == 0 {
+		return usageError("name at least one received IWOFILE")
+	}
+	day, err := optDate("--on", c.on, withholding.DateOf(time.Now()))
+	if err != nil {
+		return err
+	}
+	from, err := optDate("--since", c.since, withholding.Date{})
+	if err != nil {
+		return err
+	}
+	return runEmployerAck(c.env, c.roster, c.inEffect, c.args, c.out, day, from)
+}
+
+var employerRemitUsage = usage{
+	short: "work out a pay run's child support withholding and write the CCD+ file (employer mode)",
+	long: `For employers and payroll providers. For one pay run, works out what to
 withhold from each employee for every order in effect, with the same rules
 as 'iwo calc' (the CCPA limit, priority: current support, then medical, then
 arrears; several orders share what the limit allows), and writes a NACHA
@@ -147,88 +138,103 @@ your bank's routing number.
 Example:
   iwo employer remit --payroll payrun-1106.csv --orders received/IWO_0412.txt \
     --acks sent/ACK_0412.txt --odfi 121000248 --out CS_20261106.ach`,
-		flags: func(fs *flag.FlagSet) {
-			orders, acks = nil, nil
-			allow = map[withholding.Refusal]*fileList{}
-			payroll = fs.String("payroll", "", "pay run `CSV` (required)")
-			fs.Var(&orders, "orders", "received IWO `file`, oldest first (repeat; at least one)")
-			fs.Var(&acks, "acks", "acknowledgment `file` you sent, oldest first; only IWOs it accepts are withheld for (repeat)")
-			for _, r := range withholding.Refusals {
-				allow[r] = &fileList{}
-				fs.Var(allow[r], "allow-"+string(r), "withhold for `CASE` although its order is "+string(r)+" (repeat)")
-			}
-			achOut = fs.String("out", "", "NACHA `file` to write (default stdout)")
-			capPct = fs.String("cap", "", "limit `percent` for every employee, overriding the IWOs")
-			stateCap = fs.String("state-cap", "", "work state's flat limit `percent`, used when no IWO states one")
-			other = fs.String("other-family", "unknown", "does the employee support another family: yes, no or unknown (federal table row)")
-			alloc = fs.String("allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
-			medRule = fs.String("medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
-			fee = fs.String("fee", "", "administrative fee per pay, in dollars (kept by the employer, not remitted)")
-			feeOutside = fs.Bool("fee-outside", false, "take the fee on top of the limit (where the work state allows)")
-			odfi = fs.String("odfi", "", "your bank's 9-digit routing `number` (required)")
-			odfiName = fs.String("odfi-name", "EMPLOYER BANK", "your bank's name")
-			sduRouting = fs.String("sdu-routing", "", "the SDU bank's routing `number` (default: --config agency.sdu)")
-			sduAccount = fs.String("sdu-account", "", "the SDU's account `number` (default: --config agency.sdu)")
-			sduName = fs.String("sdu-name", "", "the SDU's name (default: --config agency.sdu)")
-			effective = fs.String("effective", "", "settlement `date` asked for, YYYY-MM-DD (default: the latest pay date)")
-			cfgPath = configFlag(fs)
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("unexpected argument %q (IWO files go in --orders)", args[0])
-			}
-			if *payroll == "" || len(orders) == 0 {
-				return usageError("--payroll and at least one --orders are required")
-			}
-			if *odfi == "" {
-				return usageError("--odfi (your bank's routing number) is required")
-			}
-			s, err := remitSettings(*capPct, *stateCap, *other, *alloc, *medRule, *fee, *feeOutside)
-			if err != nil {
-				return exitCode(2, err)
-			}
-			cfg, err := loadConfig(*cfgPath, e)
-			if err != nil {
-				return err
-			}
-			sdu := cfg.Agency.SDU
-			bank := employer.Bank{
-				ODFI: *odfi, ODFIName: *odfiName,
-				SDURouting: pick(*sduRouting, sdu.RoutingNumber), SDUAccount: pick(*sduAccount, sdu.AccountNumber),
-				SDUName: pick(*sduName, sdu.PayeeName), SDUBankName: "SDU BANK", Created: time.Now(),
-			}
-			if !ach.ValidRouting(bank.ODFI) {
-				return usageError("--odfi %q: not a valid 9-digit routing number", bank.ODFI)
-			}
-			if !ach.ValidRouting(bank.SDURouting) {
-				return usageError("--sdu-routing %q: not a valid 9-digit routing number", bank.SDURouting)
-			}
-			eff, err := optDate("--effective", *effective, withholding.Date{})
-			if err != nil {
-				return err
-			}
-			bank.Effective = eff
-			ov := employer.Overrides{}
-			for r, cases := range allow {
-				for _, c := range *cases {
-					if strings.TrimSpace(c) == "" {
-						return usageError("--allow-%s: name a case identifier", r)
-					}
-					ov.Allow(r, withholding.CaseID(strings.TrimSpace(c)))
-				}
-			}
-			return runEmployerRemit(e, *payroll, orders, acks, *achOut, s, bank, ov)
-		},
-	})
+}
 
-	var (
-		xcfg, partner, dir, pattern *string
-	)
-	register(&command{
-		name:  "employer pull",
-		args:  "",
-		short: "fetch the e-IWO files waiting for you from an SFTP partner (employer mode)",
-		long: `Connects to the partner named --partner in the configuration (the same
+// employerRemitCommand is "iwo employer remit".
+type employerRemitCommand struct {
+	base
+	payroll, out                                    string
+	orders, acks                                    fileList
+	allow                                           map[withholding.Refusal]*fileList
+	capPct, stateCap, other, alloc, medRule, fee    string
+	feeOutside                                      bool
+	odfi, odfiName, sduRouting, sduAccount, sduName string
+	effective, config                               string
+}
+
+func (c *employerRemitCommand) flags(fs *flag.FlagSet) {
+	c.allow = map[withholding.Refusal]*fileList{}
+	fs.StringVar(&c.payroll, "payroll", "", "pay run `CSV` (required)")
+	fs.Var(&c.orders, "orders", "received IWO `file`, oldest first (repeat; at least one)")
+	fs.Var(&c.acks, "acks", "acknowledgment `file` you sent, oldest first; only IWOs it accepts are withheld for (repeat)")
+	for _, r := range withholding.Refusals {
+		c.allow[r] = &fileList{}
+		fs.Var(c.allow[r], "allow-"+string(r), "withhold for `CASE` although its order is "+string(r)+" (repeat)")
+	}
+	fs.StringVar(&c.out, "out", "", "NACHA `file` to write (default stdout)")
+	fs.StringVar(&c.capPct, "cap", "", "limit `percent` for every employee, overriding the IWOs")
+	fs.StringVar(&c.stateCap, "state-cap", "", "work state's flat limit `percent`, used when no IWO states one")
+	fs.StringVar(&c.other, "other-family", "unknown", "does the employee support another family: yes, no or unknown (federal table row)")
+	fs.StringVar(&c.alloc, "allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
+	fs.StringVar(&c.medRule, "medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
+	fs.StringVar(&c.fee, "fee", "", "administrative fee per pay, in dollars (kept by the employer, not remitted)")
+	fs.BoolVar(&c.feeOutside, "fee-outside", false, "take the fee on top of the limit (where the work state allows)")
+	fs.StringVar(&c.odfi, "odfi", "", "your bank's 9-digit routing `number` (required)")
+	fs.StringVar(&c.odfiName, "odfi-name", "EMPLOYER BANK", "your bank's name")
+	fs.StringVar(&c.sduRouting, "sdu-routing", "", "the SDU bank's routing `number` (default: --config agency.sdu)")
+	fs.StringVar(&c.sduAccount, "sdu-account", "", "the SDU's account `number` (default: --config agency.sdu)")
+	fs.StringVar(&c.sduName, "sdu-name", "", "the SDU's name (default: --config agency.sdu)")
+	fs.StringVar(&c.effective, "effective", "", "settlement `date` asked for, YYYY-MM-DD (default: the latest pay date)")
+	configFlag(fs, &c.config)
+}
+
+// Run works out the pay run and writes the remittance.
+func (c *employerRemitCommand) Run(context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected argument %q (IWO files go in --orders)", c.args[0])
+	}
+	if c.payroll == "" || len(c.orders) == 0 {
+		return usageError("--payroll and at least one --orders are required")
+	}
+	if c.odfi == "" {
+		return usageError("--odfi (your bank's routing number) is required")
+	}
+	s, err := remitSettings(c.capPct, c.stateCap, c.other, c.alloc, c.medRule, c.fee, c.feeOutside)
+	if err != nil {
+		return exitCode(2, err)
+	}
+	bank, err := c.bank()
+	if err != nil {
+		return err
+	}
+	ov := employer.Overrides{}
+	for r, cases := range c.allow {
+		for _, cs := range *cases {
+			if strings.TrimSpace(cs) == "" {
+				return usageError("--allow-%s: name a case identifier", r)
+			}
+			ov.Allow(r, withholding.CaseID(strings.TrimSpace(cs)))
+		}
+	}
+	return runEmployerRemit(c.env, c.payroll, c.orders, c.acks, c.out, s, bank, ov)
+}
+
+// bank is the remittance's banks and dates, from the flags and the
+// configuration's agency.sdu.
+func (c *employerRemitCommand) bank() (employer.Bank, error) {
+	cfg, err := loadConfig(c.config, c.env)
+	if err != nil {
+		return employer.Bank{}, err
+	}
+	sdu := cfg.Agency.SDU
+	bank := employer.Bank{
+		ODFI: c.odfi, ODFIName: c.odfiName,
+		SDURouting: pick(c.sduRouting, sdu.RoutingNumber), SDUAccount: pick(c.sduAccount, sdu.AccountNumber),
+		SDUName: pick(c.sduName, sdu.PayeeName), SDUBankName: "SDU BANK", Created: time.Now(),
+	}
+	if !ach.ValidRouting(bank.ODFI) {
+		return bank, usageError("--odfi %q: not a valid 9-digit routing number", bank.ODFI)
+	}
+	if !ach.ValidRouting(bank.SDURouting) {
+		return bank, usageError("--sdu-routing %q: not a valid 9-digit routing number", bank.SDURouting)
+	}
+	bank.Effective, err = optDate("--effective", c.effective, withholding.Date{})
+	return bank, err
+}
+
+var employerPullUsage = usage{
+	short: "fetch the e-IWO files waiting for you from an SFTP partner (employer mode)",
+	long: `Connects to the partner named --partner in the configuration (the same
 partners file the agency side uses: host, pinned host key, user, key) and
 fetches every file in the partner's outbox, where the agency leaves IWO
 files, into --dir. Each remote file is removed once its local copy is
@@ -238,38 +244,46 @@ testdata/employer/employer.yml is a sample configuration.
 
 Example:
   iwo employer pull --config employer.yml --partner state-ca --dir inbox/`,
-		flags: func(fs *flag.FlagSet) {
-			xcfg = configFlag(fs)
-			partner = fs.String("partner", "", "partner `name` in the configuration (required)")
-			dir = fs.String("dir", ".", "local `directory` to put the files in")
-			pattern = fs.String("pattern", "", "only names matching this `glob`")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 {
-				return usageError("unexpected argument %q", args[0])
-			}
-			p, rem, err := employerPartner(ctx, e, *xcfg, *partner)
-			if err != nil {
-				return err
-			}
-			defer rem.Close()
-			var pats []string
-			if *pattern != "" {
-				pats = []string{*pattern}
-			}
-			got, err := employer.Pull(ctx, rem, p, pats, *dir)
-			for _, g := range got {
-				fmt.Fprintln(e.stdout, g)
-			}
-			return err
-		},
-	})
-	var pcfg, ppartner *string
-	register(&command{
-		name:  "employer push",
-		args:  "FILE...",
-		short: "send acknowledgment and ACH files to an SFTP partner (employer mode)",
-		long: `Uploads each FILE into the inbox of the partner named --partner in the
+}
+
+// employerPullCommand is "iwo employer pull".
+type employerPullCommand struct {
+	base
+	config, partner, dir, pattern string
+}
+
+func (c *employerPullCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	fs.StringVar(&c.partner, "partner", "", "partner `name` in the configuration (required)")
+	fs.StringVar(&c.dir, "dir", ".", "local `directory` to put the files in")
+	fs.StringVar(&c.pattern, "pattern", "", "only names matching this `glob`")
+}
+
+// Run fetches the files and prints their local paths.
+func (c *employerPullCommand) Run(ctx context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected argument %q", c.args[0])
+	}
+	p, rem, err := employerPartner(ctx, c.env, c.config, c.partner)
+	if err != nil {
+		return err
+	}
+	defer rem.Close()
+	var pats []string
+	if c.pattern != "" {
+		pats = []string{c.pattern}
+	}
+	got, err := employer.Pull(ctx, rem, p, pats, c.dir)
+	for _, g := range got {
+		fmt.Fprintln(c.stdout, g)
+	}
+	return err
+}
+
+var employerPushUsage = usage{
+	args:  "FILE...",
+	short: "send acknowledgment and ACH files to an SFTP partner (employer mode)",
+	long: `Uploads each FILE into the inbox of the partner named --partner in the
 configuration (for the e-IWO exchange, where the agency picks up
 acknowledgments; for the SDU's bank, remittances). Uploads go to a temporary
 name and are renamed into place, and never overwrite a different file.
@@ -277,29 +291,37 @@ Prints the remote names.
 
 Example:
   iwo employer push --config employer.yml --partner state-ca ACK_0412.txt`,
-		flags: func(fs *flag.FlagSet) {
-			pcfg = configFlag(fs)
-			ppartner = fs.String("partner", "", "partner `name` in the configuration (required)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) == 0 {
-				return usageError("name at least one FILE to push")
-			}
-			p, rem, err := employerPartner(ctx, e, *pcfg, *ppartner)
-			if err != nil {
-				return err
-			}
-			defer rem.Close()
-			for _, f := range args {
-				name, err := employer.Push(ctx, rem, p, f)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(e.stdout, name)
-			}
-			return nil
-		},
-	})
+}
+
+// employerPushCommand is "iwo employer push".
+type employerPushCommand struct {
+	base
+	config, partner string
+}
+
+func (c *employerPushCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	fs.StringVar(&c.partner, "partner", "", "partner `name` in the configuration (required)")
+}
+
+// Run uploads the files and prints their remote names.
+func (c *employerPushCommand) Run(ctx context.Context) error {
+	if len(c.args) == 0 {
+		return usageError("name at least one FILE to push")
+	}
+	p, rem, err := employerPartner(ctx, c.env, c.config, c.partner)
+	if err != nil {
+		return err
+	}
+	defer rem.Close()
+	for _, f := range c.args {
+		name, err := employer.Push(ctx, rem, p, f)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, name)
+	}
+	return nil
 }
 
 func pick(flagValue, fallback string) string {
@@ -344,69 +366,19 @@ func employerPartner(ctx context.Context, e *env, cfgPath, name string) (*transf
 	return nil, nil, usageError("--partner %q: no such partner in the configuration", name)
 }
 
-func readIWOFiles(names []string) ([]*employer.Received, error) {
-	var out []*employer.Received
-	for _, n := range names {
-		f, err := os.Open(n)
-		if err != nil {
-			return nil, fmt.Errorf("open IWO file: %w", err)
-		}
-		r, err := employer.ReadIWOFile(bufio.NewReader(f), n)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 func runEmployerAck(e *env, rosterPath string, inEffect, received []string, out string, day, since withholding.Date) error {
-	rf, err := os.Open(rosterPath)
-	if err != nil {
-		return fmt.Errorf("open roster: %w", err)
+	ans, err := employer.Answer(rosterPath, inEffect, received, day, since)
+	if errors.Is(err, employer.ErrMixedStates) {
+		return exitCode(2, err)
 	}
-	roster, err := employer.ReadRoster(bufio.NewReader(rf), rosterPath)
-	rf.Close()
 	if err != nil {
 		return err
 	}
-	earlier, err := readIWOFiles(inEffect)
-	if err != nil {
+	created := time.Now()
+	if err := writeTo(e, out, func(w io.Writer) error { return ans.Write(w, out, created) }); err != nil {
 		return err
 	}
-	files, err := readIWOFiles(received)
-	if err != nil {
-		return err
-	}
-	fips := files[0].FIPS
-	for _, f := range files[1:] {
-		if f.FIPS != fips {
-			return usageError("%s is from state %s and %s from %s: answer one state's files at a time", files[0].Name, fips, f.Name, f.FIPS)
-		}
-	}
-	dc := &employer.Decider{Roster: roster, Book: employer.LoadBook(earlier, nil), On: day}
-	var decs []employer.Decision
-	var acks []*edi.Ack
-	tally := employer.Tally{}
-	for _, f := range files {
-		for _, d := range f.IWOs {
-			dec := dc.Decide(d)
-			decs = append(decs, dec)
-			acks = append(acks, dec.Ack)
-			tally.Add(dec.Ack)
-		}
-	}
-	for _, n := range dc.Notices(since, decs) {
-		acks = append(acks, n)
-		tally.Add(n)
-	}
-	opt := edi.WriterOptions{FIPS: fips, Created: time.Now(), Sequence: uint64(time.Now().Unix() % 10_000_000), File: out}
-	write := func(w io.Writer) error { return employer.WriteAcks(w, opt, acks) }
-	if err := writeTo(e, out, write); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stderr, "%d IWOs answered, %d notices; %d orders in effect\n%s", len(decs), len(acks)-len(decs), dc.Book.Len(), tally)
+	fmt.Fprintf(e.stderr, "%d IWOs answered, %d notices; %d orders in effect\n%s", len(ans.Decisions), ans.Notices(), ans.InEffect, ans.Tally)
 	return nil
 }
 
@@ -465,115 +437,36 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 }
 
 func runEmployerRemit(e *env, payroll string, orderFiles, ackFiles []string, out string, s employer.Settings, bank employer.Bank, ov employer.Overrides) error {
-	pf, err := os.Open(payroll)
-	if err != nil {
-		return fmt.Errorf("open pay run: %w", err)
-	}
-	lines, err := employer.ReadPayrun(bufio.NewReader(pf), payroll)
-	pf.Close()
+	rem, err := employer.ReadRemittance(payroll, orderFiles, ackFiles)
 	if err != nil {
 		return err
 	}
-	files, err := readIWOFiles(orderFiles)
-	if err != nil {
-		return err
-	}
-	var acks []*edi.Ack
-	for _, n := range ackFiles {
-		f, err := os.Open(n)
-		if err != nil {
-			return fmt.Errorf("open acknowledgment file: %w", err)
-		}
-		as, err := employer.ReadAckFile(bufio.NewReader(f), n)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		acks = append(acks, as...)
-	}
-	ws, refused, err := employer.ComputeAccepted(lines, employer.LoadRecord(files, acks), s, ov)
-	if err != nil {
+	if err := rem.Compute(s, ov); err != nil {
 		return exitCode(2, err)
 	}
 	if bank.Effective.IsZero() {
-		for _, l := range lines {
-			if l.PayDate.After(bank.Effective) {
-				bank.Effective = l.PayDate
-			}
-		}
+		bank.Effective = rem.LatestPayDate()
 	}
-	if err := employer.WriteSummary(e.stderr, ws); err != nil {
+	if err := employer.WriteSummary(e.stderr, rem.Withholdings); err != nil {
 		return err
 	}
-	unacked := reportRefusals(e.stderr, refused, ov)
+	unacked := employer.WriteRefusals(e.stderr, rem.Refused, ov)
 	var st employer.ACHStats
 	err = writeTo(e, out, func(w io.Writer) error {
 		var err error
-		st, err = employer.WriteACH(w, ws, bank)
+		st, err = employer.WriteACH(w, rem.Withholdings, bank)
 		return err
 	})
 	if errors.Is(err, employer.ErrNothingToRemit) {
-		return exitCode(1, fmt.Errorf("%d pay lines, %d withholdings, %d orders refused: nothing to remit", len(lines), len(ws), countRefused(refused)))
+		return exitCode(1, fmt.Errorf("%d pay lines, %d withholdings, %d orders refused: nothing to remit", len(rem.Lines), len(rem.Withholdings), rem.RefusedCount()))
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d pay lines, %d withholdings, %d orders refused; %d CCD+ entries in %d batches, total %s\n",
-		len(lines), len(ws), countRefused(refused), st.Entries, st.Batches, st.Total.Dollars())
+		len(rem.Lines), len(rem.Withholdings), rem.RefusedCount(), st.Entries, st.Batches, st.Total.Dollars())
 	if unacked > 0 {
 		return exitCode(3, fmt.Errorf("%s written, but %d order(s) refused as unacknowledged: answer them (iwo employer ack) or name the acknowledgment files with --acks, and run again before sending the file", pick(out, "the remittance"), unacked))
 	}
 	return nil
-}
-
-func countRefused(refused []employer.Refused) int {
-	n := 0
-	for _, r := range refused {
-		if !r.Overridden {
-			n++
-		}
-	}
-	return n
-}
-
-// reportRefusals tells the clerk, on w, about every order the rule refused
-// and every one withheld for anyway, and about override flags that named a
-// case nothing was refused for (a typing mistake, or a case that no longer
-// needs one). It returns how many orders were refused as unacknowledged.
-func reportRefusals(w io.Writer, refused []employer.Refused, ov employer.Overrides) int {
-	unacked := 0
-	used := map[withholding.Refusal]map[withholding.CaseID]bool{}
-	for _, r := range refused {
-		d := r.IWO
-		who := fmt.Sprintf("case %s, %s, %s (SSN %s), pay of %s", d.CaseID, d.Employee.Last, d.Employee.First, r.Pay.SSN.Masked(), r.Pay.PayDate)
-		if r.Pay.Line > 0 {
-			who += fmt.Sprintf(" (pay run line %d)", r.Pay.Line)
-		}
-		why := r.Refusal.Explain(r.Standing)
-		if r.Overridden {
-			if used[r.Refusal] == nil {
-				used[r.Refusal] = map[withholding.CaseID]bool{}
-			}
-			used[r.Refusal][d.CaseID] = true
-			fmt.Fprintf(w, "WITHHELD ANYWAY %s: %s; --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
-			continue
-		}
-		if r.Refusal == withholding.RefuseUnacknowledged {
-			unacked++
-		}
-		fmt.Fprintf(w, "NOT WITHHELD %s: %s. To withhold anyway: --allow-%s %s\n", who, why, r.Refusal, d.CaseID)
-	}
-	for _, r := range withholding.Refusals {
-		var unused []string
-		for c := range ov[r] {
-			if !used[r][c] {
-				unused = append(unused, string(c))
-			}
-		}
-		slices.Sort(unused)
-		for _, c := range unused {
-			fmt.Fprintf(w, "warning: --allow-%s %s: no order of case %s was refused as %s in this pay run; the flag changed nothing\n", r, c, c, r)
-		}
-	}
-	return unacked
 }

@@ -171,7 +171,7 @@ func mustPayrun(t *testing.T) []employer.PayLine {
 
 func mustBook(t *testing.T, ackPath string) *employer.Book {
 	t.Helper()
-	files, err := readIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
+	files, err := employer.ReadIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestEmployerRemitRefuses(t *testing.T) {
 		sanchez = "984953412" // accepted earlier, EMP T: left 2026-10-30, final pay 2026-11-06
 		parker  = "985111792" // accepted earlier, TRM accepted now
 	)
-	files, err := readIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
+	files, err := employer.ReadIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
 	if err != nil {
 		t.Fatal(err)
 	}

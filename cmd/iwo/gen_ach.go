@@ -10,18 +10,9 @@ import (
 	"github.com/iwoproject/iwo/ach"
 )
 
-func init() {
-	var (
-		count *int
-		out   *string
-		seed  *uint64
-		ctxF  *bool
-		clean *bool
-	)
-	register(&command{
-		name:  "gen ach",
-		short: "write a realistic synthetic ACH remittance file",
-		long: `Writes a NACHA file of child support remittances from synthetic employers
+var genACHUsage = usage{
+	short: "write a realistic synthetic ACH remittance file",
+	long: `Writes a NACHA file of child support remittances from synthetic employers
 and cases: one batch per employer payroll, CCD+ entries (or CTX entries with
 an X12 820 each, with --ctx), and unless --clean, the occasional bad DED,
 termination, prenote, return batch and notification of change. The same seed
@@ -29,41 +20,52 @@ gives the same file. Memory stays flat for any --count.
 
 Example:
   iwo gen ach --count 1000000 --out big.ach --seed 7`,
-		flags: func(fs *flag.FlagSet) {
-			count = fs.Int("count", 1000, "number of entry detail records")
-			out = fs.String("out", "", "output `file` (required)")
-			seed = fs.Uint64("seed", 1, "random seed")
-			ctxF = fs.Bool("ctx", false, "write CTX entries carrying X12 820s instead of CCD+")
-			clean = fs.Bool("clean", false, "no bad DEDs, prenotes, returns or NOCs")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 0 {
-				return usageError("unexpected arguments %q", args)
-			}
-			if *out == "" {
-				return usageError("--out is required")
-			}
-			if *count < 1 {
-				return usageError("--count %d: want at least 1", *count)
-			}
-			f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds SSNs
-			if err != nil {
-				return fmt.Errorf("create %s: %w", *out, err)
-			}
-			w := bufio.NewWriterSize(f, 256<<10)
-			st, err := ach.Generate(w, ach.GenOptions{Count: *count, Seed: *seed, CTX: *ctxF, Clean: *clean})
-			if err == nil {
-				err = w.Flush()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("write %s: %w", *out, err)
-			}
-			fmt.Fprintf(e.stderr, "%s: %d entries in %d batches, %d DED items, %d bad, %d prenotes, %d returns, %d NOCs, credits %s\n",
-				*out, st.Entries, st.Batches, st.Items, st.Bad, st.Prenotes, st.Returns, st.NOC, st.Credits.Dollars())
-			return nil
-		},
-	})
+}
+
+// genACHCommand is "iwo gen ach".
+type genACHCommand struct {
+	base
+	count      int
+	out        string
+	seed       uint64
+	ctx, clean bool
+}
+
+func (c *genACHCommand) flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.count, "count", 1000, "number of entry detail records")
+	fs.StringVar(&c.out, "out", "", "output `file` (required)")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
+	fs.BoolVar(&c.ctx, "ctx", false, "write CTX entries carrying X12 820s instead of CCD+")
+	fs.BoolVar(&c.clean, "clean", false, "no bad DEDs, prenotes, returns or NOCs")
+}
+
+// Run writes the file and prints what it holds.
+func (c *genACHCommand) Run(context.Context) error {
+	if len(c.args) != 0 {
+		return usageError("unexpected arguments %q", c.args)
+	}
+	if c.out == "" {
+		return usageError("--out is required")
+	}
+	if c.count < 1 {
+		return usageError("--count %d: want at least 1", c.count)
+	}
+	f, err := os.OpenFile(c.out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds SSNs
+	if err != nil {
+		return fmt.Errorf("create %s: %w", c.out, err)
+	}
+	w := bufio.NewWriterSize(f, 256<<10)
+	st, err := ach.Generate(w, ach.GenOptions{Count: c.count, Seed: c.seed, CTX: c.ctx, Clean: c.clean})
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", c.out, err)
+	}
+	fmt.Fprintf(c.stderr, "%s: %d entries in %d batches, %d DED items, %d bad, %d prenotes, %d returns, %d NOCs, credits %s\n",
+		c.out, st.Entries, st.Batches, st.Items, st.Bad, st.Prenotes, st.Returns, st.NOC, st.Credits.Dollars())
+	return nil
 }

@@ -79,31 +79,35 @@ Columns (any order; * = required):
 Sample: testdata/import/orders.csv. Prints: created, amended, terminated,
 unchanged.`
 
-func init() {
-	for _, kind := range []string{"employers", "orders"} {
-		var db *string
-		var dryRun *bool
-		c := &command{
-			name:  "import " + kind,
-			args:  "FILE.csv",
-			short: "Import the agency's " + kind + " from CSV (validated whole, idempotent)",
-			long:  importEmployersHelp,
-			flags: func(fs *flag.FlagSet) {
-				db = addDBFlag(fs)
-				dryRun = fs.Bool("dry-run", false, "check the file and print what would change, without writing")
-			},
-			run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-				if len(args) != 1 {
-					return usageError("import %s takes one FILE.csv", kind)
-				}
-				return runImport(ctx, e, kind, args[0], *db, *dryRun)
-			},
-		}
-		if kind == "orders" {
-			c.long = importOrdersHelp
-		}
-		register(c)
+// importUsage is the help of "iwo import employers" and "iwo import
+// orders".
+func importUsage(kind, long string) usage {
+	return usage{
+		args:  "FILE.csv",
+		short: "Import the agency's " + kind + " from CSV (validated whole, idempotent)",
+		long:  long,
 	}
+}
+
+// importCommand is "iwo import employers" and "iwo import orders".
+type importCommand struct {
+	base
+	kind   string // employers or orders
+	db     string
+	dryRun bool
+}
+
+func (c *importCommand) flags(fs *flag.FlagSet) {
+	dbFlag(fs, &c.db)
+	fs.BoolVar(&c.dryRun, "dry-run", false, "check the file and print what would change, without writing")
+}
+
+// Run imports the file.
+func (c *importCommand) Run(ctx context.Context) error {
+	if len(c.args) != 1 {
+		return usageError("import %s takes one FILE.csv", c.kind)
+	}
+	return runImport(ctx, c.env, c.kind, c.args[0], c.db, c.dryRun)
 }
 
 func runImport(ctx context.Context, e *env, kind, path, dbURL string, dryRun bool) error {

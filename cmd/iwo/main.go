@@ -2,8 +2,12 @@
 // e-IWO files, turns ACH remittances into payments, computes withholding,
 // runs the nightly jobs, serves the console, and plays a whole demo night.
 //
-// Every subcommand lives in its own file and registers itself with
-// register; run "iwo help" for the list.
+// Each subcommand is a small struct in its own file: its flags are fields,
+// bound by its flags method, its Run does the work, and its help (a usage
+// value) sits beside it. main only picks one: the table of every command
+// is the commands literal below; run "iwo help" for the list. What is not
+// wiring lives in the package that owns it (employer, demo, withholding,
+// jobs, store).
 package main
 
 import (
@@ -25,30 +29,66 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// command is one iwo subcommand.
-type command struct {
-	// name is the word path after "iwo", e.g. "edi validate".
-	name string
+// usage is a command's help, kept beside the command's struct.
+type usage struct {
 	// args is the usage after the name, e.g. "FILE...".
 	args string
 	// short is a one-line summary for "iwo help".
 	short string
 	// long is the full help text shown by -h, after the usage line.
 	long string
-	// flags declares the command's flags on fs.
-	flags func(fs *flag.FlagSet)
-	// run executes the command with the positional arguments.
-	run func(ctx context.Context, env *env, fs *flag.FlagSet, args []string) error
 }
 
-var commands = map[string]*command{}
+// runner is one command ready to run: a fresh struct whose flags method
+// binds its fields to a flag set. Main parses the arguments into them,
+// hands the struct the environment and the positional arguments (bind,
+// from the embedded base), then calls Run.
+type runner interface {
+	flags(fs *flag.FlagSet)
+	bind(e *env, args []string)
+	Run(ctx context.Context) error
+}
 
-// register adds c to the command table. It is called from init functions.
-func register(c *command) {
-	if _, dup := commands[c.name]; dup {
-		panic("iwo: command registered twice: " + c.name)
-	}
-	commands[c.name] = c
+// base is embedded in every command struct: the outside world and the
+// positional arguments.
+type base struct {
+	*env
+	args []string
+}
+
+func (b *base) bind(e *env, args []string) { b.env, b.args = e, args }
+
+// command is an entry of the command table: the help, and how to make a
+// fresh struct (its flag fields at their defaults) for one run.
+type command struct {
+	usage
+	new func() runner
+}
+
+// commands is every iwo subcommand, by its name after "iwo".
+var commands = map[string]command{
+	"ach payments":          {achPaymentsUsage, func() runner { return new(achPaymentsCommand) }},
+	"calc":                  {calcUsage, func() runner { return new(calcCommand) }},
+	"config check":          {configCheckUsage, func() runner { return new(configCheckCommand) }},
+	"config default":        {configDefaultUsage, func() runner { return new(configDefaultCommand) }},
+	"console":               {consoleUsage, func() runner { return new(consoleCommand) }},
+	"console hash-password": {hashPasswordUsage, func() runner { return new(hashPasswordCommand) }},
+	"demo":                  {demoUsage, func() runner { return new(demoCommand) }},
+	"edi show":              {ediShowUsage, func() runner { return new(ediShowCommand) }},
+	"edi validate":          {ediValidateUsage, func() runner { return new(ediValidateCommand) }},
+	"employer ack":          {employerAckUsage, func() runner { return new(employerAckCommand) }},
+	"employer pull":         {employerPullUsage, func() runner { return new(employerPullCommand) }},
+	"employer push":         {employerPushUsage, func() runner { return new(employerPushCommand) }},
+	"employer remit":        {employerRemitUsage, func() runner { return new(employerRemitCommand) }},
+	"gen ach":               {genACHUsage, func() runner { return new(genACHCommand) }},
+	"gen ack":               {genAckUsage, func() runner { return new(genAckCommand) }},
+	"gen iwo":               {genIWOUsage, func() runner { return new(genIWOCommand) }},
+	"import employers":      {importUsage("employers", importEmployersHelp), func() runner { return &importCommand{kind: "employers"} }},
+	"import orders":         {importUsage("orders", importOrdersHelp), func() runner { return &importCommand{kind: "orders"} }},
+	"report statements":     {reportStatementsUsage, func() runner { return new(reportStatementsCommand) }},
+	"run":                   {runUsage, func() runner { return new(runCommand) }},
+	"serve":                 {serveUsage, func() runner { return new(serveCommand) }},
+	"version":               {versionUsage, func() runner { return new(versionCommand) }},
 }
 
 // env is what a command may touch of the outside world; tests replace it.
@@ -130,55 +170,30 @@ func notifyStop(parent context.Context) (ctx context.Context, halt <-chan struct
 
 // Main runs iwo with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		if len(args) > 1 {
-			if c, _ := lookup(args[1:]); c != nil {
-				printCommandHelp(e.stderr, c, newFlagSet(c))
-				return 0
-			}
-			if groupHelp(e.stderr, strings.Join(args[1:], " ")) {
-				return 0
-			}
-			fmt.Fprintf(e.stderr, "iwo: unknown command %q\n", strings.Join(args[1:], " "))
-			return 2
-		}
-		printOverview(e.stdout)
-		return 0
+	if len(args) == 0 || args[0] == "help" || isHelpFlag(args[0]) {
+		return help(e, args)
 	}
 	if args[0] == "--version" {
 		fmt.Fprintln(e.stdout, "iwo", version)
 		return 0
 	}
-	c, rest := lookup(args)
-	if c == nil {
-		// "iwo edi" or "iwo edi -h": show the group.
-		group := []string{}
-		for _, a := range args {
-			if strings.HasPrefix(a, "-") {
-				break
-			}
-			group = append(group, a)
-		}
-		if len(group) > 0 && groupHelp(e.stderr, strings.Join(group, " ")) {
-			if len(group) == len(args) || isHelpFlag(args[len(group)]) {
-				return 0
-			}
-			return 2
-		}
-		fmt.Fprintf(e.stderr, "iwo: unknown command %q; run 'iwo help'\n", strings.Join(args, " "))
-		return 2
+	name, c, rest := lookup(args)
+	if name == "" {
+		return noCommand(e, args)
 	}
-	fs := newFlagSet(c)
+	r := c.new()
+	fs := newFlagSet(name, r)
 	pos, err := parseFlags(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
-		printCommandHelp(e.stderr, c, fs)
+		printCommandHelp(e.stderr, name, c, fs)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "iwo %s: %v\nrun 'iwo %s -h' for usage\n", c.name, err, c.name)
+		fmt.Fprintf(e.stderr, "iwo %s: %v\nrun 'iwo %s -h' for usage\n", name, err, name)
 		return 2
 	}
-	err = c.run(ctx, e, fs, pos)
+	r.bind(e, pos)
+	err = r.Run(ctx)
 	if err == nil {
 		return 0
 	}
@@ -192,36 +207,75 @@ func Main(ctx context.Context, e *env, args []string) int {
 	}
 	// The error may quote an input file: SSN-like numbers are masked, as
 	// in the logs and the store.
-	fmt.Fprintf(e.stderr, "iwo %s: %s\n", c.name, withholding.MaskDigitRuns(err.Error()))
+	fmt.Fprintf(e.stderr, "iwo %s: %s\n", name, withholding.MaskDigitRuns(err.Error()))
 	return code
+}
+
+// help answers "iwo", "iwo help [COMMAND]" and "iwo -h".
+func help(e *env, args []string) int {
+	if len(args) <= 1 {
+		printOverview(e.stdout)
+		return 0
+	}
+	if name, c, _ := lookup(args[1:]); name != "" {
+		printCommandHelp(e.stderr, name, c, newFlagSet(name, c.new()))
+		return 0
+	}
+	if groupHelp(e.stderr, strings.Join(args[1:], " ")) {
+		return 0
+	}
+	fmt.Fprintf(e.stderr, "iwo: unknown command %q\n", strings.Join(args[1:], " "))
+	return 2
+}
+
+// noCommand answers args that name no command: "iwo edi" or "iwo edi -h"
+// show the group, anything else is unknown.
+func noCommand(e *env, args []string) int {
+	group := []string{}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		group = append(group, a)
+	}
+	if len(group) > 0 && groupHelp(e.stderr, strings.Join(group, " ")) {
+		if len(group) == len(args) || isHelpFlag(args[len(group)]) {
+			return 0
+		}
+		return 2
+	}
+	fmt.Fprintf(e.stderr, "iwo: unknown command %q; run 'iwo help'\n", strings.Join(args, " "))
+	return 2
 }
 
 func isHelpFlag(s string) bool {
 	return s == "-h" || s == "--help" || s == "-help"
 }
 
-// lookup finds the longest registered command name that prefixes args.
-func lookup(args []string) (*command, []string) {
+// lookup finds the longest command name that prefixes args, and returns it
+// ("" when there is none), its table entry and the arguments after it.
+func lookup(args []string) (string, command, []string) {
 	for n := len(args); n > 0; n-- {
-		if c, ok := commands[strings.Join(args[:n], " ")]; ok {
-			return c, args[n:]
+		name := strings.Join(args[:n], " ")
+		if c, ok := commands[name]; ok {
+			return name, c, args[n:]
 		}
 	}
-	return nil, nil
+	return "", command{}, nil
 }
 
-func newFlagSet(c *command) *flag.FlagSet {
-	fs := flag.NewFlagSet("iwo "+c.name, flag.ContinueOnError)
+// newFlagSet returns the flag set of command name, bound to r's fields.
+func newFlagSet(name string, r runner) *flag.FlagSet {
+	fs := flag.NewFlagSet("iwo "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	if c.flags != nil {
-		c.flags(fs)
-	}
+	r.flags(fs)
 	return fs
 }
 
 // parseFlags parses flags anywhere among the arguments, so both
 // "iwo ach payments FILE --format json" and "iwo ach payments --format json
-// FILE" work. A lone "--" ends flag parsing.
+// FILE" work. A lone "--" ends flag parsing. Every command's flags go
+// through it.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
@@ -250,12 +304,7 @@ Usage:
 
 Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range commandNames("") {
 		fmt.Fprintf(w, "  %-22s %s\n", n, sentence(commands[n].short))
 	}
 	fmt.Fprintf(w, `
@@ -264,18 +313,25 @@ Flags may come before or after positional arguments.
 `)
 }
 
-// groupHelp prints the commands under prefix ("edi") and reports whether any exist.
-func groupHelp(w io.Writer, prefix string) bool {
+// commandNames returns the sorted names of the commands under prefix
+// ("edi"), or of every command when prefix is "".
+func commandNames(prefix string) []string {
 	var names []string
 	for n := range commands {
-		if strings.HasPrefix(n, prefix+" ") {
+		if prefix == "" || strings.HasPrefix(n, prefix+" ") {
 			names = append(names, n)
 		}
 	}
+	sort.Strings(names)
+	return names
+}
+
+// groupHelp prints the commands under prefix ("edi") and reports whether any exist.
+func groupHelp(w io.Writer, prefix string) bool {
+	names := commandNames(prefix)
 	if len(names) == 0 {
 		return false
 	}
-	sort.Strings(names)
 	fmt.Fprintf(w, "Commands under 'iwo %s':\n", prefix)
 	for _, n := range names {
 		fmt.Fprintf(w, "  iwo %-22s %s\n", n, sentence(commands[n].short))
@@ -284,8 +340,8 @@ func groupHelp(w io.Writer, prefix string) bool {
 	return true
 }
 
-func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: iwo %s", c.name)
+func printCommandHelp(w io.Writer, name string, c command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: iwo %s", name)
 	if c.args != "" {
 		fmt.Fprintf(w, " %s", c.args)
 	}

@@ -28,32 +28,39 @@ Examples:
   iwo report statements --month 2026-11 --config /etc/iwo/iwo.yml
   iwo report statements --month 2026-11 --employer 48-0123456 --out /tmp/nov`
 
-func init() {
-	var month, employer, out *string
-	register(&command{
-		name:  "report statements",
-		short: "Write employer statements for a calendar month from the stored postings",
-		long:  reportStatementsHelp,
-		flags: func(fs *flag.FlagSet) {
-			configFlag(fs)
-			addDBFlag(fs)
-			month = fs.String("month", "", "the calendar `YYYY-MM` to cover (required)")
-			employer = fs.String("employer", "", "only this employer's `FEIN` (dashes allowed)")
-			out = fs.String("out", "", "write into `DIR` (default DATA_DIR/reports/YYYY-MM)")
-		},
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if len(args) != 0 {
-				return usageError("report statements takes no arguments; use --month YYYY-MM")
-			}
-			if *month == "" {
-				return usageError("report statements needs --month YYYY-MM")
-			}
-			return runReportStatements(ctx, e, fs, *month, *employer, *out)
-		},
-	})
+var reportStatementsUsage = usage{
+	short: "Write employer statements for a calendar month from the stored postings",
+	long:  reportStatementsHelp,
 }
 
-func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, employer, out string) error {
+// reportStatementsCommand is "iwo report statements".
+type reportStatementsCommand struct {
+	base
+	config, db           string
+	month, employer, out string
+}
+
+func (c *reportStatementsCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	dbFlag(fs, &c.db)
+	fs.StringVar(&c.month, "month", "", "the calendar `YYYY-MM` to cover (required)")
+	fs.StringVar(&c.employer, "employer", "", "only this employer's `FEIN` (dashes allowed)")
+	fs.StringVar(&c.out, "out", "", "write into `DIR` (default DATA_DIR/reports/YYYY-MM)")
+}
+
+// Run writes the statements and prints their paths.
+func (c *reportStatementsCommand) Run(ctx context.Context) error {
+	if len(c.args) != 0 {
+		return usageError("report statements takes no arguments; use --month YYYY-MM")
+	}
+	if c.month == "" {
+		return usageError("report statements needs --month YYYY-MM")
+	}
+	return c.write(ctx)
+}
+
+func (c *reportStatementsCommand) write(ctx context.Context) error {
+	month, employer, out := c.month, c.employer, c.out
 	from, to, err := jobs.Month(month)
 	if err != nil {
 		return usageError("--month: %w", err)
@@ -65,7 +72,7 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 			return usageError("--employer: %q is not a FEIN (9 digits)", employer)
 		}
 	}
-	cfg, err := loadConfig(fs.Lookup("config").Value.String(), e)
+	cfg, err := loadConfig(c.config, c.env)
 	if err != nil {
 		return err
 	}
@@ -76,7 +83,7 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 	if out == "" {
 		out = filepath.Join(cfg.DataDir, "reports", month)
 	}
-	db, err := openStoreConfig(ctx, e, fs.Lookup("db").Value.String(), cfg)
+	db, err := openStoreConfig(ctx, c.env, c.db, cfg)
 	if err != nil {
 		return err
 	}
@@ -89,11 +96,11 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)
 	for _, p := range paths {
-		fmt.Fprintln(e.stdout, p)
+		fmt.Fprintln(c.stdout, p)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "%d statement(s) for %s written to %s\n", len(paths), month, out)
+	fmt.Fprintf(c.stderr, "%d statement(s) for %s written to %s\n", len(paths), month, out)
 	return nil
 }

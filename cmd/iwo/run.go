@@ -38,12 +38,10 @@ const (
 	exitRunSkipped = 4
 )
 
-func init() {
-	register(&command{
-		name:  "run",
-		args:  "JOB",
-		short: "Run one nightly job now (or the whole night)",
-		long: jobHelp + `
+var runUsage = usage{
+	args:  "JOB",
+	short: "Run one nightly job now (or the whole night)",
+	long: jobHelp + `
 
 The run takes the job's lock and is recorded in the run history like a
 scheduled run, so it is safe while "iwo serve" runs elsewhere: if the job is
@@ -60,24 +58,31 @@ the rest went through), 4 skipped (already running).
 Examples:
   iwo run pull-remittances --config /etc/iwo/iwo.yml
   iwo run night`,
-		flags: func(fs *flag.FlagSet) {
-			configFlag(fs)
-			addDBFlag(fs)
-		},
-		run: runJob,
-	})
 }
 
-func runJob(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+// runCommand is "iwo run".
+type runCommand struct {
+	base
+	config, db string
+}
+
+func (c *runCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	dbFlag(fs, &c.db)
+}
+
+// Run runs the job named by the one argument and prints its run.
+func (c *runCommand) Run(ctx context.Context) error {
+	e, args := c.env, c.args
 	if len(args) != 1 {
 		return usageError("run takes one job name; run 'iwo run -h' for the list")
 	}
-	cfg, err := loadConfig(fs.Lookup("config").Value.String(), e)
+	cfg, err := loadConfig(c.config, e)
 	if err != nil {
 		return err
 	}
 	log := cfg.Logger(e.stderr)
-	db, err := openStoreConfig(ctx, e, fs.Lookup("db").Value.String(), cfg)
+	db, err := openStoreConfig(ctx, e, c.db, cfg)
 	if err != nil {
 		return err
 	}
@@ -226,37 +231,18 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 	return s, nil
 }
 
-// issuerFromConfig is what the agency says on every IWO it sends. The
-// timeframes and the CCPA statement are the federal defaults (OMB form
-// 0970-0154); a state that states others changes them here.
+// issuerFromConfig is what the agency says on every IWO it sends: its
+// state's name and the federal timeframes and CCPA statement
+// (withholding.DefaultBeginWithinDays and the rest).
 func issuerFromConfig(cfg *Config) edi.Issuer {
 	a := cfg.Agency
-	is := edi.Issuer{
-		GoverningState:        stateNames[a.State],
-		BeginWithinDays:       14,
-		StartInstructions:     "RECEIPT",
-		SendPaymentWithinDays: 7,
-		CCPAPercent:           50,
+	return edi.Issuer{
+		GoverningState:        withholding.GoverningState(a.State),
+		BeginWithinDays:       withholding.DefaultBeginWithinDays,
+		StartInstructions:     withholding.DefaultStartInstructions,
+		SendPaymentWithinDays: withholding.DefaultSendPaymentWithinDays,
+		CCPAPercent:           withholding.DefaultCCPAPercent,
 		PayeeName:             a.SDU.PayeeName,
 		OfficialName:          a.Name,
 	}
-	if is.GoverningState == "" {
-		is.GoverningState = a.State
-	}
-	return is
-}
-
-// stateNames are the full names the e-IWO's Governing State element takes.
-var stateNames = map[string]string{
-	"AL": "ALABAMA", "AK": "ALASKA", "AZ": "ARIZONA", "AR": "ARKANSAS", "CA": "CALIFORNIA",
-	"CO": "COLORADO", "CT": "CONNECTICUT", "DE": "DELAWARE", "DC": "DISTRICT OF COLUMBIA",
-	"FL": "FLORIDA", "GA": "GEORGIA", "GU": "GUAM", "HI": "HAWAII", "ID": "IDAHO", "IL": "ILLINOIS",
-	"IN": "INDIANA", "IA": "IOWA", "KS": "KANSAS", "KY": "KENTUCKY", "LA": "LOUISIANA", "ME": "MAINE",
-	"MD": "MARYLAND", "MA": "MASSACHUSETTS", "MI": "MICHIGAN", "MN": "MINNESOTA", "MS": "MISSISSIPPI",
-	"MO": "MISSOURI", "MT": "MONTANA", "NE": "NEBRASKA", "NV": "NEVADA", "NH": "NEW HAMPSHIRE",
-	"NJ": "NEW JERSEY", "NM": "NEW MEXICO", "NY": "NEW YORK", "NC": "NORTH CAROLINA",
-	"ND": "NORTH DAKOTA", "OH": "OHIO", "OK": "OKLAHOMA", "OR": "OREGON", "PA": "PENNSYLVANIA",
-	"PR": "PUERTO RICO", "RI": "RHODE ISLAND", "SC": "SOUTH CAROLINA", "SD": "SOUTH DAKOTA",
-	"TN": "TENNESSEE", "TX": "TEXAS", "UT": "UTAH", "VT": "VERMONT", "VI": "VIRGIN ISLANDS",
-	"VA": "VIRGINIA", "WA": "WASHINGTON", "WV": "WEST VIRGINIA", "WI": "WISCONSIN", "WY": "WYOMING",
 }

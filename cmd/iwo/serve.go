@@ -24,11 +24,9 @@ const cancelWait = 20 * time.Second
 // running jobs to stop.
 const exitJobsCancelled = 3
 
-func init() {
-	register(&command{
-		name:  "serve",
-		short: "Run the nightly jobs on their schedules, with /metrics and /healthz",
-		long: `Runs every enabled job on its cron schedule (jobs.NAME.schedule in the
+var serveUsage = usage{
+	short: "Run the nightly jobs on their schedules, with /metrics and /healthz",
+	long: `Runs every enabled job on its cron schedule (jobs.NAME.schedule in the
 configuration, in agency.time_zone unless the spec starts with CRON_TZ=),
 keeping each job's day rule (any, business_days, skip_holidays) on the US
 Federal Reserve holiday calendar, and serves Prometheus metrics on /metrics and
@@ -45,25 +43,32 @@ names every job waited for and every job cancelled. Exit status: 0 when every
 running job finished, 3 when some had to be cancelled, 1 on other errors.
 
 ` + jobHelp,
-		flags: func(fs *flag.FlagSet) {
-			configFlag(fs)
-			addDBFlag(fs)
-			fs.String("listen", "", "`host:port` for /metrics and /healthz (default metrics.listen; \"off\" serves none)")
-		},
-		run: serve,
-	})
 }
 
-func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	if len(args) != 0 {
+// serveCommand is "iwo serve".
+type serveCommand struct {
+	base
+	config, db, listen string
+}
+
+func (c *serveCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	dbFlag(fs, &c.db)
+	fs.StringVar(&c.listen, "listen", "", "`host:port` for /metrics and /healthz (default metrics.listen; \"off\" serves none)")
+}
+
+// Run runs the scheduler and the metrics server until ctx ends, then
+// shuts them down.
+func (c *serveCommand) Run(ctx context.Context) error {
+	if len(c.args) != 0 {
 		return usageError("serve takes no arguments")
 	}
-	cfg, err := loadConfig(fs.Lookup("config").Value.String(), e)
+	cfg, err := loadConfig(c.config, c.env)
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger(e.stderr)
-	db, err := openStoreConfig(ctx, e, fs.Lookup("db").Value.String(), cfg)
+	log := cfg.Logger(c.stderr)
+	db, err := openStoreConfig(ctx, c.env, c.db, cfg)
 	if err != nil {
 		return err
 	}
@@ -75,27 +80,13 @@ func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-
-	listen := fs.Lookup("listen").Value.String()
+	listen := c.listen
 	if listen == "" {
 		listen = cfg.Metrics.Listen
 	}
-	var srv *http.Server
-	srvErr := make(chan error, 1)
-	if listen != "" && listen != "off" {
-		ln, err := net.Listen("tcp", listen)
-		if err != nil {
-			return fmt.Errorf("listen for metrics: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintln(w, "ok")
-		})
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { srvErr <- srv.Serve(ln) }()
-		log.Info("serving metrics", "addr", ln.Addr().String())
+	srv, srvErr, err := serveMetrics(listen, reg, log)
+	if err != nil {
+		return err
 	}
 
 	// Runs are stopped by Shutdown below, not by the signal.
@@ -111,7 +102,7 @@ func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	case err := <-srvErr:
 		log.Error("metrics server failed", "err", err)
 	}
-	res, err := shutdown(s, log, cfg.Jobs.ShutdownGrace, e.halt)
+	res, err := shutdown(s, log, cfg.Jobs.ShutdownGrace, c.halt)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -136,6 +127,30 @@ func serve(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	}
 	log.Info("stopped: every running job finished", "finished", len(res.Finished))
 	return nil
+}
+
+// serveMetrics serves /metrics from reg and /healthz on listen, unless
+// listen is "" or "off" (then srv is nil). srvErr receives the server's
+// error should it stop on its own.
+func serveMetrics(listen string, reg *prometheus.Registry, log *slog.Logger) (srv *http.Server, srvErr chan error, err error) {
+	srvErr = make(chan error, 1)
+	if listen == "" || listen == "off" {
+		return nil, srvErr, nil
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen for metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { srvErr <- srv.Serve(ln) }()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return srv, srvErr, nil
 }
 
 // shutdown stops the scheduler: no new runs, grace for the running ones to

@@ -11,10 +11,10 @@ import (
 	"github.com/iwoproject/iwo/store"
 )
 
-// addDBFlag declares the --db flag that every command touching the store
-// shares; pass its value to openStore.
-func addDBFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", "", "database `URL`: sqlite:PATH or postgres://… (default $IWO_DB, then the configuration's database, then sqlite:DATA_DIR/iwo.db)")
+// dbFlag declares into p the --db flag that every command touching the
+// store shares; pass its value to openStore.
+func dbFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "db", "", "database `URL`: sqlite:PATH or postgres://… (default $IWO_DB, then the configuration's database, then sqlite:DATA_DIR/iwo.db)")
 }
 
 // dataDir returns where iwo keeps its files when no configuration says:

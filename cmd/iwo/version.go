@@ -6,13 +6,15 @@ import (
 	"fmt"
 )
 
-func init() {
-	register(&command{
-		name:  "version",
-		short: "Print the iwo version",
-		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			fmt.Fprintln(e.stdout, "iwo", version)
-			return nil
-		},
-	})
+var versionUsage = usage{short: "Print the iwo version"}
+
+// versionCommand is "iwo version".
+type versionCommand struct{ base }
+
+func (c *versionCommand) flags(*flag.FlagSet) {}
+
+// Run prints the version.
+func (c *versionCommand) Run(context.Context) error {
+	fmt.Fprintln(c.stdout, "iwo", version)
+	return nil
 }
