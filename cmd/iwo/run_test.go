@@ -149,7 +149,13 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 			t.Errorf("GET %s: %q", path, body)
 		}
 	}
-	if !strings.Contains(stderr.String(), `msg="job scheduled" job=pull-remittances`) {
+	// The scheduler starts beside the metrics server: its lines may come
+	// a moment after the address, later still on a loaded machine.
+	scheduled := false
+	for deadline := time.Now().Add(30 * time.Second); !scheduled && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		scheduled = strings.Contains(stderr.String(), `msg="job scheduled" job=pull-remittances`)
+	}
+	if !scheduled {
 		t.Errorf("serve did not log the schedule; stderr:\n%s", stderr.String())
 	}
 	cancel()
