@@ -40,12 +40,16 @@ func listPackages(t *testing.T) map[string]listedPackage {
 
 const module = "github.com/iwoproject/iwo"
 
+// synthPkg is the synthetic world; codecs' synth packages build on it.
+const synthPkg = module + "/withholding/synth"
+
 // calLib is the holiday library withholding/calendar may import.
 const calLib = "github.com/rickar/cal/v2"
 
 // TestImportDirection enforces the layering of STYLE.md §1: the domain uses
 // only the standard library and no I/O-ish packages; codecs never reach for a
-// database, the network or SFTP; nothing imports cmd/ or jobs/.
+// database, the network, SFTP or the synthetic world (which their synth
+// subpackages fake them with); nothing imports cmd/ or jobs/.
 func TestImportDirection(t *testing.T) {
 	pkgs := listPackages(t)
 	forbiddenInDomain := []string{"database/sql", "net", "net/http", "os/exec", "encoding/csv", "encoding/xml"}
@@ -85,6 +89,11 @@ func TestImportDirection(t *testing.T) {
 					if d == f || strings.HasPrefix(d, f+"/") {
 						t.Errorf("%s depends on %s; codecs must not", path, d)
 					}
+				}
+				// Synthetic data lives beside what it fakes (edi/edisynth,
+				// ach/achsynth), never inside the codec.
+				if d == synthPkg && !strings.HasSuffix(path, "synth") {
+					t.Errorf("%s depends on %s; only the codec's synth package may", path, d)
 				}
 			}
 		case "transfer", "employer", "demo":

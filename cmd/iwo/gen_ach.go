@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 )
 
 func init() {
@@ -51,7 +51,7 @@ Example:
 				return fmt.Errorf("create %s: %w", *out, err)
 			}
 			w := bufio.NewWriterSize(f, 256<<10)
-			st, err := ach.Generate(w, ach.GenOptions{Count: *count, Seed: *seed, CTX: *ctxF, Clean: *clean})
+			st, err := achsynth.Generate(w, achsynth.Options{Count: *count, Seed: *seed, CTX: *ctxF, Clean: *clean})
 			if err == nil {
 				err = w.Flush()
 			}
