@@ -170,7 +170,7 @@ func booksScheduler(t *testing.T, w *demo.World, db *store.DB, dataDir string) *
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: time.UTC},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Title: "Books", Agency: "SDU", Contact: "555-0100"},
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "Books", Agency: "SDU", Contact: "555-0100"},
 		&jobs.Night{Runner: s},
 	} {
 		MustAdd(t, s, j, "", jobs.AnyDay)

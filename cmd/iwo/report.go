@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -86,6 +87,7 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 		Location: loc,
 		Agency:   cfg.Agency.SDU.PayeeName,
 		Contact:  strings.Join(cfg.Agency.SDU.Address, ", "),
+		Reports:  report.Writer{},
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)
 	for _, p := range paths {
