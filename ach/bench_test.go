@@ -14,6 +14,7 @@ import (
 	moov "github.com/moov-io/ach"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 )
 
 // heapMetrics are the runtime/metrics whose sum is the heap in use
@@ -70,7 +71,7 @@ func BenchmarkRead1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := ach.Generate(w, ach.GenOptions{Count: entries, Seed: 7}); err != nil {
+	if _, err := achsynth.Generate(w, achsynth.Options{Count: entries, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

@@ -12,6 +12,7 @@ import (
 	moov "github.com/moov-io/ach"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 )
 
 // knownDifferences are moov-io/ach test files on which iwo deliberately
@@ -176,17 +177,17 @@ func generated(t testing.TB) map[string][]byte {
 	out := map[string][]byte{}
 	for _, tc := range []struct {
 		name string
-		o    ach.GenOptions
+		o    achsynth.Options
 	}{
-		{"ccd-one", ach.GenOptions{Count: 1, Seed: 1, Clean: true}},
-		{"ccd-clean", ach.GenOptions{Count: 500, Seed: 2, Clean: true}},
-		{"ccd-mixed", ach.GenOptions{Count: 3000, Seed: 3}},
-		{"ccd-mixed-2", ach.GenOptions{Count: 3000, Seed: 11}},
-		{"ctx-one", ach.GenOptions{Count: 1, Seed: 4, CTX: true, Clean: true}},
-		{"ctx-mixed", ach.GenOptions{Count: 400, Seed: 5, CTX: true}},
+		{"ccd-one", achsynth.Options{Count: 1, Seed: 1, Clean: true}},
+		{"ccd-clean", achsynth.Options{Count: 500, Seed: 2, Clean: true}},
+		{"ccd-mixed", achsynth.Options{Count: 3000, Seed: 3}},
+		{"ccd-mixed-2", achsynth.Options{Count: 3000, Seed: 11}},
+		{"ctx-one", achsynth.Options{Count: 1, Seed: 4, CTX: true, Clean: true}},
+		{"ctx-mixed", achsynth.Options{Count: 400, Seed: 5, CTX: true}},
 	} {
 		var b bytes.Buffer
-		if _, err := ach.Generate(&b, tc.o); err != nil {
+		if _, err := achsynth.Generate(&b, tc.o); err != nil {
 			t.Fatalf("generate %s: %v", tc.name, err)
 		}
 		out[tc.name] = b.Bytes()

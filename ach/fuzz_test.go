@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -35,7 +36,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(MustRemittance(f, false, itemA, itemB))
 	f.Add(MustRemittance(f, true, itemA, itemB))
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 2, Seed: 1}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 2, Seed: 1}); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -57,12 +58,12 @@ func pipelinePayments(t *testing.T, data []byte, reuse bool) ([]withholding.Paym
 // must give exactly what the sequential reader gives, across many chunk
 // boundaries, with and without payment reuse.
 func TestPipelineAgreesWithSequential(t *testing.T) {
-	for _, o := range []ach.GenOptions{
+	for _, o := range []achsynth.Options{
 		{Count: 5000, Seed: 21},           // ~20 chunks, bad DEDs, prenotes, returns, NOCs
 		{Count: 700, Seed: 22, CTX: true}, // several DEDs per entry
 	} {
 		var b bytes.Buffer
-		if _, err := ach.Generate(&b, o); err != nil {
+		if _, err := achsynth.Generate(&b, o); err != nil {
 			t.Fatal(err)
 		}
 		want := sequentialPayments(t, b.Bytes())
@@ -87,7 +88,7 @@ func TestPipelineAgreesWithSequential(t *testing.T) {
 // may point into the reader's recycled buffers. The return code once did.
 func TestKeptPaymentsDoNotChange(t *testing.T) {
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 3000, Seed: 3}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 3000, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	r := ach.NewReader(bytes.NewReader(b.Bytes()), ach.Options{})
@@ -147,7 +148,7 @@ func TestPipelineHugeCTXEntry(t *testing.T) {
 // Breaking out of Payments early ends the scanning goroutine.
 func TestPaymentsStopEarlyEndsScanner(t *testing.T) {
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 20000, Seed: 5}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 20000, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	before := runtime.NumGoroutine()
@@ -186,7 +187,7 @@ func (p *panicReader) Read(b []byte) (int, error) {
 // Payments, where it can be recovered, instead of killing the process.
 func TestPaymentsPanicReachesCaller(t *testing.T) {
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 2000, Seed: 6}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 2000, Seed: 6}); err != nil {
 		t.Fatal(err)
 	}
 	got := func() (v any) {

@@ -224,3 +224,25 @@ func (a *Ack) Acknowledgment() withholding.Acknowledgment {
 	}
 	return k
 }
+
+// AckOf returns the ACK answering d before its disposition is set: it
+// echoes d's action, tracking identifier and identifying elements.
+func AckOf(d *IWO) *Ack {
+	a := echo(d, d.Action)
+	a.TrackingID = d.TrackingID
+	return a
+}
+
+// echo returns an ACK that echoes d's identifying elements.
+func echo(d *IWO, action withholding.Action) *Ack {
+	return &Ack{
+		Action:      action,
+		CaseID:      d.CaseID,
+		EmployerEIN: d.EmployerEIN,
+		Employee: withholding.Person{
+			Last: d.Employee.Last, First: d.Employee.First, Middle: d.Employee.Middle,
+			Suffix: d.Employee.Suffix, SSN: d.Employee.SSN,
+		},
+		OrderID: d.OrderID,
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/demo"
 	"github.com/iwoproject/iwo/edi/edisynth"
 	"github.com/iwoproject/iwo/jobs"
@@ -169,7 +170,7 @@ func booksScheduler(t *testing.T, w *demo.World, db *store.DB, dataDir string) *
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: time.UTC},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Title: "Books", Agency: "SDU", Contact: "555-0100"},
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "Books", Agency: "SDU", Contact: "555-0100"},
 		&jobs.Night{Runner: s},
 	} {
 		MustAdd(t, s, j, "", jobs.AnyDay)
@@ -236,7 +237,7 @@ func (b *booksPlay) addBankFiles(n int, rng *rand.Rand) {
 	b.drop(demo.BankIn, stem+"_ctx.ach", contradictoryCTX(b.t, r))
 	if n == 2 {
 		var g bytes.Buffer
-		st, err := ach.Generate(&g, ach.GenOptions{Count: 80, Seed: 16})
+		st, err := achsynth.Generate(&g, achsynth.Options{Count: 80, Seed: 16})
 		if err != nil {
 			b.t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/transfer"
@@ -111,10 +111,10 @@ func (f *fixture) payments() int {
 }
 
 // MustACH generates a clean remittance file.
-func MustACH(tb testing.TB, seed uint64, count int) ([]byte, ach.GenStats) {
+func MustACH(tb testing.TB, seed uint64, count int) ([]byte, achsynth.Stats) {
 	tb.Helper()
 	var b bytes.Buffer
-	st, err := ach.Generate(&b, ach.GenOptions{Count: count, Seed: seed, Clean: true})
+	st, err := achsynth.Generate(&b, achsynth.Options{Count: count, Seed: seed, Clean: true})
 	if err != nil {
 		tb.Fatalf("generate ACH: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/edi"
+	"github.com/iwoproject/iwo/edi/edisynth"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -93,7 +94,7 @@ func (a *agency) night() *withholding.JobRun {
 // outbox and writes one acknowledgment file answering all of them.
 func (a *agency) answer(name string) []byte {
 	a.t.Helper()
-	resp := edi.NewResponder(1)
+	resp := edisynth.NewResponder(1)
 	var acks []*edi.Ack
 	for _, n := range a.ls("portal", "outbox") {
 		data, err := os.ReadFile(filepath.Join(a.root, "portal", "outbox", n))

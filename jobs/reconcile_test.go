@@ -83,6 +83,9 @@ func newBooks(t *testing.T) *books {
 
 // addBooksJobs makes the reconcile and report jobs over f's store and
 // partners.
+// report.Writer is what cmd/ gives the report jobs.
+var _ jobs.Reports = report.Writer{}
+
 func addBooksJobs(t *testing.T, f *fixture, clk *clock) (*jobs.Reconcile, *jobs.Report) {
 	t.Helper()
 	rec := &jobs.Reconcile{
@@ -91,7 +94,7 @@ func addBooksJobs(t *testing.T, f *fixture, clk *clock) (*jobs.Reconcile, *jobs.
 		},
 		Location: time.UTC, Now: clk.Now, Logger: quietLogger(),
 	}
-	return rec, &jobs.Report{Reconcile: rec, Exchange: f.x, Title: "Test agency", Agency: "Test SDU", Contact: "555-0100"}
+	return rec, &jobs.Report{Reconcile: rec, Exchange: f.x, Reports: report.Writer{}, Title: "Test agency", Agency: "Test SDU", Contact: "555-0100"}
 }
 
 func day(tb testing.TB, s string) withholding.Date {

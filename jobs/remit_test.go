@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -215,7 +216,7 @@ func TestPullRemittancesStoresEveryPaymentAsRead(t *testing.T) {
 	f := newFixture(t)
 	f.addPartner("bank", transfer.RoleBank, achPatterns)
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 3000, Seed: 3}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 3000, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	f.drop("bank", "inbox", "mixed.ach", b.Bytes())

@@ -4,16 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"os"
 	"path/filepath"
 	"slices"
 
-	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
 )
+
+// Reports writes the files of the report and statements jobs; report.Writer
+// is the one cmd/ gives them. A workbook is written to path, replacing it
+// atomically.
+type Reports interface {
+	// WriteOperations writes the nightly operations workbook and returns
+	// tonight's totals.
+	WriteOperations(path string, in withholding.OperationsReport) (withholding.NightTotals, error)
+	// WriteEmployerStatement writes one employer's statement workbook.
+	// EINVALID when in names no employer.
+	WriteEmployerStatement(path string, in withholding.EmployerStatement) error
+	// WriteExceptionsCSV writes the exceptions CSV to w.
+	WriteExceptionsCSV(w io.Writer, exs []*withholding.Exception) error
+}
 
 // Report is the "report" job: it writes the night's files into
 // DATA_DIR/reports/YYYY-MM-DD/ (Exchange.Dir is DATA_DIR):
@@ -41,6 +55,8 @@ type Report struct {
 	Reconcile *Reconcile
 	// Exchange gives the partners, DATA_DIR (Dir), logger and metrics.
 	Exchange *Exchange
+	// Reports writes the files.
+	Reports Reports
 	// Title heads the operations workbook (the agency's name); Agency and
 	// Contact sign the employer statements.
 	Title, Agency, Contact string
@@ -96,7 +112,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("load tonight's payments: %w", err)
 	}
-	var prev *report.Totals
+	var prev *withholding.NightTotals
 	if pn, err := rj.Postings.PreviousNight(ctx, day); err == nil {
 		if prev, err = rj.Postings.NightTotals(ctx, pn.Date); err != nil {
 			return res, fmt.Errorf("add up the previous night: %w", err)
@@ -127,9 +143,9 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	// the others are still written, recorded and delivered: the CSV and the
 	// statements do not need the workbook.
 	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
-	tot, err := report.WriteOperations(wb, report.OperationsInput{
+	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
 		RunDate: day, Location: rj.loc(), Title: j.Title,
-		Exceptions: exs, Payments: report.Payments(tonight),
+		Exceptions: exs, Payments: slicePairs(tonight),
 		Documents: docs, Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
@@ -148,7 +164,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 
 	csvPath := filepath.Join(dir, "exceptions-"+day.String()+".csv")
-	if err := writeCSV(csvPath, exs); err == nil {
+	if err := writeCSV(j.Reports, csvPath, exs); err == nil {
 		written = append(written, &reportFile{path: csvPath, partner: ops})
 	} else {
 		j.Exchange.logger().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
@@ -253,7 +269,7 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 			continue
 		}
 		path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
-		err := report.WriteEmployerStatement(path, report.StatementInput{
+		err := j.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
 			Agency: j.Agency, Contact: j.Contact, RunDate: night.Date, From: from, To: night.Date,
 			Employer: e, Orders: eo, Payments: pays[e.FEIN], Exceptions: byFEIN[e.FEIN],
 			TmpDir: dir,
@@ -394,13 +410,13 @@ func countPushed(fs []*reportFile) int {
 
 // writeCSV writes the exceptions CSV through a temporary file, so a reader
 // never sees half of it.
-func writeCSV(path string, exs []*withholding.Exception) error {
+func writeCSV(rw Reports, path string, exs []*withholding.Exception) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := report.WriteExceptionsCSV(tmp, exs); err != nil {
+	if err := rw.WriteExceptionsCSV(tmp, exs); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -411,4 +427,16 @@ func writeCSV(path string, exs []*withholding.Exception) error {
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	return nil
+}
+
+// slicePairs returns a sequence over ps with no errors, for
+// OperationsReport.Payments.
+func slicePairs[T any](ps []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, p := range ps {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -27,6 +26,8 @@ type MonthlyStatements struct {
 	Now func() time.Time
 	// Agency and Contact sign the statements.
 	Agency, Contact string
+	// Reports writes them.
+	Reports Reports
 }
 
 // Month is the first and last day of the calendar month s (YYYY-MM).
@@ -112,7 +113,7 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 		loc = time.UTC
 	}
 	path := filepath.Join(dir, fmt.Sprintf("statement-%s-%04d-%02d.xlsx", fein, from.Year, int(from.Month)))
-	err = report.WriteEmployerStatement(path, report.StatementInput{
+	err = m.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
 		Agency: m.Agency, Contact: m.Contact, RunDate: withholding.DateOf(now().In(loc)), From: from, To: to,
 		Employer: e, Orders: orders, Payments: pays, Exceptions: exs,
 		TmpDir: dir,

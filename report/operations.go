@@ -22,38 +22,10 @@ const (
 	SheetFiles      = "Files"
 )
 
-// OperationsInput is what the nightly operations workbook shows. Payments
-// is a sequence so that a night of a million payments streams from the store
-// straight into the sheet; the other inputs are small enough for slices.
-type OperationsInput struct {
-	// RunDate is the business day reported on (the agency's calendar day).
-	RunDate withholding.Date
-	// Location is the agency's time zone for instants (file and IWO times);
-	// nil means UTC.
-	Location *time.Location
-	// Title heads the summary sheet, e.g. the agency's name.
-	Title string
-
-	// Exceptions are the exceptions to list; only open ones (status open,
-	// or no status yet) are shown, oldest first.
-	Exceptions []*withholding.Exception
-	// Payments are the entries received in the run (all kinds), each with
-	// its posting (PaymentFilter.WithPosting): posted, held and received
-	// are what the postings say.
-	Payments iter.Seq2[*withholding.Payment, error]
-	// Documents are the IWOs sent, with their acknowledgment state.
-	Documents []*withholding.Document
-	// Files are ledger entries of the files exchanged.
-	Files []*withholding.File
-	// Employers gives names to FEINs.
-	Employers []*withholding.Employer
-	// Previous holds the previous night's totals; nil when there is none.
-	Previous *Totals
-
-	// TmpDir is where the streaming writer spills large sheets ("" = the
-	// system temporary directory).
-	TmpDir string
-}
+// OperationsInput is what the nightly operations workbook shows; the
+// domain defines it so that the report job hands it over through
+// jobs.Reports without knowing this package.
+type OperationsInput = withholding.OperationsReport
 
 // Payments returns a sequence over a slice, for OperationsInput.Payments.
 func Payments(ps []*withholding.Payment) iter.Seq2[*withholding.Payment, error] {

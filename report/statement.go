@@ -18,28 +18,9 @@ const (
 	SheetActions = "Action needed"
 )
 
-// StatementInput is one employer's activity for a statement.
-type StatementInput struct {
-	// Agency names the sender, e.g. "State Disbursement Unit"; Contact is
-	// how the employer reaches it (a phone number or address).
-	Agency, Contact string
-	// RunDate is the day the statement is made; From and To bound the
-	// period it covers (inclusive).
-	RunDate, From, To withholding.Date
-
-	Employer *withholding.Employer
-	// Orders are the employer's orders (any status).
-	Orders []*withholding.Order
-	// Payments are the payments received from the employer in the period,
-	// each with its posting (PaymentFilter.WithPosting): a payment counts
-	// toward the order its posting names, whatever case ID it carried.
-	Payments []*withholding.Payment
-	// Exceptions are the employer's open exceptions. Those that concern only
-	// the agency (caseworker alerts, portal errors) are left off.
-	Exceptions []*withholding.Exception
-
-	TmpDir string
-}
+// StatementInput is one employer's activity for a statement; the domain
+// defines it (see OperationsInput).
+type StatementInput = withholding.EmployerStatement
 
 // WriteEmployerStatement writes one employer's statement workbook to path:
 // a cover sheet with totals, its orders with what each should withhold per

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 
 	"github.com/iwoproject/iwo/edi"
@@ -114,7 +113,7 @@ func (d *DB) ImportEmployers(ctx context.Context, file string, r io.Reader, dryR
 				res.Created++
 			case err != nil:
 				return err
-			case reflect.DeepEqual(old, row.e):
+			case *old == *row.e:
 				res.Unchanged++
 				continue
 			default:
@@ -376,7 +375,7 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 					t.Failf("employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
 				case !old.EndDate.IsZero() && o.EndDate.IsZero():
 					t.Failf("end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
-				case old.Status == withholding.StatusTerminated && !sameTerms(old, o):
+				case old.Status == withholding.StatusTerminated && termsChanged(old, o):
 					t.Failf("case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
 				}
 			}
@@ -436,57 +435,30 @@ func (d *DB) checkEmployer(ctx context.Context, q queryer, t *csvtab.Table, know
 	return nil
 }
 
-// applyOrder writes the file's order o, stored as old (nil when new), by
-// the re-import rules of ImportOrders, and counts it in res.
+// termsChanged reports whether the file's order o says other than the stored
+// order old.
+func termsChanged(old, o *withholding.Order) bool {
+	_, c := withholding.ImportChange(old, o)
+	return c
+}
+
+// applyOrder writes the file's order o, stored as old (nil when new), as
+// withholding.ImportChange decides, and counts it in res.
 func (d *DB) applyOrder(ctx context.Context, tx *txn, o, old *withholding.Order, res *ImportResult) error {
-	switch {
-	case old == nil:
-		o.Status, o.PendingAction = withholding.StatusPending, withholding.ActionOriginal
-		res.Created++
-		return d.createOrder(ctx, tx, o)
-	case sameTerms(old, o):
+	action, changed := withholding.ImportChange(old, o)
+	if !changed {
 		res.Unchanged++
 		return nil
-	case !o.EndDate.IsZero() && o.EndDate != old.EndDate:
-		keepState(o, old)
-		if neverSent(old) {
-			o.Status, o.PendingAction = withholding.StatusTerminated, ""
-		} else {
-			o.PendingAction = withholding.ActionTerminate
-		}
+	}
+	withholding.ApplyImportChange(old, o, action)
+	switch action {
+	case withholding.ActionOriginal:
+		res.Created++
+		return d.createOrder(ctx, tx, o)
+	case withholding.ActionTerminate:
 		res.Terminated++
 	default:
-		keepState(o, old)
-		if !neverSent(old) {
-			o.PendingAction = withholding.ActionAmend
-		}
 		res.Amended++
 	}
 	return d.replaceOrder(ctx, tx, o)
-}
-
-// keepState copies what the exchange, not the agency's file, owns.
-func keepState(o, old *withholding.Order) {
-	o.ID, o.Status, o.PendingAction = old.ID, old.Status, old.PendingAction
-	o.TrackingID, o.RejectReason = old.TrackingID, old.RejectReason
-}
-
-// neverSent reports whether no IWO has gone out for the order yet.
-func neverSent(o *withholding.Order) bool {
-	return o.Status == withholding.StatusPending && o.TrackingID == ""
-}
-
-// sameTerms reports whether the file's order o says the same as the stored
-// order old.
-func sameTerms(old, o *withholding.Order) bool {
-	n := *o
-	keepState(&n, old)
-	if len(n.Children) == 0 {
-		n.Children = nil
-	}
-	c := *old
-	if len(c.Children) == 0 {
-		c.Children = nil
-	}
-	return reflect.DeepEqual(&c, &n)
 }

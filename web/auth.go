@@ -20,12 +20,18 @@ type Role string
 // Roles.
 const (
 	RoleHelpline   Role = "helpline"   // look up and calculate; SSNs masked
-	RoleSupervisor Role = "supervisor" // may reveal a full SSN on an order page
+	RoleSupervisor Role = "supervisor" // may reveal a full SSN and close exceptions
 	RoleAdmin      Role = "admin"      // as supervisor
 )
 
 // SeesFullSSN reports whether r may reveal full SSNs.
 func (r Role) SeesFullSSN() bool { return r == RoleSupervisor || r == RoleAdmin }
+
+// CanCloseExceptions reports whether r may resolve or dismiss an exception.
+// It is its own permission, though today the same roles hold it as
+// SeesFullSSN: seeing an SSN and closing the books' questions are
+// different trusts and may part.
+func (r Role) CanCloseExceptions() bool { return r == RoleSupervisor || r == RoleAdmin }
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {

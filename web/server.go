@@ -415,7 +415,7 @@ func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("find exceptions: %w", err)
 	}
 	return s.render(w, r, "exceptions", "Exceptions", map[string]any{
-		"Exceptions": exs, "Count": n, "Status": string(st), "CanClose": userFrom(r.Context()).Role.SeesFullSSN(),
+		"Exceptions": exs, "Count": n, "Status": string(st), "CanClose": userFrom(r.Context()).Role.CanCloseExceptions(),
 	})
 }
 
@@ -423,7 +423,7 @@ func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
 // it and their note. Supervisors and admins may; the help line may not.
 func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
-	if !u.Role.SeesFullSSN() {
+	if !u.Role.CanCloseExceptions() {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintln(w, "Only a supervisor or an admin may close exceptions.")
 		return nil

@@ -40,12 +40,20 @@ func listPackages(t *testing.T) map[string]listedPackage {
 
 const module = "github.com/iwoproject/iwo"
 
+// synthPkg is the synthetic world; codecs' synth packages build on it.
+const synthPkg = module + "/withholding/synth"
+
+// excelize is the spreadsheet library report/ writes workbooks with.
+const excelize = "github.com/xuri/excelize"
+
 // calLib is the holiday library withholding/calendar may import.
 const calLib = "github.com/rickar/cal/v2"
 
 // TestImportDirection enforces the layering of STYLE.md §1: the domain uses
 // only the standard library and no I/O-ish packages; codecs never reach for a
-// database, the network or SFTP; nothing imports cmd/ or jobs/.
+// database, the network, SFTP or the synthetic world (which their synth
+// subpackages fake them with); jobs/ never pulls in the spreadsheet
+// library; nothing imports cmd/ or jobs/.
 func TestImportDirection(t *testing.T) {
 	pkgs := listPackages(t)
 	forbiddenInDomain := []string{"database/sql", "net", "net/http", "os/exec", "encoding/csv", "encoding/xml"}
@@ -86,6 +94,11 @@ func TestImportDirection(t *testing.T) {
 						t.Errorf("%s depends on %s; codecs must not", path, d)
 					}
 				}
+				// Synthetic data lives beside what it fakes (edi/edisynth,
+				// ach/achsynth), never inside the codec.
+				if d == synthPkg && !strings.HasSuffix(path, "synth") {
+					t.Errorf("%s depends on %s; only the codec's synth package may", path, d)
+				}
 			}
 		case "transfer", "employer", "demo":
 			// Moving files, the employer's side and the demo's world
@@ -103,6 +116,15 @@ func TestImportDirection(t *testing.T) {
 					if d == module+"/edi" || d == module+"/ach" {
 						t.Errorf("%s depends on %s; transfer moves bytes and reads no codec", path, d)
 					}
+				}
+			}
+		}
+		if top == "jobs" {
+			// Each step depends on small interfaces (jobs.Reports for the
+			// workbooks), never on a concrete adapter's libraries.
+			for _, d := range p.Deps {
+				if d == excelize || strings.HasPrefix(d, excelize+"/") {
+					t.Errorf("%s depends on %s; jobs/ writes workbooks through jobs.Reports", path, d)
 				}
 			}
 		}

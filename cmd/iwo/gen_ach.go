@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 )
 
 var genACHUsage = usage{
@@ -55,7 +55,7 @@ func (c *genACHCommand) Run(context.Context) error {
 		return fmt.Errorf("create %s: %w", c.out, err)
 	}
 	w := bufio.NewWriterSize(f, 256<<10)
-	st, err := ach.Generate(w, ach.GenOptions{Count: c.count, Seed: c.seed, CTX: c.ctx, Clean: c.clean})
+	st, err := achsynth.Generate(w, achsynth.Options{Count: c.count, Seed: c.seed, CTX: c.ctx, Clean: c.clean})
 	if err == nil {
 		err = w.Flush()
 	}

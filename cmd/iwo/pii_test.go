@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
@@ -26,7 +26,7 @@ import (
 func shiftedACH(t *testing.T) ([]byte, []string) {
 	t.Helper()
 	var b bytes.Buffer
-	if _, err := ach.Generate(&b, ach.GenOptions{Count: 5, Seed: 3, Clean: true}); err != nil {
+	if _, err := achsynth.Generate(&b, achsynth.Options{Count: 5, Seed: 3, Clean: true}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")

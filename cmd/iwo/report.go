@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -93,6 +94,7 @@ func (c *reportStatementsCommand) write(ctx context.Context) error {
 		Location: loc,
 		Agency:   cfg.Agency.SDU.PayeeName,
 		Contact:  strings.Join(cfg.Agency.SDU.Address, ", "),
+		Reports:  report.Writer{},
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)
 	for _, p := range paths {

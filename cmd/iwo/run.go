@@ -13,6 +13,7 @@ import (
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/jobs"
+	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -211,7 +212,7 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: loc},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
 		&jobs.Night{Runner: s},
 	}
 	var errs []error

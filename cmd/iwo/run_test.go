@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwoproject/iwo/ach"
+	"github.com/iwoproject/iwo/ach/achsynth"
 )
 
 // jobsConfig writes a configuration with one local bank partner and
@@ -64,7 +64,7 @@ func TestRunHelpListsJobs(t *testing.T) {
 func TestRunPullRemittances(t *testing.T) {
 	cfg, bank := jobsConfig(t, "")
 	var b bytes.Buffer
-	st, err := ach.Generate(&b, ach.GenOptions{Count: 10, Seed: 3, Clean: true})
+	st, err := achsynth.Generate(&b, achsynth.Options{Count: 10, Seed: 3, Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package edisynth writes realistic synthetic e-IWO files: IWO files built
 // from withholding/synth orders, and acknowledgment files answering an IWO
-// file with edi.Responder. The same seed gives byte-identical files, so the
+// file with Responder. The same seed gives byte-identical files, so the
 // `iwo gen` commands, golden tests and the demo are reproducible.
 package edisynth
 
@@ -134,12 +134,12 @@ func WriteIWOFile(w io.Writer, seed uint64, count int) error {
 
 // WriteAckFile reads the IWO file in (named name in errors) and writes an
 // acknowledgment (FHA) file answering every IWO in it, with the decisions
-// of edi.NewResponder(seed) and its EMP notices. The answers go to the
+// of NewResponder(seed) and its EMP notices. The answers go to the
 // state in the IWO file's header; each employer's answers form one batch.
 // It refuses an IWO file with problems.
 func WriteAckFile(w io.Writer, in io.Reader, name string, seed uint64) error {
 	rd := edi.NewReader(in, name)
-	resp := edi.NewResponder(seed)
+	resp := NewResponder(seed)
 	var wr *edi.Writer
 	var on withholding.Date
 	for {

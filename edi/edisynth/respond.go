@@ -1,9 +1,10 @@
-package edi
+package edisynth
 
 import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -28,7 +29,7 @@ var allOutcomes = []Outcome{
 // disposition/reason pair of table 6.1 occurs, so that a generated file
 // exercises every path of a state's acknowledgment processing. It also
 // makes the employer-initiated notices (EMP T, L, S). The same seed gives
-// the same answers. The demo, tests and the employer mode use it.
+// the same answers. `iwo gen ack` (WriteAckFile) and tests use it.
 type Responder struct {
 	r       *rand.Rand
 	pending []Outcome
@@ -47,10 +48,10 @@ func NewResponder(seed uint64) *Responder {
 }
 
 // Decide returns the disposition of d.
-func (p *Responder) Decide(d *IWO) Outcome {
+func (p *Responder) Decide(d *edi.IWO) Outcome {
 	if len(p.pending) > 0 && p.r.IntN(3) == 0 {
 		for i, o := range p.pending {
-			if ReasonAllowed(d.Action, o.Status, o.Reason) {
+			if edi.ReasonAllowed(d.Action, o.Status, o.Reason) {
 				p.pending = append(p.pending[:i], p.pending[i+1:]...)
 				return o
 			}
@@ -77,33 +78,11 @@ func (p *Responder) Decide(d *IWO) Outcome {
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
-// AckOf returns the ACK answering d before its disposition is set: it
-// echoes d's action, tracking identifier and identifying elements.
-func AckOf(d *IWO) *Ack {
-	a := echo(d, d.Action)
-	a.TrackingID = d.TrackingID
-	return a
-}
-
-// echo returns an ACK that echoes d's identifying elements.
-func echo(d *IWO, action withholding.Action) *Ack {
-	return &Ack{
-		Action:      action,
-		CaseID:      d.CaseID,
-		EmployerEIN: d.EmployerEIN,
-		Employee: withholding.Person{
-			Last: d.Employee.Last, First: d.Employee.First, Middle: d.Employee.Middle,
-			Suffix: d.Employee.Suffix, SSN: d.Employee.SSN,
-		},
-		OrderID: d.OrderID,
-	}
-}
-
 // Answer returns the ACK answering d with outcome o on day on, carrying the
 // data the outcome requires: a corrected FEIN with W, the other state with
 // M, a termination date with N.
-func (p *Responder) Answer(d *IWO, o Outcome, on withholding.Date) *Ack {
-	a := AckOf(d)
+func (p *Responder) Answer(d *edi.IWO, o Outcome, on withholding.Date) *edi.Ack {
+	a := edi.AckOf(d)
 	a.Status, a.Reason = o.Status, o.Reason
 	switch o.Reason {
 	case "W":
@@ -121,11 +100,13 @@ func (p *Responder) Answer(d *IWO, o Outcome, on withholding.Date) *Ack {
 // Notice returns an employer-initiated notice about the employee of d, or
 // nil; roughly one accepted IWO in twelve gets one: a termination (T) with
 // final payment, a lump sum (L) or a suspension (S).
-func (p *Responder) Notice(d *IWO, o Outcome, on withholding.Date) *Ack {
+func (p *Responder) Notice(d *edi.IWO, o Outcome, on withholding.Date) *edi.Ack {
 	if o.Status != withholding.DispAccepted || d.Action == withholding.ActionTerminate || p.r.IntN(12) != 0 {
 		return nil
 	}
-	a := echo(d, withholding.ActionEmployer)
+	// An employer-initiated notice echoes the IWO but answers no document.
+	a := edi.AckOf(d)
+	a.Action, a.TrackingID = withholding.ActionEmployer, ""
 	switch p.r.IntN(3) {
 	case 0:
 		a.Status = withholding.DispTerminated
