@@ -130,6 +130,8 @@ func TestConfigEnv(t *testing.T) {
 		{"pa$$word", "pa$word", nil},
 		{"cost $5", "cost $5", nil},
 		{"end$", "end$", nil},
+		{"$!x $-", "$!x $-", nil},
+		{"$é", "$é", nil},
 		{"$NOPE and ${ALSO}", " and ", []string{"$NOPE", "$ALSO"}},
 	} {
 		got, missing := expandEnv(tc.in, getenv)
