@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -145,8 +144,8 @@ func TestPullRemittancesLocalErrorSkipsOneFile(t *testing.T) {
 	}
 
 	res, err := (&jobs.PullRemittances{Exchange: f.x, Files: f.db}).Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "a.ach") || errors.Is(err, transfer.ErrConnection) {
-		t.Errorf("run error %v, want a.ach named and no connection failure", err)
+	if !errors.Is(err, transfer.ErrLocal) || errors.Is(err, transfer.ErrConnection) {
+		t.Errorf("run error %v, want a local failure (ErrLocal) and no connection failure", err)
 	}
 	if !res.Partial || res.Files != 1 {
 		t.Errorf("result %+v, want partial with b.ach applied", res)
