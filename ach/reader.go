@@ -126,14 +126,6 @@ func NewReader(r io.Reader, opts Options) *Reader {
 // iteration ends it describes the whole file.
 func (r *Reader) Summary() Summary { return r.sum }
 
-// Err returns the structural error found so far, or nil.
-func (r *Reader) Err() error {
-	if r.sum.Err == nil {
-		return nil
-	}
-	return r.sum.Err
-}
-
 func (r *Reader) fail(line int, record, field, format string, args ...any) {
 	if len(r.errs) >= r.opts.MaxErrors {
 		if r.sum.Err == nil {
