@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
-	"github.com/xuri/excelize/v2"
 )
 
 // clock is a settable test clock shared by the store and the jobs.

@@ -14,8 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/robfig/cron/v3"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // specParser reads cron specs: five fields, or six with seconds first,

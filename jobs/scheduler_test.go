@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/calendar"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestRunNowRecordsEveryOutcome(t *testing.T) {

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
-	"golang.org/x/crypto/ssh"
 )
 
 // serveOverSFTP starts an in-process SFTP server for the partner p, whose

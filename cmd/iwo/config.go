@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/iwoproject/iwo/ach"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -20,12 +19,14 @@ import (
 	"time"
 	_ "time/tzdata" // agency.time_zone must load on hosts without /usr/share/zoneinfo
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
-	"gopkg.in/yaml.v3"
 )
 
 // defaultConfigYAML is the commented default configuration. DefaultConfig

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
-	"golang.org/x/crypto/ssh"
 )
 
 func noEnv(string) string { return "" }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/iwoproject/iwo/ach"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/employer"
 	"github.com/iwoproject/iwo/transfer"
