@@ -5,7 +5,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/iwo
 FUZZTIME ?= 10s
 
-.PHONY: build test check deps fmt-check vet staticcheck integration demo bench fuzz clean
+.PHONY: build test check deps fmt fmt-check vet staticcheck integration demo bench fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/iwo
@@ -14,9 +14,30 @@ build:
 test:
 	$(GO) test -race -count=1 ./...
 
+# Go files, as git knows them (or all, outside a checkout).
+GOFILES = $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+# Imports come in three groups: standard library, other modules, this one.
+# goimports -local sorts and splits groups but never merges them, so each
+# import block is first made one group (its blank lines dropped), then
+# regrouped: the result does not depend on how the file was grouped before.
+# IMPORTS prints $$f so ($$gi is the goimports binary); fmt-check fails on
+# a file it or gofmt would change, and fmt rewrites those files. Re-run
+# `make fmt` after a merge.
+GOIMPORTS_BIN = gi=$$($(GO) tool -n goimports)
+IMPORTS = awk '/^import \($$/ { in_block = 1 } in_block && /^\)$$/ { in_block = 0 } !(in_block && /^[[:space:]]*$$/)' $$f | \
+	$$gi -local github.com/iwoproject/iwo
+
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $(GOFILES)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GOIMPORTS_BIN) && bad= && for f in $(GOFILES); do $(IMPORTS) | cmp -s - $$f || bad="$$bad $$f"; done; \
+	if [ -n "$$bad" ]; then echo "imports need grouping (make fmt):"; printf '  %s\n' $$bad; exit 1; fi
+
+fmt:
+	@$(GOIMPORTS_BIN) && for f in $(GOFILES); do \
+	  $(IMPORTS) > $$f.imports || { rm -f $$f.imports; exit 1; }; \
+	  if cmp -s $$f.imports $$f; then rm $$f.imports; else echo "fmt $$f"; mv $$f.imports $$f; fi; \
+	done
 
 vet:
 	$(GO) vet ./...

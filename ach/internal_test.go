@@ -63,7 +63,7 @@ func TestPrintable(t *testing.T) {
 				break
 			}
 		}
-		if got := badByte(string(b)); got != want {
+		if got := badByte(b); got != want {
 			t.Fatalf("%q: badByte %d, want %d", b, got, want)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"iter"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	moov "github.com/moov-io/ach"
 
@@ -123,7 +122,7 @@ func EntryPayments(e *Entry, prof Profile, yield func(*withholding.Payment) bool
 // A block stays alive while any payment or string in it is referenced.
 type arena struct {
 	pays []withholding.Payment
-	buf  []byte
+	buf  textBuf // never reset: the strings in payments point into it
 	// reuse, when set (Options.ReusePayment), is the one payment handed
 	// out every time.
 	reuse *withholding.Payment
@@ -153,12 +152,10 @@ func (a *arena) str(s string) string {
 	if a == nil || len(s) == 0 || len(s) > 4096 {
 		return strings.Clone(s)
 	}
-	if cap(a.buf)-len(a.buf) < len(s) {
-		a.buf = make([]byte, 0, 32<<10) // a small object, like the payment blocks
+	if a.buf.room() < len(s) {
+		a.buf.grow(32 << 10) // a small object, like the payment blocks
 	}
-	start := len(a.buf)
-	a.buf = append(a.buf, s...)
-	return unsafe.String(&a.buf[start], len(s))
+	return a.buf.addStrings(s, "")
 }
 
 // str2 copies s and t out of the reader's buffers into one string s+t.
@@ -167,13 +164,10 @@ func (a *arena) str2(s, t string) string {
 	if a == nil || n == 0 || n > 4096 {
 		return s + t
 	}
-	if cap(a.buf)-len(a.buf) < n {
-		a.buf = make([]byte, 0, 32<<10) // a small object, like the payment blocks
+	if a.buf.room() < n {
+		a.buf.grow(32 << 10) // a small object, like the payment blocks
 	}
-	start := len(a.buf)
-	a.buf = append(a.buf, s...)
-	a.buf = append(a.buf, t...)
-	return unsafe.String(&a.buf[start], n)
+	return a.buf.addStrings(s, t)
 }
 
 // dedText returns a CCD+ addenda text without its trailing spaces. The

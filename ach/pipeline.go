@@ -26,20 +26,23 @@ const (
 // chunk is a run of complete, checked entries whose records live in buf.
 type chunk struct {
 	ents []Entry
-	buf  []byte
+	buf  textBuf
 	// panicked carries a panic of the scanning goroutine to the caller's.
 	panicked any
 }
 
 func newChunk() *chunk {
-	return &chunk{ents: make([]Entry, 0, chunkEntries), buf: make([]byte, 0, chunkBytes)}
+	c := &chunk{ents: make([]Entry, 0, chunkEntries)}
+	c.buf.grow(chunkBytes)
+	return c
 }
 
 // reset empties c for reuse, dropping its references to batch headers,
 // addenda slices and record buffers it has replaced (see recordString).
 func (c *chunk) reset() {
 	clear(c.ents)
-	c.ents, c.buf = c.ents[:0], c.buf[:0]
+	c.ents = c.ents[:0]
+	c.buf.reset()
 }
 
 // pipeline scans the file on a second goroutine and calls each for every

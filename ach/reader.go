@@ -2,11 +2,11 @@ package ach
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"iter"
 	"strings"
-	"unsafe"
 
 	moov "github.com/moov-io/ach"
 
@@ -126,14 +126,6 @@ func NewReader(r io.Reader, opts Options) *Reader {
 // iteration ends it describes the whole file.
 func (r *Reader) Summary() Summary { return r.sum }
 
-// Err returns the structural error found so far, or nil.
-func (r *Reader) Err() error {
-	if r.sum.Err == nil {
-		return nil
-	}
-	return r.sum.Err
-}
-
 func (r *Reader) fail(line int, record, field, format string, args ...any) {
 	if len(r.errs) >= r.opts.MaxErrors {
 		if r.sum.Err == nil {
@@ -225,14 +217,15 @@ func (r *Reader) each(conv func(*Entry) *Entry) iter.Seq2[*Entry, error] {
 	}
 }
 
-// clone copies e and its records out of the reader's buffers.
+// clone copies e and its records out of the reader's buffers. The fields
+// sliced from a record are sliced again from its copy, at the columns entry
+// and addenda took them from.
 func (e *Entry) clone() *Entry {
 	c := *e
 	c.Record = strings.Clone(e.Record)
-	rebase := func(s string) string { return rebaseString(e.Record, c.Record, s) }
-	c.RDFI = rebase(e.RDFI)
+	c.RDFI = c.Record[3:12]
 	c.setTexts()
-	c.Trace = withholding.TraceNumber(rebase(string(e.Trace)))
+	c.Trace = withholding.TraceNumber(c.Record[79:94])
 	if len(e.Addenda) <= 1 {
 		c.Addenda = c.one[:len(e.Addenda)]
 	} else {
@@ -240,8 +233,8 @@ func (e *Entry) clone() *Entry {
 	}
 	for i, a := range e.Addenda {
 		rec := strings.Clone(a.Record)
-		a.Text = rebaseString(a.Record, rec, a.Text)
-		a.Type = rebaseString(a.Record, rec, a.Type)
+		a.Type = rec[1:3]
+		a.Text = rec[3 : 3+len(a.Text)] // 76 or 80 characters, by type
 		a.Record = rec
 		c.Addenda[i] = a
 	}
@@ -261,18 +254,6 @@ func (e *Entry) setTexts() {
 	} else {
 		e.Name = trimRight(rec[54:76])
 	}
-}
-
-// rebaseString returns the slice of to at the offset where sub sits in from.
-func rebaseString(from, to, sub string) string {
-	if sub == "" {
-		return ""
-	}
-	off := int(uintptr(unsafe.Pointer(unsafe.StringData(sub))) - uintptr(unsafe.Pointer(unsafe.StringData(from))))
-	if off < 0 || off+len(sub) > len(from) {
-		return strings.Clone(sub)
-	}
-	return to[off : off+len(sub)]
 }
 
 var errReused = fmt.Errorf("ach reader used twice")
@@ -316,7 +297,8 @@ func (r *Reader) scan(yield func(*Entry, error) bool) bool {
 		}
 		rec := r.recordString(tok)
 		if !clean {
-			if i := badByte(rec); i >= 0 {
+			// tok, not rec: rec only adds spaces.
+			if i := badByte(tok); i >= 0 {
 				r.fail(r.line, recordName(rec[0]), "", "position %d: character %q is not allowed in a NACHA file", i+1, rec[i])
 				continue
 			}
@@ -352,7 +334,7 @@ func (r *Reader) startEntry(yield func(*Entry, error) bool) bool {
 		return false
 	}
 	c := r.cur
-	if len(c.ents) < cap(c.ents) && cap(c.buf)-len(c.buf) >= 2*RecordLength {
+	if len(c.ents) < cap(c.ents) && c.buf.room() >= 2*RecordLength {
 		return true
 	}
 	if r.dispatch == nil {
@@ -379,19 +361,17 @@ func (r *Reader) recordString(tok []byte) string {
 		return string(tok)
 	}
 	buf := &r.cur.buf
-	if cap(*buf)-len(*buf) < RecordLength {
+	if buf.room() < RecordLength {
 		// Only the addenda of an entry with very many (CTX) get here:
 		// the records already read stay in the old buffer, which lives
 		// on while they are referenced.
-		*buf = make([]byte, 0, chunkBytes)
+		buf.grow(chunkBytes)
 	}
-	start := len(*buf)
-	*buf = append(*buf, tok...)
+	pad := ""
 	if len(tok) < RecordLength {
-		*buf = append(*buf, spaces94[len(tok):]...)
+		pad = spaces94[len(tok):]
 	}
-	b := (*buf)[start:]
-	return unsafe.String(&b[0], len(b))
+	return buf.addBytes(tok, pad)
 }
 
 func isBlank(b []byte) bool {
@@ -404,7 +384,7 @@ func isBlank(b []byte) bool {
 }
 
 // badByte returns the index of the first byte outside printable ASCII, or -1.
-func badByte(s string) int {
+func badByte(s []byte) int {
 	if printable(s) {
 		return -1
 	}
@@ -417,17 +397,17 @@ func badByte(s string) int {
 }
 
 // printable reports whether every byte of s is printable ASCII (0x20–0x7e).
-func printable(s string) bool {
+func printable(s []byte) bool {
 	if len(s) == RecordLength {
 		return printable94(s)
 	}
 	var bad uint64
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		bad |= notPrintable8(le64(s[i:]))
+		bad |= notPrintable8(le64b(s[i:]))
 	}
 	if i < len(s) && len(s) >= 8 {
-		bad |= notPrintable8(le64(s[len(s)-8:])) // overlaps the word before
+		bad |= notPrintable8(le64b(s[len(s)-8:])) // overlaps the word before
 	} else {
 		for ; i < len(s); i++ {
 			if c := s[i]; c < 0x20 || c > 0x7e {
@@ -440,14 +420,17 @@ func printable(s string) bool {
 
 // printable94 is printable for one record, unrolled: twelve words, the last
 // overlapping the one before.
-func printable94(s string) bool {
+func printable94(s []byte) bool {
 	_ = s[93]
-	bad := notPrintable8(le64(s[0:8])) | notPrintable8(le64(s[8:16])) | notPrintable8(le64(s[16:24])) |
-		notPrintable8(le64(s[24:32])) | notPrintable8(le64(s[32:40])) | notPrintable8(le64(s[40:48])) |
-		notPrintable8(le64(s[48:56])) | notPrintable8(le64(s[56:64])) | notPrintable8(le64(s[64:72])) |
-		notPrintable8(le64(s[72:80])) | notPrintable8(le64(s[80:88])) | notPrintable8(le64(s[86:94]))
+	bad := notPrintable8(le64b(s[0:8])) | notPrintable8(le64b(s[8:16])) | notPrintable8(le64b(s[16:24])) |
+		notPrintable8(le64b(s[24:32])) | notPrintable8(le64b(s[32:40])) | notPrintable8(le64b(s[40:48])) |
+		notPrintable8(le64b(s[48:56])) | notPrintable8(le64b(s[56:64])) | notPrintable8(le64b(s[64:72])) |
+		notPrintable8(le64b(s[72:80])) | notPrintable8(le64b(s[80:88])) | notPrintable8(le64b(s[86:94]))
 	return bad&(0x80*lo8) == 0
 }
+
+// le64b is le64 for a byte slice.
+func le64b(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 
 // lo8 has a one in every byte; multiples of it repeat a byte in a word.
 const lo8 = 0x0101010101010101
@@ -671,7 +654,7 @@ func (r *Reader) entry(rec string) {
 		Line:             l,
 		Batch:            r.bh,
 		Record:           rec,
-		RDFI:             rec[3:12],
+		RDFI:             rec[3:12], // Entry.clone slices RDFI and Trace again from the copy
 		AddendaIndicator: rec[78],
 		Trace:            withholding.TraceNumber(rec[79:94]),
 	}
@@ -778,6 +761,7 @@ func (r *Reader) addenda(rec string) {
 		r.fail(l, recAddenda, "", "addenda without an entry detail record")
 		return
 	}
+	// Entry.clone slices Type and Text again from the copy of the record.
 	a := Addenda{Line: l, Record: rec, Type: rec[1:3]}
 	switch a.Type {
 	case "05":

@@ -1,9 +1,6 @@
 package ach
 
-import (
-	"io"
-	"unsafe"
-)
+import "io"
 
 // recordBufSize is the read buffer of a records source: a few thousand
 // records per read system call.
@@ -35,11 +32,11 @@ func (s *records) next(split func([]byte, bool) (int, []byte, error)) (tok []byt
 		if s.w-s.r > RecordLength {
 			b := s.buf[s.r:s.w]
 			switch {
-			case b[RecordLength] == '\n' && badByte(unsafe.String(&b[0], RecordLength)) < 0:
+			case b[RecordLength] == '\n' && badByte(b[:RecordLength]) < 0:
 				s.r += RecordLength + 1
 				return b[:RecordLength], true, true
 			case b[RecordLength] == '\r' && len(b) > RecordLength+1 && b[RecordLength+1] == '\n' &&
-				badByte(unsafe.String(&b[0], RecordLength)) < 0:
+				badByte(b[:RecordLength]) < 0:
 				s.r += RecordLength + 2
 				return b[:RecordLength], true, true
 			}

@@ -86,14 +86,6 @@ func (r *Reader) CRLF() bool { return r.crlf }
 // FileControlNumber returns the file header's control number once read.
 func (r *Reader) FileControlNumber() string { return r.fileControl }
 
-// BatchControlNumber returns the control number of the open batch, "" outside one.
-func (r *Reader) BatchControlNumber() string {
-	if r.batch == nil {
-		return ""
-	}
-	return r.batch.control
-}
-
 // Next returns the next record: a *Header, *Trailer, *IWO or *Ack.
 //
 // When the record has problems, Next returns it (nil when it could not be

@@ -81,9 +81,6 @@ func NewWriter(w io.Writer, opt WriterOptions) *Writer {
 	return &Writer{opt: opt, w: bufio.NewWriterSize(w, 64<<10), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
 }
 
-// Line returns how many records have been written.
-func (w *Writer) Line() int { return w.line }
-
 // FileControlNumber returns the file header's control number once written.
 func (w *Writer) FileControlNumber() string { return w.fileControl }
 

@@ -48,7 +48,6 @@ type Employee struct {
 type Roster struct {
 	Employees []*Employee
 	bySSN     map[withholding.SSN][]*Employee
-	feins     map[withholding.FEIN]bool
 }
 
 // RosterColumns are the columns a roster file may have, in the order
@@ -66,7 +65,7 @@ var rosterFormat = format(RosterColumns, []string{"fein", "ssn", "last_name", "f
 // NewRoster indexes employees. Two rows with the same SSN and FEIN are an
 // EINVALID error: the roster must say who the one employee is.
 func NewRoster(emps []*Employee) (*Roster, error) {
-	r := &Roster{Employees: emps, bySSN: map[withholding.SSN][]*Employee{}, feins: map[withholding.FEIN]bool{}}
+	r := &Roster{Employees: emps, bySSN: map[withholding.SSN][]*Employee{}}
 	for _, e := range emps {
 		for _, o := range r.bySSN[e.Person.SSN] {
 			if o.FEIN == e.FEIN {
@@ -74,7 +73,6 @@ func NewRoster(emps []*Employee) (*Roster, error) {
 			}
 		}
 		r.bySSN[e.Person.SSN] = append(r.bySSN[e.Person.SSN], e)
-		r.feins[e.FEIN] = true
 	}
 	return r, nil
 }
@@ -90,9 +88,6 @@ func (r *Roster) Find(ssn withholding.SSN, fein withholding.FEIN) (*Employee, []
 	}
 	return nil, all
 }
-
-// HasFEIN reports whether any employee is paid under fein.
-func (r *Roster) HasFEIN(fein withholding.FEIN) bool { return r.feins[fein] }
 
 // ReadRoster reads a roster CSV file (name labels errors). A file with
 // any bad row is rejected whole with RowErrors naming every problem.

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -149,4 +150,11 @@ func (f failingApply) ApplyPayments(ctx context.Context, fileID int64, payments 
 	for range payments {
 	}
 	return 0, f.err
+}
+
+// isInvalidFile reports whether err says a file was refused as invalid (and
+// so quarantined): a *jobs.InvalidFileError or an error of kind EINVALID.
+func isInvalidFile(err error) bool {
+	var ie *jobs.InvalidFileError
+	return errors.As(err, &ie) || withholding.ErrorCode(err) == withholding.EINVALID
 }

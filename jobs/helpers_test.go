@@ -6,10 +6,11 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MustOpenStore opens a fresh in-memory SQLite store.

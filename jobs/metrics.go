@@ -1,8 +1,9 @@
 package jobs
 
 import (
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Metrics are the Prometheus collectors the jobs update. A nil *Metrics

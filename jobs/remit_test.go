@@ -37,7 +37,7 @@ func TestPullRemittancesAppliesAndArchives(t *testing.T) {
 
 	// The bad file is quarantined and named in the error; the files on
 	// either side of it are applied.
-	if err == nil || !strings.Contains(err.Error(), "b.ach") || !res.Partial {
+	if !isInvalidFile(err) || !strings.Contains(err.Error(), "b.ach") || !res.Partial {
 		t.Errorf("run error %v partial %v, want a partial run naming b.ach", err, res.Partial)
 	}
 	if res.Files != 2 || res.Counts["quarantined"] != 1 {
@@ -117,9 +117,10 @@ func TestPullRemittancesRemoteKeptUntilCommit(t *testing.T) {
 	a, sa := MustACH(t, 1, 20)
 	f.drop("bank", "inbox", "a.ach", a)
 
-	broken := failingApply{FileService: f.db, err: errors.New("database connection lost")}
+	lost := errors.New("database connection lost")
+	broken := failingApply{FileService: f.db, err: lost}
 	res, err := (&jobs.PullRemittances{Exchange: f.x, Files: broken}).Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "database connection lost") || res.Files != 0 || res.Partial {
+	if !errors.Is(err, lost) || res.Files != 0 || res.Partial {
 		t.Fatalf("run with a failing apply: %+v %v, want a failed run", res, err)
 	}
 	if got := f.ls("bank", "inbox"); !slices.Equal(got, []string{"a.ach"}) {

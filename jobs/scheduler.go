@@ -14,8 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/robfig/cron/v3"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // specParser reads cron specs: five fields, or six with seconds first,
@@ -39,9 +40,13 @@ var ErrUnknownJob = errors.New("unknown job")
 // after the scheduler began to shut down (Drain).
 var ErrShuttingDown = errors.New("iwo is shutting down")
 
-// errCancelledAtShutdown is the cause given to the context of a run that
-// Shutdown cancels when the grace period ends; the run's record says it.
-var errCancelledAtShutdown = errors.New("cancelled at shutdown")
+// ErrCancelledAtShutdown is the cause given to the context of a run that
+// Shutdown cancels when the grace period ends; the run's error wraps it and
+// its record says it.
+var ErrCancelledAtShutdown = errors.New("cancelled at shutdown")
+
+// ErrPanicked is wrapped by the error of a run whose job panicked.
+var ErrPanicked = errors.New("panicked")
 
 // SchedulerConfig is what a Scheduler needs.
 type SchedulerConfig struct {
@@ -287,7 +292,7 @@ wait:
 			continue
 		default:
 		}
-		r.cancel(errCancelledAtShutdown)
+		r.cancel(ErrCancelledAtShutdown)
 		cancelled = append(cancelled, r)
 	}
 	var stuck []string
@@ -481,8 +486,8 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 	log.Info("job started", "scheduled", scheduled)
 
 	res, jobErr := s.call(ctx, log, e.job)
-	if jobErr != nil && errors.Is(context.Cause(ctx), errCancelledAtShutdown) {
-		jobErr = fmt.Errorf("%w: %w", errCancelledAtShutdown, jobErr)
+	if jobErr != nil && errors.Is(context.Cause(ctx), ErrCancelledAtShutdown) {
+		jobErr = fmt.Errorf("%w: %w", ErrCancelledAtShutdown, jobErr)
 	}
 	run.Ended = s.cfg.Now()
 	run.Files = res.Files
@@ -531,7 +536,7 @@ func (s *Scheduler) call(ctx context.Context, log *slog.Logger, job Job) (res Re
 		if p := recover(); p != nil {
 			log.Error("job panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res = Result{}
-			err = fmt.Errorf("job %s panicked: %v", job.Name(), p)
+			err = fmt.Errorf("job %s %w: %v", job.Name(), ErrPanicked, p)
 		}
 	}()
 	return job.Run(ctx)

@@ -10,14 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
-	"golang.org/x/crypto/ssh"
 )
 
 // serveOverSFTP starts an in-process SFTP server for the partner p, whose
@@ -145,8 +145,8 @@ func TestPullRemittancesLocalErrorSkipsOneFile(t *testing.T) {
 	}
 
 	res, err := (&jobs.PullRemittances{Exchange: f.x, Files: f.db}).Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "a.ach") || errors.Is(err, transfer.ErrConnection) {
-		t.Errorf("run error %v, want a.ach named and no connection failure", err)
+	if !errors.Is(err, transfer.ErrLocal) || errors.Is(err, transfer.ErrConnection) {
+		t.Errorf("run error %v, want a local failure (ErrLocal) and no connection failure", err)
 	}
 	if !res.Partial || res.Files != 1 {
 		t.Errorf("result %+v, want partial with b.ach applied", res)

@@ -112,7 +112,7 @@ func TestShutdownCancelsJobPastGrace(t *testing.T) {
 	if err != nil || len(res.Finished) != 0 || len(res.Cancelled) != 1 || res.Cancelled[0].Job != "pull" || res.Cancelled[0].Status != withholding.RunFailed {
 		t.Fatalf("Shutdown = %+v %v, want the pull run cancelled and failed", res, err)
 	}
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "cancelled at shutdown") {
+	if err := <-done; !errors.Is(err, jobs.ErrCancelledAtShutdown) {
 		t.Errorf("the run: %v, want cancelled at shutdown", err)
 	}
 	rs := runsOf(t, db, "pull")

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
-	"github.com/xuri/excelize/v2"
 )
 
 // Sheet names of the operations workbook, in order.

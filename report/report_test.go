@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/xuri/excelize/v2"
 )
 
 func day(s string) withholding.Date {

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Number formats. Money is shown in dollars with two decimals; the cell holds

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/xuri/excelize/v2"
 )
 
 // checkParts checks that sheet is split into parts (PartName(sheet, 1…)),

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Sheet names of an employer statement, in order.

@@ -1,8 +1,9 @@
 package report
 
 import (
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Tally is a count and an amount.

@@ -8,9 +8,10 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // paymentCols are the columns a payment is written to, in

@@ -10,8 +10,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/iwoproject/iwo/store"
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/iwoproject/iwo/store"
 )
 
 // postgresURL makes a new schema on the PostgreSQL server named by

@@ -16,13 +16,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/withholding"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Compile-time checks that DB implements every store interface of the domain.

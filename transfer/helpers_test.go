@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
-	"golang.org/x/crypto/ssh"
 )
 
 // MustKey returns a fresh Ed25519 key as a signer and as the PEM bytes

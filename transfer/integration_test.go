@@ -20,9 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
-	"golang.org/x/crypto/ssh"
 )
 
 const (

@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/withholding"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // Role is what a partner is to the agency.

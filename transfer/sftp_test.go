@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
-	"golang.org/x/crypto/ssh"
 )
 
 func TestPartnerValidate(t *testing.T) {

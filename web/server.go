@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -190,7 +191,7 @@ func (s *Server) auth(h handler) http.Handler {
 			}
 		}
 		if !ok {
-			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, u))
@@ -469,8 +470,4 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {
 		rows = append(rows, row{jr, jr.Started.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), took})
 	}
 	return s.render(w, r, "runs", "Job runs", map[string]any{"Runs": rows, "Count": n})
-}
-
-func urlQueryEscape(s string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "?", "%3F", "#", "%23", " ", "%20", "+", "%2B").Replace(s)
 }

@@ -123,6 +123,10 @@ func TestSignInRequired(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 			t.Errorf("GET %s signed out: status %d location %q, want a redirect to /login", path, resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// The sign-in page gets the page asked for back, query and all.
+		if loc, err := url.Parse(resp.Header.Get("Location")); err != nil || loc.Query().Get("next") != path {
+			t.Errorf("GET %s signed out: location %q, want next=%s", path, resp.Header.Get("Location"), path)
+		}
 	}
 	resp, err := http.PostForm(f.srv.URL+"/login", url.Values{"user": {"hl"}, "password": {"wrong"}})
 	if err != nil {

@@ -2,7 +2,12 @@ package withholding_test
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -155,4 +160,55 @@ func dependsOnCalendar(path string, deps []string) bool {
 		}
 	}
 	return false
+}
+
+// unsafeFence is the one file that may import unsafe: STYLE.md §10 fences
+// code that speed forces to be unusual in one type in one file, whose doc
+// comment says why and names the benchmark that proves it.
+const unsafeFence = "ach/textbuf.go"
+
+// TestUnsafeFenced checks that no Go file in the module but unsafeFence
+// imports unsafe, tests and build-tagged files included.
+func TestUnsafeFenced(t *testing.T) {
+	fset := token.NewFileSet()
+	var importers []string
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != ".." && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == "unsafe" {
+				rel, _ := filepath.Rel("..", path)
+				importers = append(importers, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fence := false
+	for _, f := range importers {
+		if f == unsafeFence {
+			fence = true
+			continue
+		}
+		t.Errorf("%s imports unsafe; only %s may (STYLE.md §10)", f, unsafeFence)
+	}
+	if !fence {
+		t.Errorf("%s does not import unsafe any more: update unsafeFence", unsafeFence)
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/iwoproject/iwo/ach"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -20,12 +19,14 @@ import (
 	"time"
 	_ "time/tzdata" // agency.time_zone must load on hosts without /usr/share/zoneinfo
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/iwoproject/iwo/ach"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
-	"gopkg.in/yaml.v3"
 )
 
 // defaultConfigYAML is the commented default configuration. DefaultConfig
@@ -294,54 +295,28 @@ func ParseConfig(r io.Reader, getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-// expandEnv replaces $NAME and ${NAME} with getenv(NAME) and $$ with $. It
-// returns the names that were unset or empty.
+// expandEnv replaces $NAME and ${NAME} with getenv(NAME) and $$ with $,
+// using os.Expand. It returns the names that were unset or empty. A $ that
+// starts no variable name ("cost $5", "$!", a trailing $) is kept as
+// written; a malformed ${ (unclosed, or ${}) is dropped, as os.Expand does.
 func expandEnv(s string, getenv func(string) string) (string, []string) {
-	if !strings.Contains(s, "$") {
-		return s, nil
-	}
-	var b strings.Builder
 	var missing []string
-	isName := func(c byte, first bool) bool {
-		return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || !first && c >= '0' && c <= '9'
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		var name string
-		switch {
-		case s[i+1] == '$':
-			b.WriteByte('$')
-			i++
-			continue
-		case s[i+1] == '{':
-			end := strings.IndexByte(s[i:], '}')
-			if end < 0 {
-				b.WriteString(s[i:])
-				return b.String(), missing
-			}
-			name = s[i+2 : i+end]
-			i += end
-		case isName(s[i+1], true):
-			j := i + 1
-			for j < len(s) && isName(s[j], j == i+1) {
-				j++
-			}
-			name = s[i+1 : j]
-			i = j - 1
-		default:
-			b.WriteByte('$')
-			continue
+	out := os.Expand(s, func(name string) string {
+		switch c := name[0]; {
+		case name == "$":
+			return "$"
+		case len(name) == 1 && !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'):
+			// os.Expand's special shell parameters ($5, $!, $*):
+			// not environment variables.
+			return "$" + name
 		}
 		v := getenv(name)
 		if v == "" {
 			missing = append(missing, "$"+name)
 		}
-		b.WriteString(v)
-	}
-	return b.String(), missing
+		return v
+	})
+	return out, missing
 }
 
 // SettingError names the setting that is wrong, as a path into the file:

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/transfer"
-	"golang.org/x/crypto/ssh"
 )
 
 func noEnv(string) string { return "" }
@@ -130,6 +131,8 @@ func TestConfigEnv(t *testing.T) {
 		{"pa$$word", "pa$word", nil},
 		{"cost $5", "cost $5", nil},
 		{"end$", "end$", nil},
+		{"$!x $-", "$!x $-", nil},
+		{"$é", "$é", nil},
 		{"$NOPE and ${ALSO}", " and ", []string{"$NOPE", "$ALSO"}},
 	} {
 		got, missing := expandEnv(tc.in, getenv)

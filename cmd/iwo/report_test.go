@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/xuri/excelize/v2"
 )
 
 // monthBooks is a store with one employer (ACME, biweekly on Fridays from

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iwoproject/iwo/jobs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/iwoproject/iwo/jobs"
 )
 
 // cancelWait is how long "iwo serve" waits, after jobs.shutdown_grace, for

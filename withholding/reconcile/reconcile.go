@@ -103,16 +103,6 @@ type Result struct {
 	Stats   Stats
 }
 
-// PostedCases returns payment ID → case identifier for every match, the
-// form report.OperationsInput.Posted takes.
-func (r *Result) PostedCases() map[int64]withholding.CaseID {
-	m := make(map[int64]withholding.CaseID, len(r.Matches))
-	for _, x := range r.Matches {
-		m[x.PaymentID] = x.CaseID
-	}
-	return m
-}
-
 // Postings returns what happened to each of tonight's payments, posted
 // (Matches) or held (Held), as recorded on runDate.
 func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
