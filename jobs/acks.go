@@ -3,9 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -99,28 +97,13 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	rd := edi.NewReader(f, name)
 	var acks []*withholding.Acknowledgment
-	var header *edi.Header
 	var problems edi.Errors
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if es := edi.AsErrors(err); es != nil {
-			problems = append(problems, es...)
-		} else if err != nil {
-			return nil, header, fmt.Errorf("read %s: %w", name, err)
-		}
+	header, err := edi.Stream(f, name, func(rec edi.Record, rd *edi.Reader) error {
 		if k := rd.Kind(); k != 0 && k.FileKind() != want && len(problems) == 0 {
-			return nil, header, &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
+			return &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
 		}
 		switch r := rec.(type) {
-		case *edi.Header:
-			if rd.Line() == 1 && !r.IsBatch() {
-				header = r
-			}
 		case *edi.Ack:
 			a := r.Acknowledgment()
 			a.Line = rd.Line()
@@ -132,6 +115,15 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 				ErrorFields: joinNonEmpty("; ", r.ErrorField1, r.ErrorField2),
 			})
 		}
+		return nil
+	}, func(es edi.Errors) error {
+		problems = append(problems, es...)
+		return nil
+	})
+	if _, wrong := err.(*InvalidFileError); wrong {
+		return nil, nil, err // the header is of a file of another kind
+	} else if err != nil {
+		return nil, header, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(problems) > 0 {
 		return nil, header, &InvalidFileError{Err: problems}
