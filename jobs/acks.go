@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/withholding"
@@ -44,9 +43,9 @@ type PullAcks struct {
 	Files     withholding.FileService
 	Orders    withholding.OrderService
 	Documents withholding.DocumentService
-	// Location is the agency's time zone: exceptions open on the calendar
-	// day in it. nil is UTC.
-	Location *time.Location
+	// Env is the clock and the agency's time zone: exceptions open on its
+	// calendar day.
+	Env
 }
 
 // Name implements Job.
@@ -191,11 +190,7 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 		}
 		exs = append(exs, withholding.AckFindings(a, doc, concerned)...)
 	}
-	loc := j.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	today := withholding.DateOf(j.Exchange.now().In(loc))
+	today := j.Today()
 	for _, e := range exs {
 		e.Status, e.OpenedOn = withholding.ExceptionOpen, today
 	}

@@ -82,10 +82,10 @@ func runReportStatements(ctx context.Context, e *env, fs *flag.FlagSet, month, e
 	}
 	defer db.Close()
 	ms := &jobs.MonthlyStatements{
-		Books:    storeBooks(db),
-		Location: loc,
-		Agency:   cfg.Agency.SDU.PayeeName,
-		Contact:  strings.Join(cfg.Agency.SDU.Address, ", "),
+		Books:   storeBooks(db),
+		Env:     jobs.Env{Location: loc},
+		Agency:  cfg.Agency.SDU.PayeeName,
+		Contact: strings.Join(cfg.Agency.SDU.Address, ", "),
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)
 	for _, p := range paths {
