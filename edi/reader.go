@@ -381,18 +381,6 @@ func sanitize(code string) string {
 // Validate reads a whole file and returns every problem in it (nil when it
 // is valid). err reports an I/O failure only.
 func Validate(in io.Reader, name string) (problems Errors, err error) {
-	rd := NewReader(in, name)
-	for {
-		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return problems, nil
-		}
-		if es := AsErrors(err); es != nil {
-			problems = append(problems, es...)
-			continue
-		}
-		if err != nil {
-			return problems, err
-		}
-	}
+	_, problems, err = Read(in, name, nil)
+	return problems, err
 }

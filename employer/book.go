@@ -1,7 +1,6 @@
 package employer
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -24,35 +23,27 @@ type Received struct {
 // listing every problem ("FILE:LINE: RECORD ELEMENT: reason"), and the
 // employer should not answer any record of it.
 func ReadIWOFile(r io.Reader, name string) (*Received, error) {
-	rd := edi.NewReader(r, name)
 	f := &Received{Name: name}
-	var problems edi.Errors
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if es := edi.AsErrors(err); es != nil {
-			problems = append(problems, es...)
-		} else if err != nil {
-			return nil, fmt.Errorf("read IWO file %s: %w", name, err)
-		}
-		switch v := rec.(type) {
-		case *edi.Header:
-			if !v.IsBatch() {
-				f.FIPS = v.FIPS
-			}
-		case *edi.IWO:
+	var kind edi.Kind
+	header, problems, err := edi.Read(r, name, func(rec edi.Record, rd *edi.Reader) error {
+		kind, f.FileControl = rd.Kind(), rd.FileControlNumber()
+		if v, ok := rec.(*edi.IWO); ok {
 			f.IWOs = append(f.IWOs, v)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read IWO file %s: %w", name, err)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	if rd.Kind() != edi.KindIWO {
-		return nil, fmt.Errorf("read %s: a %s file, not an IWO (FHI) file: %w", name, rd.Kind(), edi.ErrStructure)
+	if header != nil {
+		f.FIPS = header.FIPS
 	}
-	f.FileControl = rd.FileControlNumber()
+	if kind != edi.KindIWO {
+		return nil, fmt.Errorf("read %s: a %s file, not an IWO (FHI) file: %w", name, kind, edi.ErrStructure)
+	}
 	return f, nil
 }
 
@@ -60,28 +51,23 @@ func ReadIWOFile(r io.Reader, name string) (*Received, error) {
 // sent earlier, and returns its records. Files with problems are refused
 // like in ReadIWOFile.
 func ReadAckFile(r io.Reader, name string) ([]*edi.Ack, error) {
-	rd := edi.NewReader(r, name)
 	var acks []*edi.Ack
-	var problems edi.Errors
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if es := edi.AsErrors(err); es != nil {
-			problems = append(problems, es...)
-		} else if err != nil {
-			return nil, fmt.Errorf("read acknowledgment file %s: %w", name, err)
-		}
+	var kind edi.Kind
+	_, problems, err := edi.Read(r, name, func(rec edi.Record, rd *edi.Reader) error {
+		kind = rd.Kind()
 		if a, ok := rec.(*edi.Ack); ok {
 			acks = append(acks, a)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read acknowledgment file %s: %w", name, err)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	if rd.Kind() != edi.KindAck {
-		return nil, fmt.Errorf("read %s: a %s file, not an acknowledgment (FHA) file: %w", name, rd.Kind(), edi.ErrStructure)
+	if kind != edi.KindAck {
+		return nil, fmt.Errorf("read %s: a %s file, not an acknowledgment (FHA) file: %w", name, kind, edi.ErrStructure)
 	}
 	return acks, nil
 }

@@ -70,8 +70,8 @@ func (s Settings) Limit(orders []*edi.IWO) withholding.Limit {
 
 // Compute works out the withholding of every pay line that has orders in
 // effect in book, with withholding.Calculate: the orders' amounts restated
-// per pay with withholding.CalcOrderOf (the conversion "iwo calc" uses) and
-// the limit from s. Lines of employees without orders are left out.
+// per pay by withholding.CalcRequest (the input model "iwo calc" and the
+// console use) and the limit from s. Lines of employees without orders are left out.
 //
 // A pay line with a lump sum and LUM orders in effect gets a second
 // Withholding (LumpSum set): the limit applied to the lump sum alone, each
@@ -127,7 +127,7 @@ func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding
 	if len(orders) == 0 {
 		return out, errors.Join(errs...)
 	}
-	in := withholding.CalcInput{
+	req := withholding.CalcRequest{
 		Frequency:       p.Frequency,
 		Disposable:      p.Disposable,
 		Limit:           s.Limit(orders),
@@ -137,8 +137,9 @@ func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding
 		FeeOutsideLimit: s.FeeOutsideLimit,
 	}
 	for _, d := range orders {
-		in.Orders = append(in.Orders, withholding.CalcOrderOf(*d.Order(), p.Frequency))
+		req.Orders = append(req.Orders, *d.Order())
 	}
+	in := req.Input()
 	res, err := withholding.Calculate(in)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("pay line %d: %w", p.Line, err))

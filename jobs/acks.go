@@ -3,13 +3,10 @@ package jobs
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/withholding"
@@ -46,9 +43,9 @@ type PullAcks struct {
 	Files     withholding.FileService
 	Orders    withholding.OrderService
 	Documents withholding.DocumentService
-	// Location is the agency's time zone: exceptions open on the calendar
-	// day in it. nil is UTC.
-	Location *time.Location
+	// Env is the clock and the agency's time zone: exceptions open on its
+	// calendar day.
+	Env
 }
 
 // Name implements Job.
@@ -99,28 +96,13 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	rd := edi.NewReader(f, name)
 	var acks []*withholding.Acknowledgment
-	var header *edi.Header
 	var problems edi.Errors
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if es := edi.AsErrors(err); es != nil {
-			problems = append(problems, es...)
-		} else if err != nil {
-			return nil, header, fmt.Errorf("read %s: %w", name, err)
-		}
+	header, err := edi.Stream(f, name, func(rec edi.Record, rd *edi.Reader) error {
 		if k := rd.Kind(); k != 0 && k.FileKind() != want && len(problems) == 0 {
-			return nil, header, &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
+			return &InvalidFileError{Err: fmt.Errorf("%s: a %s file where a %s file was expected", name, k.FileKind(), want)}
 		}
 		switch r := rec.(type) {
-		case *edi.Header:
-			if rd.Line() == 1 && !r.IsBatch() {
-				header = r
-			}
 		case *edi.Ack:
 			a := r.Acknowledgment()
 			a.Line = rd.Line()
@@ -132,6 +114,15 @@ func readAcks(path, name string, want withholding.FileKind) ([]*withholding.Ackn
 				ErrorFields: joinNonEmpty("; ", r.ErrorField1, r.ErrorField2),
 			})
 		}
+		return nil
+	}, func(es edi.Errors) error {
+		problems = append(problems, es...)
+		return nil
+	})
+	if _, wrong := err.(*InvalidFileError); wrong {
+		return nil, nil, err // the header is of a file of another kind
+	} else if err != nil {
+		return nil, header, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(problems) > 0 {
 		return nil, header, &InvalidFileError{Err: problems}
@@ -199,11 +190,7 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 		}
 		exs = append(exs, withholding.AckFindings(a, doc, concerned)...)
 	}
-	loc := j.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	today := withholding.DateOf(j.Exchange.now().In(loc))
+	today := j.Today()
 	for _, e := range exs {
 		e.Status, e.OpenedOn = withholding.ExceptionOpen, today
 	}

@@ -64,7 +64,7 @@ func newAckBooks(t *testing.T) *ackBooks {
 	if b.order, _ = f.db.FindOrderByID(ctx, o.ID); b.order == nil {
 		t.Fatal("order not found after RecordSent")
 	}
-	b.job = &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db, Location: time.UTC}
+	b.job = &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db, Env: f.x.Env}
 	return b
 }
 

@@ -156,18 +156,19 @@ func booksScheduler(t *testing.T, w *demo.World, db *store.DB, dataDir string) *
 			t.Fatalf("partner %s: %v", p.Name, err)
 		}
 	}
-	x := &jobs.Exchange{Partners: partners, Dir: dataDir, Logger: quietLogger(), Now: w.Now,
+	env := jobs.Env{Clock: w.Now, Location: time.UTC, Logger: quietLogger()}
+	x := &jobs.Exchange{Partners: partners, Dir: dataDir, Env: env,
 		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
 			return transfer.Open(ctx, p, transfer.Backoff{})
 		}}
-	s := MustScheduler(t, db, "books", func(c *jobs.SchedulerConfig) { c.Now, c.Location = w.Now, time.UTC })
+	s := MustScheduler(t, db, "books", func(c *jobs.SchedulerConfig) { c.Clock, c.Location = w.Now, time.UTC })
 	rec := &jobs.Reconcile{
-		Books:    jobs.Books{Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db},
-		Location: time.UTC, Now: w.Now, Logger: quietLogger(),
+		Books: jobs.Books{Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db},
+		Env:   env,
 	}
 	for _, j := range []jobs.Job{
-		&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: edisynth.Issuer(w.Agency), StateFIPS: w.Agency.StateFIPS, Location: time.UTC},
-		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: time.UTC},
+		&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: edisynth.Issuer(w.Agency), StateFIPS: w.Agency.StateFIPS, Env: env},
+		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
 		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "Books", Agency: "SDU", Contact: "555-0100"},

@@ -33,26 +33,10 @@ type Exchange struct {
 	StableFor time.Duration
 	// Wait replaces the pause between the two looks (tests).
 	Wait func(ctx context.Context, d time.Duration) error
-	// Logger receives one line per file; slog.Default when nil.
-	Logger *slog.Logger
 	// Metrics counts files and errors; nil counts nothing.
 	Metrics *Metrics
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-}
-
-func (x *Exchange) logger() *slog.Logger {
-	if x.Logger == nil {
-		return slog.Default()
-	}
-	return x.Logger
-}
-
-func (x *Exchange) now() time.Time {
-	if x.Now == nil {
-		return time.Now()
-	}
-	return x.Now()
+	// Env is the clock and the logger (one line per file).
+	Env
 }
 
 // Partner returns the partner called name, or nil.
@@ -92,7 +76,7 @@ func (x *Exchange) connect(ctx context.Context, p *transfer.Partner) (transfer.R
 // transfer.ResidueAge from dir on rem, logging each. Its failure is logged
 // and does not stop the job: residue is untidy, not harmful.
 func (x *Exchange) cleanResidue(ctx context.Context, rem transfer.Remote, dir string, log *slog.Logger) {
-	removed, err := transfer.CleanResidue(ctx, rem, dir, x.now().Add(-transfer.ResidueAge))
+	removed, err := transfer.CleanResidue(ctx, rem, dir, x.Now().Add(-transfer.ResidueAge))
 	for _, p := range removed {
 		log.Info("removed a temporary file left by an interrupted transfer", "dir", dir, "file", path.Base(p))
 	}

@@ -33,8 +33,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: MustOpenStore(t), root: t.TempDir(), down: map[string]bool{}}
 	f.x = &jobs.Exchange{
-		Dir:    t.TempDir(),
-		Logger: quietLogger(),
+		Dir: t.TempDir(),
+		Env: jobs.Env{Logger: quietLogger()},
 		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
 			if f.down[p.Name] {
 				return nil, fmt.Errorf("dial %s: connection refused: %w", p.Name, transfer.ErrConnection)

@@ -30,7 +30,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // MustScheduler returns a scheduler over runs with a quiet logger.
 func MustScheduler(tb testing.TB, runs withholding.JobRunService, instance string, cfg ...func(*jobs.SchedulerConfig)) *jobs.Scheduler {
 	tb.Helper()
-	c := jobs.SchedulerConfig{Runs: runs, Instance: instance, Logger: quietLogger()}
+	c := jobs.SchedulerConfig{Runs: runs, Instance: instance, Env: jobs.Env{Logger: quietLogger()}}
 	for _, f := range cfg {
 		f(&c)
 	}

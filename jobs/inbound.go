@@ -93,7 +93,7 @@ func (in *Inbound) patterns(p *transfer.Partner) []string {
 
 func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []string, res *Result) error {
 	x := in.Exchange
-	log := x.logger().With("job", in.Job, "partner", p.Name)
+	log := x.Log().With("job", in.Job, "partner", p.Name)
 	rem, err := x.connect(ctx, p)
 	if err != nil {
 		x.Metrics.error(in.Job, "partner")
@@ -148,7 +148,7 @@ func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res
 	for i, f := range files {
 		names[i] = strconv.Quote(f.Name)
 		_, why := transfer.SafeName(f.Name)
-		in.Exchange.logger().Warn("file name refused: not safe as a local file name; the partner must rename the file",
+		in.Exchange.Log().Warn("file name refused: not safe as a local file name; the partner must rename the file",
 			"job", in.Job, "partner", p.Name, "dir", f.Dir, "name", names[i], "err", why)
 	}
 	return []error{fmt.Errorf("refused %d file name(s) in %s, not safe as local file names: %s", len(files), p.Inbox, strings.Join(names, ", "))}
@@ -158,7 +158,7 @@ func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res
 // file was applied or recognised as a duplicate.
 func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
 	x := in.Exchange
-	log := x.logger().With("job", in.Job, "partner", p.Name, "file", f.Name)
+	log := x.Log().With("job", in.Job, "partner", p.Name, "file", f.Name)
 	fetched, err := rem.Fetch(ctx, f, x.localDir("staging", p.Name))
 	if errors.Is(err, transfer.ErrChanged) {
 		res.Add("growing", 1)
@@ -275,7 +275,7 @@ func (in *Inbound) finishArchive(ctx context.Context, rem transfer.Remote, p *tr
 		os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
 	}
 	res.Add("archive_finished", 1)
-	in.Exchange.logger().Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry",
+	in.Exchange.Log().Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry",
 		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "applied", lf.UpdatedAt)
 	return true, in.dispose(ctx, rem, p, f, lf, "")
 }
@@ -303,7 +303,7 @@ const duplicateNote = "duplicate: the same contents were already applied; archiv
 func (in *Inbound) duplicate(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, res *Result) error {
 	res.Add("duplicates", 1)
 	in.Exchange.Metrics.file(withholding.Inbound, lf.Kind, "duplicate")
-	in.Exchange.logger().Info("duplicate file archived without applying", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
+	in.Exchange.Log().Info("duplicate file archived without applying", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
 	return in.dispose(ctx, rem, p, f, lf, duplicateNote)
 }
 
@@ -338,7 +338,7 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	if err := in.Files.SetFileState(ctx, lf.ID, withholding.FileQuarantined, note); err != nil {
 		return errors.Join(fmt.Errorf("record %s quarantined: %w", f.Path(), err), rerr)
 	}
-	x.logger().Warn("file quarantined", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", cause)
+	x.Log().Warn("file quarantined", "job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", cause)
 	return errors.Join(fmt.Errorf("file %s quarantined: %w", f.Path(), cause), rerr)
 }
 
@@ -350,7 +350,7 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 // bytes) and applies it once it is complete.
 func (in *Inbound) stillChanging(ctx context.Context, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause, changed error, res *Result) error {
 	res.Add("still_changing", 1)
-	in.Exchange.logger().Info("file changed after it was fetched, left in the inbox for the next run",
+	in.Exchange.Log().Info("file changed after it was fetched, left in the inbox for the next run",
 		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "err", changed)
 	note := "still changing, left in the inbox: " + changed.Error() + "\nthe incomplete copy failed validation: " + cause.Error()
 	if err := in.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileReceived, note); err != nil {

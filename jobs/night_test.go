@@ -41,7 +41,7 @@ func newAgency(t *testing.T, nOrders int) *agency {
 	a := &agency{fixture: f, orders: seedOrders(t, f, nOrders)}
 	a.sched = MustScheduler(t, f.db, "test")
 	MustAdd(t, a.sched, sendJob(f), "", jobs.AnyDay)
-	MustAdd(t, a.sched, &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db}, "", jobs.AnyDay)
+	MustAdd(t, a.sched, &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db, Env: f.x.Env}, "", jobs.AnyDay)
 	MustAdd(t, a.sched, &jobs.PullRemittances{Exchange: f.x, Files: f.db}, "", jobs.AnyDay)
 	MustAdd(t, a.sched, &jobs.Night{Runner: a.sched}, "", jobs.AnyDay)
 	return a
@@ -72,7 +72,7 @@ func seedOrders(t *testing.T, f *fixture, n int) []withholding.Order {
 // sendJob is the send-iwos job over f's store and partners.
 func sendJob(f *fixture) *jobs.SendIWOs {
 	return &jobs.SendIWOs{
-		Exchange: f.x, Files: f.db, Orders: f.db, Employers: f.db, StateFIPS: "06",
+		Exchange: f.x, Env: f.x.Env, Files: f.db, Orders: f.db, Employers: f.db, StateFIPS: "06",
 		Issuer: edi.Issuer{GoverningState: "CALIFORNIA", BeginWithinDays: 14, StartInstructions: "RECEIPT", SendPaymentWithinDays: 7, CCPAPercent: 50, PayeeName: "CA SDU"},
 	}
 }

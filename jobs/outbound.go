@@ -40,13 +40,13 @@ func (x *Exchange) push(ctx context.Context, rem transfer.Remote, files withhold
 			return "", fmt.Errorf("record size and SHA-256 of %s: %w", lf.RemoteName, err)
 		}
 		lf.Size, lf.SHA256 = size, sum
-		x.logger().Info("outbound file recorded without its SHA-256: recorded now, before the push", "file", lf.RemoteName, "ledger", lf.ID, "size", size, "sha256", sum)
+		x.Log().Info("outbound file recorded without its SHA-256: recorded now, before the push", "file", lf.RemoteName, "ledger", lf.ID, "size", size, "sha256", sum)
 	case lf.SHA256 != sum || lf.Size != size:
 		return "", fmt.Errorf("push %s: %s has %d bytes with SHA-256 %s, the ledger %d bytes with SHA-256 %s: %w",
 			lf.RemoteName, lf.LocalPath, size, sum, lf.Size, lf.SHA256, ErrLocalCopyChanged)
 	}
 	// Temporary uploads a crash left in dir go before this one is added.
-	x.cleanResidue(ctx, rem, dir, x.logger().With("partner", lf.Partner))
+	x.cleanResidue(ctx, rem, dir, x.Log().With("partner", lf.Partner))
 	return rem.Put(ctx, lf.LocalPath, dir, lf.RemoteName)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -57,13 +56,9 @@ type Reconcile struct {
 	// Calendar tells business days (withholding/calendar.US()); nil is
 	// Monday to Friday.
 	Calendar withholding.Calendar
-	// Location is the agency's time zone: the run date is the calendar day
-	// in it. nil is UTC.
-	Location *time.Location
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Logger receives one line per run; slog.Default when nil.
-	Logger *slog.Logger
+	// Env is the clock, the agency's time zone (the run date is its
+	// calendar day) and the logger (one line per run).
+	Env
 }
 
 // Name implements Job.
@@ -106,7 +101,7 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	for _, e := range out.Exceptions {
 		res.Add("type:"+string(e.Type), 1)
 	}
-	j.logger().Info("reconciled", "job", JobReconcile, "date", n.day.String(), "files", len(n.files),
+	j.Log().Info("reconciled", "job", JobReconcile, "date", n.day.String(), "files", len(n.files),
 		"payments", out.Stats.Payments, "posted", out.Stats.Posted, "held", out.Stats.Held,
 		"exceptions", len(out.Exceptions), "created", created, "resolved", resolved)
 	if err != nil {
@@ -164,8 +159,8 @@ type night struct {
 
 // load reads the store for tonight's reconciliation.
 func (j *Reconcile) load(ctx context.Context) (*night, error) {
-	now := j.now()
-	loc := j.loc()
+	now := j.Now()
+	loc := j.Loc()
 	n := &night{day: withholding.DateOf(now.In(loc)), until: now}
 	set := j.Settings
 	lookback := set.Lookback
@@ -282,7 +277,7 @@ func (j *Reconcile) windowStart(ctx context.Context, day withholding.Date, lookb
 	case err == nil:
 		return prev.WindowEnd, nil
 	case withholding.ErrorCode(err) == withholding.ENOTFOUND:
-		return day.AddDays(-lookback).Time(j.loc()), nil
+		return day.AddDays(-lookback).Time(j.Loc()), nil
 	}
 	return time.Time{}, fmt.Errorf("find the previous reconciliation: %w", err)
 }
@@ -317,27 +312,6 @@ func (j *Reconcile) history(ctx context.Context, since withholding.Date, tonight
 			}
 		}
 	}
-}
-
-func (j *Reconcile) now() time.Time {
-	if j.Now == nil {
-		return time.Now()
-	}
-	return j.Now()
-}
-
-func (j *Reconcile) loc() *time.Location {
-	if j.Location == nil {
-		return time.UTC
-	}
-	return j.Location
-}
-
-func (j *Reconcile) logger() *slog.Logger {
-	if j.Logger == nil {
-		return slog.Default()
-	}
-	return j.Logger
 }
 
 // pages reads a paged store listing to the end.

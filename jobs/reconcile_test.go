@@ -57,7 +57,7 @@ func newBooks(t *testing.T) *books {
 	ctx := context.Background()
 	b := &books{fixture: newFixture(t), clk: &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}}
 	b.db.Now = b.clk.Now
-	b.x.Now = b.clk.Now
+	b.x.Clock = b.clk.Now
 	b.addPartner("ops", transfer.RoleOperations, nil)
 	b.addPartner("acme", transfer.RoleEmployer, nil)
 	emp := &withholding.Employer{FEIN: acmeFEIN, Name: "ACME PAYROLL", PayFrequency: withholding.Biweekly, PayAnchor: day(t, "2026-11-13"), EIWO: true, Partner: "acme"}
@@ -76,7 +76,7 @@ func newBooks(t *testing.T) *books {
 		t.Fatal(err)
 	}
 	b.rec, b.rep = addBooksJobs(t, b.fixture, b.clk)
-	b.sched = MustScheduler(t, b.db, "test", func(c *jobs.SchedulerConfig) { c.Now = b.clk.Now })
+	b.sched = MustScheduler(t, b.db, "test", func(c *jobs.SchedulerConfig) { c.Clock = b.clk.Now })
 	MustAdd(t, b.sched, b.rec, "", jobs.AnyDay)
 	MustAdd(t, b.sched, b.rep, "", jobs.AnyDay)
 	return b
@@ -93,7 +93,7 @@ func addBooksJobs(t *testing.T, f *fixture, clk *clock) (*jobs.Reconcile, *jobs.
 		Books: jobs.Books{
 			Orders: f.db, Employers: f.db, Documents: f.db, Payments: f.db, Files: f.db, Exceptions: f.db, Postings: f.db, Runs: f.db,
 		},
-		Location: time.UTC, Now: clk.Now, Logger: quietLogger(),
+		Env: jobs.Env{Location: time.UTC, Clock: clk.Now, Logger: quietLogger()},
 	}
 	return rec, &jobs.Report{Reconcile: rec, Exchange: f.x, Reports: report.Writer{}, Title: "Test agency", Agency: "Test SDU", Contact: "555-0100"}
 }
@@ -415,7 +415,7 @@ func TestReportLocalOnlyWithoutPartners(t *testing.T) {
 func TestNightWithReconcileAndReportTwiceAddsNothing(t *testing.T) {
 	a := newAgency(t, 12)
 	clk := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(2 * time.Hour)}
-	a.db.Now, a.x.Now = clk.Now, clk.Now
+	a.db.Now, a.x.Clock = clk.Now, clk.Now
 	a.addPartner("ops", transfer.RoleOperations, nil)
 	rec, rep := addBooksJobs(t, a.fixture, clk)
 	rec.Settings = reconcile.Settings{}

@@ -82,7 +82,7 @@ var ErrNotReconciled = withholding.Errorf(withholding.ECONFLICT, "tonight has no
 func (j *Report) Run(ctx context.Context) (Result, error) {
 	var res Result
 	rj := j.Reconcile
-	day := withholding.DateOf(rj.now().In(rj.loc()))
+	day := withholding.DateOf(rj.Now().In(rj.Loc()))
 	night, err := rj.Postings.FindNight(ctx, day)
 	if withholding.ErrorCode(err) == withholding.ENOTFOUND {
 		return res, fmt.Errorf("report %s: %w", day, ErrNotReconciled)
@@ -126,7 +126,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("load employers: %w", err)
 	}
-	docs, err := rj.recentDocuments(ctx, rj.now())
+	docs, err := rj.recentDocuments(ctx, rj.Now())
 	if err != nil {
 		return res, err
 	}
@@ -144,7 +144,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	// statements do not need the workbook.
 	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
 	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
-		RunDate: day, Location: rj.loc(), Title: j.Title,
+		RunDate: day, Location: rj.Loc(), Title: j.Title,
 		Exceptions: exs, Payments: slicePairs(tonight),
 		Documents: docs, Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
@@ -153,7 +153,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		written = append(written, &reportFile{path: wb, partner: ops})
 	} else {
 		err = fmt.Errorf("write operations workbook: %w", err)
-		j.Exchange.logger().Error("operations workbook not written", "job", JobReport, "date", day.String(), "err", err)
+		j.Exchange.Log().Error("operations workbook not written", "job", JobReport, "date", day.String(), "err", err)
 		errs = append(errs, err)
 		// The counts are the store's figures, which the workbook's equal.
 		if t, terr := rj.Postings.NightTotals(ctx, day); terr == nil {
@@ -167,7 +167,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err := writeCSV(j.Reports, csvPath, exs); err == nil {
 		written = append(written, &reportFile{path: csvPath, partner: ops})
 	} else {
-		j.Exchange.logger().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
+		j.Exchange.Log().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
 		errs = append(errs, err)
 	}
 
@@ -195,7 +195,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 	res.Add("delivered", int64(delivered))
 	res.Add("not_delivered", int64(countPushed(written)-delivered))
-	j.Exchange.logger().Info("reports written", "job", JobReport, "date", day.String(), "dir", dir,
+	j.Exchange.Log().Info("reports written", "job", JobReport, "date", day.String(), "dir", dir,
 		"files", len(written), "statements", len(statements), "delivered", delivered, "exceptions", len(exs))
 	err = errors.Join(errs...)
 	res.Partial = err != nil
@@ -260,7 +260,7 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 			orders[o.EmployerFEIN] = append(orders[o.EmployerFEIN], o)
 		}
 	}
-	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.loc()))
+	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
 	for _, e := range employers {

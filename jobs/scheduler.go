@@ -55,18 +55,15 @@ type SchedulerConfig struct {
 	// Calendar decides business days and holidays for day rules
 	// (withholding/calendar.US() in production); nil means weekdays.
 	Calendar withholding.Calendar
-	// Location is the agency's time zone: specs without CRON_TZ= and day
-	// rules use it. Nil means time.Local.
-	Location *time.Location
+	// Env is the clock, the agency's time zone (specs without CRON_TZ=
+	// and day rules use it; nil means time.Local here) and the logger (one
+	// line per run): the same value the jobs are given.
+	Env
 	// Instance names this process in the run history; hostname/pid when
 	// empty.
 	Instance string
-	// Logger receives one line per run; slog.Default when nil.
-	Logger *slog.Logger
 	// Metrics, when set, counts runs and their durations.
 	Metrics *Metrics
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
 }
 
 // Scheduler runs jobs on their cron specs and by hand, through one path
@@ -142,8 +139,8 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	if cfg.Instance == "" {
 		host, _ := os.Hostname()

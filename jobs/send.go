@@ -43,8 +43,8 @@ type SendIWOs struct {
 	// StateFIPS is the 2-digit state FIPS code: the first digits of
 	// tracking identifiers and control numbers.
 	StateFIPS string
-	// Location is the agency's time zone for document dates; nil is UTC.
-	Location *time.Location
+	// Env is the clock and the agency's time zone (document dates).
+	Env
 }
 
 // Name implements Job.
@@ -64,7 +64,7 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 	okParts := 0
 	// First, files a dead run built but never recorded: their orders are
 	// planned again below.
-	if err := j.discardUnsent(ctx, j.Exchange.now(), &res); err != nil {
+	if err := j.discardUnsent(ctx, j.Now(), &res); err != nil {
 		errs = append(errs, err)
 	}
 	// Then, files committed earlier but never delivered.
@@ -112,7 +112,7 @@ func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error,
 	var problems []error
 	employers := map[withholding.FEIN]*withholding.Employer{}
 	byPartner := map[string]*outbound{}
-	today := withholding.DateOf(j.Exchange.now().In(j.loc()))
+	today := withholding.DateOf(j.Now().In(j.Loc()))
 	for _, o := range orders {
 		e, ok := employers[o.EmployerFEIN]
 		if !ok {
@@ -186,17 +186,10 @@ func (j *SendIWOs) destination(e *withholding.Employer) *transfer.Partner {
 	return nil
 }
 
-func (j *SendIWOs) loc() *time.Location {
-	if j.Location == nil {
-		return time.UTC
-	}
-	return j.Location
-}
-
 // send builds, records and pushes one partner's file.
 func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 	x := j.Exchange
-	now := x.now()
+	now := x.Now()
 	// Named by kind, partner and time (IWO_portal_20261102T190000Z_…).
 	name := transfer.UniqueName("IWO_"+nameSafe(ob.partner.Name), now, ".txt")
 	dir := x.localDir("outbox", ob.partner.Name)
@@ -239,7 +232,7 @@ func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
 	for _, d := range docs {
 		res.Add("iwos."+string(d.Action), 1)
 	}
-	x.logger().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs), "size", size, "sha256", sum)
+	x.Log().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs), "size", size, "sha256", sum)
 	lf.State = withholding.FileSent
 	return j.deliver(ctx, lf, res)
 }
@@ -256,7 +249,7 @@ func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, h)}
 	w := edi.NewWriter(cw, edi.WriterOptions{
-		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: now.In(j.loc()), Sequence: uint64(fileID), File: local,
+		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: now.In(j.Loc()), Sequence: uint64(fileID), File: local,
 	})
 	// One batch per EIN: the writer opens a batch per employer when the
 	// IWOs come grouped by EIN.
@@ -332,7 +325,7 @@ func (j *SendIWOs) deliver(ctx context.Context, lf *withholding.File, res *Resul
 	}
 	res.Files++
 	x.Metrics.file(withholding.Outbound, lf.Kind, "sent")
-	x.logger().Info("IWO file delivered", "job", JobSendIWOs, "partner", p.Name, "file", got, "ledger", lf.ID, "sha256", lf.SHA256)
+	x.Log().Info("IWO file delivered", "job", JobSendIWOs, "partner", p.Name, "file", got, "ledger", lf.ID, "sha256", lf.SHA256)
 	return nil
 }
 
@@ -389,7 +382,7 @@ func (j *SendIWOs) discardUnsent(ctx context.Context, start time.Time, res *Resu
 			continue
 		}
 		res.Add("discarded", 1)
-		j.Exchange.logger().Warn("IWO file built by an earlier run that stopped before recording it: never sent, discarded; its orders are sent in a new file",
+		j.Exchange.Log().Warn("IWO file built by an earlier run that stopped before recording it: never sent, discarded; its orders are sent in a new file",
 			"job", JobSendIWOs, "partner", lf.Partner, "file", lf.RemoteName, "ledger", lf.ID, "created", lf.CreatedAt)
 	}
 	return errors.Join(errs...)

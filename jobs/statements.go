@@ -19,11 +19,9 @@ import (
 // any past month.
 type MonthlyStatements struct {
 	Books
-	// Location is the agency's time zone: the statement's "prepared on"
-	// day. nil is UTC.
-	Location *time.Location
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	// Env is the clock and the agency's time zone: the statement's
+	// "prepared on" day.
+	Env
 	// Agency and Contact sign the statements.
 	Agency, Contact string
 	// Reports writes them.
@@ -104,17 +102,9 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	if err != nil {
 		return "", fmt.Errorf("load open exceptions: %w", err)
 	}
-	now := time.Now
-	if m.Now != nil {
-		now = m.Now
-	}
-	loc := m.Location
-	if loc == nil {
-		loc = time.UTC
-	}
 	path := filepath.Join(dir, fmt.Sprintf("statement-%s-%04d-%02d.xlsx", fein, from.Year, int(from.Month)))
 	err = m.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
-		Agency: m.Agency, Contact: m.Contact, RunDate: withholding.DateOf(now().In(loc)), From: from, To: to,
+		Agency: m.Agency, Contact: m.Contact, RunDate: m.Today(), From: from, To: to,
 		Employer: e, Orders: orders, Payments: pays, Exceptions: exs,
 		TmpDir: dir,
 	})

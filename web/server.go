@@ -53,7 +53,9 @@ type Config struct {
 
 // CalcDefaults pre-fill the calculator form.
 type CalcDefaults struct {
-	CapPercent float64                // e.g. 50
+	// CapPercent pre-fills the limit, e.g. 50; 0 leaves it blank, which
+	// means the CCPA rule (50%, 55% with arrears over 12 weeks).
+	CapPercent float64
 	Allocation withholding.Allocation // proportional or equal
 }
 
@@ -89,9 +91,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Calc.CapPercent == 0 {
-		cfg.Calc.CapPercent = 50
-	}
 	if cfg.Calc.Allocation == "" {
 		cfg.Calc.Allocation = withholding.Proportional
 	}
@@ -123,6 +122,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			return s.Masked()
 		},
 		"join": strings.Join,
+		"list": func(s ...string) []string { return s },
 		// maskdigits masks SSN-like digit runs in partner-quoted text.
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,

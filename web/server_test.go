@@ -394,3 +394,103 @@ func TestPaymentWarningsShown(t *testing.T) {
 		break
 	}
 }
+
+// postCalc posts the calculator form and returns the status and page.
+func postCalc(tb testing.TB, f *fixture, c *http.Client, form url.Values) (int, string) {
+	tb.Helper()
+	resp, err := c.PostForm(f.srv.URL+"/calc", form)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The calculator page reads the same input model as "iwo calc"; these are
+// the three places where it used to disagree.
+func TestCalculatorAgreesWithCalc(t *testing.T) {
+	f := mustFixture(t)
+	c := f.client(t, "hl", "hl-pass")
+	t.Run("OKPerPay", func(t *testing.T) {
+		// An order typed as the pay stub shows it: per pay. iwo calc
+		// --frequency biweekly --disposable 1200 --cap 50 --order
+		// "A:current=492/biweekly,arrears=108/biweekly" withholds $600.00;
+		// the page used to read the amounts as monthly ($276.93).
+		_, body := postCalc(t, f, c, url.Values{
+			"frequency": {"biweekly"}, "disposable": {"1200"}, "cap": {"50"},
+			"o0_name": {"A"}, "o0_current": {"492"}, "o0_arrears": {"108"},
+		})
+		if !strings.Contains(body, `id="withheld">$600.00<`) || strings.Contains(body, "$276.93") {
+			t.Errorf("biweekly $492/$108 per pay: page lacks withheld $600.00 (iwo calc's result)")
+		}
+		_, body = postCalc(t, f, c, url.Values{
+			"frequency": {"biweekly"}, "disposable": {"1200"}, "cap": {"50"},
+			"o0_name": {"A"}, "o0_current": {"492"}, "o0_current_freq": {"monthly"}, "o0_arrears": {"108"}, "o0_arrears_freq": {"monthly"},
+		})
+		if !strings.Contains(body, `id="withheld">$276.93<`) {
+			t.Errorf("$492/$108 per month: page lacks withheld $276.93")
+		}
+	})
+	t.Run("OKArrearsOver12Weeks", func(t *testing.T) {
+		// A blank limit is the CCPA rule: 50% with the other family
+		// unknown, 55% when arrears are over 12 weeks old.
+		form := url.Values{
+			"frequency": {"biweekly"}, "disposable": {"1000"}, "cap": {""},
+			"o0_name": {"A"}, "o0_current": {"600"},
+		}
+		_, body := postCalc(t, f, c, form)
+		if !strings.Contains(body, `id="cap-amount">$500.00<`) {
+			t.Errorf("no arrears box: page lacks the 50%% limit of $500.00")
+		}
+		form.Set("o0_over12", "on")
+		_, body = postCalc(t, f, c, form)
+		if !strings.Contains(body, `id="cap-amount">$550.00<`) || !strings.Contains(body, "arrears over 12 weeks: yes") {
+			t.Errorf("arrears box ticked: page lacks the 55%% limit of $550.00 and its basis")
+		}
+		form.Set("other_family", "no")
+		_, body = postCalc(t, f, c, form)
+		if !strings.Contains(body, `id="cap-amount">$650.00<`) {
+			t.Errorf("no other family, arrears box ticked: page lacks the 65%% limit of $650.00")
+		}
+	})
+	t.Run("OKPremiumAndCashMedical", func(t *testing.T) {
+		// iwo calc's medical= is the health-coverage premium, taken whole
+		// or not at all; cash-medical= is cash medical support. The page
+		// has a labelled column for each.
+		code, body := get(t, c, f.srv.URL+"/calc")
+		if code != 200 || !strings.Contains(body, "health-coverage premium") || !strings.Contains(body, "cash medical support") ||
+			!strings.Contains(body, `name="o0_medical"`) || !strings.Contains(body, `name="o0_cash-medical"`) {
+			t.Fatalf("calculator page lacks labelled premium and cash medical columns")
+		}
+		form := url.Values{
+			"frequency": {"biweekly"}, "disposable": {"400"}, "cap": {"50"},
+			"o0_name": {"M"}, "o0_current": {"400"}, "o0_current_freq": {"monthly"}, "o0_arrears": {"100"}, "o0_arrears_freq": {"monthly"},
+		}
+		// The premium ($69.23) does not fit in the $15.38 left: none is
+		// withheld and arrears get the rest (iwo calc's spec example 4).
+		premium := url.Values{"o0_medical": {"150"}, "o0_medical_freq": {"monthly"}}
+		// Cash medical support is split like any cash tier.
+		cash := url.Values{"o0_cash-medical": {"150"}, "o0_cash-medical_freq": {"monthly"}}
+		for _, tc := range []struct {
+			name  string
+			extra url.Values
+			row   string
+		}{
+			{"premium", premium, `<td>M</td><td class="num">$184.62</td><td class="num">$0.00</td><td class="num">$15.38</td>`},
+			{"cash medical", cash, `<td>M</td><td class="num">$184.62</td><td class="num">$15.38</td><td class="num">$0.00</td>`},
+		} {
+			v := url.Values{}
+			for k, x := range form {
+				v[k] = x
+			}
+			for k, x := range tc.extra {
+				v[k] = x
+			}
+			_, body := postCalc(t, f, c, v)
+			if !strings.Contains(body, tc.row) {
+				t.Errorf("%s: page lacks row %s", tc.name, tc.row)
+			}
+		}
+	})
+}

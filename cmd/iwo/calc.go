@@ -12,19 +12,6 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-// calcOrderKeys maps the keys of an --order value to the IWO component they
-// set. "medical" is the health-coverage premium of spec §5 Example 4 (taken
-// whole or not at all); "cash-medical" is the IWO's cash medical support.
-var calcOrderKeys = map[string]func(a *withholding.Amounts) *withholding.Obligation{
-	"current":         func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentSupport },
-	"arrears":         func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueSupport },
-	"medical":         func(a *withholding.Amounts) *withholding.Obligation { return &a.MedicalPremium },
-	"cash-medical":    func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentMedical },
-	"medical-arrears": func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueMedical },
-	"spousal":         func(a *withholding.Amounts) *withholding.Obligation { return &a.CurrentSpousal },
-	"spousal-arrears": func(a *withholding.Amounts) *withholding.Obligation { return &a.PastDueSpousal },
-}
-
 // calcOrderList collects repeated --order flags.
 type calcOrderList []string
 
@@ -133,113 +120,61 @@ func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 }
 
 // calcInput turns the flags into a CalcInput, with messages a help-line
-// agent can act on.
+// agent can act on. The values are read by withholding's parsers
+// (ParseOrderSpec and the rest), which the console and the employer mode
+// share.
 func calcInput(fs *flag.FlagSet) (withholding.CalcInput, string, error) {
 	get := func(name string) string { return strings.TrimSpace(fs.Lookup(name).Value.String()) }
-	var in withholding.CalcInput
+	var r withholding.CalcRequest
 	format := get("format")
 	if format != "text" && format != "json" {
-		return in, "", fmt.Errorf("--format %q: want text or json", format)
+		return withholding.CalcInput{}, "", fmt.Errorf("--format %q: want text or json", format)
 	}
 	for _, name := range []string{"frequency", "disposable", "cap"} {
 		if get(name) == "" {
-			return in, "", fmt.Errorf("--%s is required", name)
+			return withholding.CalcInput{}, "", fmt.Errorf("--%s is required", name)
 		}
 	}
-	freq, err := withholding.ParseFrequency(get("frequency"))
-	if err != nil {
-		return in, "", fmt.Errorf("--frequency: %s", withholding.ErrorMessage(err))
+	flagErr := func(name string, err error) (withholding.CalcInput, string, error) {
+		return withholding.CalcInput{}, "", fmt.Errorf("--%s: %s", name, withholding.ErrorMessage(err))
 	}
-	in.Frequency = freq
-	if in.Disposable, err = calcMoney("--disposable", get("disposable")); err != nil {
-		return in, "", err
+	var err error
+	if r.Frequency, err = withholding.ParseFrequency(get("frequency")); err != nil {
+		return flagErr("frequency", err)
+	}
+	if r.Disposable, err = withholding.ParseAmount(get("disposable")); err != nil {
+		return flagErr("disposable", err)
 	}
 	pct, err := withholding.ParsePercent(get("cap"))
 	if err != nil {
-		return in, "", fmt.Errorf("--cap: %s", withholding.ErrorMessage(err))
+		return flagErr("cap", err)
 	}
-	in.Limit = withholding.Limit{IWOPercent: pct, IWOStated: true, IWOSource: "given with --cap"}
-	if in.Allocation, err = withholding.ParseAllocation(get("allocation")); err != nil {
-		return in, "", fmt.Errorf("--allocation: %s", withholding.ErrorMessage(err))
+	r.Limit = withholding.Limit{IWOPercent: pct, IWOStated: true, IWOSource: "given with --cap"}
+	if r.Allocation, err = withholding.ParseAllocation(get("allocation")); err != nil {
+		return flagErr("allocation", err)
 	}
-	if in.MedicalRule, err = withholding.ParseMedicalRule(get("medical-rule")); err != nil {
-		return in, "", fmt.Errorf("--medical-rule: %s", withholding.ErrorMessage(err))
+	if r.MedicalRule, err = withholding.ParseMedicalRule(get("medical-rule")); err != nil {
+		return flagErr("medical-rule", err)
 	}
 	if f := get("fee"); f != "" {
-		if in.Fee, err = calcMoney("--fee", f); err != nil {
-			return in, "", err
+		if r.Fee, err = withholding.ParseAmount(f); err != nil {
+			return flagErr("fee", err)
 		}
 	}
-	in.FeeOutsideLimit = get("fee-outside") == "true"
+	r.FeeOutsideLimit = get("fee-outside") == "true"
 
 	orders := *fs.Lookup("order").Value.(*calcOrderList)
 	if len(orders) == 0 {
-		return in, "", fmt.Errorf("give at least one --order \"NAME:current=AMT/FREQ,...\"")
+		return withholding.CalcInput{}, "", fmt.Errorf("give at least one --order \"NAME:current=AMT/FREQ,...\"")
 	}
 	for _, spec := range orders {
-		o, err := parseCalcOrder(spec)
+		o, err := withholding.ParseOrderSpec(spec)
 		if err != nil {
-			return in, "", err
+			return withholding.CalcInput{}, "", fmt.Errorf("--order %s", withholding.ErrorMessage(err))
 		}
-		in.Orders = append(in.Orders, withholding.CalcOrderOf(o, freq))
+		r.Orders = append(r.Orders, o)
 	}
-	return in, format, nil
-}
-
-func calcMoney(flagName, s string) (withholding.Cents, error) {
-	c, err := withholding.ParseDollars(s)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %s", flagName, withholding.ErrorMessage(err))
-	}
-	if c < 0 {
-		return 0, fmt.Errorf("%s %s: must not be negative", flagName, s)
-	}
-	return c, nil
-}
-
-// parseCalcOrder reads "NAME:current=400/monthly,arrears=100/monthly".
-func parseCalcOrder(spec string) (withholding.Order, error) {
-	var o withholding.Order
-	name, body, ok := strings.Cut(spec, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" {
-		return o, fmt.Errorf("--order %q: want NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ", spec)
-	}
-	o.CaseID = withholding.CaseID(name)
-	seen := map[string]bool{}
-	for _, part := range strings.Split(body, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		key, val, ok := strings.Cut(part, "=")
-		key = strings.ToLower(strings.TrimSpace(key))
-		field := calcOrderKeys[key]
-		if !ok || field == nil {
-			return o, fmt.Errorf("--order %s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of current, arrears, medical, cash-medical, medical-arrears, spousal, spousal-arrears", name, part)
-		}
-		if seen[key] {
-			return o, fmt.Errorf("--order %s: %s given twice", name, key)
-		}
-		seen[key] = true
-		amt, freq, ok := strings.Cut(val, "/")
-		if !ok {
-			return o, fmt.Errorf("--order %s: %s=%s: want AMOUNT/FREQUENCY, e.g. %s=400/monthly", name, key, val, key)
-		}
-		c, err := calcMoney("--order "+name+" "+key, amt)
-		if err != nil {
-			return o, err
-		}
-		f, err := withholding.ParseFrequency(freq)
-		if err != nil {
-			return o, fmt.Errorf("--order %s %s: %s", name, key, withholding.ErrorMessage(err))
-		}
-		*field(&o.Amounts) = withholding.Obligation{Amount: c, Frequency: f}
-	}
-	if len(seen) == 0 {
-		return o, fmt.Errorf("--order %s: no amounts; want e.g. %s:current=400/monthly", name, name)
-	}
-	return o, nil
+	return r.Input(), format, nil
 }
 
 // calcJSON is the output contract of "iwo calc --format json"; later checks

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,22 +123,17 @@ func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int)
 // of them (0: all) and then their count, and returns how many it found. It
 // keeps none, so a file of any size and any number of problems streams.
 func validateFile(w io.Writer, r io.Reader, name string, max int) (int, error) {
-	rd := edi.NewReader(r, name)
 	n := 0
-	for {
-		_, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		es := edi.AsErrors(err)
-		if es == nil && err != nil {
-			return n, err
-		}
+	_, err := edi.Stream(r, name, nil, func(es edi.Errors) error {
 		for _, p := range es {
 			if n++; max == 0 || n <= max {
 				fmt.Fprintln(w, p)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return n, err
 	}
 	if max > 0 && n > max {
 		fmt.Fprintf(w, "%s: %d more problem(s) not shown (--max-problems %d)\n", name, n-max, max)
@@ -155,26 +149,9 @@ func runEDIShow(e *env, name, format string, showSSN bool) error {
 	defer f.Close()
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
-	rd := edi.NewReader(f, name)
 	enc := json.NewEncoder(out)
 	bad := false
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if es := edi.AsErrors(err); es != nil {
-			bad = true
-			out.Flush()
-			for _, p := range es {
-				fmt.Fprintln(e.stderr, p)
-			}
-		} else if err != nil {
-			return err
-		}
-		if rec == nil {
-			continue
-		}
+	_, err = edi.Stream(f, name, func(rec edi.Record, rd *edi.Reader) error {
 		if format == "json" {
 			if !showSSN {
 				maskSSN(rec)
@@ -186,7 +163,7 @@ func runEDIShow(e *env, name, format string, showSSN bool) error {
 			}{rd.Line(), rec.DocumentCode(), rec}); err != nil {
 				return fmt.Errorf("write JSON: %w", err)
 			}
-			continue
+			return nil
 		}
 		fmt.Fprintf(out, "line %d  %s\n", rd.Line(), rec.DocumentCode())
 		raw := rd.Raw()
@@ -203,6 +180,17 @@ func runEDIShow(e *env, name, format string, showSSN bool) error {
 			}
 			fmt.Fprintf(out, "  %-40s %s\n", el.Name, v)
 		}
+		return nil
+	}, func(es edi.Errors) error {
+		bad = true
+		out.Flush()
+		for _, p := range es {
+			fmt.Fprintln(e.stderr, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if bad {
 		return exitCode(1, nil)

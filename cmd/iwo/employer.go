@@ -412,14 +412,8 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 		}
 		s.State.Name = "work state"
 	}
-	switch strings.ToLower(other) {
-	case "", "unknown":
-	case "yes":
-		s.OtherFamily = withholding.OtherFamilyYes
-	case "no":
-		s.OtherFamily = withholding.OtherFamilyNo
-	default:
-		return s, fmt.Errorf("--other-family %q: want yes, no or unknown", other)
+	if s.OtherFamily, err = withholding.ParseOtherFamily(other); err != nil {
+		return s, fmt.Errorf("--other-family %s", withholding.ErrorMessage(err))
 	}
 	if s.Allocation, err = withholding.ParseAllocation(alloc); err != nil {
 		return s, fmt.Errorf("--allocation: %s", withholding.ErrorMessage(err))
@@ -428,8 +422,8 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 		return s, fmt.Errorf("--medical-rule: %s", withholding.ErrorMessage(err))
 	}
 	if fee != "" {
-		if s.Fee, err = calcMoney("--fee", fee); err != nil {
-			return s, err
+		if s.Fee, err = withholding.ParseAmount(fee); err != nil {
+			return s, fmt.Errorf("--fee: %s", withholding.ErrorMessage(err))
 		}
 	}
 	s.FeeOutsideLimit = feeOutside

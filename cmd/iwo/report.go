@@ -90,11 +90,11 @@ func (c *reportStatementsCommand) write(ctx context.Context) error {
 	}
 	defer db.Close()
 	ms := &jobs.MonthlyStatements{
-		Books:    storeBooks(db),
-		Location: loc,
-		Agency:   cfg.Agency.SDU.PayeeName,
-		Contact:  strings.Join(cfg.Agency.SDU.Address, ", "),
-		Reports:  report.Writer{},
+		Books:   storeBooks(db),
+		Env:     jobs.Env{Location: loc},
+		Agency:  cfg.Agency.SDU.PayeeName,
+		Contact: strings.Join(cfg.Agency.SDU.Address, ", "),
+		Reports: report.Writer{},
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)
 	for _, p := range paths {

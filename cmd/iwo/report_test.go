@@ -58,9 +58,9 @@ func monthBooks(t *testing.T) string {
 		Books: jobs.Books{
 			Orders: db, Employers: db, Documents: db, Payments: db, Files: db, Exceptions: db, Postings: db, Runs: db,
 		},
-		Location: time.UTC, Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Env: jobs.Env{Location: time.UTC, Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 	}
-	s := jobs.NewScheduler(jobs.SchedulerConfig{Runs: db, Now: clock, Instance: "test", Logger: rec.Logger})
+	s := jobs.NewScheduler(jobs.SchedulerConfig{Runs: db, Env: rec.Env, Instance: "test"})
 	if err := s.Add(rec, "", jobs.AnyDay); err != nil {
 		t.Fatal(err)
 	}

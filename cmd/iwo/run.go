@@ -185,6 +185,8 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		return nil, err
 	}
 	backoff := cfg.Backoff()
+	// One clock, time zone and logger for the scheduler and every job.
+	env := jobs.Env{Clock: opts.now, Location: loc, Logger: log}
 	x := &jobs.Exchange{
 		Partners: partners,
 		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
@@ -192,24 +194,22 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		},
 		Dir:       cfg.DataDir,
 		StableFor: cfg.Transfer.StableFor,
-		Logger:    log,
 		Metrics:   m,
-		Now:       opts.now,
+		Env:       env,
 	}
 	s := jobs.NewScheduler(jobs.SchedulerConfig{
-		Runs: db, Calendar: calendar.US(), Location: loc, Logger: log, Metrics: m,
-		Now: opts.now, Instance: opts.instance,
+		Runs: db, Calendar: calendar.US(), Env: env, Metrics: m, Instance: opts.instance,
 	})
 	rec := &jobs.Reconcile{
 		Books:    storeBooks(db),
-		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Location: loc, Logger: log, Now: opts.now,
+		Settings: cfg.ReconcileSettings(), Calendar: calendar.US(), Env: env,
 	}
 	all := []jobs.Job{
 		&jobs.SendIWOs{
 			Exchange: x, Files: db, Orders: db, Employers: db,
-			Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Location: loc,
+			Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Env: env,
 		},
-		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Location: loc},
+		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
 		&jobs.PullRemittances{Exchange: x, Files: db},
 		rec,
 		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},

@@ -6,7 +6,6 @@ package edisynth
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -138,18 +137,10 @@ func WriteIWOFile(w io.Writer, seed uint64, count int) error {
 // state in the IWO file's header; each employer's answers form one batch.
 // It refuses an IWO file with problems.
 func WriteAckFile(w io.Writer, in io.Reader, name string, seed uint64) error {
-	rd := edi.NewReader(in, name)
 	resp := NewResponder(seed)
 	var wr *edi.Writer
 	var on withholding.Date
-	for {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read IWO file: %w", err)
-		}
+	answer := func(rec edi.Record, rd *edi.Reader) error {
 		switch r := rec.(type) {
 		case *edi.Header:
 			if rd.Kind() != edi.KindIWO {
@@ -171,6 +162,18 @@ func WriteAckFile(w io.Writer, in io.Reader, name string, seed uint64) error {
 				}
 			}
 		}
+		return nil
+	}
+	var failed error // answer's error, returned as it is
+	_, err := edi.Stream(in, name, func(rec edi.Record, rd *edi.Reader) error {
+		failed = answer(rec, rd)
+		return failed
+	}, func(es edi.Errors) error { return es })
+	if failed != nil {
+		return failed
+	}
+	if err != nil {
+		return fmt.Errorf("read IWO file: %w", err)
 	}
 	if wr == nil {
 		return fmt.Errorf("answer %s: no file header", name)
