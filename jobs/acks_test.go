@@ -258,6 +258,10 @@ func TestPullAcksBadReasonQuarantines(t *testing.T) {
 	if !isInvalidFile(err) || !strings.Contains(err.Error(), "ACK1") || res.Counts["quarantined"] != 1 {
 		t.Fatalf("run error %v counts %v, want ACK1 quarantined", err, res.Counts)
 	}
+	// Its only file set aside and reported: the run is partial, not failed.
+	if !res.Partial {
+		t.Errorf("run with its only file quarantined: not partial (it would be recorded failed)")
+	}
 	if got := b.ls("acme", "quarantine"); !slices.Equal(got, []string{"ACK1"}) {
 		t.Errorf("remote quarantine %v, want ACK1", got)
 	}

@@ -78,8 +78,12 @@ func (in *Inbound) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	err := errors.Join(errs...)
-	// A partner whose only trouble is refused names set Partial itself.
-	res.Partial = err != nil && (res.Partial || okPartners > 0 || res.Files > 0)
+	// A partner whose only trouble is refused names set Partial itself. A
+	// file quarantined is a file handled (set aside and reported), so a run
+	// whose only file was quarantined is partial, not failed: failed means
+	// the step could not do its work at all (the fault campaign's seed
+	// 20261204 found a re-run reported failed for one truncated file).
+	res.Partial = err != nil && (res.Partial || okPartners > 0 || res.Files > 0 || res.Counts["quarantined"] > 0)
 	return res, err
 }
 
