@@ -78,8 +78,13 @@ type Writer struct {
 // NewWriter returns a Writer of a file of opt.Kind to w. Call Close to
 // finish the file.
 func NewWriter(w io.Writer, opt WriterOptions) *Writer {
-	return &Writer{opt: opt, w: bufio.NewWriterSize(w, 64<<10), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
+	return &Writer{opt: opt, w: bufio.NewWriterSize(w, WriterBufferSize), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
 }
+
+// WriterBufferSize is the buffer a Writer puts in front of its output. A
+// *bufio.Writer of at least this size is used as it is (bufio.NewWriterSize),
+// so writers made one after the other can share one.
+const WriterBufferSize = 64 << 10
 
 // Line returns how many records have been written.
 func (w *Writer) Line() int { return w.line }
