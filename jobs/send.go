@@ -78,7 +78,7 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 		return res, errors.Join(append(errs, err)...)
 	}
 	errs = append(errs, skipped...)
-	for _, ob := range files {
+	for _, ob := range splitFiles(files, edi.MaxBatches, maxFileIWOs) {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
@@ -157,6 +157,45 @@ func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error,
 		out = append(out, byPartner[name])
 	}
 	return out, problems, nil
+}
+
+// maxFileIWOs is the most IWOs in one file: tracking IDs are the ledger ID
+// times a million plus the IWO's place in its file.
+const maxFileIWOs = 999_999
+
+// splitFiles cuts each partner's file into files of at most batches
+// employers (one batch each) and iwos IWOs, employers in EIN order as
+// write puts them: a file's batch control numbers have four digits, so
+// a partner serving more employers than that (the portal, for a state
+// with 20,000 e-IWO employers) needs several files, where one file failed
+// every night (iwo bench night, docs/scaling.md).
+func splitFiles(files []*outbound, batches, iwos int) []*outbound {
+	var out []*outbound
+	for _, ob := range files {
+		idx := make([]int, len(ob.iwos))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
+		var cur *outbound
+		eins := 0
+		for n, i := range idx {
+			d := ob.iwos[i]
+			newEIN := n == 0 || d.EmployerEIN != ob.iwos[idx[n-1]].EmployerEIN
+			if cur == nil || len(cur.iwos) == iwos || (newEIN && eins == batches) {
+				cur = &outbound{partner: ob.partner}
+				out = append(out, cur)
+				eins = 0
+				newEIN = true
+			}
+			if newEIN {
+				eins++
+			}
+			cur.iwos = append(cur.iwos, d)
+			cur.orders = append(cur.orders, ob.orders[i])
+		}
+	}
+	return out
 }
 
 // checkIWO writes d alone to nowhere (through sink), so an order the
