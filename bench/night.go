@@ -146,6 +146,7 @@ func workspace(dir string) (string, error) {
 
 // bench is one run: the store, the partners, the clock and the scheduler.
 type bench struct {
+	ctx      context.Context
 	opt      Options
 	out      io.Writer
 	db       *store.DB
@@ -168,7 +169,7 @@ func (c *clock) set(t time.Time) { c.base, c.start = t, time.Now() }
 func (c *clock) now() time.Time { return c.base.Add(time.Since(c.start)) }
 
 func newBench(ctx context.Context, opt Options, out, logOut io.Writer) (*bench, error) {
-	b := &bench{opt: opt, out: out, clock: &clock{}, gen: synth.New(opt.Seed), partners: map[string]*transfer.Partner{}}
+	b := &bench{ctx: ctx, opt: opt, out: out, clock: &clock{}, gen: synth.New(opt.Seed), partners: map[string]*transfer.Partner{}}
 	b.clock.set(initialNight)
 	kinds := func(k withholding.FileKind, globs ...string) map[withholding.FileKind][]string {
 		return map[withholding.FileKind][]string{k: globs}
@@ -236,6 +237,9 @@ func newBench(ctx context.Context, opt Options, out, logOut io.Writer) (*bench, 
 
 // step measures one step and prints its line.
 func (b *bench) step(name string, f func() (rows int64, err error)) (time.Duration, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err) // interrupted: stop after the step that ran
+	}
 	cpu0, _ := usage()
 	start := time.Now()
 	rows, err := f()
