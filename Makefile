@@ -67,9 +67,12 @@ check: deps fmt-check vet staticcheck test integration
 demo: build
 	./$(BIN) demo
 
-# Benchmarks: every package, then the PostgreSQL ones (they need the
-# server .ci/deps starts, so they live in integration-tagged files).
-bench:
+# Benchmarks: the state-scale night at a size that fits CI (docs/scaling.md;
+# the full size is "iwo bench night" with its defaults), every package, then
+# the PostgreSQL ones (they need the server .ci/deps starts, so they live in
+# integration-tagged files).
+bench: build
+	./$(BIN) bench night --orders 20000 --employers 500 --payments 5000 --files 50
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@url=$$(./.ci/deps) && \
 	IWO_TEST_POSTGRES="$$url" $(GO) test -run '^$$' -bench 'Integration' -benchmem -tags integration ./...

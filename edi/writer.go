@@ -18,6 +18,10 @@ import (
 // recommendation (spec §3); the rest is iwo's choice. Control numbers are
 // unique as long as the caller never reuses seq on the same day (e.g. the
 // file ledger's ID), which keeps the portal's "never reused" rule.
+// MaxBatches is the most batches one file can carry: batch control numbers
+// have four digits. A sender with more employers writes several files.
+const MaxBatches = 9999
+
 func ControlNumber(fips string, created time.Time, seq uint64, batch int) (string, error) {
 	if len(fips) != 5 || !allDigits(fips) {
 		return "", fmt.Errorf("make control number: FIPS code %q is not 5 digits: %w", fips, ErrFormat)
@@ -25,7 +29,7 @@ func ControlNumber(fips string, created time.Time, seq uint64, batch int) (strin
 	if seq > 9_999_999 {
 		return "", fmt.Errorf("make control number: sequence %d exceeds 7 digits: %w", seq, ErrFormat)
 	}
-	if batch < 0 || batch > 9999 {
+	if batch < 0 || batch > MaxBatches {
 		return "", fmt.Errorf("make control number: batch %d exceeds 4 digits: %w", batch, ErrFormat)
 	}
 	return fmt.Sprintf("%s%s%07d%04d", fips, created.Format("060102"), seq, batch), nil
@@ -78,8 +82,13 @@ type Writer struct {
 // NewWriter returns a Writer of a file of opt.Kind to w. Call Close to
 // finish the file.
 func NewWriter(w io.Writer, opt WriterOptions) *Writer {
-	return &Writer{opt: opt, w: bufio.NewWriterSize(w, 64<<10), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
+	return &Writer{opt: opt, w: bufio.NewWriterSize(w, WriterBufferSize), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
 }
+
+// WriterBufferSize is the buffer a Writer puts in front of its output. A
+// *bufio.Writer of at least this size is used as it is (bufio.NewWriterSize),
+// so writers made one after the other can share one.
+const WriterBufferSize = 64 << 10
 
 // FileControlNumber returns the file header's control number once written.
 func (w *Writer) FileControlNumber() string { return w.fileControl }

@@ -16,9 +16,6 @@ import (
 // payment satisfied.
 const ResolvedBy = "reconcile"
 
-// pageSize is how many rows the jobs read per store call.
-const pageSize = 5000
-
 // Books are the parts of the store reconciliation and the reports read and
 // write. *store.DB provides all of them.
 type Books struct {
@@ -314,23 +311,21 @@ func (j *Reconcile) history(ctx context.Context, since withholding.Date, tonight
 	}
 }
 
-// pages reads a paged store listing to the end.
+// pages reads a store listing to the end, in one query (limit 0: every
+// match). Paging by OFFSET counted every match again and skipped the rows
+// before each page, so a listing took time in the square of its length:
+// with 1,200,000 orders, minutes of the night (iwo bench night,
+// docs/scaling.md). Every caller keeps the rows (or most of them) anyway.
 func pages[T any](find func(offset, limit int) ([]T, int, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		for off := 0; ; {
-			batch, total, err := find(off, pageSize)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, v := range batch {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			off += len(batch)
-			if len(batch) == 0 || off >= total {
+		all, _, err := find(0, 0)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, v := range all {
+			if !yield(v, nil) {
 				return
 			}
 		}

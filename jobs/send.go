@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -77,7 +78,7 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 		return res, errors.Join(append(errs, err)...)
 	}
 	errs = append(errs, skipped...)
-	for _, ob := range files {
+	for _, ob := range splitFiles(files, edi.MaxBatches, maxFileIWOs) {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
@@ -97,19 +98,16 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 // that cannot go out (no employer, paper employer, no partner, data the
 // e-IWO layout refuses) are counted and reported, not sent.
 func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error, error) {
-	const page = 1000
-	var orders []*withholding.Order
-	for off := 0; ; off += page {
-		batch, total, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: off, Limit: page})
-		if err != nil {
-			return nil, nil, fmt.Errorf("find orders needing an IWO: %w", err)
-		}
-		orders = append(orders, batch...)
-		if len(batch) == 0 || off+len(batch) >= total {
-			break
-		}
+	orders, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
+		return j.Orders.FindOrders(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: off, Limit: limit})
+	}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("find orders needing an IWO: %w", err)
 	}
 	var problems []error
+	// One buffer for every check: edi.NewWriter takes a *bufio.Writer of
+	// its size as it is, where it would allocate 64 KiB per order.
+	sink := bufio.NewWriterSize(discard{}, edi.WriterBufferSize)
 	employers := map[withholding.FEIN]*withholding.Employer{}
 	byPartner := map[string]*outbound{}
 	today := withholding.DateOf(j.Now().In(j.Loc()))
@@ -141,7 +139,7 @@ func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error,
 			continue
 		}
 		d := edi.NewIWO(o, e, o.PendingAction, edi.TrackingIDFor(j.StateFIPS, 1), today, j.Issuer)
-		if err := checkIWO(d); err != nil {
+		if err := checkIWO(sink, d); err != nil {
 			res.Add("invalid_orders", 1)
 			problems = append(problems, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
 			continue
@@ -161,10 +159,50 @@ func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error,
 	return out, problems, nil
 }
 
-// checkIWO writes d alone to nowhere, so an order the layout refuses is
-// found before the file it would have spoiled is recorded.
-func checkIWO(d *edi.IWO) error {
-	w := edi.NewWriter(discard{}, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "00000", Created: time.Unix(0, 0).UTC(), Sequence: 1})
+// maxFileIWOs is the most IWOs in one file: tracking IDs are the ledger ID
+// times a million plus the IWO's place in its file.
+const maxFileIWOs = 999_999
+
+// splitFiles cuts each partner's file into files of at most batches
+// employers (one batch each) and iwos IWOs, employers in EIN order as
+// write puts them: a file's batch control numbers have four digits, so
+// a partner serving more employers than that (the portal, for a state
+// with 20,000 e-IWO employers) needs several files, where one file failed
+// every night (iwo bench night, docs/scaling.md).
+func splitFiles(files []*outbound, batches, iwos int) []*outbound {
+	var out []*outbound
+	for _, ob := range files {
+		idx := make([]int, len(ob.iwos))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
+		var cur *outbound
+		eins := 0
+		for n, i := range idx {
+			d := ob.iwos[i]
+			newEIN := n == 0 || d.EmployerEIN != ob.iwos[idx[n-1]].EmployerEIN
+			if cur == nil || len(cur.iwos) == iwos || (newEIN && eins == batches) {
+				cur = &outbound{partner: ob.partner}
+				out = append(out, cur)
+				eins = 0
+				newEIN = true
+			}
+			if newEIN {
+				eins++
+			}
+			cur.iwos = append(cur.iwos, d)
+			cur.orders = append(cur.orders, ob.orders[i])
+		}
+	}
+	return out
+}
+
+// checkIWO writes d alone to nowhere (through sink), so an order the
+// layout refuses is found before the file it would have spoiled is
+// recorded.
+func checkIWO(sink *bufio.Writer, d *edi.IWO) error {
+	w := edi.NewWriter(sink, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "00000", Created: time.Unix(0, 0).UTC(), Sequence: 1})
 	return w.Write(d)
 }
 

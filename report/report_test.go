@@ -383,6 +383,9 @@ func TestWriteEmployerStatement(t *testing.T) {
 	if got, want := f.GetSheetList(), []string{"Statement", "Orders", "Payments", "Action needed"}; !slices.Equal(got, want) {
 		t.Errorf("sheets = %v, want %v", got, want)
 	}
+	if f.GetActiveSheetIndex() != 0 {
+		t.Errorf("active sheet = %d, want the statement (0)", f.GetActiveSheetIndex())
+	}
 	cover := MustRows(t, f, report.SheetStatement)
 	if r := findRow(cover, "Amount received"); len(r) < 2 || r[1] != "$350.00" {
 		t.Errorf("amount received = %v", r)

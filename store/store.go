@@ -319,10 +319,66 @@ func (d *DB) queryRow(ctx context.Context, q queryer, query string, args ...any)
 }
 
 // txn is a transaction on a dedicated connection, so that PostgreSQL's COPY
-// can run on the same session.
+// can run on the same session. It prepares each statement once per
+// transaction and runs it again for every row: an import or a RecordSent
+// runs the same few statements for each of thousands of rows, and
+// preparing them anew every time was a third of SQLite's work in
+// "iwo bench night" (docs/scaling.md). The statements close with the
+// transaction.
 type txn struct {
 	conn *sql.Conn
 	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// maxTxStmts bounds the statements a transaction keeps prepared; queries
+// made for their arguments (a multi-row INSERT of n rows) beyond it run
+// unprepared.
+const maxTxStmts = 64
+
+// stmt returns query prepared in the transaction, or nil when it cannot be
+// kept (too many statements, or preparing failed: running it unprepared
+// then returns the same error where the caller expects it).
+func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s, ok := t.stmts[query]; ok {
+		return s
+	}
+	if len(t.stmts) >= maxTxStmts {
+		return nil
+	}
+	s, err := t.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = s
+	return s
+}
+
+// ExecContext runs query with its prepared statement.
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs query with its prepared statement.
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query with its prepared statement.
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil.

@@ -81,6 +81,7 @@ var commands = map[string]command{
 	"employer push":         {employerPushUsage, func() runner { return new(employerPushCommand) }},
 	"employer remit":        {employerRemitUsage, func() runner { return new(employerRemitCommand) }},
 	"gen ach":               {genACHUsage, func() runner { return new(genACHCommand) }},
+	"bench night":           {benchNightUsage, func() runner { return new(benchNightCommand) }},
 	"gen ack":               {genAckUsage, func() runner { return new(genAckCommand) }},
 	"gen iwo":               {genIWOUsage, func() runner { return new(genIWOCommand) }},
 	"import employers":      {importUsage("employers", importEmployersHelp), func() runner { return &importCommand{kind: "employers"} }},

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package bench
+
+import "time"
+
+// usage is not measured here: zero.
+func usage() (cpu time.Duration, peak int64) { return 0, 0 }
+
+// currentRSS is not measured here: zero.
+func currentRSS() (int64, bool) { return 0, false }

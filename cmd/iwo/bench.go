@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/iwoproject/iwo/bench"
+)
+
+var benchNightUsage = usage{
+	short: "measure a state-sized night: import, then two nights of the real jobs",
+	long: `Builds a synthetic agency through the real import path (employers.csv and
+orders.csv, then "iwo import"), and plays two nights of the real jobs with
+local-directory partners (portal, employers, bank, operations) on a
+simulated clock:
+
+  initial   send-iwos (an ORG IWO for every order), pull-acks,
+            pull-remittances, reconcile, report
+  typical   re-import of --changes new or changed orders (ORG, AMD, TRM),
+            send-iwos, --acks acknowledgments of the first night's IWOs,
+            --payments payments in --files CCD+/CTX files, pull-acks,
+            pull-remittances, reconcile against every order, report
+
+It prints one line per step:
+
+  step=NAME wall_s=SECONDS rows=N rss_mb=MB cpu_s=SECONDS
+
+(rss_mb is the resident set after the step, VmRSS; cpu_s user+system time
+of the step), then night_total_s (the typical night: its import and jobs,
+without the bench writing the partners' files, steps gen.*), peak_rss_mb
+(getrusage maxrss) and the night's books. It fails when a job fails or the
+money received is not what the bank files credited. Figures and what they
+mean: docs/scaling.md.
+
+Examples:
+  iwo bench night --orders 20000 --employers 500 --payments 5000 --files 50
+  iwo bench night --dir /var/tmp/bench --cpuprofile night.pprof`,
+}
+
+// benchNightCommand is "iwo bench night".
+type benchNightCommand struct {
+	base
+	orders, employers, payments, files, changes, acks int
+	db, dir, cpuProfile                               string
+	seed                                              uint64
+}
+
+func (c *benchNightCommand) flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.orders, "orders", bench.DefaultOrders, "number of orders")
+	fs.IntVar(&c.employers, "employers", bench.DefaultEmployers, "number of employers")
+	fs.IntVar(&c.payments, "payments", bench.DefaultPayments, "payments in the typical night's bank files")
+	fs.IntVar(&c.files, "files", bench.DefaultFiles, "number of ACH files carrying them")
+	fs.IntVar(&c.changes, "changes", 0, "new or changed orders re-imported on the typical night (0: orders/60)")
+	fs.IntVar(&c.acks, "acks", 0, "IWOs acknowledged on the typical night (0: orders/60)")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
+	fs.StringVar(&c.db, "db", "", "store `URL` (default sqlite:DIR/iwo.db)")
+	fs.StringVar(&c.dir, "dir", "", "workspace `directory`, empty or new (default: a fresh temporary directory, kept)")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
+}
+
+// Run builds the agency, plays the two nights and prints a line per step.
+func (c *benchNightCommand) Run(ctx context.Context) error {
+	if len(c.args) > 0 {
+		return usageError("unexpected argument %q", c.args[0])
+	}
+	if c.orders < 1 || c.employers < 1 || c.payments < 1 || c.files < 1 {
+		return usageError("--orders, --employers, --payments and --files must be at least 1")
+	}
+	return bench.Night(ctx, bench.Options{
+		Orders: c.orders, Employers: c.employers, Payments: c.payments, Files: c.files,
+		Changes: c.changes, Acks: c.acks, Seed: c.seed, DB: c.db, Dir: c.dir, CPUProfile: c.cpuProfile,
+	}, c.stdout)
+}
