@@ -157,12 +157,12 @@ func TestCalcBadInput(t *testing.T) {
 }
 
 func TestCalcHelp(t *testing.T) {
-	code, _, stderr := runIWO(t, "calc", "-h")
+	code, help, _ := runIWO(t, "calc", "-h")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"Usage: iwo calc", "Examples", "--order", "--allocation", "proportional", "equal", "medical"} {
-		if !strings.Contains(stderr, want) {
+		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q", want)
 		}
 	}

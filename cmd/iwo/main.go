@@ -186,7 +186,7 @@ func Main(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(name, r)
 	pos, err := parseFlags(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
-		printCommandHelp(e.stderr, name, c, fs)
+		printCommandHelp(e.stdout, name, c, fs) // asked for: on stdout, so it pipes into less or grep
 		return 0
 	}
 	if err != nil {
@@ -219,10 +219,10 @@ func help(e *env, args []string) int {
 		return 0
 	}
 	if name, c, _ := lookup(args[1:]); name != "" {
-		printCommandHelp(e.stderr, name, c, newFlagSet(name, c.new()))
+		printCommandHelp(e.stdout, name, c, newFlagSet(name, c.new()))
 		return 0
 	}
-	if groupHelp(e.stderr, strings.Join(args[1:], " ")) {
+	if groupHelp(e.stdout, strings.Join(args[1:], " ")) {
 		return 0
 	}
 	fmt.Fprintf(e.stderr, "iwo: unknown command %q\n", strings.Join(args[1:], " "))
@@ -239,8 +239,15 @@ func noCommand(e *env, args []string) int {
 		}
 		group = append(group, a)
 	}
-	if len(group) > 0 && groupHelp(e.stderr, strings.Join(group, " ")) {
-		if len(group) == len(args) || isHelpFlag(args[len(group)]) {
+	// "iwo edi" and "iwo edi -h" ask for the group's help (stdout, exit
+	// 0); "iwo edi --bogus" gets it as an error (stderr, exit 2).
+	asked := len(group) == len(args) || (len(group) < len(args) && isHelpFlag(args[len(group)]))
+	w := e.stderr
+	if asked {
+		w = e.stdout
+	}
+	if len(group) > 0 && groupHelp(w, strings.Join(group, " ")) {
+		if asked {
 			return 0
 		}
 		return 2

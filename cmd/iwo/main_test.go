@@ -52,9 +52,9 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		if c.short == "" {
 			t.Errorf("command %q has no summary", name)
 		}
-		code, _, stderr := runIWO(t, append(strings.Fields(name), "-h")...)
-		if code != 0 || !strings.Contains(stderr, "Usage: iwo "+name) {
-			t.Errorf("iwo %s -h: exit %d, help %q", name, code, stderr)
+		code, stdout, _ := runIWO(t, append(strings.Fields(name), "-h")...)
+		if code != 0 || !strings.Contains(stdout, "Usage: iwo "+name) {
+			t.Errorf("iwo %s -h: exit %d, help on stdout %q", name, code, stdout)
 		}
 	}
 }

@@ -155,8 +155,8 @@ func TestReportStatementsUsage(t *testing.T) {
 			t.Errorf("iwo %s: exit %d, want 2 (stderr %q)", strings.Join(args, " "), code, stderr)
 		}
 	}
-	code, _, stderr := runIWO(t, "report", "statements", "-h")
-	if code != 0 || !strings.Contains(stderr, "--month") && !strings.Contains(stderr, "-month YYYY-MM") {
-		t.Errorf("-h: exit %d, stderr %q", code, stderr)
+	code, help, _ := runIWO(t, "report", "statements", "-h")
+	if code != 0 || !strings.Contains(help, "--month") && !strings.Contains(help, "-month YYYY-MM") {
+		t.Errorf("-h: exit %d, help %q", code, help)
 	}
 }

@@ -50,12 +50,12 @@ partners:
 }
 
 func TestRunHelpListsJobs(t *testing.T) {
-	code, _, stderr := runIWO(t, "run", "-h")
+	code, help, _ := runIWO(t, "run", "-h")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	for _, job := range []string{"send-iwos", "pull-acks", "pull-remittances", "reconcile", "report", "night"} {
-		if !strings.Contains(stderr, job) {
+		if !strings.Contains(help, job) {
 			t.Errorf("iwo run -h does not list %s", job)
 		}
 	}
