@@ -71,21 +71,18 @@ func Summarize(ctx context.Context, st Store, w *World, nights int) (*Summary, e
 		s.AckStatus[string(a.Status)]++
 	}
 	kind := withholding.KindPayment
+	books := withholding.NewNightTotals(withholding.Date{})
 	for p, err := range st.EachPayment(ctx, withholding.PaymentFilter{Kind: &kind, WithPosting: true}) {
 		if err != nil {
 			return nil, fmt.Errorf("summarize payments: %w", err)
 		}
-		s.Received.Add(p.Credited)
-		switch {
-		case p.Posting == nil:
-			s.Unreconciled.Add(p.Credited)
-		case p.Posting.Status == withholding.PostingPosted:
-			s.Posted.Add(p.Credited)
-		case p.Posting.Status == withholding.PostingHeld:
-			s.Held.Add(p.Credited)
-		default:
-			s.Zero.Add(p.Credited)
-		}
+		books.AddPayment(p)
+	}
+	s.Received, s.Posted, s.Held, s.Zero = books.Received, books.Posted, books.Held, books.Zero
+	// What has no posting yet is what is left of the received.
+	s.Unreconciled = withholding.Tally{
+		Count:  s.Received.Count - s.Posted.Count - s.Held.Count - s.Zero.Count,
+		Amount: s.Received.Amount - s.Posted.Amount - s.Held.Amount - s.Zero.Amount,
 	}
 	open := withholding.ExceptionOpen
 	exs, _, err := st.FindExceptions(ctx, withholding.ExceptionFilter{Status: &open})

@@ -194,7 +194,7 @@ func writePayments(f *excelize.File, st styles, in OperationsInput, names map[wi
 			if err != nil {
 				return fmt.Errorf("read payments: %w", err)
 			}
-			addPayment(tot, p)
+			tot.AddPayment(p)
 			term := ""
 			if p.Termination {
 				term = "Y"

@@ -34,42 +34,8 @@ func received(p *withholding.Payment) withholding.Cents {
 	return p.Credited
 }
 
-// addPayment adds a payment to the totals by its posting.
-func addPayment(t *Totals, p *withholding.Payment) {
-	switch p.Kind {
-	case withholding.KindPayment:
-	case withholding.KindReturn:
-		t.Returns.Add(p.EntryAmount)
-		return
-	default:
-		return
-	}
-	t.Received.Add(p.Credited)
-	e := t.ByEmployer[p.FEIN]
-	e.Add(p.Credited)
-	t.ByEmployer[p.FEIN] = e
-	if p.Posting == nil {
-		return
-	}
-	switch p.Posting.Status {
-	case withholding.PostingPosted:
-		t.Posted.Add(p.Credited)
-		if len(p.Warnings) > 0 {
-			t.PostedWithWarnings++
-			t.WarningsByEmployer[p.FEIN]++
-		}
-	case withholding.PostingHeld:
-		t.Held.Add(p.Credited)
-	case withholding.PostingZero:
-		t.Zero.Add(p.Credited)
-	}
-}
-
 // newTotals returns empty totals for date.
-func newTotals(date withholding.Date) Totals {
-	return Totals{Date: date, ByEmployer: map[withholding.FEIN]Tally{}, WarningsByEmployer: map[withholding.FEIN]int{},
-		OpenExceptions: map[withholding.ExceptionType]int{}}
-}
+func newTotals(date withholding.Date) Totals { return *withholding.NewNightTotals(date) }
 
 // postingText is how a payment's posting reads in a Status cell.
 func postingText(p *withholding.Payment) string {

@@ -89,3 +89,45 @@ type NightTotals struct {
 	// date and not resolved or dismissed when its report was made.
 	OpenExceptions map[ExceptionType]int `json:"open_exceptions"`
 }
+
+// NewNightTotals returns empty totals for date, their maps made.
+func NewNightTotals(date Date) *NightTotals {
+	return &NightTotals{Date: date, ByEmployer: map[FEIN]Tally{}, WarningsByEmployer: map[FEIN]int{},
+		OpenExceptions: map[ExceptionType]int{}}
+}
+
+// AddPayment counts p into the totals by its posting (read with
+// PaymentFilter.WithPosting): a support payment's credited amount into
+// Received and by employer, and into Posted, Held or Zero as its posting
+// says (neither while it has none); a return's entry amount into Returns.
+// Other kinds count nowhere. It is the one rule for which total a payment
+// counts in, beside the SQL of NightTotals in the store.
+func (t *NightTotals) AddPayment(p *Payment) {
+	switch p.Kind {
+	case KindPayment:
+	case KindReturn:
+		t.Returns.Add(p.EntryAmount)
+		return
+	default:
+		return
+	}
+	t.Received.Add(p.Credited)
+	e := t.ByEmployer[p.FEIN]
+	e.Add(p.Credited)
+	t.ByEmployer[p.FEIN] = e
+	if p.Posting == nil {
+		return
+	}
+	switch p.Posting.Status {
+	case PostingPosted:
+		t.Posted.Add(p.Credited)
+		if len(p.Warnings) > 0 {
+			t.PostedWithWarnings++
+			t.WarningsByEmployer[p.FEIN]++
+		}
+	case PostingHeld:
+		t.Held.Add(p.Credited)
+	case PostingZero:
+		t.Zero.Add(p.Credited)
+	}
+}
