@@ -119,7 +119,6 @@ func writeOrders(g *synth.Generator, path string, a *agency, n, changes, payment
 			batch := g.Orders(a.employers, min(chunk, n-done))
 			for i := range batch {
 				o := &batch[i]
-				importable(g, o)
 				idx := done + i
 				if changes > 0 && idx%max(1, n/changes) == 0 && len(a.changed) < changes {
 					a.changed = append(a.changed, *o)
@@ -136,19 +135,6 @@ func writeOrders(g *synth.Generator, path string, a *agency, n, changes, payment
 		}
 		return nil
 	})
-}
-
-// importable fixes what synth makes and the import refuses: an SSN the
-// SSA never assigns (group 00, serial 0000; synth draws every 9xx number)
-// gets the generator's next one, and a tribunal name is cut to the e-IWO's
-// 35 characters.
-func importable(g *synth.Generator, o *withholding.Order) {
-	for o.Obligor.SSN.Assignable() != nil {
-		o.Obligor.SSN = g.SSN()
-	}
-	if len(o.IssuingTribunal) > 35 {
-		o.IssuingTribunal = strings.TrimSpace(o.IssuingTribunal[:35])
-	}
 }
 
 // payerOf is one pay's withholding for o: its current support, arrears and
@@ -186,7 +172,6 @@ func writeChanges(g *synth.Generator, path string, a *agency, end withholding.Da
 			rows++
 		}
 		for _, o := range g.Orders(a.employers, fresh) {
-			importable(g, &o)
 			if err := w.Write(orderRow(&o)); err != nil {
 				return err
 			}

@@ -274,7 +274,7 @@ func TestEmployerRemitRefuses(t *testing.T) {
 		johnson = "984921736" // two accepted ORGs; one of them only in earlier.ack
 		lopez   = "984969250" // ORG rejected R B (the roster says ZZTOP)
 		sanchez = "984953412" // accepted earlier, EMP T: left 2026-10-30, final pay 2026-11-06
-		parker  = "985111792" // accepted earlier, TRM accepted now
+		parker  = "985127630" // accepted earlier, TRM accepted now
 	)
 	files, err := employer.ReadIWOFiles([]string{employerData + "earlier.iwo", employerData + "received.iwo"})
 	if err != nil {

@@ -66,12 +66,19 @@ func (g *Generator) Chance(p float64) bool { return g.r.Float64() < p }
 // Pick returns a random element of xs.
 func Pick[T any](g *Generator, xs []T) T { return xs[g.r.IntN(len(xs))] }
 
-// SSN returns a new unique SSN in the never-issued 9xx range.
+// SSN returns a new unique SSN in the never-issued 9xx range, of the form
+// the SSA assigns (withholding.SSN.Assignable: no group 00, no serial
+// 0000), so that every order made here passes `iwo import orders`.
 func (g *Generator) SSN() withholding.SSN {
-	// 7919 is prime and coprime with 10^8, so the sequence visits every
-	// 8-digit suffix once before repeating.
-	g.ssnSeq = (g.ssnSeq + 7919) % 100_000_000
-	return withholding.SSN(fmt.Sprintf("9%08d", g.ssnSeq))
+	for {
+		// 7919 is prime and coprime with 10^8, so the sequence visits
+		// every 8-digit suffix once before repeating.
+		g.ssnSeq = (g.ssnSeq + 7919) % 100_000_000
+		s := withholding.SSN(fmt.Sprintf("9%08d", g.ssnSeq))
+		if s.Assignable() == nil {
+			return s
+		}
+	}
 }
 
 // FEIN returns a new unique employer identification number starting with 9.
@@ -238,7 +245,7 @@ func (g *Generator) Orders(employers []withholding.Employer, n int) []withholdin
 			Children:            kids,
 			IssuingState:        g.Agency.State,
 			IssuingJurisdiction: county.county + " COUNTY",
-			IssuingTribunal:     "SUPERIOR COURT OF " + g.Agency.State + " " + county.county,
+			IssuingTribunal:     tribunal(g.Agency.State, county.county),
 			PayeeFIPS:           g.Agency.SDUFIPS,
 			Amounts: withholding.Amounts{
 				CurrentSupport: withholding.Obligation{Amount: current, Frequency: freq},
@@ -278,4 +285,17 @@ func weighted(g *Generator, ps []float64) int {
 		x -= p
 	}
 	return len(ps) - 1
+}
+
+// maxTribunal is the e-IWO's width for the issuing tribunal's name.
+const maxTribunal = 35
+
+// tribunal names a county's superior court within the e-IWO's width: the
+// long form where it fits, else the county's name first ("SAN LUIS
+// OBISPO SUPERIOR COURT"), so that no name is cut mid-word on the IWO.
+func tribunal(state, county string) string {
+	if long := "SUPERIOR COURT OF " + state + " " + county; len(long) <= maxTribunal {
+		return long
+	}
+	return county + " SUPERIOR COURT"
 }

@@ -45,6 +45,15 @@ func TestOrdersAreUsable(t *testing.T) {
 		if !o.Obligor.SSN.Valid() || o.Obligor.SSN[0] != '9' {
 			t.Errorf("case %s: obligor SSN not in the 9xx range", o.CaseID)
 		}
+		// Every order must pass `iwo import orders` as made (the state-scale
+		// bench imports them): an SSN of the form the SSA assigns, and a
+		// tribunal name within the e-IWO's 35 characters.
+		if err := o.Obligor.SSN.Assignable(); err != nil {
+			t.Errorf("case %s: obligor SSN the import refuses: %v", o.CaseID, withholding.ErrorCode(err))
+		}
+		if len(o.IssuingTribunal) > 35 {
+			t.Errorf("case %s: tribunal %q longer than 35", o.CaseID, o.IssuingTribunal)
+		}
 		if len(o.CaseID) > 15 || len(o.Children) == 0 || len(o.Children) > 6 {
 			t.Errorf("case %s: case ID length %d, %d children", o.CaseID, len(o.CaseID), len(o.Children))
 		}
