@@ -32,11 +32,27 @@ func TestACHPaymentsCommand(t *testing.T) {
 			t.Errorf("json payment has no key %q: %s", k, lines[0])
 		}
 	}
-	if ssn, _ := m["ssn"].(string); len(ssn) != 9 {
-		t.Errorf("ssn %q, want nine digits in clear", ssn)
+	if ssn, _ := m["ssn"].(string); !strings.HasPrefix(ssn, "***-**-") || m["raw"] != "" {
+		t.Errorf("default output: ssn %q, raw %q; want the SSN masked and raw left out", ssn, m["raw"])
+	}
+	_, clear, _ := runIWO(t, "ach", "payments", "--show-ssn", path)
+	var c map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(clear, "\n", 2)[0]), &c); err != nil {
+		t.Fatal(err)
+	}
+	if ssn, _ := c["ssn"].(string); len(ssn) != 9 || !strings.HasPrefix(c["raw"].(string), "DED*") {
+		t.Errorf("--show-ssn: ssn %q, raw %q; want both as received", ssn, c["raw"])
+	}
+	var withSSN []string // the clear listing's SSNs, to look for in the masked one
+	for line := range strings.SplitSeq(strings.TrimSpace(clear), "\n") {
+		var p struct{ SSN string }
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatal(err)
+		}
+		withSSN = append(withSSN, p.SSN)
 	}
 
-	code, out, _ = runIWO(t, "ach", "payments", "--format", "csv", "--mask-ssn", path)
+	code, out, _ = runIWO(t, "ach", "payments", "--format", "csv", path)
 	if code != 0 {
 		t.Fatalf("csv: exit %d", code)
 	}
@@ -45,23 +61,20 @@ func TestACHPaymentsCommand(t *testing.T) {
 		t.Fatalf("csv: %d rows, header %v, err %v", len(rows), rows[0], err)
 	}
 	if ssn := rows[1][13]; !strings.HasPrefix(ssn, "***-**-") {
-		t.Errorf("--mask-ssn: ssn column %q", ssn)
+		t.Errorf("csv: ssn column %q, want masked", ssn)
 	}
 	// The SSN is nowhere else in a masked row either: not in the DED text
 	// (raw), not in a message.
-	for i, line := range lines {
-		var p struct{ SSN string }
-		if err := json.Unmarshal([]byte(line), &p); err != nil {
-			t.Fatal(err)
-		}
-		if len(p.SSN) == 9 && strings.Contains(strings.Join(rows[i+1], ","), p.SSN) {
-			t.Errorf("--mask-ssn: row %d still carries the SSN: %v", i+1, rows[i+1])
+	for i, ssn := range withSSN {
+		if len(ssn) == 9 && strings.Contains(strings.Join(rows[i+1], ","), ssn) {
+			t.Errorf("csv: row %d still carries the SSN: %v", i+1, rows[i+1])
 			break
 		}
 	}
 
+	// --format none: only the one-line summary, on stdout.
 	code, out, stderr = runIWO(t, "ach", "payments", path, "--format", "none")
-	if code != 0 || out != "" || !strings.Contains(stderr, "entries 300, payments") {
+	if code != 0 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, path+": ok") || stderr != "" {
 		t.Errorf("none: exit %d stdout %q stderr %q", code, out, stderr)
 	}
 
@@ -79,5 +92,52 @@ func TestACHPaymentsCommand(t *testing.T) {
 
 	if code, _, _ := runIWO(t, "ach", "payments", path, "--format", "xml"); code != 2 {
 		t.Errorf("--format xml: exit %d, want 2", code)
+	}
+}
+
+// TestACHPaymentsRefusedFiles checks that a file that is refused prints
+// nothing on stdout: a truncated file (its payments read well until the
+// missing controls at its end), binary data, an e-IWO file, an empty file.
+func TestACHPaymentsRefusedFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gen.ach")
+	if code, _, stderr := runIWO(t, "gen", "ach", "--count", "300", "--out", path, "--seed", "3", "--clean"); code != 0 {
+		t.Fatalf("iwo gen ach: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iwoPath := filepath.Join(dir, "iwo.txt")
+	if code, _, stderr := runIWO(t, "gen", "iwo", "--count", "5", "--out", iwoPath); code != 0 {
+		t.Fatalf("iwo gen iwo: exit %d: %s", code, stderr)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name     string
+		path     string
+		maxLines int // stderr lines at most
+	}{
+		{"Truncated", write("cut.ach", data[:len(data)*2/3]), defaultMaxProblems + 1},
+		{"Binary", write("bin.ach", append([]byte{0x7f, 'E', 'L', 'F', 0, 0, 1}, make([]byte, 5000)...)), 1},
+		{"EIWO", iwoPath, 1},
+		{"Empty", write("empty.ach", nil), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, format := range []string{"json", "csv", "none"} {
+				code, out, stderr := runIWO(t, "ach", "payments", "--format", format, tc.path)
+				lines := strings.Count(stderr, "\n")
+				if code != 1 || out != "" || lines == 0 || lines > tc.maxLines || !strings.HasPrefix(stderr, tc.path+":") {
+					t.Errorf("--format %s: exit %d, %d bytes on stdout, %d lines on stderr (at most %d):\n%s",
+						format, code, len(out), lines, tc.maxLines, stderr)
+				}
+			}
+		})
 	}
 }

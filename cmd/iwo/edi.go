@@ -26,9 +26,12 @@ control numbers and counts).
 
 Every problem is printed to stderr, one per line, as
   FILE:LINE: RECORD ELEMENT: reason
-up to --max-problems per file, then a count of the rest. A line longer than
-any e-IWO record (edi.MaxLineLen, 4096 bytes) is one problem and is skipped
-unread, so a file that is not e-IWO at all costs little memory and output.
+up to --max-problems per file, then a count of the rest. A file that is
+plainly not an e-IWO file (an ACH file, binary data, an empty file) is one
+line saying what it is. A line longer than any e-IWO record (edi.MaxLineLen,
+4096 bytes) is one problem and is skipped unread. A valid file gets one line
+on stdout: "FILE: ok, N records (…)".
+
 Exit status is 0 when every file is valid, 1 otherwise. SSNs are never
 printed. See docs/eiwo.md for the layouts and where the spec is uncertain.
 
@@ -43,7 +46,7 @@ type ediValidateCommand struct {
 }
 
 func (c *ediValidateCommand) flags(fs *flag.FlagSet) {
-	fs.IntVar(&c.maxProblems, "max-problems", 1000, "print at most `N` problems per file, then their count (0: all)")
+	fs.IntVar(&c.maxProblems, "max-problems", defaultMaxProblems, "print at most `N` problems per file, then their count (0: all)")
 }
 
 // Run validates every file named.
@@ -59,8 +62,12 @@ document code and every element that is not blank. JSON output is one object
 per line: {"line":N,"record":"DTL","value":{...}}.
 
 SSNs are masked (***-**-1234) in both formats unless --show-ssn is given.
-Problems in the file are printed to stderr as with 'iwo edi validate', and
-the exit status is then 1.
+
+The file is checked first: a file with problems prints nothing on stdout,
+its problems on stderr as with 'iwo edi validate' (at most --max-problems),
+and the exit status is 1. With --partial its records are printed anyway
+(to look at a file a partner got wrong), the problems still on stderr and
+the exit status still 1.
 
 Example:
   iwo edi show inbound/ack.txt --format json | jq 'select(.record=="ACK")'`,
@@ -69,13 +76,16 @@ Example:
 // ediShowCommand is "iwo edi show".
 type ediShowCommand struct {
 	base
-	format  string
-	showSSN bool
+	format           string
+	showSSN, partial bool
+	maxProblems      int
 }
 
 func (c *ediShowCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&c.showSSN, "show-ssn", false, "print SSNs in clear (default: masked)")
+	fs.BoolVar(&c.partial, "partial", false, "print the records of a file with problems too (exit status still 1)")
+	fs.IntVar(&c.maxProblems, "max-problems", defaultMaxProblems, "print at most `N` problems, then their count (0: all)")
 }
 
 // Run prints the file.
@@ -86,7 +96,7 @@ func (c *ediShowCommand) Run(context.Context) error {
 	if c.format != "text" && c.format != "json" {
 		return usageError("--format %q: want text or json", c.format)
 	}
-	return runEDIShow(c.env, c.args[0], c.format, c.showSSN)
+	return runEDIShow(c.env, c.args[0], c.format, c.showSSN, c.partial, c.maxProblems)
 }
 
 func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int) error {
@@ -98,20 +108,27 @@ func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := expectKind(name, kindEIWO, "an e-IWO file"); err != nil {
+			fmt.Fprintln(e.stderr, err)
+			bad = true
+			continue
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)
 			bad = true
 			continue
 		}
-		n, err := validateFile(e.stderr, f, name, maxProblems)
+		n, counts, err := validateFile(e.stderr, f, name, maxProblems)
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)
 		}
 		if err != nil || n > 0 {
 			bad = true
+			continue
 		}
+		fmt.Fprintf(e.stdout, "%s: ok, %s\n", name, counts)
 	}
 	if bad {
 		return exitCode(1, nil)
@@ -120,37 +137,100 @@ func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int)
 }
 
 // validateFile prints the problems of one file as it reads it, at most max
-// of them (0: all) and then their count, and returns how many it found. It
-// keeps none, so a file of any size and any number of problems streams.
-func validateFile(w io.Writer, r io.Reader, name string, max int) (int, error) {
-	n := 0
-	_, err := edi.Stream(r, name, nil, func(es edi.Errors) error {
-		for _, p := range es {
-			if n++; max == 0 || n <= max {
-				fmt.Fprintln(w, p)
-			}
-		}
+// of them (0: all) and then their count, and returns how many it found and
+// the records it read. It keeps none, so a file of any size and any number
+// of problems streams.
+func validateFile(w io.Writer, r io.Reader, name string, max int) (int, *recordCounts, error) {
+	counts := &recordCounts{}
+	p := &problemPrinter{w: w, name: name, max: max}
+	_, err := edi.Stream(r, name, func(rec edi.Record, _ *edi.Reader) error {
+		counts.add(rec.DocumentCode())
 		return nil
-	})
+	}, p.print)
 	if err != nil {
-		return n, err
+		return p.n, counts, err
 	}
-	if max > 0 && n > max {
-		fmt.Fprintf(w, "%s: %d more problem(s) not shown (--max-problems %d)\n", name, n-max, max)
-	}
-	return n, nil
+	p.finish()
+	return p.n, counts, nil
 }
 
-func runEDIShow(e *env, name, format string, showSSN bool) error {
+// problemPrinter prints a file's problems one per line, at most max of
+// them (0: all), then how many more there were.
+type problemPrinter struct {
+	w    io.Writer
+	name string
+	max  int
+	n    int
+}
+
+func (p *problemPrinter) print(es edi.Errors) error {
+	for _, e := range es {
+		if p.n++; p.max == 0 || p.n <= p.max {
+			fmt.Fprintln(p.w, e)
+		}
+	}
+	return nil
+}
+
+func (p *problemPrinter) finish() {
+	if p.max > 0 && p.n > p.max {
+		fmt.Fprintf(p.w, "%s: %d more problem(s) not shown (--max-problems %d)\n", p.name, p.n-p.max, p.max)
+	}
+}
+
+// recordCounts counts a file's records by document code, the codes in the
+// order they first appear (FHI, BHI, DTL, BTI, FTI).
+type recordCounts struct {
+	codes []string
+	n     map[string]int
+	total int
+}
+
+func (c *recordCounts) add(code string) {
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	if c.n[code] == 0 {
+		c.codes = append(c.codes, code)
+	}
+	c.n[code]++
+	c.total++
+}
+
+// String reads "218 records (FHI 1, BHI 8, DTL 200, BTI 8, FTI 1)".
+func (c *recordCounts) String() string {
+	parts := make([]string, len(c.codes))
+	for i, code := range c.codes {
+		parts[i] = fmt.Sprintf("%s %d", code, c.n[code])
+	}
+	return fmt.Sprintf("%d records (%s)", c.total, strings.Join(parts, ", "))
+}
+
+func runEDIShow(e *env, name, format string, showSSN, partial bool, maxProblems int) error {
+	if err := expectKind(name, kindEIWO, "an e-IWO file"); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitCode(1, nil)
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("open e-IWO file: %w", err)
 	}
 	defer f.Close()
+	// First pass: check the whole file, so that a file with problems prints
+	// nothing on stdout unless --partial asks for it.
+	n, _, err := validateFile(e.stderr, f, name, maxProblems)
+	if err != nil {
+		return fmt.Errorf("read e-IWO file: %w", err)
+	}
+	if n > 0 && !partial {
+		return exitCode(1, nil)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read e-IWO file again: %w", err)
+	}
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
-	bad := false
 	_, err = edi.Stream(f, name, func(rec edi.Record, rd *edi.Reader) error {
 		if format == "json" {
 			if !showSSN {
@@ -181,18 +261,11 @@ func runEDIShow(e *env, name, format string, showSSN bool) error {
 			fmt.Fprintf(out, "  %-40s %s\n", el.Name, v)
 		}
 		return nil
-	}, func(es edi.Errors) error {
-		bad = true
-		out.Flush()
-		for _, p := range es {
-			fmt.Fprintln(e.stderr, p)
-		}
-		return nil
-	})
+	}, nil)
 	if err != nil {
 		return err
 	}
-	if bad {
+	if n > 0 {
 		return exitCode(1, nil)
 	}
 	return nil

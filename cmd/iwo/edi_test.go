@@ -18,8 +18,13 @@ func TestGenValidateShow(t *testing.T) {
 	if code, _, errs := runIWO(t, "gen", "ack", "--in", iwo, "--out", ack, "--seed", "5"); code != 0 {
 		t.Fatalf("gen ack: exit %d: %s", code, errs)
 	}
-	if code, _, errs := runIWO(t, "edi", "validate", iwo, ack); code != 0 || errs != "" {
+	code, out, errs := runIWO(t, "edi", "validate", iwo, ack)
+	if code != 0 || errs != "" {
 		t.Fatalf("edi validate generated files: exit %d: %s", code, errs)
+	}
+	// One "FILE: ok, …" line per valid file, on stdout.
+	if got := strings.Split(strings.TrimSpace(out), "\n"); len(got) != 2 || !strings.HasPrefix(got[0], iwo+": ok, ") || !strings.HasPrefix(got[1], ack+": ok, ") {
+		t.Errorf("edi validate: stdout %q, want one ok line per file", out)
 	}
 
 	// Same seed, same bytes.
@@ -36,7 +41,7 @@ func TestGenValidateShow(t *testing.T) {
 	lines := strings.SplitAfter(string(a), "\n")
 	lines[2] = lines[2][:9] + "20261399" + lines[2][17:] // DTL Document Date
 	os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644)
-	code, _, errs := runIWO(t, "edi", "validate", bad)
+	code, _, errs = runIWO(t, "edi", "validate", bad)
 	if code != 1 || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(bad)+`:3: DTL Document Date: .+$`).MatchString(errs) {
 		t.Errorf("edi validate broken file: exit %d, stderr %q", code, errs)
 	}
@@ -50,7 +55,14 @@ func TestGenValidateShow(t *testing.T) {
 			t.Errorf("edi show --format %s does not mask SSNs", format)
 		}
 	}
-	_, out, _ := runIWO(t, "edi", "show", iwo, "--show-ssn")
+	// A file with problems shows nothing on stdout, unless --partial.
+	if code, out, errs := runIWO(t, "edi", "show", bad); code != 1 || out != "" || errs == "" {
+		t.Errorf("edi show broken file: exit %d, %d bytes on stdout, stderr %q", code, len(out), errs)
+	}
+	if code, out, errs := runIWO(t, "edi", "show", "--partial", bad); code != 1 || !strings.Contains(out, "DTL") || errs == "" {
+		t.Errorf("edi show --partial broken file: exit %d, %d bytes on stdout, stderr %q", code, len(out), errs)
+	}
+	_, out, _ = runIWO(t, "edi", "show", iwo, "--show-ssn")
 	if strings.Contains(out, "***-**-") {
 		t.Error("edi show --show-ssn still masks")
 	}
@@ -80,5 +92,27 @@ func TestEDIValidateBoundedOutput(t *testing.T) {
 	}
 	if want := "more problem(s) not shown (--max-problems 10)"; !strings.Contains(lines[10], want) {
 		t.Errorf("last line %q: want %q", lines[10], want)
+	}
+}
+
+// TestEDIWrongKind checks that a file that is plainly not an e-IWO file is
+// one line, not a problem per line of it.
+func TestEDIWrongKind(t *testing.T) {
+	dir := t.TempDir()
+	achPath := filepath.Join(dir, "remit.ach")
+	if code, _, stderr := runIWO(t, "gen", "ach", "--count", "2000", "--out", achPath); code != 0 {
+		t.Fatalf("iwo gen ach: exit %d: %s", code, stderr)
+	}
+	bin := filepath.Join(dir, "book.xlsx")
+	if err := os.WriteFile(bin, append([]byte("PK\x03\x04\x14\x00\x06\x00"), make([]byte, 3000)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{achPath, bin} {
+		for _, cmd := range [][]string{{"edi", "validate", path}, {"edi", "show", path}} {
+			code, out, stderr := runIWO(t, cmd...)
+			if code != 1 || out != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, path+":1: ") {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line", cmd, code, out, stderr)
+			}
+		}
 	}
 }
