@@ -700,6 +700,12 @@ func configFlag(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "config", "", "configuration `file` (default $IWO_CONFIG; built-in defaults when neither is set)")
 }
 
+// serviceConfigFlag declares the --config flag of "run" and "serve", which
+// need a configuration file (loadServiceConfig).
+func serviceConfigFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "config", "", "configuration `file` (required; default $IWO_CONFIG)")
+}
+
 // loadConfig reads and validates the configuration at path, or at
 // $IWO_CONFIG when path is empty. With neither, it returns DefaultConfig.
 // Errors name the file and the bad setting.
@@ -732,6 +738,30 @@ func loadConfig(path string, e *env) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// errNoConfig is returned by the commands that exchange files on the
+// agency's behalf ("run", "serve") when no configuration file is named.
+var errNoConfig = errors.New("no configuration: name one with --config FILE or $IWO_CONFIG (start from 'iwo config default'); " +
+	"with the built-in defaults there are no partners, so a night would exchange no files and report success")
+
+// loadServiceConfig is loadConfig for the commands that run the agency's
+// jobs: they refuse to start on the built-in defaults, which have no
+// partners (a night "succeeds" having done nothing) and keep the database
+// under the home directory of whoever ran them. A configuration with no
+// partners is allowed (an agency trying the jobs out) but logged loudly.
+func loadServiceConfig(path string, e *env, command string) (*Config, error) {
+	if path == "" && e.getenv("IWO_CONFIG") == "" {
+		return nil, exitCode(2, errNoConfig)
+	}
+	cfg, err := loadConfig(path, e)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Partners) == 0 {
+		fmt.Fprintf(e.stderr, "iwo %s: warning: the configuration names no partners: no file will be sent or received\n", command)
+	}
+	return cfg, nil
 }
 
 var configDefaultUsage = usage{

@@ -53,8 +53,13 @@ On SIGINT or SIGTERM the run may finish (the night after its current step)
 for jobs.shutdown_grace; then, or at a second signal, it is cancelled and
 what it had not committed is rolled back.
 
-Exit status: 0 succeeded, 1 failed, 3 partial (some partners or files failed;
-the rest went through), 4 skipped (already running).
+A configuration file is required (--config or $IWO_CONFIG): on the built-in
+defaults there are no partners and a night would succeed having exchanged
+nothing. A configuration naming no partners runs, with a warning.
+
+Exit status: 0 succeeded, 1 failed, 2 no configuration or bad usage, 3
+partial (some partners or files failed; the rest went through), 4 skipped
+(already running).
 
 Examples:
   iwo run pull-remittances --config /etc/iwo/iwo.yml
@@ -68,7 +73,7 @@ type runCommand struct {
 }
 
 func (c *runCommand) flags(fs *flag.FlagSet) {
-	configFlag(fs, &c.config)
+	serviceConfigFlag(fs, &c.config)
 	dbFlag(fs, &c.db)
 }
 
@@ -78,7 +83,7 @@ func (c *runCommand) Run(ctx context.Context) error {
 	if len(args) != 1 {
 		return usageError("run takes one job name; run 'iwo run -h' for the list")
 	}
-	cfg, err := loadConfig(c.config, e)
+	cfg, err := loadServiceConfig(c.config, e, "run")
 	if err != nil {
 		return err
 	}

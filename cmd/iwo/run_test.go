@@ -166,3 +166,37 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 		t.Errorf("serve did not log how it stopped; stderr:\n%s", stderr.String())
 	}
 }
+
+// TestRunServeNeedConfig checks that "run" and "serve" refuse to start on
+// the built-in defaults (no partners: a night would succeed having done
+// nothing, with a database under the home directory), and that a
+// configuration naming no partners runs with a warning.
+func TestRunServeNeedConfig(t *testing.T) {
+	home := t.TempDir()
+	for _, args := range [][]string{{"run", "night"}, {"serve", "--listen", "off"}} {
+		var out, errb bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string {
+			if k == "HOME" {
+				return home
+			}
+			return ""
+		}}
+		if code := Main(context.Background(), e, args); code != 2 || out.Len() != 0 {
+			t.Errorf("%v without a configuration: exit %d, stdout %q; want 2 and nothing", args, code, out.String())
+		}
+		if entries, _ := os.ReadDir(home); len(entries) != 0 {
+			t.Errorf("%v without a configuration created %v under the home directory", args, entries)
+		}
+	}
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "iwo.yml")
+	body := fmt.Sprintf("data_dir: %s\ndatabase: sqlite:%s\n", filepath.Join(dir, "data"), filepath.Join(dir, "iwo.db"))
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runIWO(t, "run", "pull-remittances", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, "pull-remittances: succeeded") || !strings.Contains(stderr, "no partners") {
+		t.Errorf("configuration without partners: exit %d, stdout %q, stderr %q; want a run and a warning", code, stdout, stderr)
+	}
+}

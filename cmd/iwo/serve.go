@@ -31,7 +31,8 @@ var serveUsage = usage{
 configuration, in agency.time_zone unless the spec starts with CRON_TZ=),
 keeping each job's day rule (any, business_days, skip_holidays) on the US
 Federal Reserve holiday calendar, and serves Prometheus metrics on /metrics and
-a liveness check on /healthz at metrics.listen.
+a liveness check on /healthz at metrics.listen. A configuration file is
+required (--config or $IWO_CONFIG); one naming no partners is logged as such.
 
 Several "iwo serve" instances may share one PostgreSQL database: each job
 takes a database lock, so every scheduled run happens on exactly one of them.
@@ -41,7 +42,8 @@ may finish for jobs.shutdown_grace (60s by default); those still running then
 are cancelled (their transactions roll back, files stay in the inboxes) and
 waited for up to 20s more. A second signal cancels them at once. The log
 names every job waited for and every job cancelled. Exit status: 0 when every
-running job finished, 3 when some had to be cancelled, 1 on other errors.
+running job finished, 3 when some had to be cancelled, 2 without a
+configuration, 1 on other errors.
 
 ` + jobHelp,
 }
@@ -53,7 +55,7 @@ type serveCommand struct {
 }
 
 func (c *serveCommand) flags(fs *flag.FlagSet) {
-	configFlag(fs, &c.config)
+	serviceConfigFlag(fs, &c.config)
 	dbFlag(fs, &c.db)
 	fs.StringVar(&c.listen, "listen", "", "`host:port` for /metrics and /healthz (default metrics.listen; \"off\" serves none)")
 }
@@ -64,7 +66,7 @@ func (c *serveCommand) Run(ctx context.Context) error {
 	if len(c.args) != 0 {
 		return usageError("serve takes no arguments")
 	}
-	cfg, err := loadConfig(c.config, c.env)
+	cfg, err := loadServiceConfig(c.config, c.env, "serve")
 	if err != nil {
 		return err
 	}

@@ -117,6 +117,7 @@ func New(file string, r io.Reader, f Format) *Table {
 		return t
 	}
 	line, _ := t.r.FieldPos(0)
+	var unknown []string
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(h))
 		prev, dup := t.cols[h]
@@ -124,12 +125,18 @@ func New(file string, r io.Reader, f Format) *Table {
 		case h == "":
 			t.FailAt(line, fmt.Sprintf("column %d", i+1), "header is empty")
 		case !slices.Contains(f.Columns, h):
-			t.FailAt(line, h, "unknown column (known: %s)", strings.Join(f.Columns, ", "))
+			unknown = append(unknown, h)
 		case dup:
 			t.FailAt(line, h, "column appears twice (columns %d and %d)", prev+1, i+1)
 		default:
 			t.cols[h] = i
 		}
+	}
+	if len(unknown) > 0 {
+		// One problem for all of them, so that the list of known columns
+		// is printed once, not once per unknown column.
+		t.FailAt(line, strings.Join(unknown, ", "), "unknown column%s (known: %s)",
+			map[bool]string{true: "s"}[len(unknown) > 1], strings.Join(f.Columns, ", "))
 	}
 	for _, c := range f.Required {
 		if !t.Has(c) {

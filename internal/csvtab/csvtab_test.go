@@ -91,14 +91,16 @@ func TestHeader(t *testing.T) {
 		{"ErrOnlyByteOrderMark", abc, "\ufeff", nil, []string{"f.csv:1: (header): file is empty; the first row must name the columns"}},
 		{"ErrOnlyComments", withComments, "# nothing yet\n", nil, []string{"f.csv:1: (header): file is empty; the first row must name the columns"}},
 		{"ErrUnknownColumn", abc, "a,zz\n1,2\n", nil, []string{"f.csv:1: zz: unknown column (known: a, b, c)"}},
+		// Several unknown columns are one problem: the known list once.
+		{"ErrUnknownColumns", abc, "a,zz,yy\n1,2,3\n", nil, []string{"f.csv:1: zz, yy: unknown columns (known: a, b, c)"}},
 		{"ErrDuplicateColumn", abc, "a,b,A\n1,2,3\n", nil, []string{"f.csv:1: a: column appears twice (columns 1 and 3)"}},
 		{"ErrMissingColumn", abc, "b,c\n2,3\n", nil, []string{"f.csv:1: a: required column missing"}},
 		{"ErrEmptyName", abc, "a,,b\n1,2,3\n", nil, []string{"f.csv:1: column 2: header is empty"}},
 		{"ErrBadQuote", abc, "a,b\"\n1,2\n", nil, []string{"f.csv:1: (header): bare \" in non-quoted-field"}},
 		{"ErrEveryProblem", abc, "zz,b,b,\n1,2,3,4\n", nil, []string{
-			"f.csv:1: zz: unknown column (known: a, b, c)",
 			"f.csv:1: b: column appears twice (columns 2 and 3)",
 			"f.csv:1: column 4: header is empty",
+			"f.csv:1: zz: unknown column (known: a, b, c)",
 			"f.csv:1: a: required column missing",
 		}},
 		// Without the option a # line is data: here, the header.
