@@ -97,7 +97,9 @@ func achPayments(ctx context.Context, e *env, path, format string, show bool, pr
 	// First pass: check the whole file, printing nothing, so that a file
 	// refused at its end (truncated: no batch or file control) has not
 	// already put its payments on stdout.
-	sum, err := readACH(ctx, path, prof, maxProblems, nil)
+	prog := newProgress(e, path, "checking")
+	defer prog.done()
+	sum, err := readACH(ctx, path, prof, maxProblems, prog, nil)
 	if err != nil {
 		return err
 	}
@@ -108,7 +110,7 @@ func achPayments(ctx context.Context, e *env, path, format string, show bool, pr
 	summary := e.stderr
 	if format == "none" {
 		summary = e.stdout
-	} else if err := printACH(ctx, e, path, format, show, prof, maxProblems); err != nil {
+	} else if err := printACH(ctx, e, path, format, show, prof, maxProblems, prog); err != nil {
 		return err
 	}
 	fmt.Fprintf(summary, "%s: ok, %d entries in %d batches: %d payments (%d with problems), %d prenotes, %d returns, %d NOCs, %d other; credited %s\n",
@@ -118,14 +120,14 @@ func achPayments(ctx context.Context, e *env, path, format string, show bool, pr
 
 // readACH reads the file at path through, calling each (when not nil) with
 // every payment, and returns the reader's summary: its Err is the file's
-// structural problems.
-func readACH(ctx context.Context, path string, prof ach.Profile, maxProblems int, each func(*withholding.Payment) error) (ach.Summary, error) {
+// structural problems. prog (may be nil) shows how far it has read.
+func readACH(ctx context.Context, path string, prof ach.Profile, maxProblems int, prog *progress, each func(*withholding.Payment) error) (ach.Summary, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return ach.Summary{}, exitCode(1, fmt.Errorf("open ach file: %w", err))
 	}
 	defer f.Close()
-	r := ach.NewReader(f, ach.Options{Name: path, Profile: prof, ReusePayment: true, MaxErrors: maxProblems})
+	r := ach.NewReader(prog.reader(f, ""), ach.Options{Name: path, Profile: prof, ReusePayment: true, MaxErrors: maxProblems})
 	n := 0
 	for p, err := range r.Payments() {
 		if err != nil {
@@ -144,7 +146,8 @@ func readACH(ctx context.Context, path string, prof ach.Profile, maxProblems int
 }
 
 // printACH prints the payments of a file already checked.
-func printACH(ctx context.Context, e *env, path, format string, show bool, prof ach.Profile, maxProblems int) error {
+func printACH(ctx context.Context, e *env, path, format string, show bool, prof ach.Profile, maxProblems int, prog *progress) error {
+	prog.pass("printing")
 	out := bufio.NewWriterSize(e.stdout, 64<<10)
 	var cw *csv.Writer
 	if format == "csv" {
@@ -155,7 +158,7 @@ func printACH(ctx context.Context, e *env, path, format string, show bool, prof 
 	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	sum, err := readACH(ctx, path, prof, maxProblems, func(p *withholding.Payment) error {
+	sum, err := readACH(ctx, path, prof, maxProblems, prog, func(p *withholding.Payment) error {
 		if !show {
 			maskPayment(p)
 		}

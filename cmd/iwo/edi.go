@@ -119,7 +119,9 @@ func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int)
 			bad = true
 			continue
 		}
-		n, counts, err := validateFile(e.stderr, f, name, maxProblems)
+		prog := newProgress(e, name, "checking")
+		n, counts, err := validateFile(e.stderr, prog.reader(f, ""), name, maxProblems)
+		prog.done()
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s:0: - Record: %v\n", name, err)

@@ -121,13 +121,20 @@ func runImport(ctx context.Context, e *env, kind, path, dbURL string, dryRun boo
 		return err
 	}
 	defer db.Close()
-	var r io.Reader = f
+	// Orders are read twice (checked whole, then written); employers once.
+	first := "importing"
+	if kind == "orders" {
+		first = "checking"
+	}
+	prog := newProgress(e, path, first)
+	var r io.Reader = prog.reader(f, "importing")
 	var res store.ImportResult
 	if kind == "employers" {
 		res, err = db.ImportEmployers(ctx, path, r, dryRun)
 	} else {
 		res, err = db.ImportOrders(ctx, path, r, dryRun)
 	}
+	prog.done()
 	var bad *store.ImportErrors
 	if errors.As(err, &bad) {
 		fmt.Fprintln(e.stderr, bad) // the first csvtab.MaxErrors, then the count of the rest
