@@ -30,26 +30,12 @@ var DefaultProfile = Profile{}
 // StrictProfile rejects every deviation from the convention.
 var StrictProfile = Profile{Strict: true}
 
-// Application identifiers (DED01, spec §3.4).
-const (
-	AppChildSupport = "CS" // an employer's income withholding
-)
+// AppChildSupport is DED01 for an employer's income withholding (spec §3.4).
+const AppChildSupport = withholding.ApplicationChildSupport
 
-// applicationIDs are the DED01 codes of the convention other than CS, and
-// what they are. A code not here is unknown.
-var applicationIDs = map[string]string{
-	"II": "interstate income withholding",
-	"IT": "interstate state tax offset",
-	"IO": "interstate, all other",
-	"RI": "interstate cost-recovery, income withholding",
-	"RT": "interstate cost-recovery, state tax offset",
-	"RO": "interstate cost-recovery, all other",
-	"IF": "interstate FIDM collection",
-	"RF": "interstate cost-recovery, FIDM",
-	"FD": "financial institution funds transfer",
-	"DP": "noncustodial parent or third-party payment",
-	"UI": "unemployment insurance (X12 6020)",
-	"UC": "unemployment compensation (NACHA 2017)",
+func knownApplication(id string) bool {
+	_, ok := withholding.ApplicationLabel(id)
+	return ok
 }
 
 // Element limits: the 80-character CCD+ field forces the convention's
@@ -262,11 +248,11 @@ func parseElements(d *DED, elems []string, lim limits, p Profile, dirty bool) {
 		switch v := el[1]; {
 		case v == "":
 			d.problem("DED01 application identifier: empty (mandatory)")
-		case v == AppChildSupport:
+		case knownApplication(v):
+			// Every code of the convention is a receipt: interstate and
+			// other collections post like CS, their code kept on the
+			// payment and shown with it.
 			d.ApplicationID = v
-		case applicationIDs[v] != "":
-			d.ApplicationID = v
-			d.problem("DED01 application identifier: " + v + " (" + applicationIDs[v] + ") is not employer child support (CS)")
 		default:
 			d.ApplicationID = v
 			d.problem("DED01 application identifier: unknown code " + quoted(clip(v, 10)))

@@ -93,12 +93,14 @@ func TestParseDED(t *testing.T) {
 		{name: "medical other value strict", text: `DED*CS*1*250314*1*900000001*X\`, prof: strict,
 			want:     ach.DED{ApplicationID: "CS", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "X"},
 			problems: []string{"DED06"}},
+		// Every code of the X12 1511 child support list is a receipt, kept on
+		// the payment (issue 17: an SDU receives other states' daily).
 		{name: "interstate application id", text: `DED*II*1*250314*1*900000001*N\`, prof: lenient,
-			want:     ach.DED{ApplicationID: "II", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"},
-			problems: []string{"interstate income withholding"}},
+			want: ach.DED{ApplicationID: "II", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"}},
+		{name: "interstate tax offset application id strict", text: `DED*IT*1*250314*1*900000001*N\`, prof: ach.StrictProfile,
+			want: ach.DED{ApplicationID: "IT", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"}},
 		{name: "unemployment UC application id", text: `DED*UC*1*250314*1*900000001*N\`, prof: lenient,
-			want:     ach.DED{ApplicationID: "UC", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"},
-			problems: []string{"unemployment compensation"}},
+			want: ach.DED{ApplicationID: "UC", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"}},
 		{name: "unknown application id", text: `DED*ZZ*1*250314*1*900000001*N\`, prof: lenient,
 			want:     ach.DED{ApplicationID: "ZZ", CaseID: "1", PayDate: date(2025, 3, 14), Amount: 1, SSN: "900000001", Medical: "N"},
 			problems: []string{"unknown code"}},

@@ -17,8 +17,17 @@ import (
 // only counts the rest.
 const DefaultMaxErrors = 100
 
-// MaxCTXAddenda is the most addenda records a CTX entry may carry.
+// MaxCTXAddenda is the most addenda records a CTX entry may carry (and an
+// ATX or TRX entry: see multiAddenda).
 const MaxCTXAddenda = 9999
+
+// multiAddenda reports the SEC codes whose entries may carry up to
+// MaxCTXAddenda addenda 05, counted in the entry's positions 55-58: CTX,
+// and ATX (an acknowledgment of a CTX) and TRX (truncated checks), which
+// NACHA lays out the same way. iwo posts CTX only; the others are read so
+// that their file's remittances are not refused with them (moov-io/ach's
+// own ATX and TRX samples, two addenda each, were rejected whole).
+func multiAddenda(sec string) bool { return sec == moov.CTX || sec == moov.ATX || sec == moov.TRX }
 
 // Options configure a Reader.
 type Options struct {
@@ -700,10 +709,10 @@ func (r *Reader) entry(rec string) {
 			r.fail(l, recEntry, "TransactionCode", "debit %d in a credits-only (220) batch", tc)
 		}
 	}
-	if r.bh.SEC == moov.CTX {
+	if multiAddenda(r.bh.SEC) {
 		n, ok := digits(rec[54:58])
 		if !ok {
-			r.fail(l, recEntry, "AddendaRecords", "%q is not a number (CTX positions 55-58)", rec[54:58])
+			r.fail(l, recEntry, "AddendaRecords", "%q is not a number (%s positions 55-58)", rec[54:58], r.bh.SEC)
 		}
 		e.AddendaCount = int(n)
 		if e.AddendaCount > MaxCTXAddenda {
@@ -827,7 +836,7 @@ func (r *Reader) flushEntry(yield func(*Entry, error) bool) bool {
 		r.fail(l, recEntry, "Addenda", "a return or notification of change carries exactly one addenda 98/99, got %d addenda", len(e.Addenda))
 	}
 	switch {
-	case e.Batch.SEC == moov.CTX:
+	case multiAddenda(e.Batch.SEC):
 		if nRet == 0 && n05 != e.AddendaCount {
 			r.fail(l, recEntry, "AddendaRecords", "positions 55-58 say %d addenda, %d follow", e.AddendaCount, n05)
 		}

@@ -3,6 +3,7 @@ package ach_test
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,7 +226,25 @@ func kindFile(t *testing.T) []byte {
 	if err := fw.WriteBatch(ret); err != nil {
 		t.Fatal(err)
 	}
-	cor := batch(moov.COR, 4, moov.CreditsOnly)
+	// An ATX entry (acknowledging a CTX) with two addenda, as NACHA allows
+	// up to 9,999: read and classified other, never a reason to refuse the
+	// file (moov-io/ach's own ATX sample was rejected whole).
+	atx := batch(moov.ATX, 4, moov.CreditsOnly)
+	e = entry(24, 0, 1, "")
+	e.Addenda05 = nil
+	for i := 1; i <= 2; i++ {
+		a := moov.NewAddenda05()
+		a.PaymentRelatedInformation, a.SequenceNumber, a.EntryDetailSequenceNumber = "ACK OF CTX "+strconv.Itoa(i), i, 1
+		e.AddAddenda05(a)
+	}
+	e.SetCATXAddendaRecords(2)
+	e.SetCATXReceivingCompany("SDU")
+	e.AddendaRecordIndicator = 1
+	atx.AddEntry(e)
+	if err := fw.WriteBatch(atx); err != nil {
+		t.Fatal(err)
+	}
+	cor := batch(moov.COR, 5, moov.CreditsOnly)
 	e = entry(21, 0, 1, "")
 	a98 := moov.NewAddenda98()
 	a98.ChangeCode, a98.OriginalTrace, a98.OriginalDFI, a98.CorrectedData, a98.TraceNumber = "C01", "123456780000009", sduRouting[:8], "5550002222", e.TraceNumber
@@ -259,6 +278,7 @@ func TestEntryKinds(t *testing.T) {
 		{withholding.KindPayment, "", []string{"no DED segment identifier"}, nil},
 		{withholding.KindOther, "", []string{"SEC PPD"}, nil},
 		{withholding.KindReturn, "R03", nil, nil},
+		{withholding.KindOther, "", []string{"SEC ATX"}, nil},
 		{withholding.KindNOC, "C01", nil, nil},
 	}
 	if len(ps) != len(want) {
@@ -296,7 +316,7 @@ func TestEntryKinds(t *testing.T) {
 	if sum.PaymentCents != credited {
 		t.Errorf("summary cents %s, want the credited %s", sum.PaymentCents, credited)
 	}
-	if sum.Posted != 6 || sum.Prenotes != 1 || sum.Returns != 1 || sum.NOCs != 1 || sum.Other != 3 || sum.Payments != 12 {
+	if sum.Posted != 6 || sum.Prenotes != 1 || sum.Returns != 1 || sum.NOCs != 1 || sum.Other != 4 || sum.Payments != 13 {
 		t.Errorf("summary %+v", sum)
 	}
 }

@@ -37,6 +37,9 @@ type paymentRow struct {
 	// Carries says, on an order page, why a reconciled payment that is
 	// not on the order's books is listed there.
 	Carries string
+	// Application names a DED01 other than CS (an interstate collection,
+	// say), which posts like CS but is worth seeing.
+	Application string
 }
 
 // paymentList is what the "payments" template shows.
@@ -149,6 +152,13 @@ func (m *rowMaker) rows(ctx context.Context, pays []*withholding.Payment) ([]pay
 
 func (m *rowMaker) row(ctx context.Context, p *withholding.Payment) (paymentRow, error) {
 	r := paymentRow{Payment: p, Status: string(status(p))}
+	if id := p.ApplicationID; id != "" && id != withholding.ApplicationChildSupport {
+		label, ok := withholding.ApplicationLabel(id)
+		if !ok {
+			label = "unknown application"
+		}
+		r.Application = id + ": " + label
+	}
 	switch {
 	case p.Kind != withholding.KindPayment:
 		r.Status, r.Fate = "other", kindFate(p)

@@ -40,6 +40,7 @@ func mustBooks(t *testing.T, f *fixture) *books {
 	// Carries o's remittance ID, posted to the other order by name.
 	b.elsewhere = orderPayment(o, "091000010000015", eff, 7000)
 	b.own = orderPayment(o, "091000010000016", eff, 20000)
+	b.own.ApplicationID = "II" // another state's collection: posts like CS
 	MustPayments(t, f.db, b.mistyped, b.claims, b.held, b.pending, b.elsewhere, b.own)
 	pays, _, err := f.db.FindPayments(ctx, withholding.PaymentFilter{})
 	if err != nil {
@@ -141,6 +142,13 @@ func TestOrderPageShowsPostings(t *testing.T) {
 			"Carries this order&#39;s remittance ID", "Held</span>: <a", "Unparseable payment</a>, no order")
 		if strings.Contains(rows[b.own.Trace], "claims") {
 			t.Errorf("payment claiming what was credited is flagged: %s", rows[b.own.Trace])
+		}
+	})
+	t.Run("Interstate", func(t *testing.T) {
+		wantIn(t, "interstate payment's row", rows[b.own.Trace], `<span class="badge posted">Posted</span>`,
+			`<div class="muted application">II: interstate income withholding</div>`)
+		if strings.Contains(rows[b.mistyped.Trace], `class="muted application"`) {
+			t.Errorf("a CS payment is labelled with its application: %s", rows[b.mistyped.Trace])
 		}
 	})
 	t.Run("NotOnItsBooks", func(t *testing.T) {

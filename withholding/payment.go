@@ -95,3 +95,35 @@ type PaymentFilter struct {
 	WithPosting   bool
 	Offset, Limit int
 }
+
+// ApplicationChildSupport is DED01 for an employer's income withholding,
+// the code nearly every remittance carries.
+const ApplicationChildSupport = "CS"
+
+// applications are the DED01 application identifiers of the child support
+// convention (X12 element 1511's child support codes, and the two the
+// NACHA guidelines added), and what each is. An SDU receives every one of
+// them: other states' interstate collections (II, IT, IO …) arrive daily.
+// Spec: ded-remittance.md §3.4.
+var applications = map[string]string{
+	ApplicationChildSupport: "child support income withholding",
+	"II":                    "interstate income withholding",
+	"IT":                    "interstate state tax offset",
+	"IO":                    "interstate, all other",
+	"RI":                    "interstate cost-recovery, income withholding",
+	"RT":                    "interstate cost-recovery, state tax offset",
+	"RO":                    "interstate cost-recovery, all other",
+	"IF":                    "interstate FIDM collection",
+	"RF":                    "interstate cost-recovery, FIDM",
+	"FD":                    "financial institution funds transfer",
+	"DP":                    "noncustodial parent or third-party payment",
+	"UI":                    "unemployment insurance (X12 6020)",
+	"UC":                    "unemployment compensation (NACHA 2017)",
+}
+
+// ApplicationLabel says what a DED01 application identifier is, and
+// whether it is one of the convention's codes.
+func ApplicationLabel(id string) (string, bool) {
+	l, ok := applications[id]
+	return l, ok
+}
