@@ -201,16 +201,7 @@ func TestClaimingJobRunOfDeadInstanceRecordedKilled(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iwo.db")
 	stale := killedHolder(t, path, "pull", true)
 
-	live := mustOpenFile(t, path)
-	unlock, ok, err := live.TryLock(ctx, jobs.InstanceLockName("pull", "live"))
-	if err != nil || !ok {
-		t.Fatalf("lock pull for the live instance: %v %v", ok, err)
-	}
-	defer unlock()
-	running := &withholding.JobRun{Job: "pull", Instance: "live"}
-	if err := live.CreateJobRun(ctx, running); err != nil {
-		t.Fatal(err)
-	}
+	running := liveHolder(t, path, "pull", jobs.InstanceLockName("pull", "live"), "live")
 
 	db := mustOpenFile(t, path)
 	s := MustScheduler(t, db, "c")

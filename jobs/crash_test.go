@@ -251,6 +251,25 @@ func killedHolder(t *testing.T, path, job string, perInstance bool) *withholding
 	return run
 }
 
+// liveHolder holds, through its own handle on the SQLite store at path and
+// until the test ends, the lock a run of job holds, and records that run
+// running under instance, as a live process running it does.
+func liveHolder(t *testing.T, path, job, lock, instance string) *withholding.JobRun {
+	t.Helper()
+	ctx := context.Background()
+	live := mustOpenFile(t, path)
+	unlock, ok, err := live.TryLock(ctx, lock)
+	if err != nil || !ok {
+		t.Fatalf("lock %s: %v %v", lock, ok, err)
+	}
+	t.Cleanup(unlock)
+	running := &withholding.JobRun{Job: job, Instance: instance}
+	if err := live.CreateJobRun(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	return running
+}
+
 // mustOpenFile opens the SQLite store at path.
 func mustOpenFile(t *testing.T, path string) *store.DB {
 	t.Helper()
@@ -306,16 +325,7 @@ func TestSchedulerStartMarksKilledRuns(t *testing.T) {
 	db := mustOpenFile(t, path)
 
 	// Another job, running in this (live) process through another handle.
-	live := mustOpenFile(t, path)
-	unlock, ok, err := live.TryLock(ctx, jobs.LockName("send"))
-	if err != nil || !ok {
-		t.Fatalf("lock send: %v %v", ok, err)
-	}
-	defer unlock()
-	running := &withholding.JobRun{Job: "send", Instance: "live"}
-	if err := live.CreateJobRun(ctx, running); err != nil {
-		t.Fatal(err)
-	}
+	liveHolder(t, path, "send", jobs.LockName("send"), "live")
 
 	s := MustScheduler(t, db, "b")
 	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)
