@@ -2,13 +2,21 @@ package bench
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/iwoproject/iwo/edi/edisynth"
@@ -46,6 +54,12 @@ type Options struct {
 	Seed uint64
 	// CPUProfile, when set, is where a CPU profile of the whole run goes.
 	CPUProfile string
+	// Instances is how many iwo instances run the typical night's inbound
+	// jobs (pull-acks, pull-remittances) together, each with its own store
+	// handle, data directory and scheduler, claiming files as "iwo serve"
+	// instances sharing a database do. 0 or 1 is one instance; more needs
+	// PostgreSQL (EINVALID on SQLite, where writers take turns).
+	Instances int
 }
 
 // The defaults: a large state.
@@ -72,7 +86,13 @@ func (o Options) withDefaults() Options {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	o.Instances = max(o.Instances, 1)
 	return o
+}
+
+// isPostgres reports whether url names a PostgreSQL database.
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
 // The simulated nights: the first on the synthetic agency's Monday
@@ -94,8 +114,19 @@ var (
 // files credited.
 func Night(ctx context.Context, opt Options, out io.Writer) (err error) {
 	opt = opt.withDefaults()
+	if opt.Instances > 1 && !isPostgres(opt.DB) {
+		return withholding.Errorf(withholding.EINVALID, "--instances %d needs a PostgreSQL database (--db postgres://…): SQLite takes one writer at a time", opt.Instances)
+	}
 	if opt.Dir, err = workspace(opt.Dir); err != nil {
 		return err
+	}
+	if isPostgres(opt.DB) {
+		url, drop, err := freshSchema(ctx, opt.DB)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		opt.DB = url
 	}
 	if opt.CPUProfile != "" {
 		f, err := os.Create(opt.CPUProfile)
@@ -118,11 +149,41 @@ func Night(ctx context.Context, opt Options, out io.Writer) (err error) {
 		return err
 	}
 	defer func() {
-		if cerr := b.db.Close(); err == nil {
+		if cerr := b.close(); err == nil {
 			err = cerr
 		}
 	}()
 	return b.run(ctx)
+}
+
+// freshSchema makes a new schema in the PostgreSQL database at url for one
+// run, so that a run never meets another's agency, and returns url with its
+// search_path and a function that drops the schema.
+func freshSchema(ctx context.Context, url string) (string, func(), error) {
+	admin, err := sql.Open("pgx", url)
+	if err != nil {
+		return "", nil, fmt.Errorf("open database: %w", err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "iwo_bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create schema for the bench: %w", err)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("database URL: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	return u.String(), drop, nil
 }
 
 // workspace returns dir as an absolute path, created if need be, or a
@@ -156,6 +217,68 @@ type bench struct {
 	partners map[string]*transfer.Partner
 	gen      *synth.Generator
 	agency   agency
+	// others are the instances besides this one that run the inbound jobs
+	// with it (Options.Instances).
+	others []*instance
+}
+
+// instance is another iwo instance on the same database: its own store
+// handle (connection pool), data directory and scheduler, with the inbound
+// jobs.
+type instance struct {
+	db    *store.DB
+	sched *jobs.Scheduler
+}
+
+// close closes every instance's store.
+func (b *bench) close() error {
+	var errs []error
+	for _, o := range b.others {
+		errs = append(errs, o.db.Close())
+	}
+	return errors.Join(append(errs, b.db.Close())...)
+}
+
+// exchange is an instance's view of the partners, with its own data
+// directory under the workspace; files are claimed in db.
+func (b *bench) exchange(partners []*transfer.Partner, db *store.DB, data string, env jobs.Env) *jobs.Exchange {
+	return &jobs.Exchange{
+		Partners: partners,
+		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
+			return transfer.Open(ctx, p, transfer.Backoff{})
+		},
+		Dir: filepath.Join(b.opt.Dir, data), Claims: db, Env: env,
+	}
+}
+
+// inbound returns the inbound jobs of an instance.
+func inbound(x *jobs.Exchange, db *store.DB, env jobs.Env) []jobs.Job {
+	return []jobs.Job{
+		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
+		&jobs.PullRemittances{Exchange: x, Files: db},
+	}
+}
+
+// addOthers opens the other instances of Options.Instances.
+func (b *bench) addOthers(ctx context.Context, url string, partners []*transfer.Partner, env jobs.Env) error {
+	for i := 2; i <= b.opt.Instances; i++ {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		db.Now = b.clock.now
+		name := fmt.Sprintf("bench-%d", i)
+		o := &instance{db: db, sched: jobs.NewScheduler(jobs.SchedulerConfig{
+			Runs: db, Calendar: calendar.US(), Env: env, Instance: name,
+		})}
+		b.others = append(b.others, o)
+		for _, j := range inbound(b.exchange(partners, db, "data-"+strconv.Itoa(i), env), db, env) {
+			if err := o.sched.Add(j, "", jobs.AnyDay); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // clock is the simulated time: the night's start plus the real time
@@ -205,13 +328,7 @@ func newBench(ctx context.Context, opt Options, out, logOut io.Writer) (*bench, 
 
 	log := slog.New(withholding.NewMaskingHandler(slog.NewTextHandler(logOut, nil)))
 	env := jobs.Env{Clock: b.clock.now, Location: time.UTC, Logger: log}
-	x := &jobs.Exchange{
-		Partners: partners,
-		Connect: func(ctx context.Context, p *transfer.Partner) (transfer.Remote, error) {
-			return transfer.Open(ctx, p, transfer.Backoff{})
-		},
-		Dir: filepath.Join(opt.Dir, "data"), Env: env,
-	}
+	x := b.exchange(partners, db, "data", env)
 	b.sched = jobs.NewScheduler(jobs.SchedulerConfig{
 		Runs: db, Calendar: calendar.US(), Env: env, Instance: "bench",
 	})
@@ -222,17 +339,19 @@ func newBench(ctx context.Context, opt Options, out, logOut io.Writer) (*bench, 
 		Settings: reconcile.Settings{}, Calendar: calendar.US(), Env: env,
 	}
 	a := b.gen.Agency
-	for _, j := range []jobs.Job{
-		&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: edisynth.Issuer(a), StateFIPS: a.StateFIPS, Env: env},
-		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
-		&jobs.PullRemittances{Exchange: x, Files: db},
-		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "BENCH AGENCY", Agency: a.State + " STATE DISBURSEMENT UNIT", Contact: "PO BOX 989067"},
-	} {
+	all := []jobs.Job{&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: edisynth.Issuer(a), StateFIPS: a.StateFIPS, Env: env}}
+	all = append(all, inbound(x, db, env)...)
+	all = append(all, rec,
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "BENCH AGENCY", Agency: a.State + " STATE DISBURSEMENT UNIT", Contact: "PO BOX 989067"})
+	for _, j := range all {
 		if err := b.sched.Add(j, "", jobs.AnyDay); err != nil {
-			db.Close()
+			b.close()
 			return nil, err
 		}
+	}
+	if err := b.addOthers(ctx, url, partners, env); err != nil {
+		b.close()
+		return nil, err
 	}
 	return b, nil
 }
@@ -264,28 +383,49 @@ var rowsOf = map[string]string{
 	jobs.JobReport:          "statements",
 }
 
-// job runs one job now, as "iwo run JOB" does.
+// job runs one job now, as "iwo run JOB" does; an inbound job on every
+// instance at once (Options.Instances), its rows those of all of them.
 func (b *bench) job(night, name string) (time.Duration, error) {
 	return b.step(night+"."+name, func() (int64, error) {
-		run, err := b.sched.RunNow(context.Background(), name)
-		if run == nil {
-			return 0, err
+		scheds := []*jobs.Scheduler{b.sched}
+		for _, o := range b.others {
+			if o.sched.Has(name) {
+				scheds = append(scheds, o.sched)
+			}
 		}
-		switch run.Status {
-		case withholding.RunSucceeded:
-		case withholding.RunPartial:
-			fmt.Fprintf(b.out, "# %s.%s partial: %s\n", night, name, withholding.MaskDigitRuns(run.Error))
-		default:
-			return 0, fmt.Errorf("%s: %s", run.Status, run.Error)
+		runs := make([]*withholding.JobRun, len(scheds))
+		errs := make([]error, len(scheds))
+		var wg sync.WaitGroup
+		for i, s := range scheds {
+			wg.Go(func() { runs[i], errs[i] = s.RunNow(context.Background(), name) })
 		}
-		return run.Counts[rowsOf[name]], nil
+		wg.Wait()
+		var rows int64
+		for i, run := range runs {
+			if run == nil {
+				return 0, errs[i]
+			}
+			switch run.Status {
+			case withholding.RunSucceeded:
+			case withholding.RunPartial:
+				fmt.Fprintf(b.out, "# %s.%s partial on %s: %s\n", night, name, run.Instance, withholding.MaskDigitRuns(run.Error))
+			default:
+				return 0, fmt.Errorf("%s on %s: %s", run.Status, run.Instance, run.Error)
+			}
+			rows += run.Counts[rowsOf[name]]
+			if len(runs) > 1 {
+				fmt.Fprintf(b.out, "# %s.%s on %s: files=%d rows=%d claimed_elsewhere=%d gone=%d\n", night, name, run.Instance,
+					run.Files, run.Counts[rowsOf[name]], run.Counts["claimed_elsewhere"], run.Counts["gone"])
+			}
+		}
+		return rows, nil
 	})
 }
 
 func (b *bench) run(ctx context.Context) error {
 	opt := b.opt
-	fmt.Fprintf(b.out, "# bench night: %d orders, %d employers, %d payments in %d files, %d changes, %d acks; workspace %s; rss_mb is VmRSS after the step\n",
-		opt.Orders, opt.Employers, opt.Payments, opt.Files, opt.Changes, opt.Acks, opt.Dir)
+	fmt.Fprintf(b.out, "# bench night: %d orders, %d employers, %d payments in %d files, %d changes, %d acks, %d instance(s); workspace %s; rss_mb is VmRSS after the step\n",
+		opt.Orders, opt.Employers, opt.Payments, opt.Files, opt.Changes, opt.Acks, opt.Instances, opt.Dir)
 	empCSV := filepath.Join(opt.Dir, "employers.csv")
 	ordCSV := filepath.Join(opt.Dir, "orders.csv")
 	chgCSV := filepath.Join(opt.Dir, "orders-changed.csv")

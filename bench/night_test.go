@@ -3,11 +3,14 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/bench"
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // TestNight runs the whole bench at a tiny size: every step prints its
@@ -55,5 +58,18 @@ func TestNight(t *testing.T) {
 		if !strings.Contains(out.String(), "\n"+p) {
 			t.Errorf("no %s line", p)
 		}
+	}
+}
+
+// More than one instance needs PostgreSQL: on SQLite the bench refuses
+// before it makes anything.
+func TestNightInstancesNeedPostgres(t *testing.T) {
+	dir := t.TempDir()
+	err := bench.Night(context.Background(), bench.Options{Orders: 300, Instances: 2, Dir: dir}, io.Discard)
+	if withholding.ErrorCode(err) != withholding.EINVALID {
+		t.Fatalf("two instances on SQLite: %v, want EINVALID", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("workspace after refusal: %d entries, want none", len(entries))
 	}
 }

@@ -217,9 +217,11 @@ func TestSendIWOsDiscardsFileBuiltByDeadRun(t *testing.T) {
 }
 
 // killedHolder leaves in the SQLite store at path what a process of this
-// host leaves when it is killed (SIGKILL) during a run of job: the job's
-// lease, held by a PID that no longer runs, and the run recorded running.
-func killedHolder(t *testing.T, path, job string) *withholding.JobRun {
+// host leaves when it is killed (SIGKILL) during a run of job: the lock its
+// run held — the job's (LockName), or with perInstance set its instance's
+// lock on the job (InstanceLockName) — held by a PID that no longer runs,
+// and the run recorded running.
+func killedHolder(t *testing.T, path, job string, perInstance bool) *withholding.JobRun {
 	t.Helper()
 	ctx := context.Background()
 	dead := exec.Command("true")
@@ -231,17 +233,41 @@ func killedHolder(t *testing.T, path, job string) *withholding.JobRun {
 		t.Fatal(err)
 	}
 	db.PID = dead.Process.Pid
-	unlock, ok, err := db.TryLock(ctx, jobs.LockName(job))
-	if err != nil || !ok {
-		t.Fatalf("lock %s: ok %v err %v", job, ok, err)
+	instance := fmt.Sprintf("%s/%d", db.Host, db.PID)
+	lock := jobs.LockName(job)
+	if perInstance {
+		lock = jobs.InstanceLockName(job, instance)
 	}
-	run := &withholding.JobRun{Job: job, Instance: fmt.Sprintf("%s/%d", db.Host, db.PID)}
+	unlock, ok, err := db.TryLock(ctx, lock)
+	if err != nil || !ok {
+		t.Fatalf("lock %s: ok %v err %v", lock, ok, err)
+	}
+	run := &withholding.JobRun{Job: job, Instance: instance}
 	if err := db.CreateJobRun(ctx, run); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()        // the process is gone: no renewal, no unlock
 	t.Cleanup(unlock) // stops the renewal goroutine; its delete finds the store closed
 	return run
+}
+
+// liveHolder holds, through its own handle on the SQLite store at path and
+// until the test ends, the lock a run of job holds, and records that run
+// running under instance, as a live process running it does.
+func liveHolder(t *testing.T, path, job, lock, instance string) *withholding.JobRun {
+	t.Helper()
+	ctx := context.Background()
+	live := mustOpenFile(t, path)
+	unlock, ok, err := live.TryLock(ctx, lock)
+	if err != nil || !ok {
+		t.Fatalf("lock %s: %v %v", lock, ok, err)
+	}
+	t.Cleanup(unlock)
+	running := &withholding.JobRun{Job: job, Instance: instance}
+	if err := live.CreateJobRun(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	return running
 }
 
 // mustOpenFile opens the SQLite store at path.
@@ -279,7 +305,7 @@ func checkKilled(t *testing.T, runs withholding.JobRunService, stale *withholdin
 // wait for the dead process's lease, and the killed run is recorded killed.
 func TestRunAfterHolderKilledOnSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iwo.db")
-	stale := killedHolder(t, path, "pull")
+	stale := killedHolder(t, path, "pull", false)
 	db := mustOpenFile(t, path)
 	s := MustScheduler(t, db, "b")
 	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)
@@ -295,20 +321,11 @@ func TestRunAfterHolderKilledOnSQLite(t *testing.T) {
 func TestSchedulerStartMarksKilledRuns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "iwo.db")
-	stale := killedHolder(t, path, "pull")
+	stale := killedHolder(t, path, "pull", false)
 	db := mustOpenFile(t, path)
 
 	// Another job, running in this (live) process through another handle.
-	live := mustOpenFile(t, path)
-	unlock, ok, err := live.TryLock(ctx, jobs.LockName("send"))
-	if err != nil || !ok {
-		t.Fatalf("lock send: %v %v", ok, err)
-	}
-	defer unlock()
-	running := &withholding.JobRun{Job: "send", Instance: "live"}
-	if err := live.CreateJobRun(ctx, running); err != nil {
-		t.Fatal(err)
-	}
+	liveHolder(t, path, "send", jobs.LockName("send"), "live")
 
 	s := MustScheduler(t, db, "b")
 	MustAdd(t, s, okJob("pull"), "", jobs.AnyDay)

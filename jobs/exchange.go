@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/iwoproject/iwo/transfer"
@@ -33,10 +34,35 @@ type Exchange struct {
 	StableFor time.Duration
 	// Wait replaces the pause between the two looks (tests).
 	Wait func(ctx context.Context, d time.Duration) error
+	// Claims, when set, claims each inbound file (partner and remote name)
+	// before it is fetched and until it is applied and archived or
+	// quarantined, so that several instances can run the same inbound job
+	// at once (see Inbound and ItemClaimer); *store.DB is one. With no
+	// Claims the inbound jobs run under the job's lock, one instance at a
+	// time.
+	Claims Claimer
 	// Metrics counts files and errors; nil counts nothing.
 	Metrics *Metrics
 	// Env is the clock and the logger (one line per file).
 	Env
+}
+
+// Claimer hands out claims on items of work, by name: TryLock takes the
+// claim if no one holds it and reports ok false, with no error, when
+// another holder (another instance) does; release gives it back. A claim
+// must end with its holder: if the process dies, the claim is freed (on
+// PostgreSQL when its session ends, on SQLite when its lease runs out or,
+// on the same host, when the holder is seen gone). *store.DB's TryLock is
+// one.
+type Claimer interface {
+	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+}
+
+// ClaimName is the name of the claim on the inbound file at remote path of
+// partner. It names the file, not the job, so that any job that takes the
+// file claims it under the same name.
+func ClaimName(partner, remote string) string {
+	return "iwo.file." + strconv.Quote(partner) + strconv.Quote(remote)
 }
 
 // Partner returns the partner called name, or nil.

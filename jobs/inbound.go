@@ -122,7 +122,7 @@ func (in *Inbound) partner(ctx context.Context, p *transfer.Partner, pats []stri
 		if !ok || !slices.Contains(in.Kinds, kind) {
 			continue // matched another family's pattern first
 		}
-		err := in.file(ctx, rem, p, kind, f, res)
+		err := in.claimed(ctx, rem, p, kind, f, res)
 		if err == nil {
 			continue
 		}
@@ -158,8 +158,44 @@ func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res
 	return []error{fmt.Errorf("refused %d file name(s) in %s, not safe as local file names: %s", len(files), p.Inbox, strings.Join(names, ", "))}
 }
 
+// claimed takes one remote file under its claim (Exchange.Claims), held
+// until file returns: after the apply and the archive, or the quarantine.
+// Another instance running the same job at the same moment finds the claim
+// held and goes on to its next file; this one does the same with a file
+// claimed elsewhere (counted claimed_elsewhere, not an error: that instance
+// takes it). With no Claims it takes the file straight away.
+//
+// The claim is a lock that the database frees when its holder dies (see
+// Claimer), rather than a row marking the file taken: a row would outlive
+// a killed instance and leave the file stuck until someone cleared it,
+// while a freed claim lets the next run take the file, find it applied by
+// its SHA-256 if the dead instance had committed, and archive it
+// (finishArchive). The duplicate checks of the applying transaction stay
+// the last word: a claim keeps two instances from doing the same work, the
+// store from posting it twice.
+func (in *Inbound) claimed(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
+	x := in.Exchange
+	if x.Claims == nil {
+		return in.file(ctx, rem, p, kind, f, res)
+	}
+	release, ok, err := x.Claims.TryLock(ctx, ClaimName(p.Name, f.Path()))
+	if err != nil {
+		x.Metrics.error(in.Job, "file")
+		return fmt.Errorf("claim %s: %w", f.Path(), err)
+	}
+	if !ok {
+		res.Add("claimed_elsewhere", 1)
+		x.Log().Debug("file claimed by another instance, left to it", "job", in.Job, "partner", p.Name, "file", f.Name)
+		return nil
+	}
+	defer release()
+	return in.file(ctx, rem, p, kind, f, res)
+}
+
 // file takes one remote file through the ledger. It returns nil when the
-// file was applied or recognised as a duplicate.
+// file was applied or recognised as a duplicate, and when it is no longer
+// in the inbox: another instance, whose claim this one saw only after it
+// was released, took it (counted gone).
 func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
 	x := in.Exchange
 	log := x.Log().With("job", in.Job, "partner", p.Name, "file", f.Name)
@@ -167,6 +203,10 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 	if errors.Is(err, transfer.ErrChanged) {
 		res.Add("growing", 1)
 		log.Info("file changed while fetched, left for the next run")
+		return nil
+	} else if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, transfer.ErrLocal) {
+		res.Add("gone", 1)
+		log.Info("file no longer in the inbox: taken by another instance since it was listed")
 		return nil
 	} else if err != nil {
 		// The file stays in the inbox; a local failure (ErrLocal) stops

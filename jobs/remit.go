@@ -27,6 +27,10 @@ type PullRemittances struct {
 // Name implements Job.
 func (j *PullRemittances) Name() string { return JobPullRemittances }
 
+// ClaimsItems implements ItemClaimer: with Exchange.Claims set, each file
+// is claimed, and instances run the job together.
+func (j *PullRemittances) ClaimsItems() bool { return j.Exchange.Claims != nil }
+
 // Run implements Job.
 func (j *PullRemittances) Run(ctx context.Context) (Result, error) {
 	in := &Inbound{

@@ -68,7 +68,8 @@ type SchedulerConfig struct {
 
 // Scheduler runs jobs on their cron specs and by hand, through one path
 // that keeps the rules: one run of a job at a time per process and per
-// database, the day rule, a record of every run, panic recovery.
+// database (per process only for a job that claims its items, see
+// ItemClaimer), the day rule, a record of every run, panic recovery.
 type Scheduler struct {
 	cfg  SchedulerConfig
 	log  *slog.Logger
@@ -428,6 +429,54 @@ func (s *Scheduler) entry(name string) (*entry, error) {
 // LockName is the name of the database lock a job's runs hold.
 func LockName(job string) string { return "iwo.job." + job }
 
+// InstanceLockName is the name of the database lock that the runs of a job
+// claimed per item (ItemClaimer) hold on one instance: such runs go on on
+// several instances at once, so each holds its own lock, and whoever takes
+// a dead instance's lock knows that instance's runs recorded running are
+// over.
+func InstanceLockName(job, instance string) string { return LockName(job) + "@" + instance }
+
+// ItemClaimer is implemented by jobs whose work is claimed item by item,
+// such as the inbound jobs, which claim each file (Exchange.Claims) before
+// they take it: two instances running such a job at once share its items
+// and never take one twice. The scheduler keeps the rest of its rules for
+// them — one run at a time per process, the day rule, a record of every
+// run — but lets every instance run them together: their runs do not take
+// the job's database lock (LockName) but their instance's
+// (InstanceLockName), and a scheduled activation is run by every instance
+// that fires it, not only the first. ClaimsItems reports whether the job,
+// as configured, claims its items; when it does not, the job is run under
+// the job's lock like any other.
+type ItemClaimer interface {
+	ClaimsItems() bool
+}
+
+// claimsItems reports whether job's runs may go on on several instances at
+// once.
+func claimsItems(job Job) bool {
+	c, ok := job.(ItemClaimer)
+	return ok && c.ClaimsItems()
+}
+
+// lock takes the database lock a run of job holds: the job's, or for a job
+// claimed per item this instance's lock on it. why says what a lock held
+// elsewhere means.
+func (s *Scheduler) lock(ctx context.Context, job Job) (unlock func(), ok bool, why string, err error) {
+	name := job.Name()
+	if claimsItems(job) {
+		unlock, ok, err = s.cfg.Runs.TryLock(ctx, InstanceLockName(name, s.cfg.Instance))
+		why = fmt.Sprintf("running in another process with this instance's name (%s)", s.cfg.Instance)
+	} else {
+		unlock, ok, err = s.cfg.Runs.TryLock(ctx, LockName(name))
+		why = "running on another instance"
+	}
+	if err != nil {
+		s.cfg.Metrics.error(name, "lock")
+		return nil, false, "", fmt.Errorf("lock job %s: %w", name, err)
+	}
+	return unlock, ok, why, nil
+}
+
 func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time.Time) (*withholding.JobRun, error) {
 	name := e.job.Name()
 	ctx, active, ok := s.track(ctx, name)
@@ -447,17 +496,18 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 			return s.skip(ctx, name, fmt.Sprintf("day rule %s: %s", e.days, why))
 		}
 	}
-	unlock, ok, err := s.cfg.Runs.TryLock(ctx, LockName(name))
+	unlock, ok, why, err := s.lock(ctx, e.job)
 	if err != nil {
-		s.cfg.Metrics.error(name, "lock")
-		return nil, fmt.Errorf("lock job %s: %w", name, err)
+		return nil, err
 	}
 	if !ok {
-		return s.skip(ctx, name, "running on another instance")
+		return s.skip(ctx, name, why)
 	}
 	defer unlock()
-	s.markKilled(ctx, name)
-	if scheduled {
+	s.markKilled(ctx, e.job)
+	// A job claimed per item is run by every instance that fires the
+	// activation: that is how they share its work.
+	if scheduled && !claimsItems(e.job) {
 		var until time.Time
 		if e.sched != nil {
 			until = e.sched.Next(slot)
@@ -557,15 +607,56 @@ func (s *Scheduler) startedBetween(ctx context.Context, job string, from, until 
 	return nil, nil
 }
 
-// markKilled records as killed the runs of job still recorded running. The
-// caller holds the job's lock, so none of them is going on anywhere: their
-// process died without recording their end — SIGKILL, a crash, a lost
-// host; on SQLite its lease ran out or it was a process of this host that
-// no longer runs, on PostgreSQL its session ended. A failure is logged and
-// leaves them for the next holder.
-func (s *Scheduler) markKilled(ctx context.Context, job string) {
+// markKilled records as killed the runs of job still recorded running
+// whose process died without recording their end — SIGKILL, a crash, a
+// lost host; on SQLite its lease ran out or it was a process of this host
+// that no longer runs, on PostgreSQL its session ended. The caller holds
+// the lock its run holds (see lock). For a job run under the job's lock,
+// that is every run recorded running. For a job claimed per item it is this
+// instance's earlier runs and those of the instances whose lock on the job
+// is free (taken here for the moment), while the runs of instances that
+// hold theirs go on. A failure is logged and leaves them for the next
+// holder.
+func (s *Scheduler) markKilled(ctx context.Context, job Job) {
+	name := job.Name()
+	if !claimsItems(job) {
+		s.markKilledOf(ctx, name, "")
+		return
+	}
+	runs, err := s.cfg.Runs.RunningJobRuns(ctx, name)
+	if err != nil {
+		s.cfg.Metrics.error(name, "record")
+		s.log.Error("could not look for runs of a dead process", "job", name, "err", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if seen[r.Instance] {
+			continue
+		}
+		seen[r.Instance] = true
+		if r.Instance == s.cfg.Instance {
+			s.markKilledOf(ctx, name, r.Instance)
+			continue
+		}
+		unlock, ok, err := s.cfg.Runs.TryLock(ctx, InstanceLockName(name, r.Instance))
+		if err != nil {
+			s.cfg.Metrics.error(name, "lock")
+			s.log.Error("could not look for runs of a dead process", "job", name, "err", err)
+			continue
+		}
+		if ok {
+			s.markKilledOf(ctx, name, r.Instance)
+			unlock()
+		}
+	}
+}
+
+// markKilledOf marks killed the runs of job recorded running, those of
+// instance only when it is not empty.
+func (s *Scheduler) markKilledOf(ctx context.Context, job, instance string) {
 	why := fmt.Sprintf("killed: the process that ran it stopped without recording how the run ended (found by %s, the next holder of the job's lock)", s.cfg.Instance)
-	runs, err := s.cfg.Runs.MarkJobRunsKilled(ctx, job, why)
+	runs, err := s.cfg.Runs.MarkJobRunsKilled(ctx, job, instance, why)
 	if err != nil {
 		s.cfg.Metrics.error(job, "record")
 		s.log.Error("could not record the runs of a dead process as killed", "job", job, "err", err)
@@ -586,16 +677,19 @@ func (s *Scheduler) sweep(ctx context.Context) {
 	names := slices.Clone(s.names)
 	s.mu.Unlock()
 	for _, name := range names {
-		unlock, ok, err := s.cfg.Runs.TryLock(ctx, LockName(name))
+		e, err := s.entry(name)
 		if err != nil {
-			s.cfg.Metrics.error(name, "lock")
+			continue
+		}
+		unlock, ok, _, err := s.lock(ctx, e.job)
+		if err != nil {
 			s.log.Error("could not look for runs of a dead process", "job", name, "err", err)
 			continue
 		}
 		if !ok {
 			continue
 		}
-		s.markKilled(ctx, name)
+		s.markKilled(ctx, e.job)
 		unlock()
 	}
 }

@@ -65,17 +65,29 @@ func (d *DB) FinishJobRun(ctx context.Context, r *withholding.JobRun) error {
 }
 
 // MarkJobRunsKilled records every run of job still running as killed,
-// ended now, with why as its error, and returns them, oldest first. The
-// caller holds the job's lock, so none of them is still going.
-func (d *DB) MarkJobRunsKilled(ctx context.Context, job, why string) ([]*withholding.JobRun, error) {
+// ended now, with why as its error, and returns those runs, by ID. A
+// non-empty instance limits it to that instance's runs.
+func (d *DB) MarkJobRunsKilled(ctx context.Context, job, instance, why string) ([]*withholding.JobRun, error) {
+	w := where{}
+	w.add("job = ?", job)
+	w.add("status = ?", string(withholding.RunRunning))
+	if instance != "" {
+		w.add("instance = ?", instance)
+	}
 	out, err := queryAll(ctx, d, "mark job runs killed", scanJobRun,
-		"UPDATE job_runs SET status = ?, ended = ?, error = ? WHERE job = ? AND status = ? RETURNING "+jobRunCols,
-		string(withholding.RunKilled), d.timeArg(d.now()), why, job, string(withholding.RunRunning))
+		"UPDATE job_runs SET status = ?, ended = ?, error = ?"+w.String()+" RETURNING "+jobRunCols,
+		append([]any{string(withholding.RunKilled), d.timeArg(d.now()), why}, w.args...)...)
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *withholding.JobRun) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// RunningJobRuns lists the runs of job still recorded running, by ID.
+func (d *DB) RunningJobRuns(ctx context.Context, job string) ([]*withholding.JobRun, error) {
+	return queryAll(ctx, d, "find running job runs", scanJobRun,
+		"SELECT "+jobRunCols+" FROM job_runs WHERE job = ? AND status = ? ORDER BY id", job, string(withholding.RunRunning))
 }
 
 // FindJobRuns lists the runs of job (every job when ""), newest first, and

@@ -787,7 +787,14 @@ func testMarkJobRunsKilled(t *testing.T, db *store.DB) {
 	for _, r := range []*withholding.JobRun{stale, other, done} {
 		mustOK(t, db.CreateJobRun(ctx, r), "create")
 	}
-	killed, err := db.MarkJobRunsKilled(ctx, "send-iwos", "killed: host/1 is gone")
+	elsewhere := &withholding.JobRun{Job: "send-iwos", Instance: "host/2"}
+	mustOK(t, db.CreateJobRun(ctx, elsewhere), "create")
+	running, err := db.RunningJobRuns(ctx, "send-iwos")
+	mustOK(t, err, "running")
+	if len(running) != 2 || running[0].ID != stale.ID || running[1].ID != elsewhere.ID {
+		t.Fatalf("running runs of send-iwos: %+v, want %d and %d", running, stale.ID, elsewhere.ID)
+	}
+	killed, err := db.MarkJobRunsKilled(ctx, "send-iwos", "host/1", "killed: host/1 is gone")
 	mustOK(t, err, "mark killed")
 	if len(killed) != 1 || killed[0].ID != stale.ID || killed[0].Status != withholding.RunKilled ||
 		killed[0].Error != "killed: host/1 is gone" || killed[0].Ended.IsZero() || killed[0].Instance != "host/1" {
@@ -795,15 +802,19 @@ func testMarkJobRunsKilled(t *testing.T, db *store.DB) {
 	}
 	runs, _, err := db.FindJobRuns(ctx, "", 0, 10)
 	mustOK(t, err, "find")
-	want := map[int64]withholding.RunStatus{stale.ID: withholding.RunKilled, other.ID: withholding.RunRunning, done.ID: withholding.RunSucceeded}
+	want := map[int64]withholding.RunStatus{stale.ID: withholding.RunKilled, other.ID: withholding.RunRunning, done.ID: withholding.RunSucceeded, elsewhere.ID: withholding.RunRunning}
 	for _, r := range runs {
 		if r.Status != want[r.ID] {
 			t.Errorf("run %d (%s): %s, want %s", r.ID, r.Job, r.Status, want[r.ID])
 		}
 	}
-	again, err := db.MarkJobRunsKilled(ctx, "send-iwos", "again")
+	again, err := db.MarkJobRunsKilled(ctx, "send-iwos", "host/1", "again")
 	if err != nil || len(again) != 0 {
-		t.Errorf("second mark: %v %v, want nothing left running", again, err)
+		t.Errorf("second mark: %v %v, want nothing of host/1 left running", again, err)
+	}
+	all, err := db.MarkJobRunsKilled(ctx, "send-iwos", "", "every instance")
+	if err != nil || len(all) != 1 || all[0].ID != elsewhere.ID {
+		t.Errorf("mark of every instance: %+v %v, want run %d of host/2", all, err, elsewhere.ID)
 	}
 }
 

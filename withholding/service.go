@@ -187,10 +187,13 @@ type JobRunService interface {
 	FinishJobRun(ctx context.Context, r *JobRun) error
 	FindJobRuns(ctx context.Context, job string, offset, limit int) ([]*JobRun, int, error)
 	// MarkJobRunsKilled records every run of job still recorded running
-	// as killed, ended now, with why as its error, and returns those runs.
-	// Call it only while holding the job's lock: then no such run is still
-	// going anywhere.
-	MarkJobRunsKilled(ctx context.Context, job, why string) ([]*JobRun, error)
+	// (of instance only, when it is not empty) as killed, ended now, with
+	// why as its error, and returns those runs. Call it only while holding
+	// the lock its runs hold (the job's, or for a job claimed per item the
+	// instance's lock on it): then no such run is still going anywhere.
+	MarkJobRunsKilled(ctx context.Context, job, instance, why string) ([]*JobRun, error)
+	// RunningJobRuns lists the runs of job still recorded running.
+	RunningJobRuns(ctx context.Context, job string) ([]*JobRun, error)
 	// TryLock takes the named lock if it is free. ok is false when another
 	// holder has it. unlock releases it; the lock is also released if the
 	// holder's connection dies.

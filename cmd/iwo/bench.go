@@ -32,15 +32,24 @@ without the bench writing the partners' files, steps gen.*), peak_rss_mb
 money received is not what the bank files credited. Figures and what they
 mean: docs/scaling.md.
 
+With --db postgres://… each run makes a fresh schema in that database (and
+drops it at the end). --instances N runs the typical night's pull-acks and
+pull-remittances on N instances at once — each its own store connection
+pool, data directory and scheduler, claiming files as "iwo serve"
+instances sharing a database do — and prints each instance's share as a
+comment line; it needs PostgreSQL.
+
 Examples:
   iwo bench night --orders 20000 --employers 500 --payments 5000 --files 50
-  iwo bench night --dir /var/tmp/bench --cpuprofile night.pprof`,
+  iwo bench night --dir /var/tmp/bench --cpuprofile night.pprof
+  iwo bench night --orders 120000 --db postgres://iwo@localhost/iwo --instances 2`,
 }
 
 // benchNightCommand is "iwo bench night".
 type benchNightCommand struct {
 	base
 	orders, employers, payments, files, changes, acks int
+	instances                                         int
 	db, dir, cpuProfile                               string
 	seed                                              uint64
 }
@@ -55,6 +64,7 @@ func (c *benchNightCommand) flags(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	fs.StringVar(&c.db, "db", "", "store `URL` (default sqlite:DIR/iwo.db)")
 	fs.StringVar(&c.dir, "dir", "", "workspace `directory`, empty or new (default: a fresh temporary directory, kept)")
+	fs.IntVar(&c.instances, "instances", 1, "iwo instances running the typical night's pull-acks and pull-remittances together (PostgreSQL only)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
 }
 
@@ -63,11 +73,12 @@ func (c *benchNightCommand) Run(ctx context.Context) error {
 	if len(c.args) > 0 {
 		return usageError("unexpected argument %q", c.args[0])
 	}
-	if c.orders < 1 || c.employers < 1 || c.payments < 1 || c.files < 1 {
-		return usageError("--orders, --employers, --payments and --files must be at least 1")
+	if c.orders < 1 || c.employers < 1 || c.payments < 1 || c.files < 1 || c.instances < 1 {
+		return usageError("--orders, --employers, --payments, --files and --instances must be at least 1")
 	}
 	return bench.Night(ctx, bench.Options{
 		Orders: c.orders, Employers: c.employers, Payments: c.payments, Files: c.files,
 		Changes: c.changes, Acks: c.acks, Seed: c.seed, DB: c.db, Dir: c.dir, CPUProfile: c.cpuProfile,
+		Instances: c.instances,
 	}, c.stdout)
 }

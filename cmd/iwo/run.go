@@ -199,8 +199,11 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		},
 		Dir:       cfg.DataDir,
 		StableFor: cfg.Transfer.StableFor,
-		Metrics:   m,
-		Env:       env,
+		// Each inbound file is claimed, so that instances sharing a
+		// PostgreSQL database pull files together.
+		Claims:  db,
+		Metrics: m,
+		Env:     env,
 	}
 	s := jobs.NewScheduler(jobs.SchedulerConfig{
 		Runs: db, Calendar: calendar.US(), Env: env, Metrics: m, Instance: opts.instance,
