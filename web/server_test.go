@@ -121,7 +121,7 @@ func get(tb testing.TB, c *http.Client, u string) (int, string) {
 func TestSignInRequired(t *testing.T) {
 	f := mustFixture(t)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, path := range []string{"/", "/calc", "/exceptions", "/runs", "/orders/1", "/employers/" + string(f.emps[0].FEIN), "/files", "/files/1?x=y"} {
+	for _, path := range []string{"/", "/calc", "/exceptions", "/runs", "/orders/1", "/employers/" + string(f.emps[0].FEIN), "/files", "/files/1?x=y", "/audit"} {
 		resp, err := c.Get(f.srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
