@@ -415,7 +415,7 @@ func TestSSNSearchByPost(t *testing.T) {
 		t.Errorf("SSN search by GET: status %d, want 405", code)
 	}
 	searches, _, err := f.db.FindAudit(context.Background(), withholding.AuditFilter{Action: withholding.AuditSearchSSN})
-	if err != nil || len(searches) != 2 || searches[1].Subject != "order:"+strings.TrimPrefix(loc, "/orders/") || searches[0].Detail != "0 orders found" {
+	if err != nil || len(searches) != 2 || searches[1].Subject != "order:"+strings.TrimPrefix(loc, "/orders/") || searches[0].Detail != "orders found: 0" {
 		t.Errorf("SSN searches audited: %+v, %v; want two, the first naming its order", searches, err)
 	}
 }

@@ -29,7 +29,7 @@ func (s *Server) searchSSN(w http.ResponseWriter, r *http.Request) error {
 	if len(orders) == 1 {
 		subject = "order:" + strconv.FormatInt(orders[0].ID, 10)
 	}
-	if err := s.audit(r, withholding.AuditSearchSSN, subject, fmt.Sprintf("%d orders found", n)); err != nil {
+	if err := s.audit(r, withholding.AuditSearchSSN, subject, fmt.Sprintf("orders found: %d", n)); err != nil {
 		return err
 	}
 	if len(orders) == 1 {
