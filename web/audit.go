@@ -112,27 +112,21 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	q.Page = max(q.Page, 1)
 	data := map[string]any{"Q": q, "Actions": withholding.AuditActions}
 	f, problem := q.filter(s.cfg.Location)
-	if problem != "" {
+	if problem == "" {
+		list, n, err := s.cfg.Audit.FindAudit(r.Context(), f)
+		if err != nil {
+			return fmt.Errorf("find audit: %w", err)
+		}
+		rows := make([]auditRow, len(list))
+		for i, e := range list {
+			rows[i] = auditRow{AuditEntry: e, When: e.At.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), Link: subjectLink(e.Subject)}
+		}
+		data["Entries"] = rows
+		pageLinks(data, q.Page, f.Offset, len(rows), n, q.link)
+	} else {
 		data["Problem"] = problem
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusBadRequest)
-		return s.render(w, r, "audit", "Audit log", data)
-	}
-	list, n, err := s.cfg.Audit.FindAudit(r.Context(), f)
-	if err != nil {
-		return fmt.Errorf("find audit: %w", err)
-	}
-	rows := make([]auditRow, len(list))
-	for i, e := range list {
-		rows[i] = auditRow{AuditEntry: e, When: e.At.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), Link: subjectLink(e.Subject)}
-	}
-	data["Entries"], data["Count"] = rows, n
-	data["First"], data["Last"] = f.Offset+1, f.Offset+len(rows)
-	if q.Page > 1 {
-		data["Prev"] = q.link(q.Page - 1)
-	}
-	if f.Offset+len(rows) < n {
-		data["Next"] = q.link(q.Page + 1)
 	}
 	return s.render(w, r, "audit", "Audit log", data)
 }
@@ -152,4 +146,17 @@ func subjectLink(subject string) string {
 		return "/files/" + url.PathEscape(key)
 	}
 	return ""
+}
+
+// pageLinks sets what a paged list's template shows around its rows:
+// Count, First and Last (1-based) and the Prev and Next links (link makes
+// a page's query string). The Files page could use it too.
+func pageLinks(data map[string]any, page, offset, shown, total int, link func(page int) string) {
+	data["Count"], data["First"], data["Last"] = total, offset+1, offset+shown
+	if page > 1 {
+		data["Prev"] = link(page - 1)
+	}
+	if offset+shown < total {
+		data["Next"] = link(page + 1)
+	}
 }

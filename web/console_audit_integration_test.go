@@ -3,12 +3,10 @@
 package web_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -36,23 +34,7 @@ func screenshotDir(t *testing.T) string {
 func TestIntegrationAuditInChromium(t *testing.T) {
 	f := mustFixture(t)
 	MustUser(t, f.db, "adm", web.RoleAdmin, "admin-password-1")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := mustBrowser(t)
 
 	shots := screenshotDir(t)
 	shoot := func(name string) {
@@ -67,19 +49,10 @@ func TestIntegrationAuditInChromium(t *testing.T) {
 		}
 		t.Logf("screenshot %s", p)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return browserText(t, ctx, sel) }
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		browserDo(t, ctx, what, steps...)
 	}
 	location := func() string {
 		t.Helper()

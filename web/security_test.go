@@ -19,11 +19,7 @@ import (
 // MustUser adds a console user with password pw to db.
 func MustUser(tb testing.TB, db *store.DB, name string, role web.Role, pw string) {
 	tb.Helper()
-	h, err := web.HashPassword(pw)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := db.CreateUser(context.Background(), &withholding.User{Name: name, Role: string(role), PasswordHash: h}); err != nil {
+	if err := db.CreateUser(context.Background(), &withholding.User{Name: name, Role: string(role), PasswordHash: mustHash(tb, pw)}); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -127,7 +123,7 @@ func TestRevokedSessionRefused(t *testing.T) {
 			}
 		}},
 		{"PasswordReset", func(t *testing.T, f *fixture, _ *http.Client) {
-			h, _ := web.HashPassword("a brand new password")
+			h := mustHash(t, "a brand new password")
 			if _, err := f.db.UpdateUser(ctx, "sup", withholding.UserUpdate{PasswordHash: &h}); err != nil {
 				t.Fatal(err)
 			}

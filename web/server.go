@@ -108,7 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dummyHashOnce() // made now rather than in the first refused sign-in
+	// Make the dummy hash now, in the background, rather than in the
+	// first refused sign-in, without delaying the start.
+	go dummyHashOnce()
 	return &Server{cfg: cfg, throttle: newThrottle(cfg.Now), compare: bcryptCompare, tmpl: tmpl, log: cfg.Logger}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,13 +61,7 @@ func mustFixture(tb testing.TB, opts ...func(*web.Config)) *fixture {
 	}}); err != nil {
 		tb.Fatal(err)
 	}
-	hash := func(pw string) string {
-		h, err := web.HashPassword(pw)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return h
-	}
+	hash := func(pw string) string { return mustHash(tb, pw) }
 	logs := &strings.Builder{}
 	cfg := web.Config{
 		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db,
@@ -89,6 +84,23 @@ func mustFixture(tb testing.TB, opts ...func(*web.Config)) *fixture {
 	srv := httptest.NewServer(s.Handler())
 	tb.Cleanup(srv.Close)
 	return &fixture{db: db, srv: srv, orders: orders, emps: emps, logs: logs}
+}
+
+// hashes caches the bcrypt hashes of test passwords: the suite builds
+// dozens of consoles, and under the race detector each hash costs seconds.
+var hashes sync.Map
+
+func mustHash(tb testing.TB, pw string) string {
+	tb.Helper()
+	if h, ok := hashes.Load(pw); ok {
+		return h.(string)
+	}
+	h, err := web.HashPassword(pw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hashes.Store(pw, h)
+	return h
 }
 
 // client returns an HTTP client signed in as user.

@@ -151,92 +151,69 @@ func checkRole(role string) error {
 	return nil
 }
 
-// userAddCommand is "iwo user add".
-type userAddCommand struct {
+// userPasswordCommand is "iwo user add" and, with reset, "iwo user
+// reset": both read a new password for a user, one making the user, the
+// other changing it.
+type userPasswordCommand struct {
 	userBase
-	role string
+	reset bool
+	role  string
 }
 
-func (c *userAddCommand) flags(fs *flag.FlagSet) {
+func (c *userPasswordCommand) flags(fs *flag.FlagSet) {
 	c.userBase.flags(fs)
-	fs.StringVar(&c.role, "role", "", "the user's `role`: helpline, operations, supervisor or admin (required)")
+	help := "the user's `role`: helpline, operations, supervisor or admin (required)"
+	if c.reset {
+		help = "also give the user this `role`"
+	}
+	fs.StringVar(&c.role, "role", "", help)
 }
 
-// Run adds the user.
-func (c *userAddCommand) Run(ctx context.Context) error {
+// Run adds the user, or sets its password and, with --role, role.
+func (c *userPasswordCommand) Run(ctx context.Context) error {
 	name, err := c.name()
 	if err != nil {
 		return err
 	}
-	if err := checkRole(c.role); err != nil {
-		return err
-	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	hash, err := c.password()
-	if err != nil {
-		return err
-	}
-	if err := db.CreateUser(ctx, &withholding.User{Name: name, Role: c.role, PasswordHash: hash}); err != nil {
-		return err
-	}
-	if err := c.audit(ctx, db, withholding.AuditUserAdd, name, "role "+c.role); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "added %s (%s)\n", name, c.role)
-	return nil
-}
-
-// userResetCommand is "iwo user reset".
-type userResetCommand struct {
-	userBase
-	role string
-}
-
-func (c *userResetCommand) flags(fs *flag.FlagSet) {
-	c.userBase.flags(fs)
-	fs.StringVar(&c.role, "role", "", "also give the user this `role`")
-}
-
-// Run sets the user's password and, with --role, role.
-func (c *userResetCommand) Run(ctx context.Context) error {
-	name, err := c.name()
-	if err != nil {
-		return err
-	}
-	upd := withholding.UserUpdate{}
-	detail := "new password"
-	if c.role != "" {
+	if c.role != "" || !c.reset {
 		if err := checkRole(c.role); err != nil {
 			return err
 		}
-		upd.Role = &c.role
-		detail += ", role " + c.role
 	}
 	db, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.FindUserByName(ctx, name); err != nil {
-		return err // before asking for a password nobody will use
+	if c.reset {
+		if _, err := db.FindUserByName(ctx, name); err != nil {
+			return err // before asking for a password nobody will use
+		}
 	}
 	hash, err := c.password()
 	if err != nil {
 		return err
 	}
-	upd.PasswordHash = &hash
-	u, err := db.UpdateUser(ctx, name, upd)
-	if err != nil {
+	action, detail, done := withholding.AuditUserAdd, "role "+c.role, "added %s (%s)\n"
+	if c.reset {
+		upd := withholding.UserUpdate{PasswordHash: &hash}
+		action, detail, done = withholding.AuditUserReset, "new password", "reset %s (%s); their sessions have ended\n"
+		if c.role != "" {
+			upd.Role = &c.role
+			detail += ", role " + c.role
+		}
+		u, err := db.UpdateUser(ctx, name, upd)
+		if err != nil {
+			return err
+		}
+		c.role = u.Role
+	} else if err := db.CreateUser(ctx, &withholding.User{Name: name, Role: c.role, PasswordHash: hash}); err != nil {
 		return err
 	}
-	if err := c.audit(ctx, db, withholding.AuditUserReset, name, detail); err != nil {
+	if err := c.audit(ctx, db, action, name, detail); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "reset %s (%s); their sessions have ended\n", u.Name, u.Role)
+	fmt.Fprintf(c.stdout, done, name, c.role)
 	return nil
 }
 
