@@ -55,6 +55,9 @@ func runSuite(t *testing.T, open opener) {
 		{"ImportOrdersBadRows", testImportOrdersBadRows},
 		{"ImportOrdersReimport", testImportOrdersReimport},
 		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,19 +6,25 @@ import (
 	"github.com/iwoproject/iwo/web"
 )
 
-// TestRolePermissions pins which role holds which permission: revealing a
-// full SSN and closing exceptions are separate questions with, today, the
-// same answers.
+// TestRolePermissions pins which role holds which permission: each role
+// may do what the one below it may, and more.
 func TestRolePermissions(t *testing.T) {
 	for _, tt := range []struct {
-		role           web.Role
-		fullSSN, close bool
+		role                  web.Role
+		fullSSN, close, admin bool
 	}{
-		{web.RoleHelpline, false, false},
-		{web.RoleSupervisor, true, true},
-		{web.RoleAdmin, true, true},
-		{web.Role("nobody"), false, false},
+		{web.RoleHelpline, false, false, false},
+		{web.RoleOperations, false, true, false},
+		{web.RoleSupervisor, true, true, false},
+		{web.RoleAdmin, true, true, true},
+		{web.Role("nobody"), false, false, false},
 	} {
+		if got := tt.role.Valid(); got != (tt.role != "nobody") {
+			t.Errorf("%q.Valid() = %v", tt.role, got)
+		}
+		if got := tt.role.CanAdminister(); got != tt.admin {
+			t.Errorf("%q.CanAdminister() = %v, want %v", tt.role, got, tt.admin)
+		}
 		if got := tt.role.SeesFullSSN(); got != tt.fullSSN {
 			t.Errorf("%q.SeesFullSSN() = %v, want %v", tt.role, got, tt.fullSSN)
 		}

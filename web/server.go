@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,24 +27,33 @@ type Services struct {
 	Exceptions withholding.ExceptionService
 	JobRuns    withholding.JobRunService
 	Files      withholding.FileService
+	// Accounts holds the users and their sessions.
+	Accounts withholding.UserService
+	// Audit records who viewed, revealed and changed what.
+	Audit withholding.AuditService
 }
 
 // Config configures a Server.
 type Config struct {
 	Services
-	// Users may sign in. Names are case-sensitive.
+	// Users are added to Accounts when New finds no user of their name:
+	// a way to start from the configuration file. A user already in the
+	// store keeps its stored role, password and state.
 	Users []User
 	// Agency is shown in the page header.
 	Agency string
 	// Location is the agency's time zone for displayed times.
 	Location *time.Location
-	// SessionKey signs session cookies; empty means a random key per process.
-	SessionKey []byte
 	// SessionTTL is how long a sign-in lasts; zero means 8 hours (a shift).
 	SessionTTL time.Duration
+	// TLSProxy says a TLS-terminating proxy is in front: cookies are
+	// marked Secure, pages send Strict-Transport-Security, and the client
+	// address (for sign-in throttling and the audit log) is the last
+	// X-Forwarded-For entry, the one the proxy added.
+	TLSProxy bool
 	// Calc holds the calculator's defaults for the work state.
 	Calc CalcDefaults
-	// Logger receives audit lines (sign-ins, SSN reveals). Never an SSN.
+	// Logger receives operational lines (sign-ins, failures). Never an SSN.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
@@ -62,22 +70,21 @@ type CalcDefaults struct {
 // Server is the console. Use Handler to serve it.
 type Server struct {
 	cfg      Config
-	users    map[string]User
-	sessions *sessions
-	tmpl     map[string]*template.Template
-	log      *slog.Logger
+	throttle *throttle
+	// compare checks a password against a bcrypt hash (tests count calls).
+	compare func(hash, password string) error
+	tmpl    map[string]*template.Template
+	log     *slog.Logger
 }
 
 const cookieName = "iwo_session"
 
-// New checks cfg and returns a Server.
+// New checks cfg, adds cfg.Users missing from the store, and returns a
+// Server.
 func New(cfg Config) (*Server, error) {
 	s := cfg.Services
-	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil || s.Files == nil {
+	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil || s.Files == nil || s.Accounts == nil || s.Audit == nil {
 		return nil, errors.New("web: every service is required")
-	}
-	if len(cfg.Users) == 0 {
-		return nil, errors.New("web: no console users configured")
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
@@ -94,22 +101,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Calc.Allocation == "" {
 		cfg.Calc.Allocation = withholding.Proportional
 	}
-	users := map[string]User{}
-	for i, u := range cfg.Users {
-		if u.Name == "" || !u.Role.Valid() || u.PasswordHash == "" {
-			return nil, fmt.Errorf("web: users[%d]: needs a name, a role (helpline, supervisor, admin) and a password hash", i)
-		}
-		users[u.Name] = u
-	}
-	sess, err := newSessions(cfg.SessionKey, cfg.SessionTTL, cfg.Now)
-	if err != nil {
+	if err := bootstrapUsers(context.Background(), cfg.Accounts, cfg.Users, cfg.Logger); err != nil {
 		return nil, err
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, users: users, sessions: sess, tmpl: tmpl, log: cfg.Logger}, nil
+	// Make the dummy hash now, in the background, rather than in the
+	// first refused sign-in, without delaying the start.
+	go dummyHashOnce()
+	return &Server{cfg: cfg, throttle: newThrottle(cfg.Now), compare: bcryptCompare, tmpl: tmpl, log: cfg.Logger}, nil
 }
 
 func parseTemplates() (map[string]*template.Template, error) {
@@ -128,10 +130,10 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"warned":     warned,
 		"label":      withholding.ExceptionType.Label,
 	}
-	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file"}
+	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file", "audit", "ssnsearch"}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payments.html", "templates/"+p+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payments.html", "templates/ssnform.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", p, err)
 		}
@@ -148,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.Handle("GET /{$}", s.auth(s.search))
+	mux.Handle("POST /search/ssn", s.auth(s.searchSSN))
 	mux.Handle("GET /employers/{fein}", s.auth(s.employer))
 	mux.Handle("GET /orders/{id}", s.auth(s.order))
 	mux.Handle("GET /calc", s.auth(s.calc))
@@ -157,48 +160,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /runs", s.auth(s.runs))
 	mux.Handle("GET /files", s.auth(s.files))
 	mux.Handle("GET /files/{id}", s.auth(s.file))
-	return securityHeaders(mux)
-}
-
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
-}
-
-type ctxKey struct{}
-
-func userFrom(ctx context.Context) User {
-	u, _ := ctx.Value(ctxKey{}).(User)
-	return u
-}
-
-type handler func(w http.ResponseWriter, r *http.Request) error
-
-// auth requires a valid session and turns handler errors into pages.
-func (s *Server) auth(h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
-		var u User
-		ok := false
-		if err == nil {
-			if name, err := s.sessions.check(c.Value); err == nil {
-				u, ok = s.users[name]
-			}
-		}
-		if !ok {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
-		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, u))
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	})
+	mux.Handle("GET /audit", s.auth(s.auditLog))
+	return s.protect(mux)
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -240,37 +203,6 @@ func pathID(r *http.Request, what string) (int64, error) {
 		return 0, withholding.Errorf(withholding.ENOTFOUND, "no such %s", what)
 	}
 	return id, nil
-}
-
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	name, pw := r.PostFormValue("user"), r.PostFormValue("password")
-	u, ok := s.users[name]
-	if !ok || bcryptCompare(u.PasswordHash, pw) != nil {
-		s.log.Warn("console sign-in refused", "user", name)
-		w.WriteHeader(http.StatusUnauthorized)
-		_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.PostFormValue("next"), "Error": "Wrong user name or password."})
-		return
-	}
-	s.log.Info("console sign-in", "user", name, "role", string(u.Role))
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: s.sessions.issue(name), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-		MaxAge: int(s.cfg.SessionTTL.Seconds()),
-	})
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 type searchResult struct {
@@ -317,6 +249,9 @@ func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.audit(r, withholding.AuditViewEmployer, "employer:"+string(e.FEIN), ""); err != nil {
+		return err
+	}
 	orders, nOrders, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEIN: &fein, Limit: 200})
 	if err != nil {
 		return fmt.Errorf("find orders: %w", err)
@@ -352,9 +287,14 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := userFrom(ctx)
 	reveal := r.URL.Query().Get("reveal") == "ssn" && u.Role.SeesFullSSN()
+	// Who looked at which obligor's order, and who saw a whole SSN: the
+	// number itself is never recorded.
+	action := withholding.AuditViewOrder
 	if reveal {
-		// Audit: who saw which order's SSN. The number itself is not logged.
-		s.log.Info("console SSN revealed", "user", u.Name, "order", o.ID, "case", string(o.CaseID))
+		action = withholding.AuditRevealSSN
+	}
+	if err := s.audit(r, action, "order:"+strconv.FormatInt(o.ID, 10), "case "+string(o.CaseID)); err != nil {
+		return err
 	}
 	docs, _, err := s.cfg.Documents.FindDocuments(ctx, o.ID, 0, 50)
 	if err != nil {
@@ -425,8 +365,7 @@ func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
 	if !u.Role.CanCloseExceptions() {
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Only a supervisor or an admin may close exceptions.")
+		forbid(w, "Only operations, a supervisor or an admin may close exceptions.")
 		return nil
 	}
 	id, err := pathID(r, "exception")
@@ -434,11 +373,12 @@ func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var st withholding.ExceptionStatus
+	var action withholding.AuditAction
 	switch r.PostFormValue("action") {
 	case "resolve":
-		st = withholding.ExceptionResolved
+		st, action = withholding.ExceptionResolved, withholding.AuditResolveException
 	case "dismiss":
-		st = withholding.ExceptionDismissed
+		st, action = withholding.ExceptionDismissed, withholding.AuditDismissException
 	default:
 		return withholding.Errorf(withholding.EINVALID, "action must be resolve or dismiss")
 	}
@@ -446,7 +386,9 @@ func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cfg.Exceptions.UpdateException(r.Context(), id, withholding.ExceptionUpdate{Status: &st, By: u.Name, Note: &note}); err != nil {
 		return err
 	}
-	s.log.Info("console exception closed", "user", u.Name, "exception", id, "status", string(st))
+	if err := s.audit(r, action, "exception:"+strconv.FormatInt(id, 10), note); err != nil {
+		return err
+	}
 	http.Redirect(w, r, "/exceptions", http.StatusSeeOther)
 	return nil
 }

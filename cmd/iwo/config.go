@@ -156,15 +156,23 @@ var jobNames = append(slices.Clone(jobs.NightOrder), jobs.JobNight)
 
 // ConsoleConfig configures the help-line console (iwo console).
 type ConsoleConfig struct {
-	Listen     string        `yaml:"listen"`      // host:port
-	SessionKey string        `yaml:"session_key"` // (env) signs sign-in cookies; empty = random per start
-	Users      []ConsoleUser `yaml:"users"`
+	Listen string `yaml:"listen"` // host:port
+	// TLSProxy says a TLS-terminating proxy is in front: Secure cookies,
+	// HSTS, and the client's address from X-Forwarded-For.
+	TLSProxy bool `yaml:"tls_proxy"`
+	// SessionKey is no longer used (sessions are kept in the store); a
+	// configuration that still sets it is refused, since the key it names
+	// may be weak and forgeable cookies were what it allowed.
+	SessionKey string `yaml:"session_key"`
+	// Users are added to the store the first time the console starts
+	// with them (a bootstrap); afterwards the store's accounts count.
+	Users []ConsoleUser `yaml:"users"`
 }
 
 // ConsoleUser is one console account.
 type ConsoleUser struct {
 	Name         string `yaml:"name"`
-	Role         string `yaml:"role"`          // helpline, supervisor or admin
+	Role         string `yaml:"role"`          // helpline, operations, supervisor or admin
 	PasswordHash string `yaml:"password_hash"` // (env) bcrypt; make one with iwo console hash-password
 }
 
@@ -281,7 +289,6 @@ func ParseConfig(r io.Reader, getenv func(string) string) (*Config, error) {
 		x(at+"key_file", &p.KeyFile)
 		x(at+"password", &p.Password)
 	}
-	x("console.session_key", &c.Console.SessionKey)
 	for i := range c.Console.Users {
 		// A bcrypt hash ($2a$10$…) is full of dollar signs: written
 		// literally in the file it is taken as is, not expanded.
@@ -415,6 +422,9 @@ func (c *Config) validateConsole(p *problems) {
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		p.bad("console.listen", "want host:port, e.g. 127.0.0.1:8080")
 	}
+	if c.Console.SessionKey != "" {
+		p.bad("console.session_key", "no longer used: sign-ins are kept in the database and revoked there; remove the setting")
+	}
 	seenUser := map[string]bool{}
 	for i, u := range c.Console.Users {
 		at := fmt.Sprintf("console.users[%d]", i)
@@ -422,7 +432,7 @@ func (c *Config) validateConsole(p *problems) {
 		case u.Name == "" || seenUser[u.Name]:
 			p.bad(at+".name", "required and unique")
 		case !web.Role(u.Role).Valid():
-			p.bad(at+".role", "want helpline, supervisor or admin")
+			p.bad(at+".role", "want helpline, operations, supervisor or admin")
 		case !strings.HasPrefix(u.PasswordHash, "$2"):
 			p.bad(at+".password_hash", "want a bcrypt hash: run iwo console hash-password")
 		}
