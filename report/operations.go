@@ -195,7 +195,7 @@ func idOrBlank(id int64) any {
 func writePayments(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot *Totals) error {
 	cols := []column{
 		{name: "Received", width: 11}, {name: "File", width: 7}, {name: "Batch", width: 6}, {name: "Trace", width: 17},
-		{name: "Kind", width: 9}, {name: "Employer", width: 38, wrap: true}, {name: "Remittance ID", width: 17},
+		{name: "Kind", width: 9}, {name: "Employer", width: 40, wrap: true}, {name: "Remittance ID", width: 17},
 		{name: "Pay date", width: 11}, {name: "Amount", width: 12}, {name: "SSN", width: 13}, {name: "Name", width: 12},
 		{name: "Medical", width: 8}, {name: "Termination", width: 11}, {name: "Status", width: 30, wrap: true},
 		{name: "DED amount differs", width: 24, wrap: true}, {name: "Return code", width: 8},
@@ -266,7 +266,7 @@ func ackState(d withholding.Disposition) string {
 func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string) error {
 	cols := []column{
 		{name: "Sent", width: 17}, {name: "Tracking ID", width: 24}, {name: "Case", width: 17},
-		{name: "Employer", width: 38, wrap: true}, {name: "Action", width: 7}, {name: "File control", width: 14},
+		{name: "Employer", width: 40, wrap: true}, {name: "Action", width: 7}, {name: "File control", width: 14},
 		{name: "Batch control", width: 14}, {name: "Acknowledgment", width: 22}, {name: "Reason", width: 40, wrap: true},
 		{name: "Acknowledged", width: 17}, {name: "Days waiting", width: 8},
 	}

@@ -76,12 +76,12 @@ func wrapLines(text string, width float64, bold bool) int {
 // charWidth is a character's width as a share of a digit's.
 func charWidth(r rune) float64 {
 	switch {
-	case r == ' ' || strings.ContainsRune("iljtfr.,:;'!|()[]", r):
+	case r == ' ' || strings.ContainsRune("iljtfrI.,:;'!|()[]", r):
 		return 0.55
 	case r == 'm' || r == 'w' || r == 'M' || r == 'W' || r == '@':
 		return 1.5
 	case unicode.IsUpper(r):
-		return 1.2
+		return 1.1
 	}
 	return 1
 }
