@@ -52,11 +52,28 @@ type Config struct {
 
 // AgencyConfig describes the agency and its State Disbursement Unit.
 type AgencyConfig struct {
-	Name     string    `yaml:"name"`
-	State    string    `yaml:"state"`     // two-letter postal code
-	FIPS     string    `yaml:"fips"`      // two-digit state FIPS code
-	TimeZone string    `yaml:"time_zone"` // IANA name
+	Name     string `yaml:"name"`
+	State    string `yaml:"state"`     // two-letter postal code
+	FIPS     string `yaml:"fips"`      // two-digit state FIPS code
+	TimeZone string `yaml:"time_zone"` // IANA name
+	// HelpLine is the telephone number employers call with questions,
+	// printed on their statements; "" prints none.
+	HelpLine string    `yaml:"help_line"`
 	SDU      SDUConfig `yaml:"sdu"`
+}
+
+// StatementContact is how an employer's statement tells the employer to
+// reach the agency, one way a line: the help line, then the SDU's name and
+// mailing address.
+func (a AgencyConfig) StatementContact() string {
+	var lines []string
+	if a.HelpLine != "" {
+		lines = append(lines, "Help line "+a.HelpLine)
+	}
+	if mail := strings.Join(append([]string{a.SDU.PayeeName}, a.SDU.Address...), ", "); a.SDU.PayeeName != "" {
+		lines = append(lines, "Write to "+mail)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // SDUConfig is where employers send the money.
