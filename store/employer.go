@@ -49,7 +49,13 @@ func (d *DB) FindEmployers(ctx context.Context, filter withholding.EmployerFilte
 		w.add("fein = ?", string(*filter.FEIN))
 	}
 	if q := strings.TrimSpace(filter.Query); q != "" {
-		w.add(`(fein = ? OR LOWER(name) LIKE ? ESCAPE '\')`, q, "%"+likeEscape(strings.ToLower(q))+"%")
+		// An FEIN is printed and read aloud as 90-3080944 and stored as
+		// its nine digits.
+		fein := q
+		if len(q) == 10 && q[2] == '-' {
+			fein = q[:2] + q[3:]
+		}
+		w.add(`(fein = ? OR LOWER(name) LIKE ? ESCAPE '\')`, fein, "%"+likeEscape(strings.ToLower(q))+"%")
 	}
 	n, err := d.count(ctx, "employers", &w)
 	if err != nil {
