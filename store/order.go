@@ -148,7 +148,14 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	order := " ORDER BY id"
+	if strings.TrimSpace(filter.ObligorLast) != "" {
+		// By name, in the index's order: by ID the planner walks the whole
+		// table to find the first 50 of a common name (1.3 s with a
+		// million orders, BenchmarkSearch).
+		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
+	}
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
 		return nil, 0, err
 	}

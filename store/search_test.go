@@ -41,11 +41,13 @@ func testSearch(t *testing.T, db *store.DB) {
 		filter withholding.OrderFilter
 		want   []string
 	}{
-		{"LastPrefixAnyCase", withholding.OrderFilter{ObligorLast: "smi"}, []string{"KS1", "KS2", "KS3"}},
-		{"LastWhole", withholding.OrderFilter{ObligorLast: "SMITH"}, []string{"KS1", "KS2", "KS3"}},
+		// By name: Smith Anna, SMITH Carl, Smithers Bob.
+		{"LastPrefixAnyCase", withholding.OrderFilter{ObligorLast: "smi"}, []string{"KS1", "KS3", "KS2"}},
+		{"LastWhole", withholding.OrderFilter{ObligorLast: "SMITH"}, []string{"KS1", "KS3", "KS2"}},
 		{"LastAndFirst", withholding.OrderFilter{ObligorLast: "smith", ObligorFirst: "c"}, []string{"KS3"}},
 		{"FirstOnly", withholding.OrderFilter{ObligorFirst: "anna"}, []string{"KS1", "KS4"}},
 		{"NameAndLast4", withholding.OrderFilter{ObligorLast: "smith", SSNLast4: "1234"}, []string{"KS1", "KS2"}},
+		{"FirstNameAnyCase", withholding.OrderFilter{ObligorLast: "jones", ObligorFirst: "ANNA"}, []string{"KS4"}},
 		{"EmployerAndLast4", withholding.OrderFilter{EmployerFEIN: &fein, SSNLast4: "1234"}, []string{"KS1", "KS2"}},
 		{"NoMatch", withholding.OrderFilter{ObligorLast: "smiz"}, nil},
 	}

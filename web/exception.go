@@ -202,9 +202,7 @@ func (s *Server) exceptionsCSV(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) workExceptions(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
 	if !u.Role.CanWorkExceptions() {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Only a supervisor or an admin may work exceptions.")
+		forbid(w, "Only a supervisor or an admin may work exceptions.")
 		return nil
 	}
 	if err := r.ParseForm(); err != nil {

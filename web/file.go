@@ -263,9 +263,7 @@ func (s *Server) resolveFile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u := userFrom(ctx)
 	if !u.Role.CanRequeueFiles() {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Only a supervisor or an admin may settle quarantined files.")
+		forbid(w, "Only a supervisor or an admin may resolve quarantined files.")
 		return nil
 	}
 	id, err := pathID(r, "file")

@@ -162,9 +162,7 @@ func thousands(n int64) string {
 func (s *Server) runNow(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r.Context())
 	if !u.Role.CanRunJobs() {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Only a supervisor or an admin may run jobs.")
+		forbid(w, "Only a supervisor or an admin may run jobs.")
 		return nil
 	}
 	if s.cfg.Runner == nil {
