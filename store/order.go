@@ -129,11 +129,33 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if filter.NeedsIWO {
 		w.add("pending_action <> ''")
 	}
+	if filter.OrderID != nil {
+		w.add("order_id = ?", string(*filter.OrderID))
+	}
+	if p := strings.ToLower(strings.TrimSpace(filter.ObligorLast)); p != "" {
+		d.prefixCond(&w, "lower(obligor_last)", p)
+	}
+	if p := strings.ToLower(strings.TrimSpace(filter.ObligorFirst)); p != "" {
+		d.prefixCond(&w, "lower(obligor_first)", p)
+	}
+	if l4 := filter.SSNLast4; l4 != "" {
+		if len(l4) != 4 || strings.Trim(l4, "0123456789") != "" {
+			return nil, 0, withholding.Errorf(withholding.EINVALID, "SSN last four: want four digits")
+		}
+		w.add("substr(obligor_ssn, 6, 4) = ?", l4)
+	}
 	n, err := d.count(ctx, "orders", &w)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	order := " ORDER BY id"
+	if strings.TrimSpace(filter.ObligorLast) != "" {
+		// By name, in the index's order: by ID the planner walks the whole
+		// table to find the first 50 of a common name (1.3 s with a
+		// million orders, BenchmarkSearch).
+		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
+	}
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
 		return nil, 0, err
 	}

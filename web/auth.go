@@ -36,13 +36,6 @@ var Roles = []Role{RoleHelpline, RoleOperations, RoleSupervisor, RoleAdmin}
 // SeesFullSSN reports whether r may reveal full SSNs.
 func (r Role) SeesFullSSN() bool { return r == RoleSupervisor || r == RoleAdmin }
 
-// CanCloseExceptions reports whether r may resolve or dismiss an exception.
-// It is its own permission, apart from SeesFullSSN: closing the books'
-// questions is operations' daily work, seeing a whole SSN is not.
-func (r Role) CanCloseExceptions() bool {
-	return r == RoleOperations || r == RoleSupervisor || r == RoleAdmin
-}
-
 // CanAdminister reports whether r may manage users and read the audit log.
 func (r Role) CanAdminister() bool { return r == RoleAdmin }
 

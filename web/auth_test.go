@@ -28,8 +28,13 @@ func TestRolePermissions(t *testing.T) {
 		if got := tt.role.SeesFullSSN(); got != tt.fullSSN {
 			t.Errorf("%q.SeesFullSSN() = %v, want %v", tt.role, got, tt.fullSSN)
 		}
-		if got := tt.role.CanCloseExceptions(); got != tt.close {
-			t.Errorf("%q.CanCloseExceptions() = %v, want %v", tt.role, got, tt.close)
+		// Working exceptions, running jobs and settling files are
+		// operations' daily work, apart from seeing a whole SSN.
+		for what, got := range map[string]bool{"CanWorkExceptions": tt.role.CanWorkExceptions(),
+			"CanRunJobs": tt.role.CanRunJobs(), "CanRequeueFiles": tt.role.CanRequeueFiles()} {
+			if got != tt.close {
+				t.Errorf("%q.%s() = %v, want %v", tt.role, what, got, tt.close)
+			}
 		}
 	}
 }

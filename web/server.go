@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -57,6 +58,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Runner runs a job by hand ("Run now" on the Job runs page); nil
+	// means the console cannot run jobs.
+	Runner Runner
 }
 
 // CalcDefaults pre-fill the calculator form.
@@ -75,6 +79,7 @@ type Server struct {
 	compare func(hash, password string) error
 	tmpl    map[string]*template.Template
 	log     *slog.Logger
+	running sync.WaitGroup // job runs started with "Run now"
 }
 
 const cookieName = "iwo_session"
@@ -129,6 +134,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,
 		"label":      withholding.ExceptionType.Label,
+		"short":      shortText,
 	}
 	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file", "audit", "ssnsearch"}
 	out := map[string]*template.Template{}
@@ -156,10 +162,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /calc", s.auth(s.calc))
 	mux.Handle("POST /calc", s.auth(s.calc))
 	mux.Handle("GET /exceptions", s.auth(s.exceptions))
-	mux.Handle("POST /exceptions/{id}", s.auth(s.closeException))
+	mux.Handle("GET /exceptions.csv", s.auth(s.exceptionsCSV))
+	mux.Handle("POST /exceptions", s.auth(s.workExceptions))
+	mux.Handle("POST /exceptions/{id}", s.auth(s.workExceptions))
 	mux.Handle("GET /runs", s.auth(s.runs))
+	mux.Handle("POST /runs", s.auth(s.runNow))
 	mux.Handle("GET /files", s.auth(s.files))
 	mux.Handle("GET /files/{id}", s.auth(s.file))
+	mux.Handle("POST /files/{id}/resolve", s.auth(s.resolveFile))
 	mux.Handle("GET /audit", s.auth(s.auditLog))
 	return s.protect(mux)
 }
@@ -203,43 +213,6 @@ func pathID(r *http.Request, what string) (int64, error) {
 		return 0, withholding.Errorf(withholding.ENOTFOUND, "no such %s", what)
 	}
 	return id, nil
-}
-
-type searchResult struct {
-	Query     string
-	Employers []*withholding.Employer
-	Orders    []*withholding.Order
-	Searched  bool
-}
-
-// search finds employers by FEIN or name, and orders by case ID or SSN.
-func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res := searchResult{Query: q}
-	if q != "" {
-		res.Searched = true
-		digits := strings.NewReplacer("-", "", " ", "").Replace(q)
-		emps, _, err := s.cfg.Employers.FindEmployers(ctx, withholding.EmployerFilter{Query: q, Limit: 50})
-		if err != nil {
-			return fmt.Errorf("search employers: %w", err)
-		}
-		res.Employers = emps
-		caseID := withholding.CaseID(strings.ToUpper(q))
-		orders, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{CaseID: &caseID, Limit: 50})
-		if err != nil {
-			return fmt.Errorf("search orders: %w", err)
-		}
-		res.Orders = orders
-		if ssn := withholding.SSN(digits); ssn.Valid() {
-			bySSN, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 50})
-			if err != nil {
-				return fmt.Errorf("search orders by SSN: %w", err)
-			}
-			res.Orders = append(res.Orders, bySSN...)
-		}
-	}
-	return s.render(w, r, "search", "Search", res)
 }
 
 func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
@@ -338,78 +311,4 @@ func warned(rows []paymentRow) int {
 type perPayRow struct {
 	Frequency string
 	withholding.PerPay
-}
-
-func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
-	f := withholding.ExceptionFilter{Limit: 500}
-	st := withholding.ExceptionStatus(r.URL.Query().Get("status"))
-	if st == "" {
-		st = withholding.ExceptionOpen
-	}
-	f.Status = &st
-	if t := r.URL.Query().Get("type"); t != "" {
-		et := withholding.ExceptionType(t)
-		f.Type = &et
-	}
-	exs, n, err := s.cfg.Exceptions.FindExceptions(r.Context(), f)
-	if err != nil {
-		return fmt.Errorf("find exceptions: %w", err)
-	}
-	return s.render(w, r, "exceptions", "Exceptions", map[string]any{
-		"Exceptions": exs, "Count": n, "Status": string(st), "CanClose": userFrom(r.Context()).Role.CanCloseExceptions(),
-	})
-}
-
-// closeException resolves or dismisses an open exception, recording who did
-// it and their note. Supervisors and admins may; the help line may not.
-func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
-	if !u.Role.CanCloseExceptions() {
-		forbid(w, "Only operations, a supervisor or an admin may close exceptions.")
-		return nil
-	}
-	id, err := pathID(r, "exception")
-	if err != nil {
-		return err
-	}
-	var st withholding.ExceptionStatus
-	var action withholding.AuditAction
-	switch r.PostFormValue("action") {
-	case "resolve":
-		st, action = withholding.ExceptionResolved, withholding.AuditResolveException
-	case "dismiss":
-		st, action = withholding.ExceptionDismissed, withholding.AuditDismissException
-	default:
-		return withholding.Errorf(withholding.EINVALID, "action must be resolve or dismiss")
-	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if _, err := s.cfg.Exceptions.UpdateException(r.Context(), id, withholding.ExceptionUpdate{Status: &st, By: u.Name, Note: &note}); err != nil {
-		return err
-	}
-	if err := s.audit(r, action, "exception:"+strconv.FormatInt(id, 10), note); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/exceptions", http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {
-	runs, n, err := s.cfg.JobRuns.FindJobRuns(r.Context(), r.URL.Query().Get("job"), 0, 100)
-	if err != nil {
-		return fmt.Errorf("find job runs: %w", err)
-	}
-	type row struct {
-		*withholding.JobRun
-		StartedLocal string
-		Took         string
-	}
-	rows := make([]row, 0, len(runs))
-	for _, jr := range runs {
-		took := ""
-		if !jr.Ended.IsZero() {
-			took = jr.Ended.Sub(jr.Started).Round(time.Millisecond).String()
-		}
-		rows = append(rows, row{jr, jr.Started.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), took})
-	}
-	return s.render(w, r, "runs", "Job runs", map[string]any{"Runs": rows, "Count": n})
 }

@@ -82,7 +82,10 @@ func (c *consoleCommand) Run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "iwo console: serving on http://%s/\n", ln.Addr())
-	return serveHTTP(ctx, ln, srv.Handler())
+	err = serveHTTP(ctx, ln, srv.Handler())
+	// A job started with "Run now" finishes, as "iwo run" lets it.
+	srv.Wait()
+	return err
 }
 
 var hashPasswordUsage = usage{
@@ -133,6 +136,15 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := cfg.Logger(e.stderr)
+	// "Run now" goes through a scheduler of the console's own, never
+	// started: it runs a job only by hand, under the same database lock
+	// and run record as every "iwo serve" instance, so a job is never run
+	// twice at once.
+	sched, err := buildScheduler(cfg, db, log, nil, schedulerOptions{})
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Config{
 		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db,
 			Accounts: db, Audit: db},
@@ -141,7 +153,8 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 		Location: loc,
 		TLSProxy: cfg.Console.TLSProxy,
 		Calc:     web.CalcDefaults{Allocation: cfg.Withholding.Allocation},
-		Logger:   cfg.Logger(e.stderr),
+		Logger:   log,
+		Runner:   sched,
 	})
 }
 
