@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/iwoproject/iwo/edi"
@@ -227,7 +228,7 @@ func children(t *csvtab.Table, col string) []withholding.Person {
 // duplicates), never the rows themselves.
 type orderReader struct {
 	t    *csvtab.Table
-	seen map[string]int32 // case_id + "\x00" + order_id → line
+	seen map[string]int32 // orderKey → line
 }
 
 func newOrderReader(file string, r io.Reader) *orderReader {
@@ -305,7 +306,7 @@ func (rd *orderReader) next() *withholding.Order {
 	}
 	if o.CaseID != "" {
 		// A new string: a slice of the row would keep the whole row.
-		k := string(o.CaseID) + "\x00" + string(o.OrderID)
+		k := orderKey(o.CaseID, o.OrderID)
 		if prev, dup := rd.seen[k]; dup {
 			t.Failf("order_id", "order %s/%s already on line %d", o.CaseID, o.OrderID, prev)
 		} else {
@@ -332,15 +333,17 @@ func (rd *orderReader) next() *withholding.Order {
 // With dryRun nothing is written but the result says what would change.
 //
 // The file streams, so its size does not matter: only each row's key is
-// kept. When r is an io.ReadSeeker (a file), a first pass makes every
-// check that needs no stored order, without writing, so a bad file is
-// rejected at the cost of reading it; the second pass checks each row
-// against the stored order of its key and writes it, inside the one
-// transaction. A row that conflicts with its stored order stops the
-// writing (checking goes on, to list every conflict) and the transaction
-// is rolled back. Checking a row against the database as it stood is
-// sound because no two rows share a key: the rows written so far are
-// other orders. Another reader gets the one pass.
+// kept, and the rows of one batch (importBatch). When r is an
+// io.ReadSeeker (a file), a first pass makes every check that needs no
+// stored order, without writing, so a bad file is rejected at the cost of
+// reading it; the second pass checks the rows against their stored orders
+// and writes them, inside the one transaction, a batch at a time: one
+// query finds the stored orders of a batch and one INSERT creates its new
+// ones (docs/scaling.md, "Import"). A row that conflicts with its stored
+// order stops the writing (checking goes on, to list every conflict) and
+// the transaction is rolled back. Checking a row against the database as
+// it stood is sound because no two rows share a key: the rows written so
+// far are other orders. Another reader gets the one pass.
 func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun bool) (ImportResult, error) {
 	var res ImportResult
 	if rs, ok := r.(io.ReadSeeker); ok {
@@ -358,35 +361,24 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 	if err := t.Err(); err != nil {
 		return res, err // the header
 	}
-	err := d.inTx(ctx, func(tx *txn) error {
+	err := d.inBulkTx(ctx, func(tx *txn) error {
+		w := &orderWriter{d: d, tx: tx, t: t, file: file, res: &res}
 		employers := map[withholding.FEIN]bool{}
 		for o := rd.next(); o != nil; o = rd.next() {
-			line := t.Line()
 			if err := d.checkEmployer(ctx, tx, t, employers, o.EmployerFEIN); err != nil {
 				return err
 			}
-			old, err := d.findOrderByKey(ctx, tx, o.CaseID, o.OrderID)
-			if err != nil {
+			if err := w.add(ctx, t.Line(), o); err != nil {
 				return err
 			}
-			if old != nil {
-				switch {
-				case old.EmployerFEIN != o.EmployerFEIN:
-					t.Failf("employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
-				case !old.EndDate.IsZero() && o.EndDate.IsZero():
-					t.Failf("end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
-				case old.Status == withholding.StatusTerminated && termsChanged(old, o):
-					t.Failf("case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
-				}
-			}
-			if t.Failed() {
-				continue // the file is rejected: check the rest, write nothing
-			}
-			if err := d.applyOrder(ctx, tx, o, old, &res); err != nil {
-				return fmt.Errorf("%s:%d: %w", file, line, err)
-			}
+		}
+		if err := w.flush(ctx); err != nil {
+			return err
 		}
 		if err := t.Err(); err != nil {
+			return err
+		}
+		if err := w.insert(ctx); err != nil {
 			return err
 		}
 		if dryRun {
@@ -398,6 +390,217 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// importBatch is how many rows of an orders file are looked up in one
+// query and created in one INSERT: 48 columns × 250 rows stays well under
+// SQLite's 32766 variables and PostgreSQL's 65535 parameters. One query
+// and one INSERT a row took two thirds of the import's time.
+const importBatch = 250
+
+// inBulkTx is inTx for a large write. On SQLite it gives the connection
+// room first, and puts it back as the pool expects it after. Every
+// multi-row INSERT keeps a statement journal (to undo its own rows should
+// one fail); beyond 64 KiB SQLite spills it to a temporary file, which
+// cost a write system call per page, so it is kept in memory (SQLite
+// decides where when the transaction begins, hence before it). A larger
+// page cache keeps the indexes the rows go into. Neither touches
+// durability: the WAL and its syncs are as configured.
+func (d *DB) inBulkTx(ctx context.Context, fn func(tx *txn) error) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("get connection: %w", err)
+	}
+	defer conn.Close()
+	if d.dialect == dialectSQLite {
+		var cache int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+			return fmt.Errorf("read cache size: %w", err)
+		}
+		for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536"} {
+			if _, err := conn.ExecContext(ctx, p); err != nil {
+				return fmt.Errorf("set %s: %w", p, err)
+			}
+		}
+		defer func() {
+			// Best effort: the connection works either way, with more
+			// memory; a context already done gets a fresh one.
+			ctx := context.WithoutCancel(ctx)
+			_, _ = conn.ExecContext(ctx, "PRAGMA temp_store = DEFAULT")
+			_, _ = conn.ExecContext(ctx, "PRAGMA cache_size = "+strconv.FormatInt(cache, 10))
+		}()
+	}
+	return d.inConnTx(ctx, conn, fn)
+}
+
+// importRow is a row of an orders file waiting in its batch.
+type importRow struct {
+	line int
+	o    *withholding.Order
+}
+
+// orderWriter checks the rows of an orders file against their stored
+// orders and writes them, importBatch rows at a time. Problems go to t,
+// against each row's line; once t has any, nothing more is written.
+type orderWriter struct {
+	d    *DB
+	tx   *txn
+	t    *csvtab.Table
+	file string
+	res  *ImportResult
+
+	rows    []importRow // read, not yet checked against the store
+	created int         // rows in args
+	first   int         // line of the first row in args
+	args    []any       // the INSERT's arguments for the new orders
+	keys    []any       // the look-up's arguments
+}
+
+// add queues the row of line; a full batch is checked and written.
+func (w *orderWriter) add(ctx context.Context, line int, o *withholding.Order) error {
+	w.rows = append(w.rows, importRow{line, o})
+	if len(w.rows) < importBatch {
+		return nil
+	}
+	return w.flush(ctx)
+}
+
+// flush checks the queued rows against their stored orders, updates the
+// changed ones and queues the new ones for insert.
+func (w *orderWriter) flush(ctx context.Context) error {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	stored, err := w.stored(ctx)
+	if err != nil {
+		return err
+	}
+	for _, row := range w.rows {
+		o := row.o
+		old := stored[orderKey(o.CaseID, o.OrderID)]
+		if old != nil {
+			switch {
+			case old.EmployerFEIN != o.EmployerFEIN:
+				w.t.FailAt(row.line, "employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
+			case !old.EndDate.IsZero() && o.EndDate.IsZero():
+				w.t.FailAt(row.line, "end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
+			case old.Status == withholding.StatusTerminated && termsChanged(old, o):
+				w.t.FailAt(row.line, "case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
+			}
+		}
+		if w.t.Failed() {
+			continue // the file is rejected: check the rest, write nothing
+		}
+		if err := w.apply(ctx, row.line, o, old); err != nil {
+			return fmt.Errorf("%s:%d: %w", w.file, row.line, err)
+		}
+	}
+	clear(w.rows) // let the orders go
+	w.rows = w.rows[:0]
+	return nil
+}
+
+// orderKey is the map key of an order's case and order IDs.
+func orderKey(c withholding.CaseID, o withholding.OrderID) string {
+	return string(c) + "\x00" + string(o)
+}
+
+// stored returns the stored orders of the queued rows' keys, by orderKey,
+// in one query by case ID (the first column of the orders' unique key).
+// The query always has importBatch arguments, repeating the last ID, so
+// that the transaction prepares it once.
+func (w *orderWriter) stored(ctx context.Context) (map[string]*withholding.Order, error) {
+	w.keys = w.keys[:0]
+	for _, row := range w.rows {
+		w.keys = append(w.keys, string(row.o.CaseID))
+	}
+	for len(w.keys) < importBatch {
+		w.keys = append(w.keys, w.keys[len(w.keys)-1])
+	}
+	rows, err := w.d.query(ctx, w.tx, orderSelect+" WHERE case_id IN ("+placeholders(importBatch)+")", w.keys...)
+	if err != nil {
+		return nil, fmt.Errorf("find orders: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*withholding.Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find orders: %w", err)
+		}
+		out[orderKey(o.CaseID, o.OrderID)] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find orders: %w", err)
+	}
+	return out, nil
+}
+
+// apply writes the file's order o of line, stored as old (nil when new),
+// as withholding.ImportChange decides, and counts it: a changed order is
+// updated now, a new one queued for the next INSERT.
+func (w *orderWriter) apply(ctx context.Context, line int, o, old *withholding.Order) error {
+	action, changed := withholding.ImportChange(old, o)
+	if !changed {
+		w.res.Unchanged++
+		return nil
+	}
+	withholding.ApplyImportChange(old, o, action)
+	switch action {
+	case withholding.ActionOriginal:
+		w.res.Created++
+		return w.create(ctx, line, o)
+	case withholding.ActionTerminate:
+		w.res.Terminated++
+	default:
+		w.res.Amended++
+	}
+	return w.d.replaceOrder(ctx, w.tx, o)
+}
+
+// create queues the new order o of line for the INSERT, and runs the
+// INSERT when it holds importBatch orders.
+func (w *orderWriter) create(ctx context.Context, line int, o *withholding.Order) error {
+	if err := validateOrder(o); err != nil {
+		return err
+	}
+	args, err := w.d.orderArgs(o)
+	if err != nil {
+		return err
+	}
+	if w.created == 0 {
+		w.first = line
+	}
+	w.args = append(append(w.args, args...), nil, nil) // created_at, updated_at: set by insert
+	w.created++
+	if w.created < importBatch {
+		return nil
+	}
+	return w.insert(ctx)
+}
+
+// insert creates the queued new orders in one INSERT.
+func (w *orderWriter) insert(ctx context.Context) error {
+	if w.created == 0 {
+		return nil
+	}
+	now := w.d.timeArg(w.d.now())
+	width := len(orderCols) + 2
+	for i := 0; i < len(w.args); i += width {
+		w.args[i+width-2], w.args[i+width-1] = now, now
+	}
+	query := "INSERT INTO orders (" + strings.Join(orderCols, ", ") + ", created_at, updated_at) VALUES " + rowPlaceholders(width, w.created)
+	if _, err := w.d.exec(ctx, w.tx, query, w.args...); err != nil {
+		if isUniqueViolation(err) {
+			// Only another writer can get here (the rows were looked
+			// up, and a file has each key once): PostgreSQL's.
+			return withholding.Errorf(withholding.ECONFLICT, "%s: an order of lines %d on was created meanwhile; import the file again", w.file, w.first)
+		}
+		return fmt.Errorf("%s:%d: create orders: %w", w.file, w.first, err)
+	}
+	clear(w.args)
+	w.args, w.created = w.args[:0], 0
+	return nil
 }
 
 // checkOrders is the first pass of ImportOrders: every check of every row
@@ -440,25 +643,4 @@ func (d *DB) checkEmployer(ctx context.Context, q queryer, t *csvtab.Table, know
 func termsChanged(old, o *withholding.Order) bool {
 	_, c := withholding.ImportChange(old, o)
 	return c
-}
-
-// applyOrder writes the file's order o, stored as old (nil when new), as
-// withholding.ImportChange decides, and counts it in res.
-func (d *DB) applyOrder(ctx context.Context, tx *txn, o, old *withholding.Order, res *ImportResult) error {
-	action, changed := withholding.ImportChange(old, o)
-	if !changed {
-		res.Unchanged++
-		return nil
-	}
-	withholding.ApplyImportChange(old, o, action)
-	switch action {
-	case withholding.ActionOriginal:
-		res.Created++
-		return d.createOrder(ctx, tx, o)
-	case withholding.ActionTerminate:
-		res.Terminated++
-	default:
-		res.Amended++
-	}
-	return d.replaceOrder(ctx, tx, o)
 }

@@ -55,6 +55,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ImportOrdersBadRows", testImportOrdersBadRows},
 		{"ImportOrdersReimport", testImportOrdersReimport},
 		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
+		{"ImportOrdersBatches", testImportOrdersBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
