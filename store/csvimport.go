@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/iwoproject/iwo/edi"
 	"github.com/iwoproject/iwo/internal/csvtab"
@@ -362,18 +363,16 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 		return res, err // the header
 	}
 	err := d.inBulkTx(ctx, func(tx *txn) error {
-		w := &orderWriter{d: d, tx: tx, t: t, file: file, res: &res}
 		employers, err := d.employerFEINs(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for o := rd.next(); o != nil; o = rd.next() {
-			checkEmployer(t, employers, o.EmployerFEIN)
-			if err := w.add(ctx, t.Line(), o); err != nil {
-				return err
-			}
+		w := &orderWriter{d: d, tx: tx, file: file, res: &res}
+		err = w.run(ctx, rd, employers)
+		for _, p := range w.problems { // rd is done with t: the batches are in
+			t.FailAt(p.line, p.column, "%s", p.reason)
 		}
-		if err := w.flush(ctx); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := t.Err(); err != nil {
@@ -440,64 +439,110 @@ type importRow struct {
 	o    *withholding.Order
 }
 
+// importProblem is a row's conflict with its stored order, held by the
+// orderWriter until the reader is done with the csvtab.Table.
+type importProblem struct {
+	line           int
+	column, reason string
+}
+
 // orderWriter checks the rows of an orders file against their stored
-// orders and writes them, importBatch rows at a time. Problems go to t,
-// against each row's line; once t has any, nothing more is written.
+// orders and writes them, importBatch rows at a time. Once any row has a
+// problem, nothing more is written.
 type orderWriter struct {
 	d    *DB
 	tx   *txn
-	t    *csvtab.Table
 	file string
 	res  *ImportResult
 
-	rows    []importRow // read, not yet checked against the store
-	created int         // rows in args
-	first   int         // line of the first row in args
-	args    []any       // the INSERT's arguments for the new orders
-	keys    []any       // the look-up's arguments
+	problems []importProblem
+	badRows  atomic.Bool // the reader found a problem
+	created  int         // rows in args
+	first    int         // line of the first row in args
+	args     []any       // the INSERT's arguments for the new orders
+	keys     []any       // the look-up's arguments
 }
 
-// add queues the row of line; a full batch is checked and written.
-func (w *orderWriter) add(ctx context.Context, line int, o *withholding.Order) error {
-	w.rows = append(w.rows, importRow{line, o})
-	if len(w.rows) < importBatch {
-		return nil
+// run reads rd in a goroutine of its own, checking each row's employer,
+// and checks and writes its rows here, a batch at a time, as they come:
+// on two cores the parsing and the database work overlap (the parsing is
+// a third of the import). Only the reader touches rd's csvtab.Table
+// until run returns; the writer's problems wait in w.problems. A
+// database error stops the reader.
+func (w *orderWriter) run(ctx context.Context, rd *orderReader, employers map[withholding.FEIN]bool) error {
+	batches := make(chan []importRow, 2)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(batches)
+		batch := make([]importRow, 0, importBatch)
+		for o := rd.next(); o != nil; o = rd.next() {
+			checkEmployer(rd.t, employers, o.EmployerFEIN)
+			if rd.t.Failed() {
+				w.badRows.Store(true)
+			}
+			batch = append(batch, importRow{rd.t.Line(), o})
+			if len(batch) < importBatch {
+				continue
+			}
+			select {
+			case batches <- batch:
+			case <-stop:
+				return
+			}
+			batch = make([]importRow, 0, importBatch)
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-stop:
+			}
+		}
+	}()
+	var err error
+	for batch := range batches {
+		if err = w.flush(ctx, batch); err != nil {
+			break
+		}
 	}
-	return w.flush(ctx)
+	close(stop)
+	<-done
+	return err
 }
 
-// flush checks the queued rows against their stored orders, updates the
+// failAt records a problem of the row of line.
+func (w *orderWriter) failAt(line int, column, format string, args ...any) {
+	w.problems = append(w.problems, importProblem{line, column, fmt.Sprintf(format, args...)})
+}
+
+// flush checks the rows of batch against their stored orders, updates the
 // changed ones and queues the new ones for insert.
-func (w *orderWriter) flush(ctx context.Context) error {
-	if len(w.rows) == 0 {
-		return nil
-	}
-	stored, err := w.stored(ctx)
+func (w *orderWriter) flush(ctx context.Context, batch []importRow) error {
+	stored, err := w.stored(ctx, batch)
 	if err != nil {
 		return err
 	}
-	for _, row := range w.rows {
+	for _, row := range batch {
 		o := row.o
 		old := stored[orderKey(o.CaseID, o.OrderID)]
 		if old != nil {
 			switch {
 			case old.EmployerFEIN != o.EmployerFEIN:
-				w.t.FailAt(row.line, "employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
+				w.failAt(row.line, "employer_fein", "order %s/%s is with employer %s; a new employer needs a new order ID", o.CaseID, o.OrderID, old.EmployerFEIN)
 			case !old.EndDate.IsZero() && o.EndDate.IsZero():
-				w.t.FailAt(row.line, "end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
+				w.failAt(row.line, "end_date", "order %s/%s ended on %s; the end date cannot be removed", o.CaseID, o.OrderID, old.EndDate)
 			case old.Status == withholding.StatusTerminated && termsChanged(old, o):
-				w.t.FailAt(row.line, "case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
+				w.failAt(row.line, "case_id", "order %s/%s is terminated; changes need a new order ID", o.CaseID, o.OrderID)
 			}
 		}
-		if w.t.Failed() {
+		if len(w.problems) > 0 || w.badRows.Load() {
 			continue // the file is rejected: check the rest, write nothing
 		}
 		if err := w.apply(ctx, row.line, o, old); err != nil {
 			return fmt.Errorf("%s:%d: %w", w.file, row.line, err)
 		}
 	}
-	clear(w.rows) // let the orders go
-	w.rows = w.rows[:0]
 	return nil
 }
 
@@ -506,13 +551,13 @@ func orderKey(c withholding.CaseID, o withholding.OrderID) string {
 	return string(c) + "\x00" + string(o)
 }
 
-// stored returns the stored orders of the queued rows' keys, by orderKey,
+// stored returns the stored orders of the keys of batch, by orderKey,
 // in one query by case ID (the first column of the orders' unique key).
 // The query always has importBatch arguments, repeating the last ID, so
 // that the transaction prepares it once.
-func (w *orderWriter) stored(ctx context.Context) (map[string]*withholding.Order, error) {
+func (w *orderWriter) stored(ctx context.Context, batch []importRow) (map[string]*withholding.Order, error) {
 	w.keys = w.keys[:0]
-	for _, row := range w.rows {
+	for _, row := range batch {
 		w.keys = append(w.keys, string(row.o.CaseID))
 	}
 	for len(w.keys) < importBatch {
