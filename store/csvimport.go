@@ -338,9 +338,9 @@ func (rd *orderReader) next() *withholding.Order {
 // io.ReadSeeker (a file), a first pass makes every check that needs no
 // stored order, without writing, so a bad file is rejected at the cost of
 // reading it; the second pass checks the rows against their stored orders
-// and writes them, inside the one transaction, a batch at a time: one
-// query finds the stored orders of a batch and one INSERT creates its new
-// ones (docs/scaling.md, "Import"). A row that conflicts with its stored
+// and writes them, inside the one transaction, a batch at a time while a
+// goroutine reads the next rows: one query finds the stored orders of a
+// batch and one INSERT creates its new ones (docs/scaling.md, fix 5). A row that conflicts with its stored
 // order stops the writing (checking goes on, to list every conflict) and
 // the transaction is rolled back. Checking a row against the database as
 // it stood is sound because no two rows share a key: the rows written so
