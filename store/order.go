@@ -93,17 +93,6 @@ func (d *DB) findOrderByID(ctx context.Context, q queryer, id int64) (*withholdi
 	return o, nil
 }
 
-// findOrderByKey returns the order with caseID and orderID, or nil.
-func (d *DB) findOrderByKey(ctx context.Context, q queryer, caseID withholding.CaseID, orderID withholding.OrderID) (*withholding.Order, error) {
-	o, err := scanOrder(d.queryRow(ctx, q, orderSelect+" WHERE case_id = ? AND order_id = ?", string(caseID), string(orderID)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("find order: %w", err)
-	}
-	return o, nil
-}
-
 // FindOrders returns the orders matching filter, by ID, and the total number
 // of matches.
 func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {

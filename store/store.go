@@ -388,6 +388,12 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 		return fmt.Errorf("get connection: %w", err)
 	}
 	defer conn.Close()
+	return d.inConnTx(ctx, conn, fn)
+}
+
+// inConnTx runs fn in a transaction on conn and commits it when fn returns
+// nil: for a caller that sets up the connection first.
+func (d *DB) inConnTx(ctx context.Context, conn *sql.Conn, fn func(tx *txn) error) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

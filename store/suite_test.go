@@ -61,6 +61,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"Audit", testAudit},
+		{"ImportOrdersBatches", testImportOrdersBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
