@@ -160,6 +160,11 @@ type ReconcileConfig struct {
 	ToleranceCents   int64    `yaml:"tolerance_cents"`
 	LookbackDays     int      `yaml:"lookback_days"`
 	PayDateSlackDays int      `yaml:"pay_date_slack_days"`
+	// PayDateAheadDays and PayDateBehindDays: how far a DED03 pay date may
+	// lie after or before the day the money settled before the payment is
+	// flagged with a warning (it still posts); ach.PayDateWindow.
+	PayDateAheadDays  int `yaml:"pay_date_ahead_days"`
+	PayDateBehindDays int `yaml:"pay_date_behind_days"`
 }
 
 // WithholdingConfig tunes the calculator.
@@ -229,11 +234,13 @@ func DefaultConfig() *Config {
 			},
 		},
 		Reconcile: ReconcileConfig{
-			RemitWindowDays:  withholding.DefaultRemitWindow,
-			AckDeadlineDays:  reconcile.DefaultAckDeadline,
-			MatchOrder:       []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
-			LookbackDays:     reconcile.DefaultLookback,
-			PayDateSlackDays: reconcile.DefaultPayDateSlack,
+			RemitWindowDays:   withholding.DefaultRemitWindow,
+			AckDeadlineDays:   reconcile.DefaultAckDeadline,
+			MatchOrder:        []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
+			LookbackDays:      reconcile.DefaultLookback,
+			PayDateSlackDays:  reconcile.DefaultPayDateSlack,
+			PayDateAheadDays:  ach.DefaultPayDateAhead,
+			PayDateBehindDays: ach.DefaultPayDateBehind,
 		},
 		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
 		Console:     ConsoleConfig{Listen: "127.0.0.1:8080", Users: []ConsoleUser{}},
@@ -531,6 +538,12 @@ func (c *Config) validateReconcile(p *problems) {
 	if r.LookbackDays < 1 {
 		p.bad("reconcile.lookback_days", "must be at least 1")
 	}
+	if r.PayDateAheadDays < 1 {
+		p.bad("reconcile.pay_date_ahead_days", "must be at least 1")
+	}
+	if r.PayDateBehindDays < 1 {
+		p.bad("reconcile.pay_date_behind_days", "must be at least 1")
+	}
 	if len(r.MatchOrder) == 0 {
 		p.bad("reconcile.match_order", "required: one or more of case, ssn, name_fips")
 	}
@@ -658,6 +671,11 @@ func (c *Config) DatabaseURL() string {
 func (c *Config) Backoff() transfer.Backoff {
 	r := c.Transfer.Retry
 	return transfer.Backoff{Attempts: r.Attempts, Initial: r.Initial, Max: r.Max}
+}
+
+// ACHProfile is how the remittance files' DED segments are read.
+func (c *Config) ACHProfile() ach.Profile {
+	return ach.Profile{PayDates: ach.PayDateWindow{Ahead: c.Reconcile.PayDateAheadDays, Behind: c.Reconcile.PayDateBehindDays}}
 }
 
 // ReconcileSettings returns the reconciliation settings.
