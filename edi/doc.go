@@ -2,7 +2,9 @@
 // state sends (FHI/BHI/DTL/BTI/FTI), acknowledgment files employers send
 // back (FHA/BHA/ACK/BTA/FTA), and the portal's result files for each (S
 // and K). Both sides use it: the state writes IWOs and reads ACKs and
-// results; an employer reads IWOs and writes ACKs.
+// results; an employer reads IWOs and writes ACKs. The same records can be
+// read and written as e-IWO XML (ReadXML, ReadAny, WriterOptions.XML):
+// each XML record becomes its flat line and goes through the same Reader.
 //
 // # Layouts are data
 //

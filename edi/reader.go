@@ -59,6 +59,10 @@ type Reader struct {
 	batches     int
 	records     int
 	controls    map[string]int // control number → line it was first used on
+
+	// lineOf maps a flat line number to the line of the input, for XML
+	// documents (ReadXML); nil for flat files.
+	lineOf func(int) int
 }
 
 // NewReader returns a Reader of r. name is the file name errors carry.
@@ -71,7 +75,13 @@ func NewReader(r io.Reader, name string) *Reader {
 func (r *Reader) Kind() Kind { return r.kind }
 
 // Line returns the line number of the record Next returned last.
-func (r *Reader) Line() int { return r.line }
+// In an XML document (ReadXML) it is the line of the record's start tag.
+func (r *Reader) Line() int {
+	if r.lineOf != nil {
+		return r.lineOf(r.line)
+	}
+	return r.line
+}
 
 // Raw returns the last record as read, without its line terminator.
 func (r *Reader) Raw() string { return r.raw }

@@ -52,6 +52,9 @@ type WriterOptions struct {
 	CRLF bool
 	// File names the output in errors.
 	File string
+	// XML writes an e-IWO XML document (see ReadXML) instead of a flat
+	// file; CRLF does not apply.
+	XML bool
 }
 
 // Writer writes an e-IWO file. It makes the file header, batch headers and
@@ -77,12 +80,19 @@ type Writer struct {
 	records     int
 	controls    map[string]bool
 	eins        map[withholding.FEIN]bool
+	xml         *xmlSink // the XML the flat lines become, when opt.XML
 }
 
 // NewWriter returns a Writer of a file of opt.Kind to w. Call Close to
 // finish the file.
 func NewWriter(w io.Writer, opt WriterOptions) *Writer {
-	return &Writer{opt: opt, w: bufio.NewWriterSize(w, WriterBufferSize), controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
+	wr := &Writer{opt: opt, controls: map[string]bool{}, eins: map[withholding.FEIN]bool{}}
+	if opt.XML {
+		wr.xml = &xmlSink{w: w, kind: opt.Kind}
+		w = wr.xml
+	}
+	wr.w = bufio.NewWriterSize(w, WriterBufferSize)
+	return wr
 }
 
 // WriterBufferSize is the buffer a Writer puts in front of its output. A
@@ -332,6 +342,11 @@ func (w *Writer) Close() error {
 	}
 	if err := w.w.Flush(); err != nil {
 		return fmt.Errorf("flush %s: %w", w.opt.File, err)
+	}
+	if w.xml != nil {
+		if err := w.xml.close(); err != nil {
+			return fmt.Errorf("finish XML %s: %w", w.opt.File, err)
+		}
 	}
 	return nil
 }

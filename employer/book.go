@@ -18,14 +18,14 @@ type Received struct {
 	IWOs        []*edi.IWO
 }
 
-// ReadIWOFile reads a received IWO (FHI) file, checking it as a receiver
-// does. A file with problems is refused whole: the error is edi.Errors
+// ReadIWOFile reads a received IWO (FHI) file, flat or XML (told apart by
+// content, edi.ReadAny), checking it as a receiver does. A file with problems is refused whole: the error is edi.Errors
 // listing every problem ("FILE:LINE: RECORD ELEMENT: reason"), and the
 // employer should not answer any record of it.
 func ReadIWOFile(r io.Reader, name string) (*Received, error) {
 	f := &Received{Name: name}
 	var kind edi.Kind
-	header, problems, err := edi.Read(r, name, func(rec edi.Record, rd *edi.Reader) error {
+	header, problems, err := edi.ReadAny(r, name, func(rec edi.Record, rd *edi.Reader) error {
 		kind, f.FileControl = rd.Kind(), rd.FileControlNumber()
 		if v, ok := rec.(*edi.IWO); ok {
 			f.IWOs = append(f.IWOs, v)
@@ -47,13 +47,13 @@ func ReadIWOFile(r io.Reader, name string) (*Received, error) {
 	return f, nil
 }
 
-// ReadAckFile reads an acknowledgment (FHA) file, e.g. one this employer
-// sent earlier, and returns its records. Files with problems are refused
+// ReadAckFile reads an acknowledgment (FHA) file, flat or XML, e.g. one
+// this employer sent earlier, and returns its records. Files with problems are refused
 // like in ReadIWOFile.
 func ReadAckFile(r io.Reader, name string) ([]*edi.Ack, error) {
 	var acks []*edi.Ack
 	var kind edi.Kind
-	_, problems, err := edi.Read(r, name, func(rec edi.Record, rd *edi.Reader) error {
+	_, problems, err := edi.ReadAny(r, name, func(rec edi.Record, rd *edi.Reader) error {
 		kind = rd.Kind()
 		if a, ok := rec.(*edi.Ack); ok {
 			acks = append(acks, a)

@@ -74,6 +74,9 @@ type Answers struct {
 	// InEffect is the number of orders in effect once the answers are
 	// given.
 	InEffect int
+	// XML writes the acknowledgment file as e-IWO XML (edi.ReadXML) rather
+	// than as a flat file: the employer's choice with OCSS.
+	XML bool
 }
 
 // Notices returns how many of the Acks are employer-initiated notices.
@@ -126,8 +129,28 @@ func Answer(rosterPath string, inEffect, received []string, on, since withholdin
 // created and named file in its header, with a sequence number from the
 // creation time.
 func (a *Answers) Write(w io.Writer, file string, created time.Time) error {
-	opt := edi.WriterOptions{FIPS: a.FIPS, Created: created, Sequence: uint64(created.Unix() % 10_000_000), File: file}
+	opt := edi.WriterOptions{FIPS: a.FIPS, Created: created, Sequence: uint64(created.Unix() % 10_000_000), File: file, XML: a.XML}
 	return WriteAcks(w, opt, a.Acks)
+}
+
+// FileName is the name of the acknowledgment file created at created, as
+// employer systems name it for OCSS: "<EIN>_ACK_<CCYYMMDDHHMMSS>" with
+// ".XML" or ".txt". The EIN is the lowest employer EIN answered (the
+// first batch's). [hypothesis: Oracle HCM names the XML file
+// <EIN>_ACK_<time stamp>.XML with the employer's primary EIN; the time
+// stamp's format and the flat file's name are iwo's choice.]
+func (a *Answers) FileName(created time.Time) string {
+	var ein withholding.FEIN
+	for _, k := range a.Acks {
+		if ein == "" || k.EmployerEIN < ein {
+			ein = k.EmployerEIN
+		}
+	}
+	ext := ".txt"
+	if a.XML {
+		ext = ".XML"
+	}
+	return string(ein) + "_ACK_" + created.Format("20060102150405") + ext
 }
 
 // Remittance is one pay run worked out: the pay lines, the record of what

@@ -132,7 +132,14 @@ type PartnerConfig struct {
 	// UploadMode is the octal mode of uploaded files ("0640"); "" is
 	// transfer.DefaultUploadMode (0600).
 	UploadMode string `yaml:"upload_mode"`
+	// Format is the e-IWO format agreed with the partner for the files
+	// the employer mode writes to it: "flat" (the default, also "") or
+	// "xml" (OCSS lets each employer choose).
+	Format string `yaml:"format"`
 }
+
+// XML reports whether the partner takes e-IWO files as XML.
+func (pc *PartnerConfig) XML() bool { return pc.Format == "xml" }
 
 // JobConfig schedules one job.
 type JobConfig struct {
@@ -606,6 +613,9 @@ func (c *Config) partners(readFile func(string) ([]byte, error)) ([]*transfer.Pa
 			if !slices.Contains(fileKinds, withholding.FileKind(k)) {
 				errs = append(errs, &SettingError{at + ".patterns." + k, fmt.Sprintf("unknown kind of file (known: %v)", fileKinds)})
 			}
+		}
+		if pc.Format != "" && pc.Format != "flat" && pc.Format != "xml" {
+			errs = append(errs, &SettingError{at + ".format", fmt.Sprintf("%q is not flat or xml", pc.Format)})
 		}
 		if pc.UploadMode != "" {
 			m, err := strconv.ParseUint(pc.UploadMode, 8, 32)

@@ -43,6 +43,12 @@ Rules, first match wins (docs/employer.md):
   ORG for a case already in effect           R D
   accepted                                   A, A B (one name differs), A S (suspended)
 
+IWO files may be flat files or e-IWO XML (told apart by content). The
+acknowledgment is written flat, or as XML with --format xml or when the
+partner named by --partner has "format: xml" in --config. When --out is
+a directory, the file is named there as employer systems name it for
+OCSS: <EIN>_ACK_<CCYYMMDDHHMMSS>.XML (or .txt).
+
 --orders names IWO files you accepted before (repeat it for each file), so duplicates
 and terminations are judged against the orders already in effect. The
 roster is a CSV file with a header row; see testdata/employer/roster.csv
@@ -56,8 +62,9 @@ Example:
 // employerAckCommand is "iwo employer ack".
 type employerAckCommand struct {
 	base
-	roster, out, since, on string
-	inEffect               fileList
+	roster, out, since, on  string
+	format, config, partner string
+	inEffect                fileList
 }
 
 func (c *employerAckCommand) flags(fs *flag.FlagSet) {
@@ -66,6 +73,36 @@ func (c *employerAckCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "out", "", "acknowledgment `file` to write (default stdout)")
 	fs.StringVar(&c.since, "since", "", "send EMP notices only for terminations and lump sums dated on or after this `date` (YYYY-MM-DD)")
 	fs.StringVar(&c.on, "on", "", "answer as of this `date` (default today)")
+	fs.StringVar(&c.format, "format", "", "acknowledgment `format`: flat or xml (default: the --partner's format, else flat)")
+	fs.StringVar(&c.partner, "partner", "", "partner `name` in --config whose format setting applies")
+	configFlag(fs, &c.config)
+}
+
+// xml reports whether the acknowledgment is written as XML: --format,
+// else the partner's format setting, else flat.
+func (c *employerAckCommand) xml() (bool, error) {
+	switch c.format {
+	case "xml":
+		return true, nil
+	case "flat":
+		return false, nil
+	case "":
+	default:
+		return false, usageError("--format %q: want flat or xml", c.format)
+	}
+	if c.partner == "" {
+		return false, nil
+	}
+	cfg, err := loadConfig(c.config, c.env)
+	if err != nil {
+		return false, err
+	}
+	for i := range cfg.Partners {
+		if cfg.Partners[i].Name == c.partner {
+			return cfg.Partners[i].XML(), nil
+		}
+	}
+	return false, usageError("--partner %q: no such partner in the configuration", c.partner)
 }
 
 // Run answers the files named and writes the acknowledgment file.
@@ -84,7 +121,11 @@ func (c *employerAckCommand) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	return runEmployerAck(c.env, c.roster, c.inEffect, c.args, c.out, day, from)
+	asXML, err := c.xml()
+	if err != nil {
+		return err
+	}
+	return runEmployerAck(c.env, c.roster, c.inEffect, c.args, c.out, day, from, asXML)
 }
 
 var employerRemitUsage = usage{
@@ -366,7 +407,7 @@ func employerPartner(ctx context.Context, e *env, cfgPath, name string) (*transf
 	return nil, nil, usageError("--partner %q: no such partner in the configuration", name)
 }
 
-func runEmployerAck(e *env, rosterPath string, inEffect, received []string, out string, day, since withholding.Date) error {
+func runEmployerAck(e *env, rosterPath string, inEffect, received []string, out string, day, since withholding.Date, asXML bool) error {
 	ans, err := employer.Answer(rosterPath, inEffect, received, day, since)
 	if errors.Is(err, employer.ErrMixedStates) {
 		return exitCode(2, err)
@@ -374,7 +415,12 @@ func runEmployerAck(e *env, rosterPath string, inEffect, received []string, out 
 	if err != nil {
 		return err
 	}
+	ans.XML = asXML
 	created := time.Now()
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		out = filepath.Join(out, ans.FileName(created))
+		fmt.Fprintln(e.stdout, out)
+	}
 	if err := writeTo(e, out, func(w io.Writer) error { return ans.Write(w, out, created) }); err != nil {
 		return err
 	}
