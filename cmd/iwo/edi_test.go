@@ -116,3 +116,18 @@ func TestEDIWrongKind(t *testing.T) {
 		}
 	}
 }
+
+// TestEDIValidateXML checks that validate and show read e-IWO XML as they
+// read flat files.
+func TestEDIValidateXML(t *testing.T) {
+	dir := t.TempDir()
+	x := mustXMLCopy(t, employerData+"received.iwo", dir, "IWO.XML")
+	code, out, errs := runIWO(t, "edi", "validate", x)
+	if code != 0 || errs != "" || !strings.HasPrefix(out, x+": ok, ") {
+		t.Errorf("edi validate XML: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = runIWO(t, "edi", "show", x)
+	if code != 0 || errs != "" || !strings.Contains(out, "DTL") || clearSSN.MatchString(out) {
+		t.Errorf("edi show XML: exit %d, stderr %q, %d bytes out", code, errs, len(out))
+	}
+}
