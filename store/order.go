@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -107,6 +108,61 @@ func (d *DB) findOrderByKey(ctx context.Context, q queryer, caseID withholding.C
 // FindOrders returns the orders matching filter, by ID, and the total number
 // of matches.
 func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {
+	w := orderWhere(filter)
+	n, err := d.count(ctx, "orders", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// DefaultOrderPage is how many orders EachOrder reads per query.
+const DefaultOrderPage = 1000
+
+// EachOrder streams the orders matching filter (Offset and Limit ignored)
+// by employer FEIN, then ID, so that a reader can write one batch per
+// employer as it goes. It reads a page of DB.OrderPage orders per query,
+// each page starting after the last (FEIN, ID) read rather than at an
+// offset: no query stays open while the caller works (send-iwos records
+// files between two orders), a page costs the same wherever it starts,
+// and an order the caller changes behind the cursor is neither read again
+// nor skipped. Stopping the loop early stops the reads.
+func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	size := d.OrderPage
+	if size <= 0 {
+		size = DefaultOrderPage
+	}
+	return func(yield func(*withholding.Order, error) bool) {
+		var after *withholding.Order
+		for {
+			w := orderWhere(filter)
+			if after != nil {
+				w.add("(employer_fein, id) > (?, ?)", string(after.EmployerFEIN), after.ID)
+			}
+			list, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY employer_fein, id"+d.page(0, size), w.args...)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, o := range list {
+				if !yield(o, nil) {
+					return
+				}
+			}
+			if len(list) < size {
+				return
+			}
+			after = list[len(list)-1]
+		}
+	}
+}
+
+// orderWhere is the condition of filter.
+func orderWhere(filter withholding.OrderFilter) where {
 	var w where
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
@@ -127,17 +183,11 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 		w.add("pending_action = ?", string(*filter.PendingAction))
 	}
 	if filter.NeedsIWO {
+		// Written as the partial indexes orders_pending and
+		// orders_pending_employer say it, so the planners use them.
 		w.add("pending_action <> ''")
 	}
-	n, err := d.count(ctx, "orders", &w)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return w
 }
 
 func validateOrder(o *withholding.Order) error {
