@@ -24,9 +24,10 @@ import (
 
 // SendIWOs is the "send-iwos" job: it writes an e-IWO file for every order
 // with a pending action (ORG, AMD, TRM, LUM) — one file per destination
-// partner (the employer's Partner, or the portal for ""), one batch per
-// employer EIN — records every document's tracking identifier and the
-// file and batch control numbers, and pushes the files.
+// partner (the employer's Partner, or the portal for ""), or several when
+// one would carry more than 9,999 employers or 999,999 IWOs, with one
+// batch per employer EIN — records every document's tracking identifier
+// and the file and batch control numbers, and pushes the files.
 //
 // An outbound file moves through the ledger as parsed (built locally),
 // sent (its size and SHA-256 recorded, then its documents and order changes
@@ -68,6 +69,11 @@ func (j *SendIWOs) Name() string { return JobSendIWOs }
 // limits, not by the number of orders: planning every order first held
 // about 8 KB an order, 9.7 GB for a state's first night of 1.2 million
 // ORGs (docs/scaling.md).
+//
+// The orders are read in one stream by FEIN, whatever their partner, and
+// each partner has one file open at a time: the partner stays decided in
+// one place (destination, per employer, read once per run of its orders)
+// rather than again in SQL, and FEIN order is each partner's EIN order.
 func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 	var res Result
 	var errs []error
