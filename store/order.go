@@ -183,8 +183,8 @@ func orderWhere(filter withholding.OrderFilter) where {
 		w.add("pending_action = ?", string(*filter.PendingAction))
 	}
 	if filter.NeedsIWO {
-		// Written as the partial indexes orders_pending and
-		// orders_pending_employer say it, so the planners use them.
+		// Written as the partial index orders_pending_employer says it,
+		// so the planners use it.
 		w.add("pending_action <> ''")
 	}
 	return w
