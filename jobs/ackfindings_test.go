@@ -52,7 +52,7 @@ func newFindingBooks(t *testing.T) *findingBooks {
 	if err := b.db.CreateFile(ctx, out); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.RecordSent(ctx, out.ID, docs); err != nil {
+	if err := b.db.RecordSent(ctx, out.ID, slices.Values(docs)); err != nil {
 		t.Fatal(err)
 	}
 	b.rec, _ = addBooksJobs(t, b.fixture, &clock{t: time.Now()})

@@ -58,7 +58,7 @@ func newAckBooks(t *testing.T) *ackBooks {
 	}
 	b := &ackBooks{fixture: f, sent: edi.TrackingIDFor("06", 1000001)}
 	doc := &withholding.Document{TrackingID: b.sent, OrderRef: o.ID, CaseID: o.CaseID, FEIN: acmeFEIN, Action: withholding.ActionOriginal}
-	if err := f.db.RecordSent(ctx, out.ID, []*withholding.Document{doc}); err != nil {
+	if err := f.db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{doc})); err != nil {
 		t.Fatal(err)
 	}
 	if b.order, _ = f.db.FindOrderByID(ctx, o.ID); b.order == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,7 +153,7 @@ type diesAtRecordSent struct{ withholding.FileService }
 
 type killedHere struct{}
 
-func (diesAtRecordSent) RecordSent(context.Context, int64, []*withholding.Document) error {
+func (diesAtRecordSent) RecordSent(context.Context, int64, iter.Seq[*withholding.Document]) error {
 	panic(killedHere{})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"maps"
-	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -86,5 +85,3 @@ const (
 var NightOrder = []string{JobSendIWOs, JobPullAcks, JobPullRemittances, JobReconcile, JobReport}
 
 func mapKeys[K comparable, V any](m map[K]V) iter.Seq[K] { return maps.Keys(m) }
-
-func cmpString(a, b string) int { return strings.Compare(a, b) }

@@ -2,13 +2,16 @@ package jobs
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,9 +24,10 @@ import (
 
 // SendIWOs is the "send-iwos" job: it writes an e-IWO file for every order
 // with a pending action (ORG, AMD, TRM, LUM) — one file per destination
-// partner (the employer's Partner, or the portal for ""), one batch per
-// employer EIN — records every document's tracking identifier and the
-// file and batch control numbers, and pushes the files.
+// partner (the employer's Partner, or the portal for ""), or several when
+// one would carry more than 9,999 employers or 999,999 IWOs, with one
+// batch per employer EIN — records every document's tracking identifier
+// and the file and batch control numbers, and pushes the files.
 //
 // An outbound file moves through the ledger as parsed (built locally),
 // sent (its size and SHA-256 recorded, then its documents and order changes
@@ -46,23 +50,33 @@ type SendIWOs struct {
 	StateFIPS string
 	// Env is the clock and the agency's time zone (document dates).
 	Env
+
+	// maxBatches and maxIWOs are the most employers and IWOs in one file:
+	// edi.MaxBatches and maxFileIWOs when zero. Tests lower them.
+	maxBatches, maxIWOs int
 }
 
 // Name implements Job.
 func (j *SendIWOs) Name() string { return JobSendIWOs }
 
-// outbound is one file being built for one partner.
-type outbound struct {
-	partner *transfer.Partner
-	iwos    []*edi.IWO
-	orders  []*withholding.Order // parallel to iwos
-}
-
 // Run implements Job.
+//
+// It streams: the orders needing an IWO are read by employer FEIN (a page
+// at a time, store.EachOrder), each IWO is written to its partner's open
+// file as it is built, a file is finished — recorded, then pushed — as
+// soon as it is full, and of each IWO written only what its document
+// needs is kept until then. Memory is therefore bounded by the file
+// limits, not by the number of orders: planning every order first held
+// about 8 KB an order, 9.7 GB for a state's first night of 1.2 million
+// ORGs (docs/scaling.md).
+//
+// The orders are read in one stream by FEIN, whatever their partner, and
+// each partner has one file open at a time: the partner stays decided in
+// one place (destination, per employer, read once per run of its orders)
+// rather than again in SQL, and FEIN order is each partner's EIN order.
 func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 	var res Result
 	var errs []error
-	okParts := 0
 	// First, files a dead run built but never recorded: their orders are
 	// planned again below.
 	if err := j.discardUnsent(ctx, j.Now(), &res); err != nil {
@@ -72,130 +86,340 @@ func (j *SendIWOs) Run(ctx context.Context) (Result, error) {
 	if err := j.redeliver(ctx, &res); err != nil {
 		errs = append(errs, err)
 	}
-
-	files, skipped, err := j.plan(ctx, &res)
-	if err != nil {
-		return res, errors.Join(append(errs, err)...)
-	}
-	errs = append(errs, skipped...)
-	for _, ob := range splitFiles(files, edi.MaxBatches, maxFileIWOs) {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		if err := j.send(ctx, ob, &res); err != nil {
-			errs = append(errs, fmt.Errorf("partner %s: %w", ob.partner.Name, err))
-			continue
-		}
-		okParts++
-	}
-	err = errors.Join(errs...)
+	okParts, sendErrs := j.sendPending(ctx, &res)
+	err := errors.Join(append(errs, sendErrs...)...)
 	res.Partial = err != nil && (okParts > 0 || res.Files > 0)
 	return res, err
 }
 
-// plan reads the orders needing an IWO and groups them by partner. Orders
+// sendPending writes, records and pushes the IWOs of every order with a
+// pending action, one partner's files after another as they fill. Orders
 // that cannot go out (no employer, paper employer, no partner, data the
-// e-IWO layout refuses) are counted and reported, not sent.
-func (j *SendIWOs) plan(ctx context.Context, res *Result) ([]*outbound, []error, error) {
-	orders, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
-		return j.Orders.FindOrders(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: off, Limit: limit})
-	}))
-	if err != nil {
-		return nil, nil, fmt.Errorf("find orders needing an IWO: %w", err)
+// e-IWO layout refuses) are counted and reported, not sent. It returns how
+// many files were recorded and pushed, and the problems and failures.
+func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) {
+	var errs []error
+	okFiles := 0
+	finish := func(ob *outbound) {
+		if err := j.finish(ctx, ob, res); err != nil {
+			errs = append(errs, fmt.Errorf("partner %s: %w", ob.partner.Name, err))
+			return
+		}
+		okFiles++
 	}
-	var problems []error
 	// One buffer for every check: edi.NewWriter takes a *bufio.Writer of
 	// its size as it is, where it would allocate 64 KiB per order.
 	sink := bufio.NewWriterSize(discard{}, edi.WriterBufferSize)
-	employers := map[withholding.FEIN]*withholding.Employer{}
-	byPartner := map[string]*outbound{}
+	byPartner := map[string]*partnerFiles{}
 	today := withholding.DateOf(j.Now().In(j.Loc()))
-	for _, o := range orders {
-		e, ok := employers[o.EmployerFEIN]
-		if !ok {
-			var err error
+	// Orders come grouped by employer, so the one employer read last is
+	// the only one needed.
+	var (
+		e     *withholding.Employer
+		eFEIN withholding.FEIN
+		p     *transfer.Partner
+		read  bool
+	)
+	var stop error
+	for o, err := range j.Orders.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true}) {
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			stop = fmt.Errorf("find orders needing an IWO: %w", err)
+			break
+		}
+		if !read || o.EmployerFEIN != eFEIN {
 			e, err = j.Employers.FindEmployerByFEIN(ctx, o.EmployerFEIN)
 			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
 				e = nil
 			} else if err != nil {
-				return nil, nil, fmt.Errorf("find employer %s: %w", o.EmployerFEIN, err)
+				stop = fmt.Errorf("find employer %s: %w", o.EmployerFEIN, err)
+				break
 			}
-			employers[o.EmployerFEIN] = e
+			eFEIN, read, p = o.EmployerFEIN, true, nil
+			if e != nil && e.EIWO {
+				p = j.destination(e)
+			}
 		}
 		switch {
 		case e == nil:
 			res.Add("no_employer", 1)
-			problems = append(problems, fmt.Errorf("order %d (case %s): employer %s unknown", o.ID, o.CaseID, o.EmployerFEIN))
+			errs = append(errs, fmt.Errorf("order %d (case %s): employer %s unknown", o.ID, o.CaseID, o.EmployerFEIN))
 			continue
 		case !e.EIWO:
 			res.Add("paper", 1) // paper employers are served by mail, not by this job
 			continue
-		}
-		p := j.destination(e)
-		if p == nil {
+		case p == nil:
 			res.Add("no_partner", 1)
-			problems = append(problems, fmt.Errorf("order %d (case %s): no partner for employer %s (partner %q)", o.ID, o.CaseID, e.FEIN, e.Partner))
+			errs = append(errs, fmt.Errorf("order %d (case %s): no partner for employer %s (partner %q)", o.ID, o.CaseID, e.FEIN, e.Partner))
 			continue
 		}
 		d := edi.NewIWO(o, e, o.PendingAction, edi.TrackingIDFor(j.StateFIPS, 1), today, j.Issuer)
 		if err := checkIWO(sink, d); err != nil {
 			res.Add("invalid_orders", 1)
-			problems = append(problems, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
+			errs = append(errs, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
 			continue
 		}
-		ob := byPartner[p.Name]
-		if ob == nil {
-			ob = &outbound{partner: p}
-			byPartner[p.Name] = ob
+		pf := byPartner[p.Name]
+		if pf == nil {
+			pf = &partnerFiles{cut: fileCut{batches: cmp.Or(j.maxBatches, edi.MaxBatches), iwos: cmp.Or(j.maxIWOs, maxFileIWOs)}}
+			byPartner[p.Name] = pf
 		}
-		ob.iwos = append(ob.iwos, d)
-		ob.orders = append(ob.orders, o)
+		if pf.cut.next(d.EmployerEIN) {
+			if pf.cur != nil {
+				finish(pf.cur)
+			}
+			pf.cur = j.start(ctx, p)
+		}
+		pf.cur.add(ctx, j.Files, j.StateFIPS, d, o)
 	}
-	var out []*outbound
 	for _, name := range slices.Sorted(mapKeys(byPartner)) {
-		out = append(out, byPartner[name])
+		ob := byPartner[name].cur
+		if stop != nil {
+			// Nothing of an open file is recorded: its orders are still
+			// pending and go out in the next run.
+			ob.abandon(ctx, j.Files, stop)
+			continue
+		}
+		finish(ob)
 	}
-	return out, problems, nil
+	if stop != nil {
+		errs = append(errs, stop)
+	}
+	return okFiles, errs
 }
 
 // maxFileIWOs is the most IWOs in one file: tracking IDs are the ledger ID
 // times a million plus the IWO's place in its file.
 const maxFileIWOs = 999_999
 
-// splitFiles cuts each partner's file into files of at most batches
-// employers (one batch each) and iwos IWOs, employers in EIN order as
-// write puts them: a file's batch control numbers have four digits, so
-// a partner serving more employers than that (the portal, for a state
-// with 20,000 e-IWO employers) needs several files, where one file failed
-// every night (iwo bench night, docs/scaling.md).
-func splitFiles(files []*outbound, batches, iwos int) []*outbound {
-	var out []*outbound
-	for _, ob := range files {
-		idx := make([]int, len(ob.iwos))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
-		var cur *outbound
-		eins := 0
-		for n, i := range idx {
-			d := ob.iwos[i]
-			newEIN := n == 0 || d.EmployerEIN != ob.iwos[idx[n-1]].EmployerEIN
-			if cur == nil || len(cur.iwos) == iwos || (newEIN && eins == batches) {
-				cur = &outbound{partner: ob.partner}
-				out = append(out, cur)
-				eins = 0
-				newEIN = true
+// fileCut decides where a partner's IWOs, coming in EIN order, are cut
+// into files of at most batches employers (one batch each) and iwos IWOs:
+// a file's batch control numbers have four digits, so a partner serving
+// more employers than that (the portal, for a state with 20,000 e-IWO
+// employers) needs several files, where one file failed every night (iwo
+// bench night, docs/scaling.md). An employer whose IWOs reach the IWO
+// limit goes on in the next file.
+type fileCut struct {
+	batches, iwos int
+
+	n, eins int              // IWOs and employers in the current file
+	ein     withholding.FEIN // the employer of the last IWO
+}
+
+// next counts one more IWO for employer ein and reports whether it starts
+// a new file (as the first one does).
+func (c *fileCut) next(ein withholding.FEIN) bool {
+	newFile := c.n == 0 || c.n == c.iwos || (ein != c.ein && c.eins == c.batches)
+	if newFile {
+		c.n, c.eins = 0, 0
+	}
+	if newFile || ein != c.ein {
+		c.eins++
+	}
+	c.n++
+	c.ein = ein
+	return newFile
+}
+
+// partnerFiles is a partner's file being written and where it is cut.
+type partnerFiles struct {
+	cut fileCut
+	cur *outbound
+}
+
+// outbound is one IWO file being written for one partner: its ledger
+// entry, its writer, and of each IWO written the little its document
+// needs (about 50 bytes), which is all send-iwos keeps of a file's IWOs.
+type outbound struct {
+	partner *transfer.Partner
+	lf      *withholding.File
+	now     time.Time
+	f       *os.File
+	h       hash.Hash
+	cw      *countWriter
+	w       *edi.Writer
+	sent    []sentIWO
+	batches []sentBatch
+	// failed is why the file could not be created or written. Its IWOs
+	// are still counted by the partner's fileCut, so the files after it
+	// are cut where they would have been, but they are not written: their
+	// orders stay pending for the next run.
+	failed error
+}
+
+// sentIWO is what becomes of one IWO written to a file in its Document.
+type sentIWO struct {
+	order  int64
+	caseID withholding.CaseID
+	action withholding.Action
+	batch  int32 // index in outbound.batches
+}
+
+// sentBatch is one batch of a file: its control number and employer.
+type sentBatch struct {
+	control string
+	fein    withholding.FEIN
+}
+
+// start creates the ledger entry and the local copy of a new file for p.
+// A failure is kept in the file (outbound.failed), reported when it is
+// finished.
+func (j *SendIWOs) start(ctx context.Context, p *transfer.Partner) *outbound {
+	x := j.Exchange
+	ob := &outbound{partner: p, now: x.Now()}
+	// Named by kind, partner and time (IWO_portal_20261102T190000Z_…).
+	name := transfer.UniqueName("IWO_"+nameSafe(p.Name), ob.now, ".txt")
+	dir := x.localDir("outbox", p.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		ob.failed = fmt.Errorf("create outbox: %w", err)
+		return ob
+	}
+	local := filepath.Join(dir, name)
+	lf := &withholding.File{
+		Direction: withholding.Outbound, Partner: p.Name, Kind: withholding.KindIWOFile,
+		RemoteName: name, LocalPath: local, State: withholding.FileParsed,
+	}
+	if err := j.Files.CreateFile(ctx, lf); err != nil {
+		ob.failed = fmt.Errorf("record outbound file: %w", err)
+		return ob
+	}
+	ob.lf = lf
+	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		ob.fail(ctx, j.Files, fmt.Errorf("create IWO file: %w", err))
+		return ob
+	}
+	// The size and SHA-256 are those of the bytes written, hashed as they
+	// are written so the file is not read back for them. Tracking IDs and
+	// control numbers derive from the ledger ID, which the database never
+	// hands out twice.
+	ob.f, ob.h = f, sha256.New()
+	ob.cw = &countWriter{w: io.MultiWriter(f, ob.h)}
+	ob.w = edi.NewWriter(ob.cw, edi.WriterOptions{
+		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: ob.now.In(j.Loc()), Sequence: uint64(lf.ID), File: local,
+	})
+	return ob
+}
+
+// add writes d, the IWO of order o, to the file, giving it the next
+// tracking ID. The writer opens one batch per employer EIN, as the IWOs
+// come grouped by EIN.
+func (ob *outbound) add(ctx context.Context, files withholding.FileService, stateFIPS string, d *edi.IWO, o *withholding.Order) {
+	if ob.failed != nil {
+		return
+	}
+	d.TrackingID = ob.trackingID(stateFIPS, len(ob.sent))
+	if err := ob.w.Write(d); err != nil {
+		ob.fail(ctx, files, fmt.Errorf("write IWO for case %s: %w", o.CaseID, err))
+		return
+	}
+	if n := len(ob.batches); n == 0 || ob.batches[n-1].control != ob.w.BatchControlNumber() || ob.batches[n-1].fein != o.EmployerFEIN {
+		ob.batches = append(ob.batches, sentBatch{control: ob.w.BatchControlNumber(), fein: o.EmployerFEIN})
+	}
+	ob.sent = append(ob.sent, sentIWO{order: o.ID, caseID: o.CaseID, action: d.Action, batch: int32(len(ob.batches) - 1)})
+}
+
+// trackingID is the tracking ID of the file's IWO number n (from 0): the
+// ledger ID times a million plus its place in the file.
+func (ob *outbound) trackingID(stateFIPS string, n int) withholding.TrackingID {
+	return edi.TrackingIDFor(stateFIPS, uint64(ob.lf.ID)*1_000_000+uint64(n+1))
+}
+
+// fail gives up a file that cannot be written or recorded: it is never
+// pushed, its ledger entry says so and the local copy goes. Its orders
+// stay pending.
+func (ob *outbound) fail(ctx context.Context, files withholding.FileService, err error) {
+	ob.failed = err
+	ob.sent, ob.batches = nil, nil
+	if ob.f != nil {
+		ob.f.Close()
+		ob.f = nil
+	}
+	if ob.lf == nil {
+		return
+	}
+	os.Remove(ob.lf.LocalPath)
+	_ = files.SetFileState(context.WithoutCancel(ctx), ob.lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
+}
+
+// abandon gives up a file still open when the run stops early.
+func (ob *outbound) abandon(ctx context.Context, files withholding.FileService, why error) {
+	if ob.failed == nil {
+		ob.fail(ctx, files, why)
+	}
+}
+
+// finish closes a file, records it and its documents, and pushes it.
+func (j *SendIWOs) finish(ctx context.Context, ob *outbound, res *Result) error {
+	if ob.failed != nil {
+		return ob.failed
+	}
+	lf := ob.lf
+	control, err := ob.close()
+	if err != nil {
+		ob.fail(ctx, j.Files, err)
+		return err
+	}
+	// The size and SHA-256 of the bytes to push are in the ledger before
+	// the entry is sent, so a push that fails, and every later attempt,
+	// is checked against them.
+	size, sum := ob.cw.n, hex.EncodeToString(ob.h.Sum(nil))
+	if err := j.Files.SetFileSum(ctx, lf.ID, size, sum); err != nil {
+		err = fmt.Errorf("record size and SHA-256 of %s: %w", lf.RemoteName, err)
+		ob.fail(ctx, j.Files, err)
+		return err
+	}
+	lf.Size, lf.SHA256 = size, sum
+	if err := j.Files.RecordSent(ctx, lf.ID, ob.documents(j.StateFIPS, control)); err != nil {
+		err = fmt.Errorf("record sent IWOs: %w", err)
+		ob.fail(ctx, j.Files, err)
+		return err
+	}
+	res.Add("iwos", int64(len(ob.sent)))
+	for _, s := range ob.sent {
+		res.Add("iwos."+string(s.action), 1)
+	}
+	j.Exchange.Log().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", lf.RemoteName, "ledger", lf.ID, "control", control, "iwos", len(ob.sent), "size", size, "sha256", sum)
+	lf.State = withholding.FileSent
+	ob.sent, ob.batches = nil, nil
+	return j.deliver(ctx, lf, res)
+}
+
+// close finishes the file on disk and returns its file control number.
+func (ob *outbound) close() (string, error) {
+	f := ob.f
+	ob.f = nil
+	if err := ob.w.Close(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("finish IWO file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write IWO file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("write IWO file: %w", err)
+	}
+	return ob.w.FileControlNumber(), nil
+}
+
+// documents yields the Document of each IWO written, one at a time.
+func (ob *outbound) documents(stateFIPS, control string) iter.Seq[*withholding.Document] {
+	return func(yield func(*withholding.Document) bool) {
+		for n, s := range ob.sent {
+			b := ob.batches[s.batch]
+			d := &withholding.Document{
+				TrackingID: ob.trackingID(stateFIPS, n),
+				OrderRef:   s.order, CaseID: s.caseID, FEIN: b.fein, Action: s.action,
+				FileControl: control, BatchControl: b.control, SentAt: ob.now,
 			}
-			if newEIN {
-				eins++
+			if !yield(d) {
+				return
 			}
-			cur.iwos = append(cur.iwos, d)
-			cur.orders = append(cur.orders, ob.orders[i])
 		}
 	}
-	return out
 }
 
 // checkIWO writes d alone to nowhere (through sink), so an order the
@@ -222,101 +446,6 @@ func (j *SendIWOs) destination(e *withholding.Employer) *transfer.Partner {
 		}
 	}
 	return nil
-}
-
-// send builds, records and pushes one partner's file.
-func (j *SendIWOs) send(ctx context.Context, ob *outbound, res *Result) error {
-	x := j.Exchange
-	now := x.Now()
-	// Named by kind, partner and time (IWO_portal_20261102T190000Z_…).
-	name := transfer.UniqueName("IWO_"+nameSafe(ob.partner.Name), now, ".txt")
-	dir := x.localDir("outbox", ob.partner.Name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create outbox: %w", err)
-	}
-	local := filepath.Join(dir, name)
-	lf := &withholding.File{
-		Direction: withholding.Outbound, Partner: ob.partner.Name, Kind: withholding.KindIWOFile,
-		RemoteName: name, LocalPath: local, State: withholding.FileParsed,
-	}
-	if err := j.Files.CreateFile(ctx, lf); err != nil {
-		return fmt.Errorf("record outbound file: %w", err)
-	}
-
-	// A file that cannot be written or recorded is never pushed: its entry
-	// says so and the local copy goes.
-	notSent := func(err error) error {
-		os.Remove(local)
-		_ = j.Files.SetFileState(context.WithoutCancel(ctx), lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
-		return err
-	}
-	// Tracking IDs and control numbers derive from the ledger ID, which
-	// the database never hands out twice.
-	docs, control, size, sum, err := j.write(local, lf.ID, now, ob)
-	if err != nil {
-		return notSent(err)
-	}
-	// The size and SHA-256 of the bytes to push are in the ledger before
-	// the entry is sent, so a push that fails, and every later attempt,
-	// is checked against them.
-	if err := j.Files.SetFileSum(ctx, lf.ID, size, sum); err != nil {
-		return notSent(fmt.Errorf("record size and SHA-256 of %s: %w", name, err))
-	}
-	lf.Size, lf.SHA256 = size, sum
-	if err := j.Files.RecordSent(ctx, lf.ID, docs); err != nil {
-		return notSent(fmt.Errorf("record sent IWOs: %w", err))
-	}
-	res.Add("iwos", int64(len(docs)))
-	for _, d := range docs {
-		res.Add("iwos."+string(d.Action), 1)
-	}
-	x.Log().Info("IWO file recorded", "job", JobSendIWOs, "partner", ob.partner.Name, "file", name, "ledger", lf.ID, "control", control, "iwos", len(docs), "size", size, "sha256", sum)
-	lf.State = withholding.FileSent
-	return j.deliver(ctx, lf, res)
-}
-
-// write writes the file and returns its documents, its file control number
-// and the size and SHA-256 (hex) of the bytes written, hashed as they are
-// written so the file is not read back for them.
-func (j *SendIWOs) write(local string, fileID int64, now time.Time, ob *outbound) (docs []*withholding.Document, control string, size int64, sum string, err error) {
-	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, "", 0, "", fmt.Errorf("create IWO file: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
-	w := edi.NewWriter(cw, edi.WriterOptions{
-		Kind: edi.KindIWO, FIPS: j.StateFIPS + "000", Created: now.In(j.Loc()), Sequence: uint64(fileID), File: local,
-	})
-	// One batch per EIN: the writer opens a batch per employer when the
-	// IWOs come grouped by EIN.
-	idx := make([]int, len(ob.iwos))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpString(string(ob.iwos[a].EmployerEIN), string(ob.iwos[b].EmployerEIN)) })
-	for n, i := range idx {
-		d, o := ob.iwos[i], ob.orders[i]
-		d.TrackingID = edi.TrackingIDFor(j.StateFIPS, uint64(fileID)*1_000_000+uint64(n+1))
-		if err := w.Write(d); err != nil {
-			return nil, "", 0, "", fmt.Errorf("write IWO for case %s: %w", o.CaseID, err)
-		}
-		docs = append(docs, &withholding.Document{
-			TrackingID: d.TrackingID, OrderRef: o.ID, CaseID: o.CaseID, FEIN: o.EmployerFEIN, Action: d.Action,
-			BatchControl: w.BatchControlNumber(), SentAt: now,
-		})
-	}
-	if err := w.Close(); err != nil {
-		return nil, "", 0, "", fmt.Errorf("finish IWO file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return nil, "", 0, "", fmt.Errorf("write IWO file: %w", err)
-	}
-	for _, d := range docs {
-		d.FileControl = w.FileControlNumber()
-	}
-	return docs, w.FileControlNumber(), cw.n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // countWriter counts the bytes written through it.

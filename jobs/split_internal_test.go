@@ -2,54 +2,67 @@ package jobs
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/edi"
-	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
 )
 
-// TestSplitFiles checks that a partner's IWOs are cut into files of at
-// most so many employers and IWOs, every IWO in exactly one file, each
-// employer's IWOs together while the IWO limit allows.
+// TestSplitFiles checks where a partner's IWOs, coming in EIN order, are
+// cut into files (fileCut): at most so many employers and IWOs a file,
+// every IWO in exactly one file, each employer's IWOs together while the
+// IWO limit allows.
 func TestSplitFiles(t *testing.T) {
-	ob := &outbound{partner: &transfer.Partner{Name: "portal"}}
-	for i, ein := range []string{"900000005", "900000001", "900000003", "900000001", "900000002", "900000005", "900000004", "900000003"} {
-		ob.iwos = append(ob.iwos, &edi.IWO{EmployerEIN: withholding.FEIN(ein)})
-		ob.orders = append(ob.orders, &withholding.Order{ID: int64(i + 1)})
-	}
+	// Employers 1 to 5 by the last digit of their EIN, in the order
+	// store.EachOrder reads them.
+	eins := "11233455"
 	for _, tt := range []struct {
-		batches, iwos, files int
+		batches, iwos int
+		in            string
+		want          []string // the employers of each file's IWOs
 	}{
-		{edi.MaxBatches, maxFileIWOs, 1},
-		{2, maxFileIWOs, 3},
-		{1, maxFileIWOs, 5},
-		{edi.MaxBatches, 3, 3},
+		{edi.MaxBatches, maxFileIWOs, eins, []string{"11233455"}},
+		{2, maxFileIWOs, eins, []string{"112", "334", "55"}},
+		{1, maxFileIWOs, eins, []string{"11", "2", "33", "4", "55"}},
+		{edi.MaxBatches, 3, eins, []string{"112", "334", "55"}},
+		{2, 4, eins, []string{"112", "334", "55"}},
+		{3, 4, eins, []string{"1123", "3455"}},
+		// An employer with more IWOs than a file takes goes on in the
+		// next file, in a batch of its own there.
+		{edi.MaxBatches, 3, "1111112", []string{"111", "111", "2"}},
+		{2, 2, "1112", []string{"11", "12"}},
+		{edi.MaxBatches, maxFileIWOs, "", nil},
 	} {
-		t.Run(fmt.Sprintf("batches=%d,iwos=%d", tt.batches, tt.iwos), func(t *testing.T) {
-			files := splitFiles([]*outbound{ob}, tt.batches, tt.iwos)
-			if len(files) != tt.files {
-				t.Errorf("%d files, want %d", len(files), tt.files)
+		t.Run(fmt.Sprintf("batches=%d,iwos=%d,%s", tt.batches, tt.iwos, tt.in), func(t *testing.T) {
+			c := fileCut{batches: tt.batches, iwos: tt.iwos}
+			var got []string
+			for _, r := range tt.in {
+				if c.next(withholding.FEIN("90000000" + string(r))) {
+					got = append(got, "")
+				}
+				got[len(got)-1] += string(r)
 			}
-			seen := map[int64]bool{}
-			for _, f := range files {
-				eins := map[withholding.FEIN]bool{}
-				for i, d := range f.iwos {
-					eins[d.EmployerEIN] = true
-					if f.partner != ob.partner || seen[f.orders[i].ID] {
-						t.Errorf("order %d: partner %v, seen twice %v", f.orders[i].ID, f.partner.Name, seen[f.orders[i].ID])
-					}
-					seen[f.orders[i].ID] = true
-					if ob.iwos[f.orders[i].ID-1] != d {
-						t.Errorf("order %d is not with its IWO", f.orders[i].ID)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("files %q, want %q", got, tt.want)
+			}
+			for _, f := range got {
+				if n := len(f); n > tt.iwos {
+					t.Errorf("file %q has %d IWOs, more than %d", f, n, tt.iwos)
+				}
+				employers := 0
+				for i := range f {
+					if i == 0 || f[i] != f[i-1] {
+						employers++
 					}
 				}
-				if len(eins) > tt.batches || len(f.iwos) > tt.iwos {
-					t.Errorf("a file of %d employers and %d IWOs", len(eins), len(f.iwos))
+				if employers > tt.batches {
+					t.Errorf("file %q has %d employers, more than %d", f, employers, tt.batches)
 				}
 			}
-			if len(seen) != len(ob.iwos) {
-				t.Errorf("%d IWOs in the files, want %d", len(seen), len(ob.iwos))
+			if all := strings.Join(got, ""); all != tt.in {
+				t.Errorf("files hold %q, want every IWO once: %q", all, tt.in)
 			}
 		})
 	}

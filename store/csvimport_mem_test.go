@@ -3,48 +3,12 @@ package store_test
 import (
 	"bytes"
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/iwoproject/iwo/internal/memtest"
 	"github.com/iwoproject/iwo/withholding"
 )
-
-// peakHeap runs fn and returns the most heap it had allocated above what
-// was allocated before, sampled every few milliseconds with the collector
-// made eager, so that garbage counts little and rows kept count fully.
-func peakHeap(fn func()) uint64 {
-	defer debug.SetGCPercent(debug.SetGCPercent(10))
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	base, peak := ms.HeapAlloc, ms.HeapAlloc
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	fn()
-	close(done)
-	wg.Wait()
-	return peak - base
-}
 
 // TestImportOrdersMemory rejects a file of 100,000 orders whose last row
 // is bad. The import must stream: it may keep each row's key, not the
@@ -66,7 +30,7 @@ func TestImportOrdersMemory(t *testing.T) {
 		src.WriteString(row)
 	}
 	var err error
-	peak := peakHeap(func() {
+	peak := memtest.PeakHeap(func() {
 		_, err = db.ImportOrders(ctx, "o.csv", bytes.NewReader(src.Bytes()), false)
 	})
 	mustCode(t, err, withholding.EINVALID, "bad last row")

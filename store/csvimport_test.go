@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,7 +261,7 @@ func testImportOrdersReimport(t *testing.T, db *store.DB) {
 		o := byCase(c)
 		docs = append(docs, &withholding.Document{TrackingID: withholding.TrackingID("2000000000000000000000000000" + string(rune('1'+i))), OrderRef: o.ID, CaseID: o.CaseID, FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal})
 	}
-	mustOK(t, db.RecordSent(ctx, out.ID, docs), "record sent")
+	mustOK(t, db.RecordSent(ctx, out.ID, slices.Values(docs)), "record sent")
 	accepted := withholding.StatusAccepted
 	for _, doc := range docs {
 		_, err := db.UpdateOrder(ctx, doc.OrderRef, withholding.OrderUpdate{Status: &accepted})

@@ -395,23 +395,19 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 	})
 }
 
-// RecordSent stores the documents of the outbound file fileID (setting
-// their ID and FileID, and SentAt when zero), updates their orders (status
-// sent, pending action cleared, tracking ID set) and marks the file sent
-// with the document count and its control number (the documents'
-// FileControl, when they have one), in one transaction. ENOTFOUND for an
-// unknown file or order; ECONFLICT for a tracking ID already recorded or a
-// control number another outbound file carried; EINVALID when the
-// documents disagree on the file's control number, or for a file whose
-// size and SHA-256 were not recorded (SetFileSum).
-func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.Document) error {
-	control := ""
-	for i, doc := range docs {
-		if i > 0 && doc.FileControl != control {
-			return withholding.Errorf(withholding.EINVALID, "file %d: documents carry file control numbers %q and %q", fileID, control, doc.FileControl)
-		}
-		control = doc.FileControl
-	}
+// RecordSent stores the documents docs yields for the outbound file fileID
+// (setting their ID and FileID, and SentAt when zero), updates their orders
+// (status sent, pending action cleared, tracking ID set) and marks the file
+// sent with the document count and its control number (the documents'
+// FileControl, when they have one), in one transaction. It holds one
+// document at a time: send-iwos records files of up to 999,999 IWOs. One
+// transaction, however many documents, is what keeps a crash from leaving
+// some of a file's orders marked sent while the file itself was never
+// pushed. ENOTFOUND for an unknown file or order; ECONFLICT for a tracking
+// ID already recorded or a control number another outbound file carried;
+// EINVALID when the documents disagree on the file's control number, or
+// for a file whose size and SHA-256 were not recorded (SetFileSum).
+func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withholding.Document]) error {
 	return d.inTx(ctx, func(tx *txn) error {
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
@@ -419,6 +415,28 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 		}
 		if f.SHA256 == "" {
 			return withholding.Errorf(withholding.EINVALID, "file %s (ledger %d) has no SHA-256: record its size and SHA-256 before marking it sent", f.RemoteName, f.ID)
+		}
+		now := d.now()
+		sent, none := withholding.StatusSent, withholding.Action("")
+		control, n := "", 0
+		for doc := range docs {
+			if n > 0 && doc.FileControl != control {
+				return withholding.Errorf(withholding.EINVALID, "file %d: documents carry file control numbers %q and %q", fileID, control, doc.FileControl)
+			}
+			control = doc.FileControl
+			n++
+			doc.FileID = fileID
+			if doc.SentAt.IsZero() {
+				doc.SentAt = now
+			}
+			if err := d.insertDocument(ctx, tx, doc); err != nil {
+				return err
+			}
+			tracking := doc.TrackingID
+			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
+			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
+				return err
+			}
 		}
 		if control == "" {
 			control = f.ControlNumber
@@ -434,24 +452,8 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs []*withholding.D
 				return fmt.Errorf("look up sent control number: %w", err)
 			}
 		}
-		now := d.now()
-		sent, none := withholding.StatusSent, withholding.Action("")
-		for _, doc := range docs {
-			doc.FileID = fileID
-			if doc.SentAt.IsZero() {
-				doc.SentAt = now
-			}
-			if err := d.insertDocument(ctx, tx, doc); err != nil {
-				return err
-			}
-			tracking := doc.TrackingID
-			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
-			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
-				return err
-			}
-		}
 		_, err = d.exec(ctx, tx, "UPDATE files SET state = ?, records = ?, control_number = ?, error = '', updated_at = ? WHERE id = ?",
-			string(withholding.FileSent), len(docs), control, d.timeArg(now), f.ID)
+			string(withholding.FileSent), n, control, d.timeArg(now), f.ID)
 		if isUniqueViolation(err) {
 			return withholding.Errorf(withholding.ECONFLICT, "file %s (ledger %d): control number %s was just sent in another file", f.RemoteName, f.ID, control)
 		} else if err != nil {

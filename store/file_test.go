@@ -119,7 +119,7 @@ func testSentControlNumbers(t *testing.T, db *store.DB) {
 		mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sumOf(name)), "sum of "+name)
 		doc := &withholding.Document{TrackingID: withholding.TrackingID(tracking), OrderRef: o.ID, CaseID: o.CaseID,
 			FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal, FileControl: control, BatchControl: control[:18] + "0001"}
-		return out, db.RecordSent(ctx, out.ID, []*withholding.Document{doc})
+		return out, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{doc}))
 	}
 	first, err := send("iwo-1.txt", "200000000000000000000000000201", "0600026112000000010000")
 	mustOK(t, err, "send the first file")
@@ -147,5 +147,5 @@ func testSentControlNumbers(t *testing.T, db *store.DB) {
 		{TrackingID: "200000000000000000000000000204", OrderRef: o.ID, Action: withholding.ActionOriginal, FileControl: "A"},
 		{TrackingID: "200000000000000000000000000205", OrderRef: o.ID, Action: withholding.ActionOriginal, FileControl: "B"},
 	}
-	mustCode(t, db.RecordSent(ctx, out.ID, docs), withholding.EINVALID, "documents with two file control numbers")
+	mustCode(t, db.RecordSent(ctx, out.ID, slices.Values(docs)), withholding.EINVALID, "documents with two file control numbers")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -96,6 +97,76 @@ func (d *DB) findOrderByID(ctx context.Context, q queryer, id int64) (*withholdi
 // FindOrders returns the orders matching filter, by ID, and the total number
 // of matches.
 func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {
+	w, err := d.orderWhere(filter)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := d.count(ctx, "orders", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	order := " ORDER BY id"
+	if strings.TrimSpace(filter.ObligorLast) != "" {
+		// By name, in the index's order: by ID the planner walks the whole
+		// table to find the first 50 of a common name (1.3 s with a
+		// million orders, BenchmarkSearch).
+		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
+	}
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// DefaultOrderPage is how many orders EachOrder reads per query.
+const DefaultOrderPage = 1000
+
+// EachOrder streams the orders matching filter (Offset and Limit ignored)
+// by employer FEIN, then ID, so that a reader can write one batch per
+// employer as it goes. It reads a page of DB.OrderPage orders per query,
+// each page starting after the last (FEIN, ID) read rather than at an
+// offset: no query stays open while the caller works (send-iwos records
+// files between two orders), a page costs the same wherever it starts,
+// and an order the caller changes behind the cursor is neither read again
+// nor skipped. Stopping the loop early stops the reads.
+func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	size := d.OrderPage
+	if size <= 0 {
+		size = DefaultOrderPage
+	}
+	return func(yield func(*withholding.Order, error) bool) {
+		var after *withholding.Order
+		for {
+			w, err := d.orderWhere(filter)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if after != nil {
+				w.add("(employer_fein, id) > (?, ?)", string(after.EmployerFEIN), after.ID)
+			}
+			list, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY employer_fein, id"+d.page(0, size), w.args...)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, o := range list {
+				if !yield(o, nil) {
+					return
+				}
+			}
+			if len(list) < size {
+				return
+			}
+			after = list[len(list)-1]
+		}
+	}
+}
+
+// orderWhere is the condition of filter. EINVALID for a malformed SSN
+// last four.
+func (d *DB) orderWhere(filter withholding.OrderFilter) (where, error) {
 	var w where
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
@@ -116,6 +187,8 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 		w.add("pending_action = ?", string(*filter.PendingAction))
 	}
 	if filter.NeedsIWO {
+		// Written as the partial index orders_pending_employer says it,
+		// so the planners use it.
 		w.add("pending_action <> ''")
 	}
 	if filter.OrderID != nil {
@@ -129,26 +202,11 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	}
 	if l4 := filter.SSNLast4; l4 != "" {
 		if len(l4) != 4 || strings.Trim(l4, "0123456789") != "" {
-			return nil, 0, withholding.Errorf(withholding.EINVALID, "SSN last four: want four digits")
+			return w, withholding.Errorf(withholding.EINVALID, "SSN last four: want four digits")
 		}
 		w.add("substr(obligor_ssn, 6, 4) = ?", l4)
 	}
-	n, err := d.count(ctx, "orders", &w)
-	if err != nil {
-		return nil, 0, err
-	}
-	order := " ORDER BY id"
-	if strings.TrimSpace(filter.ObligorLast) != "" {
-		// By name, in the index's order: by ID the planner walks the whole
-		// table to find the first 50 of a common name (1.3 s with a
-		// million orders, BenchmarkSearch).
-		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
-	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return w, nil
 }
 
 func validateOrder(o *withholding.Order) error {

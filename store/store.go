@@ -68,6 +68,9 @@ type DB struct {
 	// LockTTL is the lease of a SQLite lock (see TryLock). Zero means
 	// DefaultLockTTL. PostgreSQL locks have no lease.
 	LockTTL time.Duration
+	// OrderPage is how many orders EachOrder reads per query. Zero means
+	// DefaultOrderPage.
+	OrderPage int
 	// Instance names this process as a lock owner (host/pid by default).
 	Instance string
 	// Host and PID are this process's host name and process ID, recorded

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,6 +30,7 @@ func runSuite(t *testing.T, open opener) {
 	}{
 		{"Employers", testEmployers},
 		{"Orders", testOrders},
+		{"EachOrder", testEachOrder},
 		{"Files", testFiles},
 		{"FileSearch", testFileSearch},
 		{"SumPayments", testSumPayments},
@@ -272,6 +274,69 @@ func testOrders(t *testing.T, db *store.DB) {
 		if wantRows := tc.want - tc.filter.Offset; len(list) != wantRows {
 			t.Errorf("%s: %d rows, want %d", tc.name, len(list), wantRows)
 		}
+	}
+}
+
+// testEachOrder reads orders of several employers in pages of two: by
+// FEIN, then ID, each once, though the reader clears the pending action
+// of the orders behind it as it goes (as send-iwos's RecordSent does).
+func testEachOrder(t *testing.T, db *store.DB) {
+	db.OrderPage = 2
+	var want []*withholding.Order
+	for i, fein := range []string{"480000003", "480000001", "480000002", "480000001", "480000003", "480000001", "480000002"} {
+		o := sampleOrder(fmt.Sprintf("KS%04d", i), fein)
+		if i == 3 {
+			o.PendingAction = ""
+		}
+		mustOK(t, db.CreateOrder(ctx, o), "create")
+		if o.PendingAction != "" {
+			want = append(want, o)
+		}
+	}
+	slices.SortFunc(want, func(a, b *withholding.Order) int {
+		return cmp.Or(cmp.Compare(a.EmployerFEIN, b.EmployerFEIN), cmp.Compare(a.ID, b.ID))
+	})
+	var got []int64
+	none := withholding.Action("")
+	for o, err := range db.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: 5, Limit: 1}) {
+		mustOK(t, err, "each order")
+		got = append(got, o.ID)
+		_, err := db.UpdateOrder(ctx, o.ID, withholding.OrderUpdate{PendingAction: &none})
+		mustOK(t, err, "clear pending action")
+	}
+	wantIDs := make([]int64, len(want))
+	for i, o := range want {
+		wantIDs[i] = o.ID
+	}
+	if !slices.Equal(got, wantIDs) {
+		t.Errorf("orders %v, want %v (by FEIN, then ID)", got, wantIDs)
+	}
+	left, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true}))
+	mustOK(t, err, "each order left")
+	if len(left) != 0 {
+		t.Errorf("%d orders still need an IWO, want none", len(left))
+	}
+
+	fein := withholding.FEIN("480000001")
+	mine, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{EmployerFEIN: &fein}))
+	mustOK(t, err, "each order of one employer")
+	if len(mine) != 3 || mine[0].ID > mine[1].ID || mine[1].ID > mine[2].ID {
+		t.Errorf("orders of %s: %d, want 3 by ID", fein, len(mine))
+	}
+	n := 0
+	for range db.EachOrder(ctx, withholding.OrderFilter{}) {
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Errorf("stopped after %d orders, want 3", n)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = collectSeq(db.EachOrder(cancelled, withholding.OrderFilter{}))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
 }
 
@@ -589,7 +654,7 @@ func testFileSum(t *testing.T, db *store.DB) {
 	mustOK(t, db.CreateFile(ctx, out), "record outbound file before writing it")
 	doc := &withholding.Document{TrackingID: "200000000000000000000000000200", OrderRef: o.ID, CaseID: o.CaseID,
 		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal}
-	mustCode(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), withholding.EINVALID, "record sent without a SHA-256")
+	mustCode(t, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{doc})), withholding.EINVALID, "record sent without a SHA-256")
 	if _, n, _ := db.FindDocuments(ctx, 0, 0, 0); n != 0 {
 		t.Errorf("%d documents stored by a refused RecordSent", n)
 	}
@@ -602,7 +667,7 @@ func testFileSum(t *testing.T, db *store.DB) {
 	mustOK(t, db.SetFileSum(ctx, out.ID, 2307, sum), "set the same sum again")
 	mustCode(t, db.SetFileSum(ctx, out.ID, 2307, sumOf("other bytes")), withholding.ECONFLICT, "another SHA-256")
 	mustCode(t, db.SetFileSum(ctx, out.ID, 2308, sum), withholding.ECONFLICT, "another size")
-	mustOK(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), "record sent")
+	mustOK(t, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{doc})), "record sent")
 	got, err := db.FindFileByID(ctx, out.ID)
 	mustOK(t, err, "find")
 	if got.State != withholding.FileSent || got.Size != 2307 || got.SHA256 != sum {
@@ -626,7 +691,7 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	mustOK(t, db.CreateFile(ctx, out), "record outbound file")
 	doc := &withholding.Document{TrackingID: "200000000000000000000000000100", OrderRef: o.ID, CaseID: o.CaseID,
 		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal, FileControl: "F1", BatchControl: "B1"}
-	mustOK(t, db.RecordSent(ctx, out.ID, []*withholding.Document{doc}), "record sent")
+	mustOK(t, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{doc})), "record sent")
 	if doc.ID == 0 || doc.FileID != out.ID || doc.SentAt.IsZero() {
 		t.Errorf("record sent did not fill the document: %+v", doc)
 	}
@@ -646,7 +711,7 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	out2 := &withholding.File{Direction: withholding.Outbound, Kind: withholding.KindIWOFile, RemoteName: "iwo2.txt", SHA256: sumOf("iwo2.txt")}
 	mustOK(t, db.CreateFile(ctx, out2), "record second outbound")
 	dup := *doc
-	mustCode(t, db.RecordSent(ctx, out2.ID, []*withholding.Document{&dup}), withholding.ECONFLICT, "same tracking ID")
+	mustCode(t, db.RecordSent(ctx, out2.ID, slices.Values([]*withholding.Document{&dup})), withholding.ECONFLICT, "same tracking ID")
 	if _, n, _ := db.FindDocuments(ctx, 0, 0, 0); n != 1 {
 		t.Errorf("documents after refused send: %d", n)
 	}

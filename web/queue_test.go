@@ -35,8 +35,8 @@ func TestSearchKinds(t *testing.T) {
 	if err := f.db.CreateFile(ctx, out); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.RecordSent(ctx, out.ID, []*withholding.Document{{TrackingID: "TRK-000123", OrderRef: o.ID, CaseID: o.CaseID,
-		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal}}); err != nil {
+	if err := f.db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{{TrackingID: "TRK-000123", OrderRef: o.ID, CaseID: o.CaseID,
+		FEIN: o.EmployerFEIN, Action: withholding.ActionOriginal}})); err != nil {
 		t.Fatal(err)
 	}
 	emp := f.emps[0]

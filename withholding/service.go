@@ -50,6 +50,9 @@ type OrderService interface {
 	FindOrderByID(ctx context.Context, id int64) (*Order, error)
 	// FindOrders returns matching orders and the total match count.
 	FindOrders(ctx context.Context, filter OrderFilter) ([]*Order, int, error)
+	// EachOrder streams the matching orders (Offset and Limit ignored) by
+	// employer FEIN, then ID, without loading them all.
+	EachOrder(ctx context.Context, filter OrderFilter) iter.Seq2[*Order, error]
 	// CreateOrder saves a new order and sets o.ID. Returns ECONFLICT when an
 	// order with the same CaseID and OrderID exists.
 	CreateOrder(ctx context.Context, o *Order) error
@@ -110,13 +113,14 @@ type FileService interface {
 	// marks the file applied, in one transaction. ECONFLICT and
 	// *ControlNumberError as above.
 	ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*Acknowledgment, orders map[int64]OrderUpdate, exceptions []*Exception) error
-	// RecordSent stores the documents of an outbound IWO file, updates their
-	// orders (status sent, pending action cleared, tracking ID) and marks the
-	// file sent with its control number (the documents' FileControl), in
-	// one transaction. ECONFLICT for a tracking ID or a control number
-	// already recorded; EINVALID when the file's SHA-256 was not recorded
-	// first (SetFileSum).
-	RecordSent(ctx context.Context, fileID int64, docs []*Document) error
+	// RecordSent stores the documents the sequence yields for an outbound
+	// IWO file, updates their orders (status sent, pending action cleared,
+	// tracking ID) and marks the file sent with its control number (the
+	// documents' FileControl), in one transaction; the documents are taken
+	// one at a time, so a file's worth need not be in memory at once.
+	// ECONFLICT for a tracking ID or a control number already recorded;
+	// EINVALID when the file's SHA-256 was not recorded first (SetFileSum).
+	RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*Document]) error
 }
 
 // PaymentService reads posted payments and acknowledgments.

@@ -1,0 +1,5 @@
+package jobs
+
+// SetFileLimits lowers the most employers and IWOs one file of j carries,
+// so that a test cuts several files out of a few orders.
+func SetFileLimits(j *SendIWOs, batches, iwos int) { j.maxBatches, j.maxIWOs = batches, iwos }
