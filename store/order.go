@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -107,6 +108,27 @@ func (d *DB) findOrderByKey(ctx context.Context, q queryer, caseID withholding.C
 // FindOrders returns the orders matching filter, by ID, and the total number
 // of matches.
 func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {
+	w := orderWhere(filter)
+	n, err := d.count(ctx, "orders", &w)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// EachOrder streams the orders matching filter, by ID, in one query
+// without counting them, and without holding them all: reconciliation goes
+// through every order of a state each night and keeps a few fields of each.
+func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	w := orderWhere(filter)
+	return queryEach(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+}
+
+func orderWhere(filter withholding.OrderFilter) where {
 	var w where
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
@@ -129,15 +151,7 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if filter.NeedsIWO {
 		w.add("pending_action <> ''")
 	}
-	n, err := d.count(ctx, "orders", &w)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return w
 }
 
 func validateOrder(o *withholding.Order) error {

@@ -265,6 +265,16 @@ func testOrders(t *testing.T, db *store.DB) {
 		if wantRows := tc.want - tc.filter.Offset; len(list) != wantRows {
 			t.Errorf("%s: %d rows, want %d", tc.name, len(list), wantRows)
 		}
+		streamed, err := collectSeq(db.EachOrder(ctx, tc.filter))
+		mustOK(t, err, tc.name+": each")
+		if !reflect.DeepEqual(streamed, list) {
+			t.Errorf("%s: EachOrder streamed %d orders unlike FindOrders' %d", tc.name, len(streamed), len(list))
+		}
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := collectSeq(db.EachOrder(canceled, withholding.OrderFilter{})); !errors.Is(err, context.Canceled) {
+		t.Errorf("EachOrder with a canceled context: err = %v, want context.Canceled", err)
 	}
 }
 
@@ -628,6 +638,17 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	if !reflect.DeepEqual(got, doc) {
 		t.Errorf("document round trip:\n got %+v\nwant %+v", got, doc)
 	}
+	eachDocuments := func(what string, want int, statuses ...withholding.Disposition) {
+		t.Helper()
+		docs, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{Statuses: statuses}))
+		mustOK(t, err, what)
+		if len(docs) != want || (want == 1 && docs[0].TrackingID != doc.TrackingID) {
+			t.Errorf("%s: %d documents, want %d", what, len(docs), want)
+		}
+	}
+	eachDocuments("every document", 1)
+	eachDocuments("unanswered", 1, "")
+	eachDocuments("rejected or flagged", 0, withholding.DispRejected, withholding.DispPortalError)
 	order, _ := db.FindOrderByID(ctx, o.ID)
 	if order.Status != withholding.StatusSent || order.PendingAction != "" || order.TrackingID != doc.TrackingID {
 		t.Errorf("order after send: status %q pending %q tracking %q", order.Status, order.PendingAction, order.TrackingID)
@@ -666,6 +687,8 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	if got.Status != withholding.DispAccepted || got.AcknowledgedAt.IsZero() {
 		t.Errorf("document after ack: %q at %v", got.Status, got.AcknowledgedAt)
 	}
+	eachDocuments("unanswered after the ack", 0, "", withholding.DispRejected)
+	eachDocuments("accepted", 1, withholding.DispAccepted, withholding.DispRejected)
 	if order, _ := db.FindOrderByID(ctx, o.ID); order.Status != withholding.StatusAccepted {
 		t.Errorf("order after ack: %q", order.Status)
 	}
