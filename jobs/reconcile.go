@@ -221,7 +221,7 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 		// Orders and documents are streamed: the run keeps a few fields of
 		// each order, and of the documents only the exceptions they make.
 		// A state's 1,200,000 orders and their IWOs, loaded whole, took 5 GB.
-		Orders:    j.Orders.EachOrder(ctx, withholding.OrderFilter{}),
+		Orders:    j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true}),
 		Employers: employers,
 		Payments:  j.filePayments(ctx, achFiles),
 		History:   j.history(ctx, histSince, tonight),

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -27,6 +28,33 @@ var orderCols = []string{
 }
 
 var orderSelect = "SELECT id, " + strings.Join(orderCols, ", ") + " FROM orders"
+
+// briefOrderCols are the columns of an OrderFilter.Brief listing: the
+// order's identifiers, the obligor's name and SSN, the payee FIPS, the
+// amounts, dates and status. Reading every column of every order, the
+// children's JSON most of all, was half of reconciliation's time.
+var briefOrderCols = []string{
+	"case_id", "order_id", "remittance_id", "employer_fein",
+	"obligor_last", "obligor_first", "obligor_ssn", "payee_fips",
+	"current_support_cents", "current_support_freq", "past_due_support_cents", "past_due_support_freq",
+	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
+	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
+	"other_cents", "other_freq", "medical_premium_cents", "medical_premium_freq",
+	"start_date", "end_date", "status",
+}
+
+var (
+	scanOrder      = orderScanner(orderCols)
+	scanBriefOrder = orderScanner(briefOrderCols)
+)
+
+// listOrders returns the SELECT and the scanner of a listing.
+func listOrders(filter withholding.OrderFilter) (string, func(interface{ Scan(...any) error }) (*withholding.Order, error)) {
+	if filter.Brief {
+		return "SELECT id, " + strings.Join(briefOrderCols, ", ") + " FROM orders", scanBriefOrder
+	}
+	return orderSelect, scanOrder
+}
 
 func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 	children := ""
@@ -52,31 +80,52 @@ func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 	}, nil
 }
 
-func scanOrder(s interface{ Scan(...any) error }) (*withholding.Order, error) {
-	var o withholding.Order
-	var children string
+// orderScanner returns a function that scans a row of id and cols (some
+// of orderCols, in any order) into an order.
+func orderScanner(cols []string) func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+	at := make([]int, len(cols))
+	for i, c := range cols {
+		at[i] = slices.Index(orderCols, c)
+		if at[i] < 0 {
+			panic("store: no order column " + c)
+		}
+	}
+	return func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+		var o withholding.Order
+		var children string
+		all := orderDests(&o, &children)
+		dest := make([]any, 1+len(at))
+		dest[0] = &o.ID
+		for i, j := range at {
+			dest[1+i] = all[j]
+		}
+		if err := s.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if children != "" {
+			if err := json.Unmarshal([]byte(children), &o.Children); err != nil {
+				return nil, fmt.Errorf("decode children: %w", err)
+			}
+		}
+		return &o, nil
+	}
+}
+
+// orderDests returns where each of orderCols is read into, in its order.
+func orderDests(o *withholding.Order, children *string) []any {
 	a := &o.Amounts
-	err := s.Scan(&o.ID,
+	return []any{
 		&o.CaseID, &o.OrderID, &o.RemittanceID, &o.EmployerFEIN,
 		&o.Obligor.Last, &o.Obligor.First, &o.Obligor.Middle, &o.Obligor.Suffix, &o.Obligor.SSN, dateDest{&o.Obligor.BirthDate},
 		&o.Obligee.Last, &o.Obligee.First, &o.Obligee.Middle, &o.Obligee.Suffix, &o.Obligee.SSN, dateDest{&o.Obligee.BirthDate},
-		&children, &o.IssuingState, &o.IssuingJurisdiction, &o.IssuingTribunal, &o.PayeeFIPS,
+		children, &o.IssuingState, &o.IssuingJurisdiction, &o.IssuingTribunal, &o.PayeeFIPS,
 		&a.CurrentSupport.Amount, &a.CurrentSupport.Frequency, &a.PastDueSupport.Amount, &a.PastDueSupport.Frequency,
 		&a.CurrentMedical.Amount, &a.CurrentMedical.Frequency, &a.PastDueMedical.Amount, &a.PastDueMedical.Frequency,
 		&a.CurrentSpousal.Amount, &a.CurrentSpousal.Frequency, &a.PastDueSpousal.Amount, &a.PastDueSpousal.Frequency,
 		&a.Other.Amount, &a.Other.Frequency, &a.OtherReason, &a.MedicalPremium.Amount, &a.MedicalPremium.Frequency,
 		&o.ArrearsOver12Weeks, &o.LumpSum, dateDest{&o.StartDate}, dateDest{&o.EndDate},
 		&o.Status, &o.PendingAction, &o.TrackingID, &o.RejectReason,
-	)
-	if err != nil {
-		return nil, err
 	}
-	if children != "" {
-		if err := json.Unmarshal([]byte(children), &o.Children); err != nil {
-			return nil, fmt.Errorf("decode children: %w", err)
-		}
-	}
-	return &o, nil
 }
 
 // FindOrderByID returns the order with id, ENOTFOUND if none.
@@ -113,7 +162,8 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	sel, scan := listOrders(filter)
+	out, err := queryAll(ctx, d, "find orders", scan, sel+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -125,7 +175,8 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 // through every order of a state each night and keeps a few fields of each.
 func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
 	w := orderWhere(filter)
-	return queryEach(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
+	sel, scan := listOrders(filter)
+	return queryEach(ctx, d, "find orders", scan, sel+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
 }
 
 func orderWhere(filter withholding.OrderFilter) where {

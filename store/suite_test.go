@@ -270,6 +270,22 @@ func testOrders(t *testing.T, db *store.DB) {
 		if !reflect.DeepEqual(streamed, list) {
 			t.Errorf("%s: EachOrder streamed %d orders unlike FindOrders' %d", tc.name, len(streamed), len(list))
 		}
+		brief := tc.filter
+		brief.Brief = true
+		streamed, err = collectSeq(db.EachOrder(ctx, brief))
+		mustOK(t, err, tc.name+": brief")
+		if len(streamed) != len(list) {
+			t.Fatalf("%s: brief listing has %d orders, want %d", tc.name, len(streamed), len(list))
+		}
+		for i, o := range list {
+			want := &withholding.Order{ID: o.ID, CaseID: o.CaseID, OrderID: o.OrderID, RemittanceID: o.RemittanceID, EmployerFEIN: o.EmployerFEIN,
+				Obligor:   withholding.Person{Last: o.Obligor.Last, First: o.Obligor.First, SSN: o.Obligor.SSN},
+				PayeeFIPS: o.PayeeFIPS, Amounts: o.Amounts, StartDate: o.StartDate, EndDate: o.EndDate, Status: o.Status}
+			want.Amounts.OtherReason = ""
+			if !reflect.DeepEqual(streamed[i], want) {
+				t.Errorf("%s: brief order %d:\n got %+v\nwant %+v", tc.name, o.ID, streamed[i], want)
+			}
+		}
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()

@@ -102,6 +102,11 @@ type OrderFilter struct {
 	Status        *OrderStatus
 	PendingAction *Action // orders needing this IWO action; pointer to "" is not a filter
 	NeedsIWO      bool    // orders with any PendingAction
+	// Brief lists each order with its identifiers, the obligor's name and
+	// SSN, PayeeFIPS, Amounts (but OtherReason), StartDate, EndDate and
+	// Status only, the rest left zero: what matching payments to orders
+	// and checking their amounts read, for reading every order quickly.
+	Brief         bool
 	Offset, Limit int
 }
 

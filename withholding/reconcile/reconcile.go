@@ -27,8 +27,10 @@ type Input struct {
 
 	// Orders are every order (any status), read once: the run keeps only
 	// the few fields it needs of each and not the order itself, so the
-	// sequence may reuse one Order for every row. Employers give pay
-	// schedules.
+	// sequence may reuse one Order for every row. Of an order it reads
+	// the identifiers, the obligor's name and SSN, PayeeFIPS, Amounts,
+	// StartDate, EndDate and Status (a withholding.OrderFilter.Brief
+	// listing). Employers give pay schedules.
 	Orders    iter.Seq2[*withholding.Order, error]
 	Employers []*withholding.Employer
 
