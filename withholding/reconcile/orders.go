@@ -74,14 +74,6 @@ func (l *orderList) intern(fein withholding.FEIN) int32 {
 	return i
 }
 
-// employer returns the employer with fein, nil if not given.
-func (l *orderList) employer(fein withholding.FEIN) *withholding.Employer {
-	if i, ok := l.feinAt[fein]; ok {
-		return l.emps[i]
-	}
-	return nil
-}
-
 // add keeps what the run needs of o; o itself is not kept.
 func (l *orderList) add(o *withholding.Order) {
 	s := slimOrder{id: o.ID, fein: l.intern(o.EmployerFEIN), start: packDate(o.StartDate), end: packDate(o.EndDate)}
