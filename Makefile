@@ -12,7 +12,7 @@ build:
 
 # Fast, hermetic unit tests: real SQLite, in-process SFTP, no services.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Go files, as git knows them (or all, outside a checkout).
 GOFILES = $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
@@ -53,7 +53,7 @@ staticcheck:
 # files tagged `integration` and are named TestIntegration*.
 integration:
 	@url=$$(./.ci/deps) && \
-	IWO_TEST_POSTGRES="$$url" $(GO) test -race -count=1 -tags integration -run 'Integration' ./...; \
+	IWO_TEST_POSTGRES="$$url" $(GO) test -race -count=1 -timeout 30m -tags integration -run 'Integration' ./...; \
 	rc=$$?; ./.ci/deps stop; exit $$rc
 
 # The Debian packages and the PostgreSQL server the suites need, first: a

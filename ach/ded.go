@@ -22,6 +22,9 @@ type Profile struct {
 	// StripSSNDashes accepts DED05 written as 900-00-0005 (a partner option;
 	// without it such an SSN is a problem).
 	StripSSNDashes bool
+	// PayDates is how far a pay date may be from the settlement date
+	// without a warning.
+	PayDates PayDateWindow
 }
 
 // DefaultProfile is the lenient profile.

@@ -1,6 +1,7 @@
 package ach
 
 import (
+	"fmt"
 	"iter"
 	"strconv"
 	"strings"
@@ -236,6 +237,7 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 			// What the bank credited, whatever the DED claims (a shifted
 			// element can put a date or an SSN in DED04).
 			p.Credited = e.Amount
+			prof.PayDates.check(p)
 		}
 		return yield(p)
 	}
@@ -290,6 +292,9 @@ func entryPayments(e *Entry, prof Profile, ar *arena, yield func(*withholding.Pa
 		p.Problems = append(append(make([]string, 0, len(env.Problems)+len(d.Problems)), env.Problems...), d.Problems...)
 		if len(env.Warnings) > 0 {
 			p.Warnings = append(append([]string(nil), env.Warnings...), d.Warnings...)
+		}
+		if kind == withholding.KindPayment {
+			prof.PayDates.check(p)
 		}
 		if !yield(p) {
 			return false
@@ -371,4 +376,46 @@ func feinOf(id string) withholding.FEIN {
 		}
 	}
 	return ""
+}
+
+// PayDateWindow is how far a DED03 pay date may lie from the entry's
+// settlement date before the payment carries a warning: an employer remits
+// within days of a payday (federal rules: seven business days), so a pay
+// date years ahead is a typo (2062 for 2026) and one far behind a late or
+// re-sent remittance, either worth a look. A warning holds nothing: the
+// payment posts. The zero value is the default window.
+type PayDateWindow struct {
+	// Ahead and Behind are days after and before the settlement date;
+	// zero means DefaultPayDateAhead and DefaultPayDateBehind.
+	Ahead, Behind int
+}
+
+// The default pay-date window (a setting: remittances.pay_date_window in
+// the configuration). A pay date somewhat after settlement happens when a
+// payroll is funded before payday; a year back covers late remittances
+// that are still plausible.
+const (
+	DefaultPayDateAhead  = 31
+	DefaultPayDateBehind = 366
+)
+
+// check adds a warning to p when its pay date lies outside the window
+// around its settlement (effective) date.
+func (w PayDateWindow) check(p *withholding.Payment) {
+	if p.PayDate.IsZero() || p.EffectiveDate.IsZero() {
+		return
+	}
+	ahead, behind := w.Ahead, w.Behind
+	if ahead == 0 {
+		ahead = DefaultPayDateAhead
+	}
+	if behind == 0 {
+		behind = DefaultPayDateBehind
+	}
+	switch n := p.EffectiveDate.DaysUntil(p.PayDate); {
+	case n > ahead:
+		p.Warnings = append(p.Warnings, fmt.Sprintf("DED03 pay date %s is %d days after the entry settled (%s): a typo, or a payday not yet come", p.PayDate, n, p.EffectiveDate))
+	case -n > behind:
+		p.Warnings = append(p.Warnings, fmt.Sprintf("DED03 pay date %s is %d days before the entry settled (%s): a late or re-sent remittance", p.PayDate, -n, p.EffectiveDate))
+	}
 }

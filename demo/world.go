@@ -227,6 +227,9 @@ agency:
   state: %[2]s
   fips: "%[3]s"
   time_zone: UTC
+  help_line: 1-800-555-0199
+  sdu:
+    payee_name: Demo State Disbursement Unit
 data_dir: %[4]s
 database: sqlite:%[5]s
 log:

@@ -557,7 +557,7 @@ func checkOrderPages(t *testing.T, b *booksPlay) {
 		t.Fatal(err)
 	}
 	s, err := web.New(web.Config{
-		Services: web.Services{Employers: b.db, Orders: b.db, Documents: b.db, Payments: b.db, Exceptions: b.db, JobRuns: b.db, Files: b.db},
+		Services: web.Services{Employers: b.db, Orders: b.db, Documents: b.db, Payments: b.db, Exceptions: b.db, JobRuns: b.db, Files: b.db, Accounts: b.db, Audit: b.db},
 		Users:    []web.User{{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash}},
 		Location: time.UTC, Logger: slog.New(slog.DiscardHandler),
 	})

@@ -10,3 +10,7 @@ func SetMaxSheetRows(tb testing.TB, n int) {
 	maxSheetRows = n
 	tb.Cleanup(func() { maxSheetRows = old })
 }
+
+// WrapLines is wrapLines, the writer's estimate of the lines text takes in
+// a column.
+var WrapLines = wrapLines

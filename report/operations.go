@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 	if in.Location == nil {
 		in.Location = time.UTC
 	}
-	f, st, err := newWorkbook(SheetSummary, in.TmpDir)
+	f, st, err := newWorkbook(SheetSummary, in.TmpDir, newPage(operationsTitle(in.Title), in.RunDate))
 	if err != nil {
 		return Totals{}, err
 	}
@@ -126,12 +127,25 @@ var ExceptionColumns = []string{
 	"Due date", "What happened", "Suggested action", "Payments", "File", "ID", "Key",
 }
 
+// operationsTitle names the operations workbook, after the agency when
+// there is one.
+func operationsTitle(agency string) string {
+	if agency == "" {
+		return "Nightly operations report"
+	}
+	return agency + ": nightly operations report"
+}
+
 func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception, names map[withholding.FEIN]string, today withholding.Date) error {
-	widths := []float64{11, 8, 9, 24, 17, 30, 13, 12, 12, 11, 60, 60, 14, 7, 8, 30}
+	// "What happened" and "Suggested action" wrap, each row as tall as its
+	// longer text; the key, last, is for lookups and is not printed.
+	widths := []float64{11, 8, 9, 20, 17, 26, 13, 12, 12, 11, 45, 45, 12, 7, 8, 30}
 	cols := make([]column, len(ExceptionColumns))
 	for i, n := range ExceptionColumns {
-		cols[i] = column{n, widths[i]}
+		cols[i] = column{name: n, width: widths[i]}
 	}
+	cols[3].wrap, cols[5].wrap, cols[10].wrap, cols[11].wrap = true, true, true, true
+	cols[15].noPrint = true
 	s, err := newStream(f, SheetExceptions, "Exceptions", st, cols)
 	if err != nil {
 		return err
@@ -152,8 +166,8 @@ func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception,
 			st.moneyCell(e.Amount),
 			st.moneyCell(e.Expected),
 			st.dateCell(e.DueDate),
-			excelize.Cell{StyleID: st.wrap, Value: e.Message},
-			excelize.Cell{StyleID: st.wrap, Value: e.SuggestedAction},
+			e.Message,
+			e.SuggestedAction,
 			ids(e.PaymentIDs),
 			idOrBlank(e.FileID),
 			idOrBlank(e.ID),
@@ -180,10 +194,12 @@ func idOrBlank(id int64) any {
 
 func writePayments(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot *Totals) error {
 	cols := []column{
-		{"Received", 11}, {"File", 7}, {"Batch", 6}, {"Trace", 17}, {"Kind", 9}, {"Employer", 30},
-		{"Remittance ID", 17}, {"Pay date", 11}, {"Amount", 12}, {"SSN", 13}, {"Name", 12},
-		{"Medical", 8}, {"Termination", 11}, {"Status", 30}, {"DED amount differs", 30}, {"Return code", 8},
-		{"Problems", 50}, {"Warnings", 50},
+		{name: "Received", width: 11}, {name: "File", width: 7}, {name: "Batch", width: 6}, {name: "Trace", width: 17},
+		{name: "Kind", width: 9}, {name: "Employer", width: 40, wrap: true}, {name: "Remittance ID", width: 17},
+		{name: "Pay date", width: 11}, {name: "Amount", width: 12}, {name: "SSN", width: 13}, {name: "Name", width: 12},
+		{name: "Medical", width: 8}, {name: "Termination", width: 11}, {name: "Status", width: 30, wrap: true},
+		{name: "DED amount differs", width: 24, wrap: true}, {name: "Return code", width: 8},
+		{name: "Problems", width: 36, wrap: true}, {name: "Warnings", width: 36, wrap: true},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -249,9 +265,10 @@ func ackState(d withholding.Disposition) string {
 
 func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string) error {
 	cols := []column{
-		{"Sent", 17}, {"Tracking ID", 24}, {"Case", 17}, {"Employer", 30}, {"Action", 7},
-		{"File control", 14}, {"Batch control", 14}, {"Acknowledgment", 22}, {"Reason", 40},
-		{"Acknowledged", 17}, {"Days waiting", 8},
+		{name: "Sent", width: 17}, {name: "Tracking ID", width: 24}, {name: "Case", width: 17},
+		{name: "Employer", width: 40, wrap: true}, {name: "Action", width: 7}, {name: "File control", width: 14},
+		{name: "Batch control", width: 14}, {name: "Acknowledgment", width: 22}, {name: "Reason", width: 40, wrap: true},
+		{name: "Acknowledged", width: 17}, {name: "Days waiting", width: 8},
 	}
 	s, err := newStream(f, SheetIWOs, "IWOs", st, cols)
 	if err != nil {
@@ -291,8 +308,10 @@ func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withho
 
 func writeFiles(f *excelize.File, st styles, in OperationsInput) error {
 	cols := []column{
-		{"When", 17}, {"Direction", 9}, {"Partner", 14}, {"Kind", 10}, {"Name", 36}, {"State", 12},
-		{"Records", 9}, {"Size (bytes)", 12}, {"Control number", 16}, {"SHA-256", 66}, {"Error", 60},
+		{name: "When", width: 17}, {name: "Direction", width: 9}, {name: "Partner", width: 14}, {name: "Kind", width: 10},
+		{name: "Name", width: 36, wrap: true}, {name: "State", width: 12}, {name: "Records", width: 9},
+		{name: "Size (bytes)", width: 12}, {name: "Control number", width: 16}, {name: "SHA-256", width: 66},
+		{name: "Error", width: 50, wrap: true},
 	}
 	s, err := newStream(f, SheetFiles, "Files", st, cols)
 	if err != nil {
@@ -342,19 +361,38 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 			prevLabel = "Previous night (" + prev.Date.String() + ")"
 		}
 	}
-	title := "Nightly operations report " + in.RunDate.String()
-	if in.Title != "" {
-		title = in.Title + ": " + title
+	title := operationsTitle(in.Title) + " " + in.RunDate.String()
+	// The summary prints one page wide; its first page holds the
+	// comparison, the exceptions by type and their chart (beside them), and
+	// the employers start on the next page.
+	if err := setPrint(f, sh, st.page, printSetup{}); err != nil {
+		return err
 	}
-	for _, w := range []struct {
-		col   string
-		width float64
-	}{{"A", 34}, {"B", 16}, {"C", 22}, {"D", 14}, {"E", 16}, {"F", 16}, {"G", 16}, {"H", 16}} {
-		if err := f.SetColWidth(sh, w.col, w.col, w.width); err != nil {
+	widths := []float64{34, 16, 22, 14, 16, 16, 16, 16}
+	for i, w := range widths {
+		c, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sh, c, c, w); err != nil {
 			return fmt.Errorf("write summary: %w", err)
 		}
 	}
-	hdr := func(v string) excelize.Cell { return excelize.Cell{StyleID: st.header, Value: v} }
+	// header writes a header row r and makes it tall enough for its
+	// names.
+	header := func(r int, names ...string) error {
+		cells, cols := make([]any, len(names)), make([]column, len(names))
+		for i, n := range names {
+			cells[i] = excelize.Cell{StyleID: st.header, Value: n}
+			cols[i] = column{name: n, width: widths[i]}
+		}
+		if err := setRow(f, sh, r, cells...); err != nil {
+			return err
+		}
+		if n := headerLines(cols); n > 1 {
+			if err := f.SetRowHeight(sh, r, rowHeight(n)); err != nil {
+				return fmt.Errorf("write summary: %w", err)
+			}
+		}
+		return nil
+	}
 	r := 1
 	if err := setRow(f, sh, r, excelize.Cell{StyleID: st.title, Value: title}); err != nil {
 		return err
@@ -366,7 +404,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		}
 	}
 	r += 2
-	if err := setRow(f, sh, r, hdr("Figure"), hdr("Tonight"), hdr(prevLabel), hdr("Change")); err != nil {
+	if err := header(r, "Figure", "Tonight", prevLabel, "Change"); err != nil {
 		return err
 	}
 	money := func(label string, now, before withholding.Cents) []any {
@@ -396,7 +434,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 	// Open exceptions by type, with a chart comparing the two nights.
 	r += 2
 	typeHeader := r
-	if err := setRow(f, sh, r, hdr("Open exceptions by type"), hdr("Tonight"), hdr(prevLabel), hdr("Change")); err != nil {
+	if err := header(r, "Open exceptions by type", "Tonight", prevLabel, "Change"); err != nil {
 		return err
 	}
 	for _, t := range typeOrder(tot.OpenExceptions, prev.OpenExceptions) {
@@ -422,16 +460,23 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		},
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Open exceptions by type"}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 640, Height: 480},
+		Dimension: excelize.ChartDimension{Width: 600, Height: 440},
+		Format:    excelize.GraphicOptions{OffsetX: 12},
 	}
-	if err := f.AddChart(sh, "I4", chart); err != nil {
+	// Beside the two tables (columns A to D), on the first printed page.
+	if err := f.AddChart(sh, "E4", chart); err != nil {
 		return fmt.Errorf("add summary chart: %w", err)
 	}
 
-	// Money received by employer, largest first.
-	r += 2
-	if err := setRow(f, sh, r, hdr("Received by employer"), hdr("FEIN"), hdr("Payments"), hdr("Amount"),
-		hdr("Previous payments"), hdr("Previous amount"), hdr("Change in amount"), hdr("Posted with warnings")); err != nil {
+	// Money received by employer, largest first, from the second page: the
+	// chart ends by row 4 + 440 px / 20 px a row = 26, the types table goes
+	// on longer.
+	r = max(r+2, 28)
+	if err := f.InsertPageBreak(sh, "A"+strconv.Itoa(r)); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := header(r, "Received by employer", "FEIN", "Payments", "Amount",
+		"Previous payments", "Previous amount", "Change in amount", "Posted with warnings"); err != nil {
 		return err
 	}
 	feins := make([]withholding.FEIN, 0, len(tot.ByEmployer)+len(prev.ByEmployer))

@@ -22,12 +22,17 @@ const (
 	deltaFormat = "+#,##0;-#,##0;0"
 )
 
-// styles are the cell styles every workbook registers once.
+// styles are the cell styles every workbook registers once, and how its
+// sheets print.
 type styles struct {
 	header, title, money, date, stamp, wrap, bold, delta int
 	// flag marks a cell staff must not miss (a DED claiming money the bank
 	// did not credit).
 	flag int
+	// top is the style of a row taller than one line, so that its cells
+	// start level with the first line of its wrapped text.
+	top  int
+	page page
 }
 
 func newStyles(f *excelize.File) (styles, error) {
@@ -42,21 +47,26 @@ func newStyles(f *excelize.File) (styles, error) {
 		return id
 	}
 	money, date, stamp := moneyFormat, dateFormat, stampFormat
+	// Every cell is aligned to the top: in a row made tall for wrapped
+	// text, the date, case and amount then sit beside its first line.
+	top := &excelize.Alignment{Vertical: "top"}
+	wrap := &excelize.Alignment{Vertical: "top", WrapText: true}
 	s.header = mk(&excelize.Style{
 		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E78"}},
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 	})
 	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
-	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	s.money = mk(&excelize.Style{CustomNumFmt: &money})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: top})
+	s.money = mk(&excelize.Style{CustomNumFmt: &money, Alignment: top})
 	delta := deltaFormat
-	s.delta = mk(&excelize.Style{CustomNumFmt: &delta})
-	s.date = mk(&excelize.Style{CustomNumFmt: &date})
-	s.stamp = mk(&excelize.Style{CustomNumFmt: &stamp})
-	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.delta = mk(&excelize.Style{CustomNumFmt: &delta, Alignment: top})
+	s.date = mk(&excelize.Style{CustomNumFmt: &date, Alignment: top})
+	s.stamp = mk(&excelize.Style{CustomNumFmt: &stamp, Alignment: top})
+	s.wrap = mk(&excelize.Style{Alignment: wrap})
+	s.top = mk(&excelize.Style{Alignment: top})
 	s.flag = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C0006"},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}, Alignment: wrap})
 	if err != nil {
 		return styles{}, fmt.Errorf("create styles: %w", err)
 	}
@@ -90,6 +100,12 @@ func (s styles) stampCell(t time.Time, loc *time.Location) any {
 type column struct {
 	name  string
 	width float64
+	// wrap wraps the column's text within its width, and its row is made
+	// tall enough for it (see wrapLines).
+	wrap bool
+	// noPrint leaves the column off the printed pages; only trailing
+	// columns may have it.
+	noPrint bool
 }
 
 // maxSheetRows is the most rows one sheet holds, the header row included:
@@ -139,10 +155,14 @@ func newStream(f *excelize.File, sheet, table string, st styles, cols []column) 
 	return s, nil
 }
 
-// start adds sheet name and begins part s.part+1 on it.
+// start adds sheet name and begins part s.part+1 on it, printing with its
+// header row on every page.
 func (s *stream) start(name string) error {
 	if _, err := s.f.NewSheet(name); err != nil {
 		return fmt.Errorf("add sheet %s: %w", name, err)
+	}
+	if err := setPrint(s.f, name, s.st.page, printSetup{titleRows: 1}); err != nil {
+		return err
 	}
 	sw, err := s.f.NewStreamWriter(name)
 	if err != nil {
@@ -162,17 +182,34 @@ func (s *stream) start(name string) error {
 	for i, c := range s.cols {
 		head[i] = excelize.Cell{StyleID: s.st.header, Value: c.name}
 	}
-	return s.write(head)
+	return s.write(head, headerLines(s.cols))
 }
 
-// add writes the next row, in a new part when the current one is full.
+// add writes the next row, in a new part when the current one is full. A
+// string in a wrap column is written wrapping, and the row is made tall
+// enough for the longest.
 func (s *stream) add(values ...any) error {
 	if s.row >= maxSheetRows {
 		if err := s.next(); err != nil {
 			return err
 		}
 	}
-	return s.write(values)
+	lines := 1
+	for i, c := range s.cols {
+		if !c.wrap || i >= len(values) {
+			continue
+		}
+		switch v := values[i].(type) {
+		case string:
+			lines = max(lines, wrapLines(v, c.width, false))
+			values[i] = excelize.Cell{StyleID: s.st.wrap, Value: v}
+		case excelize.Cell:
+			if text, ok := v.Value.(string); ok {
+				lines = max(lines, wrapLines(text, c.width, false))
+			}
+		}
+	}
+	return s.write(values, lines)
 }
 
 // next finishes the current part and starts the next one.
@@ -183,21 +220,33 @@ func (s *stream) next() error {
 	return s.start(PartName(s.sheet, s.part+1))
 }
 
-func (s *stream) write(values []any) error {
+// write writes values as the next row, lines lines tall.
+func (s *stream) write(values []any, lines int) error {
 	s.row++
 	cell, err := excelize.CoordinatesToCellName(1, s.row)
 	if err != nil {
 		return fmt.Errorf("write row %d of %s: %w", s.row, s.sw.Sheet, err)
 	}
-	if err := s.sw.SetRow(cell, values); err != nil {
+	var opts []excelize.RowOpts
+	if lines > 1 {
+		opts = append(opts, excelize.RowOpts{Height: rowHeight(lines), StyleID: s.st.top})
+	}
+	if err := s.sw.SetRow(cell, values, opts...); err != nil {
 		return fmt.Errorf("write row %d of %s: %w", s.row, s.sw.Sheet, err)
 	}
 	return nil
 }
 
 // finish adds the current part's table (when it has at least one data row)
-// and flushes it.
+// and print area, and flushes it.
 func (s *stream) finish() error {
+	printed := len(s.cols)
+	for printed > 1 && s.cols[printed-1].noPrint {
+		printed--
+	}
+	if err := setPrintArea(s.f, s.sw.Sheet, printed, s.row); err != nil {
+		return err
+	}
 	if s.table != "" && s.row > 1 {
 		last, err := excelize.CoordinatesToCellName(len(s.cols), s.row)
 		if err != nil {
@@ -246,9 +295,10 @@ func save(f *excelize.File, path string) error {
 	return nil
 }
 
-// newWorkbook returns an empty workbook whose first sheet is named first.
-// Temporary stream files go to tmpDir ("" = the system default).
-func newWorkbook(first, tmpDir string) (*excelize.File, styles, error) {
+// newWorkbook returns an empty workbook whose first sheet is named first,
+// its pages set up as pg says. Temporary stream files go to tmpDir ("" =
+// the system default).
+func newWorkbook(first, tmpDir string, pg page) (*excelize.File, styles, error) {
 	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
 	if err := f.SetSheetName("Sheet1", first); err != nil {
 		f.Close()
@@ -259,6 +309,7 @@ func newWorkbook(first, tmpDir string) (*excelize.File, styles, error) {
 		f.Close()
 		return nil, styles{}, err
 	}
+	st.page = pg
 	return f, st, nil
 }
 

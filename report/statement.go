@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -31,7 +32,10 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 	if in.Employer == nil {
 		return withholding.Errorf(withholding.EINVALID, "employer statement: no employer")
 	}
-	f, st, err := newWorkbook(SheetStatement, in.TmpDir)
+	// Each printed page names the employer and the period, so a page that
+	// goes astray in a payroll office still says whose it is.
+	title := fmt.Sprintf("Income withholding statement for %s (FEIN %s), %s to %s", in.Employer.Name, in.Employer.FEIN, in.From, in.To)
+	f, st, err := newWorkbook(SheetStatement, in.TmpDir, newPage(title, in.RunDate))
 	if err != nil {
 		return err
 	}
@@ -118,18 +122,28 @@ type statementSums struct {
 	warned  int
 }
 
+// writeStatementCover writes the cover: who it is from and for, how to
+// reach the agency, the totals, and what each sheet holds. It prints on one
+// page; its long lines wrap in rows made tall enough for them.
 func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *statementSums, actions int) error {
 	const sh = SheetStatement
-	if err := f.SetColWidth(sh, "A", "A", 34); err != nil {
-		return fmt.Errorf("write statement: %w", err)
+	// Labels in A, the totals in B beside them; text beside a label spans
+	// B and C.
+	widths := []float64{30, 16, 54}
+	for i, w := range widths {
+		c, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sh, c, c, w); err != nil {
+			return fmt.Errorf("write statement: %w", err)
+		}
 	}
-	if err := f.SetColWidth(sh, "B", "B", 60); err != nil {
-		return fmt.Errorf("write statement: %w", err)
+	if err := setPrint(f, sh, st.page, printSetup{tall: 1}); err != nil {
+		return err
 	}
 	agency := in.Agency
 	if agency == "" {
 		agency = "Child support agency"
 	}
+	bold := func(v string) excelize.Cell { return excelize.Cell{StyleID: st.bold, Value: v} }
 	rows := [][]any{
 		{excelize.Cell{StyleID: st.title, Value: "Income withholding statement"}},
 		{"From", agency},
@@ -137,28 +151,58 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *st
 		{"FEIN", string(in.Employer.FEIN)},
 		{"Period", in.From.String() + " to " + in.To.String()},
 		{"Prepared on", in.RunDate.String()},
-		{},
-		{excelize.Cell{StyleID: st.bold, Value: "Orders with you"}, len(in.Orders)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments received"}, sum.received.Count},
-		{excelize.Cell{StyleID: st.bold, Value: "Amount received"}, st.moneyCell(sum.received.Amount)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments applied to orders"}, sum.applied.Count},
-		{excelize.Cell{StyleID: st.bold, Value: "Amount applied"}, st.moneyCell(sum.applied.Amount)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments we could not apply"}, sum.held.Count},
-		{excelize.Cell{StyleID: st.bold, Value: "Amount we could not apply"}, st.moneyCell(sum.held.Amount)},
-		{excelize.Cell{StyleID: st.bold, Value: "Payments with format notes"}, sum.warned},
-		{excelize.Cell{StyleID: st.bold, Value: "Items that need your action"}, actions},
-		{},
-		{"Sheets", "Orders: what each order asks you to withhold per pay and what we received."},
-		{"", "Payments: every payment received from you in the period, by case."},
-		{"", excelize.Cell{StyleID: st.wrap, Value: "Format notes (on Payments): departures from the child support addenda (DED) format that we corrected automatically. On their own they do not stop a payment, but please have your payroll fix them in its ACH file."}},
-		{"", "Action needed: what is missing or wrong, and what to do about it."},
 	}
-	if in.Contact != "" {
-		rows = append(rows, []any{}, []any{"Questions", in.Contact})
+	// Contact holds one way to reach the agency a line (help line,
+	// address); each gets a row, the first labelled.
+	label := "Questions"
+	for line := range strings.SplitSeq(in.Contact, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			rows = append(rows, []any{label, line})
+			label = ""
+		}
 	}
+	rows = append(rows,
+		[]any{},
+		[]any{bold("Orders with you"), len(in.Orders)},
+		[]any{bold("Payments received"), sum.received.Count},
+		[]any{bold("Amount received"), st.moneyCell(sum.received.Amount)},
+		[]any{bold("Payments applied to orders"), sum.applied.Count},
+		[]any{bold("Amount applied"), st.moneyCell(sum.applied.Amount)},
+		[]any{bold("Payments we could not apply"), sum.held.Count},
+		[]any{bold("Amount we could not apply"), st.moneyCell(sum.held.Amount)},
+		[]any{bold("Payments with format notes"), sum.warned},
+		[]any{bold("Items that need your action"), actions},
+		[]any{},
+		[]any{bold("What the other sheets show")},
+		[]any{"Orders", "What each order asks you to withhold per pay, and what we applied to it."},
+		[]any{"Payments", "Every payment received from you in the period, by case."},
+		[]any{"Format notes (on Payments)", "Departures from the child support addenda (DED) format that we corrected automatically. On their own they do not stop a payment, but please have your payroll fix them in its ACH file."},
+		[]any{"Action needed", "What is missing or wrong, and what to do about it."},
+	)
 	for i, r := range rows {
-		if err := setRow(f, sh, i+1, r...); err != nil {
+		n, lines := i+1, 1
+		for c, v := range r {
+			text, ok := v.(string)
+			if !ok {
+				continue
+			}
+			w := widths[c]
+			if c == 1 {
+				w += widths[2]
+				if err := f.MergeCell(sh, "B"+strconv.Itoa(n), "C"+strconv.Itoa(n)); err != nil {
+					return fmt.Errorf("write statement: %w", err)
+				}
+			}
+			lines = max(lines, wrapLines(text, w, false))
+			r[c] = excelize.Cell{StyleID: st.wrap, Value: text}
+		}
+		if err := setRow(f, sh, n, r...); err != nil {
 			return err
+		}
+		if lines > 1 {
+			if err := f.SetRowHeight(sh, n, rowHeight(lines)); err != nil {
+				return fmt.Errorf("write statement: %w", err)
+			}
 		}
 	}
 	return nil
@@ -166,8 +210,9 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *st
 
 func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *statementSums) error {
 	cols := []column{
-		{"Case", 17}, {"Remittance ID", 17}, {"Employee", 28}, {"SSN", 13}, {"Status", 11},
-		{"Pay frequency", 13}, {"Withhold per pay", 14}, {"Payments applied", 10}, {"Amount applied", 14},
+		{name: "Case", width: 17}, {name: "Remittance ID", width: 17}, {name: "Employee", width: 28, wrap: true},
+		{name: "SSN", width: 13}, {name: "Status", width: 13, wrap: true}, {name: "Pay frequency", width: 13},
+		{name: "Withhold per pay", width: 14}, {name: "Payments applied", width: 10}, {name: "Amount applied", width: 14},
 	}
 	s, err := newStream(f, SheetOrders, "Orders", st, cols)
 	if err != nil {
@@ -211,8 +256,10 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *s
 // masked like every other cell (see warningText).
 func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID map[int64]*withholding.Order) error {
 	cols := []column{
-		{"Remittance ID sent", 17}, {"Employee", 28}, {"Pay date", 11}, {"Received", 11}, {"Amount", 12},
-		{"Trace", 17}, {"Status", 36}, {"Remittance ID to use", 20}, {"DED amount differs", 30}, {"Format notes", 60},
+		{name: "Remittance ID sent", width: 17}, {name: "Employee", width: 24, wrap: true}, {name: "Pay date", width: 11},
+		{name: "Received", width: 11}, {name: "Amount", width: 12}, {name: "Trace", width: 17},
+		{name: "Status", width: 30, wrap: true}, {name: "Remittance ID to use", width: 17},
+		{name: "DED amount differs", width: 24, wrap: true}, {name: "Format notes", width: 40, wrap: true},
 	}
 	s, err := newStream(f, SheetPayments, "Payments", st, cols)
 	if err != nil {
@@ -247,7 +294,7 @@ func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID
 			statementStatus(p),
 			use,
 			claimNote(st, p),
-			excelize.Cell{StyleID: st.wrap, Value: warningText(p.Warnings)},
+			warningText(p.Warnings),
 		); err != nil {
 			return err
 		}
@@ -271,8 +318,9 @@ func statementStatus(p *withholding.Payment) string {
 
 func writeStatementActions(f *excelize.File, st styles, actions []*withholding.Exception) error {
 	cols := []column{
-		{"Found on", 11}, {"Issue", 24}, {"Case", 17}, {"Employee SSN", 13}, {"Date", 11},
-		{"Amount", 12}, {"Expected", 12}, {"What we found", 60}, {"What to do", 70},
+		{name: "Found on", width: 11}, {name: "Issue", width: 20, wrap: true}, {name: "Case", width: 17},
+		{name: "Employee SSN", width: 13}, {name: "Date", width: 11}, {name: "Amount", width: 12},
+		{name: "Expected", width: 12}, {name: "What we found", width: 50, wrap: true}, {name: "What to do", width: 55, wrap: true},
 	}
 	s, err := newStream(f, SheetActions, "Actions", st, cols)
 	if err != nil {
@@ -287,8 +335,8 @@ func writeStatementActions(f *excelize.File, st styles, actions []*withholding.E
 			st.dateCell(e.DueDate),
 			st.moneyCell(e.Amount),
 			st.moneyCell(e.Expected),
-			excelize.Cell{StyleID: st.wrap, Value: e.Message},
-			excelize.Cell{StyleID: st.wrap, Value: employerActions[e.Type]},
+			e.Message,
+			employerActions[e.Type],
 		); err != nil {
 			return err
 		}

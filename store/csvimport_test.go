@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -370,5 +371,125 @@ func testImportOrdersChecksDatabase(t *testing.T, db *store.DB) {
 	mustCode(t, err, withholding.EINVALID, "clear end date")
 	if !strings.Contains(err.Error(), "o.csv:2: end_date: order KS0000000100001/SN2019DM000417 ended on 2026-12-31; the end date cannot be removed") {
 		t.Errorf("clear end date: %v", err)
+	}
+}
+
+// batchOrders makes an orders file of the rows from to to-1: two orders a
+// case (the store looks rows up by case), at employer 480000101 unless
+// row says otherwise; row returns the amount, employer and end date of
+// row i.
+func batchOrders(from, to int, row func(i int) (amount, fein, end string)) string {
+	var b strings.Builder
+	b.WriteString(ordersHeader)
+	for i := from; i < to; i++ {
+		amount, fein, end := row(i)
+		fmt.Fprintf(&b, "KS%d,ORD%d,%s,DOE,JOHN,078-11-2222,DOE|AMY|2015-06-01,KANSAS,2000003,%s,monthly,,,,N,2026-01-01,%s\n", i/2, i, fein, amount, end)
+	}
+	return b.String()
+}
+
+// testImportOrdersBatches imports files of more rows than the store
+// looks up and writes at once: new, amended, ended and unchanged orders
+// spread over every batch are counted and stored as row by row, and a
+// conflict in a late batch rolls back the rows of the batches before it.
+// Each file goes in both as a file (two passes) and as a plain reader
+// (one pass).
+func testImportOrdersBatches(t *testing.T, db *store.DB) {
+	for _, fein := range []string{"480000101", "480000202"} {
+		mustOK(t, db.UpsertEmployer(ctx, sampleEmployer(fein)), "employer")
+	}
+	const n = 1234
+	plain := func(int) (string, string, string) { return "412.00", "480000101", "" }
+	res, err := db.ImportOrders(ctx, "o.csv", strings.NewReader(batchOrders(0, n, plain)), false)
+	mustOK(t, err, "first import")
+	if res != (store.ImportResult{Created: n}) {
+		t.Fatalf("first import: %+v, want %d created", res, n)
+	}
+	if _, count, _ := db.FindOrders(ctx, withholding.OrderFilter{}); count != n {
+		t.Fatalf("first import stored %d orders, want %d", count, n)
+	}
+
+	// Every third row amended, every fifth (not third) ended, 100 new rows.
+	changed := func(i int) (string, string, string) {
+		switch {
+		case i%3 == 0:
+			return "450.00", "480000101", ""
+		case i%5 == 0:
+			return "412.00", "480000101", "2026-12-31"
+		}
+		return plain(i)
+	}
+	var want store.ImportResult
+	for i := range n + 100 {
+		switch {
+		case i >= n:
+			want.Created++
+		case i%3 == 0:
+			want.Amended++
+		case i%5 == 0:
+			want.Terminated++
+		default:
+			want.Unchanged++
+		}
+	}
+	src := batchOrders(0, n+100, changed)
+	res, err = db.ImportOrders(ctx, "o.csv", struct{ io.Reader }{strings.NewReader(src)}, true)
+	mustOK(t, err, "dry run")
+	if res != want {
+		t.Errorf("dry run: %+v, want %+v", res, want)
+	}
+
+	// A conflict in the last batch, after changed rows in every batch:
+	// nothing is written, and the problem names its line.
+	conflict := func(i int) (string, string, string) {
+		if i == n-4 {
+			return "412.00", "480000202", ""
+		}
+		return changed(i)
+	}
+	for _, r := range []io.Reader{strings.NewReader(batchOrders(0, n+100, conflict)), struct{ io.Reader }{strings.NewReader(batchOrders(0, n+100, conflict))}} {
+		_, err = db.ImportOrders(ctx, "o.csv", r, false)
+		var ie *store.ImportErrors
+		if !errors.As(err, &ie) || len(ie.Errs) != 1 || ie.Errs[0].Line != n-4+2 || ie.Errs[0].Column != "employer_fein" {
+			t.Fatalf("conflict in the last batch (%T): %v, want one problem, employer_fein on line %d", r, err, n-4+2)
+		}
+		mustCode(t, err, withholding.EINVALID, "conflict in the last batch")
+		if _, count, _ := db.FindOrders(ctx, withholding.OrderFilter{}); count != n {
+			t.Fatalf("conflict in the last batch (%T): %d orders stored, want %d", r, count, n)
+		}
+		caseID := withholding.CaseID("KS0")
+		if os, _, _ := db.FindOrders(ctx, withholding.OrderFilter{CaseID: &caseID}); len(os) != 2 || os[0].Amounts.CurrentSupport.Amount != 41200 {
+			t.Fatalf("conflict in the last batch (%T): order KS0/ORD0 was amended", r)
+		}
+	}
+
+	res, err = db.ImportOrders(ctx, "o.csv", strings.NewReader(src), false)
+	mustOK(t, err, "re-import")
+	if res != want {
+		t.Errorf("re-import: %+v, want %+v", res, want)
+	}
+	orders, count, err := db.FindOrders(ctx, withholding.OrderFilter{})
+	mustOK(t, err, "find")
+	if count != n+100 {
+		t.Fatalf("re-import stored %d orders, want %d", count, n+100)
+	}
+	for _, o := range orders {
+		var i int
+		if _, err := fmt.Sscanf(string(o.OrderID), "ORD%d", &i); err != nil {
+			t.Fatalf("order ID %q: %v", o.OrderID, err)
+		}
+		amount, _, end := changed(i)
+		wantStatus, wantPending := withholding.StatusPending, withholding.ActionOriginal
+		if end != "" && i < n { // a new order with an end date still needs its ORG
+			wantStatus, wantPending = withholding.StatusTerminated, ""
+		}
+		if got := o.Amounts.CurrentSupport.Amount.String(); got != amount || o.Status != wantStatus || o.PendingAction != wantPending || o.CaseID != withholding.CaseID(fmt.Sprintf("KS%d", i/2)) {
+			t.Fatalf("order %s/%s: amount %s status %q pending %q, want %s %q %q", o.CaseID, o.OrderID, got, o.Status, o.PendingAction, amount, wantStatus, wantPending)
+		}
+	}
+	res, err = db.ImportOrders(ctx, "o.csv", struct{ io.Reader }{strings.NewReader(src)}, false)
+	mustOK(t, err, "import again")
+	if res != (store.ImportResult{Unchanged: n + 100}) {
+		t.Errorf("importing the same file again (one pass): %+v, want %d unchanged", res, n+100)
 	}
 }

@@ -14,7 +14,7 @@ import (
 var exceptionCols = []string{
 	"key", "type", "severity", "status", "case_id", "order_ref", "fein", "ssn", "payment_ids", "file_id",
 	"amount_cents", "expected_cents", "due_date", "message", "suggested_action", "opened_on",
-	"resolved_by", "resolved_at", "note",
+	"resolved_by", "resolved_at", "note", "assigned_to",
 }
 
 var exceptionSelect = "SELECT id, " + strings.Join(exceptionCols, ", ") + " FROM exceptions"
@@ -25,7 +25,7 @@ func scanException(s interface{ Scan(...any) error }) (*withholding.Exception, e
 	err := s.Scan(&e.ID,
 		&e.Key, &e.Type, &e.Severity, &e.Status, &e.CaseID, idDest{&e.OrderRef}, &e.FEIN, &e.SSN, &paymentIDs, idDest{&e.FileID},
 		&e.Amount, &e.Expected, dateDest{&e.DueDate}, &e.Message, &e.SuggestedAction, dateDest{&e.OpenedOn},
-		&e.ResolvedBy, timeDest{&e.ResolvedAt}, &e.Note,
+		&e.ResolvedBy, timeDest{&e.ResolvedAt}, &e.Note, &e.AssignedTo,
 	)
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding
 			e.Key, string(e.Type), string(e.Severity), string(e.Status), string(e.CaseID), idArg(e.OrderRef),
 			string(e.FEIN), e.SSN.Digits(), ids, idArg(e.FileID), int64(e.Amount), int64(e.Expected),
 			d.dateArg(e.DueDate), e.Message, e.SuggestedAction, d.dateArg(e.OpenedOn),
-			e.ResolvedBy, d.timeArg(e.ResolvedAt), e.Note, now,
+			e.ResolvedBy, d.timeArg(e.ResolvedAt), e.Note, e.AssignedTo, now,
 		).Scan(&e.ID)
 		switch {
 		case err == nil:
@@ -88,15 +88,87 @@ func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding
 	return created, nil
 }
 
-// FindExceptions returns the exceptions matching filter, oldest first, and
-// the total number of matches.
+// exceptionOrders are the ORDER BY clauses of the exception sorts.
+var exceptionOrders = map[withholding.ExceptionSort]string{
+	withholding.ExceptionsOldest:   "opened_on, id",
+	withholding.ExceptionsNewest:   "opened_on DESC, id DESC",
+	withholding.ExceptionsSeverity: "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, opened_on, id",
+	withholding.ExceptionsAmount:   "amount_cents DESC, id",
+	withholding.ExceptionsType:     "type, opened_on, id",
+}
+
+// FindExceptions returns the exceptions matching filter in its Sort order
+// (oldest first by default), and the total number of matches. EINVALID
+// for an unknown sort.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
+	order := "id"
+	if filter.Sort != "" {
+		o, ok := exceptionOrders[filter.Sort]
+		if !ok {
+			return nil, 0, withholding.Errorf(withholding.EINVALID, "exception sort %q unknown", filter.Sort)
+		}
+		order = o
+	}
+	w := d.exceptionWhere(filter)
+	if filter.Type != nil {
+		w.add("type = ?", string(*filter.Type))
+	}
+	n, err := d.count(ctx, "exceptions", w)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelect+w.String()+" ORDER BY "+order+d.page(filter.Offset, filter.Limit), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// CountExceptions counts the exceptions matching filter, leaving its Type
+// aside, by type: the most frequent first, then by type.
+func (d *DB) CountExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]withholding.ExceptionCount, error) {
+	w := d.exceptionWhere(filter)
+	rows, err := d.query(ctx, d.db, "SELECT type, COUNT(*) FROM exceptions"+w.String()+" GROUP BY type ORDER BY COUNT(*) DESC, type", w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("count exceptions: %w", err)
+	}
+	defer rows.Close()
+	var out []withholding.ExceptionCount
+	for rows.Next() {
+		var c withholding.ExceptionCount
+		if err := rows.Scan(&c.Type, &c.Count); err != nil {
+			return nil, fmt.Errorf("count exceptions: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count exceptions: %w", err)
+	}
+	return out, nil
+}
+
+// exceptionWhere is filter as SQL, but for its Type (CountExceptions
+// counts every type of the rest of the filter).
+func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	var w where
 	if filter.Key != nil {
 		w.add("key = ?", *filter.Key)
 	}
-	if filter.Type != nil {
-		w.add("type = ?", string(*filter.Type))
+	if filter.Severity != nil {
+		w.add("severity = ?", string(*filter.Severity))
+	}
+	if filter.AssignedTo != nil {
+		w.add("assigned_to = ?", *filter.AssignedTo)
+	}
+	if !filter.OpenedBefore.IsZero() {
+		w.add("opened_on < ?", d.dateArg(filter.OpenedBefore))
+	}
+	if len(filter.IDs) > 0 {
+		args := make([]any, len(filter.IDs))
+		for i, id := range filter.IDs {
+			args[i] = id
+		}
+		w.add("id IN ("+placeholders(len(args))+")", args...)
 	}
 	if filter.Status != nil {
 		w.add("status = ?", string(*filter.Status))
@@ -107,15 +179,7 @@ func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFil
 	if filter.FEIN != nil {
 		w.add("fein = ?", string(*filter.FEIN))
 	}
-	n, err := d.count(ctx, "exceptions", &w)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelect+w.String()+" ORDER BY id"+d.page(filter.Offset, filter.Limit), w.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return &w
 }
 
 var exceptionStatuses = map[withholding.ExceptionStatus]bool{
@@ -126,44 +190,64 @@ var exceptionStatuses = map[withholding.ExceptionStatus]bool{
 // Moving it to resolved or dismissed records upd.By and the time; reopening
 // clears them. ENOTFOUND if missing, EINVALID for an unknown status.
 func (d *DB) UpdateException(ctx context.Context, id int64, upd withholding.ExceptionUpdate) (*withholding.Exception, error) {
-	var out *withholding.Exception
+	out, err := d.UpdateExceptions(ctx, []int64{id}, upd)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// UpdateExceptions applies upd to every exception of ids, in one
+// transaction, and returns them in the order of ids. ENOTFOUND when one is
+// missing (and nothing changes), EINVALID for an unknown status.
+func (d *DB) UpdateExceptions(ctx context.Context, ids []int64, upd withholding.ExceptionUpdate) ([]*withholding.Exception, error) {
+	var sets []string
+	var args []any
+	if upd.Status != nil {
+		if !exceptionStatuses[*upd.Status] {
+			return nil, withholding.Errorf(withholding.EINVALID, "exception status %q unknown", *upd.Status)
+		}
+		sets = append(sets, "status = ?", "resolved_by = ?", "resolved_at = ?")
+		if *upd.Status == withholding.ExceptionOpen {
+			args = append(args, string(*upd.Status), "", nil)
+		} else {
+			args = append(args, string(*upd.Status), upd.By, d.timeArg(d.now()))
+		}
+	}
+	if upd.Note != nil {
+		sets = append(sets, "note = ?")
+		args = append(args, *upd.Note)
+	}
+	if upd.AssignedTo != nil {
+		sets = append(sets, "assigned_to = ?")
+		args = append(args, *upd.AssignedTo)
+	}
+	out := make([]*withholding.Exception, 0, len(ids))
 	err := d.inTx(ctx, func(tx *txn) error {
-		var sets []string
-		var args []any
-		if upd.Status != nil {
-			if !exceptionStatuses[*upd.Status] {
-				return withholding.Errorf(withholding.EINVALID, "exception status %q unknown", *upd.Status)
+		for _, id := range ids {
+			if len(sets) > 0 {
+				res, err := d.exec(ctx, tx, "UPDATE exceptions SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...)
+				if err != nil {
+					return fmt.Errorf("update exception %d: %w", id, err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					return withholding.Errorf(withholding.ENOTFOUND, "no exception %d", id)
+				}
 			}
-			sets = append(sets, "status = ?", "resolved_by = ?", "resolved_at = ?")
-			if *upd.Status == withholding.ExceptionOpen {
-				args = append(args, string(*upd.Status), "", nil)
-			} else {
-				args = append(args, string(*upd.Status), upd.By, d.timeArg(d.now()))
-			}
-		}
-		if upd.Note != nil {
-			sets = append(sets, "note = ?")
-			args = append(args, *upd.Note)
-		}
-		if len(sets) > 0 {
-			res, err := d.exec(ctx, tx, "UPDATE exceptions SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...)
-			if err != nil {
-				return fmt.Errorf("update exception %d: %w", id, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			e, err := scanException(d.queryRow(ctx, tx, exceptionSelect+" WHERE id = ?", id))
+			if errors.Is(err, sql.ErrNoRows) {
 				return withholding.Errorf(withholding.ENOTFOUND, "no exception %d", id)
+			} else if err != nil {
+				return fmt.Errorf("find exception %d: %w", id, err)
 			}
+			out = append(out, e)
 		}
-		e, err := scanException(d.queryRow(ctx, tx, exceptionSelect+" WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return withholding.Errorf(withholding.ENOTFOUND, "no exception %d", id)
-		} else if err != nil {
-			return fmt.Errorf("find exception %d: %w", id, err)
-		}
-		out = e
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // insertNewSQL is an INSERT of rows rows of cols plus created_at into

@@ -126,6 +126,9 @@ func (d *DB) FindFiles(ctx context.Context, filter withholding.FileFilter) ([]*w
 	if !filter.Until.IsZero() {
 		w.add("created_at < ?", d.timeArg(filter.Until))
 	}
+	if filter.WithPartner {
+		w.add("partner <> ''")
+	}
 	n, err := d.count(ctx, "files", &w)
 	if err != nil {
 		return nil, 0, err
@@ -156,6 +159,40 @@ func (d *DB) SetFileState(ctx context.Context, id int64, state withholding.FileS
 		return withholding.Errorf(withholding.ENOTFOUND, "no file %d in the ledger", id)
 	}
 	return nil
+}
+
+// ResolveQuarantine moves the quarantined inbound file id to archived
+// with note as its error text, and returns it. The ledger keeps it as a
+// file set aside without being applied (as a duplicate is), so its bytes
+// stay free to be applied should they come in again. ENOTFOUND for an
+// unknown file, ECONFLICT for one that is not a quarantined inbound file.
+func (d *DB) ResolveQuarantine(ctx context.Context, id int64, note string) (*withholding.File, error) {
+	var out *withholding.File
+	err := d.inTx(ctx, func(tx *txn) error {
+		f, err := d.findFile(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if f.Direction != withholding.Inbound || f.State != withholding.FileQuarantined {
+			return withholding.Errorf(withholding.ECONFLICT, "file %d is %s, not a quarantined inbound file", id, f.State)
+		}
+		// The state in the WHERE clause too: of two people resolving the
+		// same file at once, one wins and the other gets a conflict.
+		res, err := d.exec(ctx, tx, "UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ? AND state = ?",
+			string(withholding.FileArchived), withholding.MaskDigitRuns(note), d.timeArg(d.now()), id, string(withholding.FileQuarantined))
+		if err != nil {
+			return fmt.Errorf("resolve quarantined file %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return withholding.Errorf(withholding.ECONFLICT, "file %d is no longer quarantined", id)
+		}
+		out, err = d.findFile(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SetFileSum records the size and SHA-256 (hex) of the bytes of the file id,

@@ -206,6 +206,9 @@ func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
 	if filter.FileID != nil {
 		w.add("payments.file_id = ?", *filter.FileID)
 	}
+	if filter.Trace != nil {
+		w.add("payments.trace = ?", string(*filter.Trace))
+	}
 	if filter.RemittanceID != nil {
 		w.add("payments.case_id = ?", string(*filter.RemittanceID))
 	}

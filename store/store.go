@@ -407,6 +407,12 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 		return fmt.Errorf("get connection: %w", err)
 	}
 	defer conn.Close()
+	return d.inConnTx(ctx, conn, fn)
+}
+
+// inConnTx runs fn in a transaction on conn and commits it when fn returns
+// nil: for a caller that sets up the connection first.
+func (d *DB) inConnTx(ctx context.Context, conn *sql.Conn, fn func(tx *txn) error) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -458,6 +464,27 @@ func (w *where) String() string {
 		return ""
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// prefixCond adds to w that expr, an indexed lower-case expression of
+// migration 00008_search.sql, starts with p (lower case). It is a range
+// rather than LIKE so that the index serves it on both backends; in
+// PostgreSQL in byte order (COLLATE "C", as the index is built), which is
+// what makes every string with the prefix fall inside the range.
+func (d *DB) prefixCond(w *where, expr, p string) {
+	expr = d.collateC(expr)
+	// U+10FFFF is the last code point: its UTF-8 bytes sort after those
+	// of anything that can follow the prefix.
+	w.add(expr+" >= ? AND "+expr+" < ?", p, p+"\U0010FFFF")
+}
+
+// collateC is expr in byte order: as is in SQLite, COLLATE "C" in
+// PostgreSQL, as the indexes of 00008_search.sql are built.
+func (d *DB) collateC(expr string) string {
+	if d.dialect == dialectPostgres {
+		return "(" + expr + ` COLLATE "C")`
+	}
+	return expr
 }
 
 // page returns the LIMIT/OFFSET clause; limit <= 0 means no limit.

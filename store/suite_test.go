@@ -43,6 +43,9 @@ func runSuite(t *testing.T, open opener) {
 		{"ControlNumberRace", testControlNumberRace},
 		{"SentControlNumbers", testSentControlNumbers},
 		{"Exceptions", testExceptions},
+		{"ExceptionQueue", testExceptionQueue},
+		{"Search", testSearch},
+		{"ResolveQuarantine", testResolveQuarantine},
 		{"Postings", testPostings},
 		{"PostingsFailureCommitsNothing", testPostingsFailure},
 		{"Books", testBooks},
@@ -55,6 +58,10 @@ func runSuite(t *testing.T, open opener) {
 		{"ImportOrdersBadRows", testImportOrdersBadRows},
 		{"ImportOrdersReimport", testImportOrdersReimport},
 		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
+		{"ImportOrdersBatches", testImportOrdersBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,12 +25,9 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// TestIntegrationConsoleInChromium drives the console in real headless
-// Chromium: sign in, find a case, see its SSN masked, its payment's
-// warning as a visible note and its fate (not yet reconciled), work out a withholding with the calculator, and
-// find the payment's file in the ledger.
-func TestIntegrationConsoleInChromium(t *testing.T) {
-	f := mustFixture(t)
+// mustBrowser starts headless Chromium for one test, 1280 px wide, and
+// returns its context; it ends with the test or after 90 seconds.
+func mustBrowser(t *testing.T) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
@@ -39,33 +36,53 @@ func TestIntegrationConsoleInChromium(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// browserText returns the text of the element sel selects.
+func browserText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return v
+}
+
+// browserDo runs steps, failing the test with what on error.
+func browserDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// TestIntegrationConsoleInChromium drives the console in real headless
+// Chromium: sign in, find a case, see its SSN masked, its payment's
+// warning as a visible note and its fate (not yet reconciled), work out a withholding with the calculator, and
+// find the payment's file in the ledger.
+func TestIntegrationConsoleInChromium(t *testing.T) {
+	f := mustFixture(t)
+	ctx := mustBrowser(t)
 
 	o := f.orders[2]
 	MustPayments(t, f.db, &withholding.Payment{Trace: "091000010000009", SEC: "CCD", TransactionCode: 22,
 		EffectiveDate: withholding.NewDate(2026, 11, 20), RemittanceID: o.RemittanceID, PayDate: withholding.NewDate(2026, 11, 13),
 		Amount: 20000, EntryAmount: 20000, Credited: 20000, SSN: o.Obligor.SSN, Medical: "N", Kind: withholding.KindPayment,
 		FEIN: o.EmployerFEIN, Warnings: []string{"DED: lower-case letters"}})
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := func(sel string) string { t.Helper(); return browserText(t, ctx, sel) }
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		browserDo(t, ctx, what, steps...)
 	}
 	do("sign in",
 		chromedp.Navigate(f.srv.URL+"/"),

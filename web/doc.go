@@ -22,8 +22,12 @@
 // store. Pages are plain HTML (html/template, no JavaScript needed), which
 // keeps it usable from locked-down agency desktops.
 //
-// Access: every page needs a signed-in user. Users have a role; only roles
-// allowed to (supervisor, admin) see full SSNs, and only when they ask for it
-// on one order page (the reveal is logged without the number). Everyone else
-// sees the last four digits.
+// Access: every page needs a signed-in user, whose session is a row of the
+// store (auth.go): signing out, a new password or a disabled account ends
+// it at once. Roles (helpline, operations, supervisor, admin) each allow
+// what the one before does and more; only supervisors and admins see a full
+// SSN, and only when they ask for it on one order page. Failed sign-ins are
+// throttled per name and per address (throttle.go), every state-changing
+// request from another origin is refused (security.go), and views, reveals
+// and changes go to the audit log (audit.go), which admins read.
 package web

@@ -92,12 +92,16 @@ func standalone(s, word string) int {
 type fileSearch struct {
 	Partner, Direction, Kind, State, From, To, Name, SHA256, Control string
 	Page                                                             int
+	// All lists every ledger entry; by default only the transfers, the
+	// files exchanged with a partner (report copies written locally are
+	// not transfers).
+	All bool
 }
 
 // filter checks the form and returns the ledger filter it asks for, or a
 // message naming the bad field.
 func (q fileSearch) filter(loc *time.Location) (withholding.FileFilter, string) {
-	f := withholding.FileFilter{Name: q.Name, Offset: (q.Page - 1) * filesPerPage, Limit: filesPerPage}
+	f := withholding.FileFilter{Name: q.Name, Offset: (q.Page - 1) * filesPerPage, Limit: filesPerPage, WithPartner: !q.All}
 	if q.Partner != "" {
 		f.Partner = &q.Partner
 	}
@@ -157,10 +161,19 @@ func (q fileSearch) link(page int) string {
 			v.Set(k, s)
 		}
 	}
+	if q.All {
+		v.Set("all", "1")
+	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}
 	return "?" + v.Encode()
+}
+
+// toggle returns the query string of the same search with All flipped.
+func (q fileSearch) toggle() string {
+	q.All = !q.All
+	return q.link(1)
 }
 
 // files searches the file ledger: "did you receive our file?"
@@ -171,10 +184,10 @@ func (s *Server) files(w http.ResponseWriter, r *http.Request) error {
 		From: field("from"), To: field("to"), Name: field("name"),
 		// A pasted hash may come in capitals or broken by spaces.
 		SHA256:  strings.ToLower(strings.Join(strings.Fields(v.Get("sha256")), "")),
-		Control: field("control")}
+		Control: field("control"), All: v.Get("all") == "1"}
 	q.Page, _ = strconv.Atoi(v.Get("page"))
 	q.Page = max(q.Page, 1)
-	data := map[string]any{"Q": q, "Directions": fileDirections, "Kinds": fileKinds, "States": fileStates}
+	data := map[string]any{"Q": q, "Directions": fileDirections, "Kinds": fileKinds, "States": fileStates, "Toggle": q.toggle()}
 	filter, problem := q.filter(s.cfg.Location)
 	if problem != "" {
 		data["Problem"] = problem
@@ -213,7 +226,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"File": s.fileRow(f)}
+	data := map[string]any{"File": s.fileRow(f), "CanRequeue": userFrom(ctx).Role.CanRequeueFiles()}
 	switch f.Kind {
 	case withholding.KindACHFile:
 		sums, err := s.cfg.Payments.SumPayments(ctx, withholding.PaymentFilter{FileID: &f.ID})
@@ -234,4 +247,62 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) error {
 		data["AckFile"], data["Acknowledgments"] = true, n
 	}
 	return s.render(w, r, "file", fmt.Sprintf("File %d", f.ID), data)
+}
+
+// resolveFile settles a quarantined inbound file: it moves to archived in
+// the ledger with who, when and why as its note (the errors it was
+// quarantined for kept below), and the line goes to the log.
+//
+// It does not apply anything. The inbound path applies what it finds in
+// a partner's inbox, and never the same bytes twice: a fixed file the
+// partner sends is new bytes and the next pull applies it on its own
+// (name it here as the replacement); the quarantined bytes, never
+// applied, are applied if they are put back in the partner's inbox,
+// which is safe only once the reason they were refused is fixed.
+func (s *Server) resolveFile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	u := userFrom(ctx)
+	if !u.Role.CanRequeueFiles() {
+		forbid(w, "Only a supervisor or an admin may resolve quarantined files.")
+		return nil
+	}
+	id, err := pathID(r, "file")
+	if err != nil {
+		return err
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if note == "" {
+		return withholding.Errorf(withholding.EINVALID, "say in the note why the file is settled")
+	}
+	f, err := s.cfg.Files.FindFileByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("quarantine resolved by %s on %s: %s", u.Name, s.localTime(s.cfg.Now()), note)
+	if v := strings.TrimSpace(r.PostFormValue("replacement")); v != "" {
+		rid, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
+		if err != nil {
+			return withholding.Errorf(withholding.EINVALID, "replacement: type the ledger ID of the file that replaced it")
+		}
+		rf, err := s.cfg.Files.FindFileByID(ctx, rid)
+		if withholding.ErrorCode(err) == withholding.ENOTFOUND {
+			return withholding.Errorf(withholding.EINVALID, "replacement: no file %d in the ledger", rid)
+		} else if err != nil {
+			return err
+		}
+		if rf.Direction != withholding.Inbound || rf.Partner != f.Partner || rf.State != withholding.FileApplied {
+			return withholding.Errorf(withholding.EINVALID, "replacement: file %d is not a file applied from %s", rid, f.Partner)
+		}
+		text += fmt.Sprintf("\nreplaced by ledger file %d (%s)", rf.ID, rf.RemoteName)
+	}
+	text += "\nquarantined for: " + f.Error
+	if _, err := s.cfg.Files.ResolveQuarantine(ctx, id, text); err != nil {
+		return err
+	}
+	if err := s.audit(r, withholding.AuditRequeueFile, fmt.Sprintf("file:%d", id), text); err != nil {
+		return err
+	}
+	s.log.Info("console quarantined file resolved", "user", u.Name, "file", id, "partner", f.Partner)
+	http.Redirect(w, r, fmt.Sprintf("/files/%d", id), http.StatusSeeOther)
+	return nil
 }

@@ -8,9 +8,9 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -28,27 +28,39 @@ type Services struct {
 	Exceptions withholding.ExceptionService
 	JobRuns    withholding.JobRunService
 	Files      withholding.FileService
+	// Accounts holds the users and their sessions.
+	Accounts withholding.UserService
+	// Audit records who viewed, revealed and changed what.
+	Audit withholding.AuditService
 }
 
 // Config configures a Server.
 type Config struct {
 	Services
-	// Users may sign in. Names are case-sensitive.
+	// Users are added to Accounts when New finds no user of their name:
+	// a way to start from the configuration file. A user already in the
+	// store keeps its stored role, password and state.
 	Users []User
 	// Agency is shown in the page header.
 	Agency string
 	// Location is the agency's time zone for displayed times.
 	Location *time.Location
-	// SessionKey signs session cookies; empty means a random key per process.
-	SessionKey []byte
 	// SessionTTL is how long a sign-in lasts; zero means 8 hours (a shift).
 	SessionTTL time.Duration
+	// TLSProxy says a TLS-terminating proxy is in front: cookies are
+	// marked Secure, pages send Strict-Transport-Security, and the client
+	// address (for sign-in throttling and the audit log) is the last
+	// X-Forwarded-For entry, the one the proxy added.
+	TLSProxy bool
 	// Calc holds the calculator's defaults for the work state.
 	Calc CalcDefaults
-	// Logger receives audit lines (sign-ins, SSN reveals). Never an SSN.
+	// Logger receives operational lines (sign-ins, failures). Never an SSN.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Runner runs a job by hand ("Run now" on the Job runs page); nil
+	// means the console cannot run jobs.
+	Runner Runner
 }
 
 // CalcDefaults pre-fill the calculator form.
@@ -62,22 +74,22 @@ type CalcDefaults struct {
 // Server is the console. Use Handler to serve it.
 type Server struct {
 	cfg      Config
-	users    map[string]User
-	sessions *sessions
-	tmpl     map[string]*template.Template
-	log      *slog.Logger
+	throttle *throttle
+	// compare checks a password against a bcrypt hash (tests count calls).
+	compare func(hash, password string) error
+	tmpl    map[string]*template.Template
+	log     *slog.Logger
+	running sync.WaitGroup // job runs started with "Run now"
 }
 
 const cookieName = "iwo_session"
 
-// New checks cfg and returns a Server.
+// New checks cfg, adds cfg.Users missing from the store, and returns a
+// Server.
 func New(cfg Config) (*Server, error) {
 	s := cfg.Services
-	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil || s.Files == nil {
+	if s.Employers == nil || s.Orders == nil || s.Documents == nil || s.Payments == nil || s.Exceptions == nil || s.JobRuns == nil || s.Files == nil || s.Accounts == nil || s.Audit == nil {
 		return nil, errors.New("web: every service is required")
-	}
-	if len(cfg.Users) == 0 {
-		return nil, errors.New("web: no console users configured")
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
@@ -94,22 +106,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Calc.Allocation == "" {
 		cfg.Calc.Allocation = withholding.Proportional
 	}
-	users := map[string]User{}
-	for i, u := range cfg.Users {
-		if u.Name == "" || !u.Role.Valid() || u.PasswordHash == "" {
-			return nil, fmt.Errorf("web: users[%d]: needs a name, a role (helpline, supervisor, admin) and a password hash", i)
-		}
-		users[u.Name] = u
-	}
-	sess, err := newSessions(cfg.SessionKey, cfg.SessionTTL, cfg.Now)
-	if err != nil {
+	if err := bootstrapUsers(context.Background(), cfg.Accounts, cfg.Users, cfg.Logger); err != nil {
 		return nil, err
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, users: users, sessions: sess, tmpl: tmpl, log: cfg.Logger}, nil
+	// Make the dummy hash now, in the background, rather than in the
+	// first refused sign-in, without delaying the start.
+	go dummyHashOnce()
+	return &Server{cfg: cfg, throttle: newThrottle(cfg.Now), compare: bcryptCompare, tmpl: tmpl, log: cfg.Logger}, nil
 }
 
 func parseTemplates() (map[string]*template.Template, error) {
@@ -127,11 +134,12 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"maskdigits": withholding.MaskDigitRuns,
 		"warned":     warned,
 		"label":      withholding.ExceptionType.Label,
+		"short":      shortText,
 	}
-	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file"}
+	pages := []string{"login", "search", "employer", "order", "calc", "exceptions", "runs", "files", "file", "audit", "ssnsearch"}
 	out := map[string]*template.Template{}
 	for _, p := range pages {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payments.html", "templates/"+p+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/payments.html", "templates/ssnform.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", p, err)
 		}
@@ -148,57 +156,22 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.Handle("GET /{$}", s.auth(s.search))
+	mux.Handle("POST /search/ssn", s.auth(s.searchSSN))
 	mux.Handle("GET /employers/{fein}", s.auth(s.employer))
 	mux.Handle("GET /orders/{id}", s.auth(s.order))
 	mux.Handle("GET /calc", s.auth(s.calc))
 	mux.Handle("POST /calc", s.auth(s.calc))
 	mux.Handle("GET /exceptions", s.auth(s.exceptions))
-	mux.Handle("POST /exceptions/{id}", s.auth(s.closeException))
+	mux.Handle("GET /exceptions.csv", s.auth(s.exceptionsCSV))
+	mux.Handle("POST /exceptions", s.auth(s.workExceptions))
+	mux.Handle("POST /exceptions/{id}", s.auth(s.workExceptions))
 	mux.Handle("GET /runs", s.auth(s.runs))
+	mux.Handle("POST /runs", s.auth(s.runNow))
 	mux.Handle("GET /files", s.auth(s.files))
 	mux.Handle("GET /files/{id}", s.auth(s.file))
-	return securityHeaders(mux)
-}
-
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
-}
-
-type ctxKey struct{}
-
-func userFrom(ctx context.Context) User {
-	u, _ := ctx.Value(ctxKey{}).(User)
-	return u
-}
-
-type handler func(w http.ResponseWriter, r *http.Request) error
-
-// auth requires a valid session and turns handler errors into pages.
-func (s *Server) auth(h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
-		var u User
-		ok := false
-		if err == nil {
-			if name, err := s.sessions.check(c.Value); err == nil {
-				u, ok = s.users[name]
-			}
-		}
-		if !ok {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
-		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, u))
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	})
+	mux.Handle("POST /files/{id}/resolve", s.auth(s.resolveFile))
+	mux.Handle("GET /audit", s.auth(s.auditLog))
+	return s.protect(mux)
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -242,79 +215,14 @@ func pathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	name, pw := r.PostFormValue("user"), r.PostFormValue("password")
-	u, ok := s.users[name]
-	if !ok || bcryptCompare(u.PasswordHash, pw) != nil {
-		s.log.Warn("console sign-in refused", "user", name)
-		w.WriteHeader(http.StatusUnauthorized)
-		_ = s.render(w, r, "login", "Sign in", map[string]string{"Next": r.PostFormValue("next"), "Error": "Wrong user name or password."})
-		return
-	}
-	s.log.Info("console sign-in", "user", name, "role", string(u.Role))
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: s.sessions.issue(name), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-		MaxAge: int(s.cfg.SessionTTL.Seconds()),
-	})
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-type searchResult struct {
-	Query     string
-	Employers []*withholding.Employer
-	Orders    []*withholding.Order
-	Searched  bool
-}
-
-// search finds employers by FEIN or name, and orders by case ID or SSN.
-func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	res := searchResult{Query: q}
-	if q != "" {
-		res.Searched = true
-		digits := strings.NewReplacer("-", "", " ", "").Replace(q)
-		emps, _, err := s.cfg.Employers.FindEmployers(ctx, withholding.EmployerFilter{Query: q, Limit: 50})
-		if err != nil {
-			return fmt.Errorf("search employers: %w", err)
-		}
-		res.Employers = emps
-		caseID := withholding.CaseID(strings.ToUpper(q))
-		orders, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{CaseID: &caseID, Limit: 50})
-		if err != nil {
-			return fmt.Errorf("search orders: %w", err)
-		}
-		res.Orders = orders
-		if ssn := withholding.SSN(digits); ssn.Valid() {
-			bySSN, _, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{SSN: &ssn, Limit: 50})
-			if err != nil {
-				return fmt.Errorf("search orders by SSN: %w", err)
-			}
-			res.Orders = append(res.Orders, bySSN...)
-		}
-	}
-	return s.render(w, r, "search", "Search", res)
-}
-
 func (s *Server) employer(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	fein := withholding.FEIN(r.PathValue("fein"))
 	e, err := s.cfg.Employers.FindEmployerByFEIN(ctx, fein)
 	if err != nil {
+		return err
+	}
+	if err := s.audit(r, withholding.AuditViewEmployer, "employer:"+string(e.FEIN), ""); err != nil {
 		return err
 	}
 	orders, nOrders, err := s.cfg.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEIN: &fein, Limit: 200})
@@ -352,9 +260,14 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := userFrom(ctx)
 	reveal := r.URL.Query().Get("reveal") == "ssn" && u.Role.SeesFullSSN()
+	// Who looked at which obligor's order, and who saw a whole SSN: the
+	// number itself is never recorded.
+	action := withholding.AuditViewOrder
 	if reveal {
-		// Audit: who saw which order's SSN. The number itself is not logged.
-		s.log.Info("console SSN revealed", "user", u.Name, "order", o.ID, "case", string(o.CaseID))
+		action = withholding.AuditRevealSSN
+	}
+	if err := s.audit(r, action, "order:"+strconv.FormatInt(o.ID, 10), "case "+string(o.CaseID)); err != nil {
+		return err
 	}
 	docs, _, err := s.cfg.Documents.FindDocuments(ctx, o.ID, 0, 50)
 	if err != nil {
@@ -398,76 +311,4 @@ func warned(rows []paymentRow) int {
 type perPayRow struct {
 	Frequency string
 	withholding.PerPay
-}
-
-func (s *Server) exceptions(w http.ResponseWriter, r *http.Request) error {
-	f := withholding.ExceptionFilter{Limit: 500}
-	st := withholding.ExceptionStatus(r.URL.Query().Get("status"))
-	if st == "" {
-		st = withholding.ExceptionOpen
-	}
-	f.Status = &st
-	if t := r.URL.Query().Get("type"); t != "" {
-		et := withholding.ExceptionType(t)
-		f.Type = &et
-	}
-	exs, n, err := s.cfg.Exceptions.FindExceptions(r.Context(), f)
-	if err != nil {
-		return fmt.Errorf("find exceptions: %w", err)
-	}
-	return s.render(w, r, "exceptions", "Exceptions", map[string]any{
-		"Exceptions": exs, "Count": n, "Status": string(st), "CanClose": userFrom(r.Context()).Role.CanCloseExceptions(),
-	})
-}
-
-// closeException resolves or dismisses an open exception, recording who did
-// it and their note. Supervisors and admins may; the help line may not.
-func (s *Server) closeException(w http.ResponseWriter, r *http.Request) error {
-	u := userFrom(r.Context())
-	if !u.Role.CanCloseExceptions() {
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Only a supervisor or an admin may close exceptions.")
-		return nil
-	}
-	id, err := pathID(r, "exception")
-	if err != nil {
-		return err
-	}
-	var st withholding.ExceptionStatus
-	switch r.PostFormValue("action") {
-	case "resolve":
-		st = withholding.ExceptionResolved
-	case "dismiss":
-		st = withholding.ExceptionDismissed
-	default:
-		return withholding.Errorf(withholding.EINVALID, "action must be resolve or dismiss")
-	}
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	if _, err := s.cfg.Exceptions.UpdateException(r.Context(), id, withholding.ExceptionUpdate{Status: &st, By: u.Name, Note: &note}); err != nil {
-		return err
-	}
-	s.log.Info("console exception closed", "user", u.Name, "exception", id, "status", string(st))
-	http.Redirect(w, r, "/exceptions", http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) runs(w http.ResponseWriter, r *http.Request) error {
-	runs, n, err := s.cfg.JobRuns.FindJobRuns(r.Context(), r.URL.Query().Get("job"), 0, 100)
-	if err != nil {
-		return fmt.Errorf("find job runs: %w", err)
-	}
-	type row struct {
-		*withholding.JobRun
-		StartedLocal string
-		Took         string
-	}
-	rows := make([]row, 0, len(runs))
-	for _, jr := range runs {
-		took := ""
-		if !jr.Ended.IsZero() {
-			took = jr.Ended.Sub(jr.Started).Round(time.Millisecond).String()
-		}
-		rows = append(rows, row{jr, jr.Started.In(s.cfg.Location).Format("2006-01-02 15:04:05 MST"), took})
-	}
-	return s.render(w, r, "runs", "Job runs", map[string]any{"Runs": rows, "Count": n})
 }

@@ -1,6 +1,10 @@
 package withholding
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // ExceptionType names what reconciliation found wrong. The set is closed: the
 // report groups by it and tests cover each.
@@ -116,16 +120,63 @@ type Exception struct {
 	ResolvedBy string    `json:"resolved_by,omitempty"`
 	ResolvedAt time.Time `json:"resolved_at"`
 	Note       string    `json:"note,omitempty"`
+	// AssignedTo is the console user working the exception, "" when
+	// nobody has taken it.
+	AssignedTo string `json:"assigned_to,omitempty"`
 }
 
 // ExceptionFilter selects exceptions.
 type ExceptionFilter struct {
 	// Key selects the one exception with that key (a posting's
 	// ExceptionKey names the exception holding its payment).
-	Key           *string
-	Type          *ExceptionType
-	Status        *ExceptionStatus
-	CaseID        *CaseID
-	FEIN          *FEIN
+	Key      *string
+	Type     *ExceptionType
+	Status   *ExceptionStatus
+	CaseID   *CaseID
+	FEIN     *FEIN
+	Severity *Severity
+	// AssignedTo selects the exceptions assigned to that user; a pointer
+	// to "" selects the unassigned ones.
+	AssignedTo *string
+	// OpenedBefore selects the exceptions first found before that day
+	// (how old they are), when not zero.
+	OpenedBefore Date
+	// IDs selects those exceptions, when not empty.
+	IDs []int64
+	// Sort orders the matches; "" is ExceptionsOldest.
+	Sort          ExceptionSort
 	Offset, Limit int
+}
+
+// ExceptionSort is an order of a list of exceptions. Every order ends
+// with the ID, so that pages of a list neither repeat nor skip a row.
+type ExceptionSort string
+
+// Exception orders.
+const (
+	ExceptionsOldest   ExceptionSort = "oldest"   // first found first
+	ExceptionsNewest   ExceptionSort = "newest"   // last found first
+	ExceptionsSeverity ExceptionSort = "severity" // high, medium, low; oldest first within each
+	ExceptionsAmount   ExceptionSort = "amount"   // the most money first
+	ExceptionsType     ExceptionSort = "type"     // by type, oldest first within each
+)
+
+// ExceptionSorts are the known orders, in the order a form offers them.
+var ExceptionSorts = []ExceptionSort{ExceptionsOldest, ExceptionsNewest, ExceptionsSeverity, ExceptionsAmount, ExceptionsType}
+
+// ExceptionTypes are every exception type, in label order of the console's
+// filter and the report's groups.
+func ExceptionTypes() []ExceptionType {
+	out := make([]ExceptionType, 0, len(exceptionLabels))
+	for t := range exceptionLabels {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b ExceptionType) int { return strings.Compare(a.Label(), b.Label()) })
+	return out
+}
+
+// ExceptionCount is how many exceptions of one type matched a filter.
+type ExceptionCount struct {
+	Type  ExceptionType `json:"type"`
+	Count int           `json:"count"`
 }

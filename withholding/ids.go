@@ -12,9 +12,13 @@ import (
 // need it (files sent to partners, matching).
 type SSN string
 
+// ssnSeparators are what NewSSN drops. One Replacer for all calls: building
+// it took half the time of reading an SSN, once per row of an orders import.
+var ssnSeparators = strings.NewReplacer("-", "", " ", "")
+
 // NewSSN normalises s (dashes and spaces removed) and checks it has nine digits.
 func NewSSN(s string) (SSN, error) {
-	d := strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s))
+	d := ssnSeparators.Replace(strings.TrimSpace(s))
 	v := SSN(d)
 	if !v.Valid() {
 		return "", Errorf(EINVALID, "SSN must be 9 digits")

@@ -110,6 +110,9 @@ type FileFilter struct {
 	ControlNumber *string
 	Since         time.Time // CreatedAt >= Since when not zero
 	Until         time.Time // CreatedAt < Until when not zero
+	// WithPartner selects the files exchanged with a partner (a transfer),
+	// leaving out copies written only locally (reports).
+	WithPartner   bool
 	Offset, Limit int
 }
 

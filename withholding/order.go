@@ -102,6 +102,14 @@ type OrderFilter struct {
 	Status        *OrderStatus
 	PendingAction *Action // orders needing this IWO action; pointer to "" is not a filter
 	NeedsIWO      bool    // orders with any PendingAction
+	OrderID       *OrderID
+	// ObligorLast and ObligorFirst select the orders whose obligor's last
+	// (first) name starts with them, ignoring case; "" is not a filter.
+	// With ObligorLast the orders come by name (last, first), not by ID.
+	ObligorLast, ObligorFirst string
+	// SSNLast4 selects the orders whose obligor's SSN ends in these four
+	// digits; combine it with a name or an employer, as callers give it.
+	SSNLast4 string
 	// Brief lists each order with its identifiers, the obligor's name and
 	// SSN, PayeeFIPS, Amounts (but OtherReason), StartDate, EndDate and
 	// Status only, the rest left zero: what matching payments to orders

@@ -79,6 +79,7 @@ func (p *Payment) ClaimsOtherAmount() bool {
 // PaymentFilter selects payments.
 type PaymentFilter struct {
 	FileID *int64
+	Trace  *TraceNumber // the ACH entry's trace number
 	// RemittanceID selects by DED02 as sent (Payment.RemittanceID).
 	RemittanceID *RemittanceID
 	SSN          *SSN

@@ -45,8 +45,9 @@ type OperationsReport struct {
 
 // EmployerStatement is one employer's activity for a statement.
 type EmployerStatement struct {
-	// Agency names the sender, e.g. "State Disbursement Unit"; Contact is
-	// how the employer reaches it (a phone number or address).
+	// Agency names the sender, the agency's configured name; Contact is
+	// how the employer reaches it, one way a line ("Help line …", a
+	// mailing address), each printed on a line of its own.
 	Agency, Contact string
 	// RunDate is the day the statement is made; From and To bound the
 	// period it covers (inclusive).

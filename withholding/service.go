@@ -26,7 +26,9 @@ type Document struct {
 
 // EmployerFilter selects employers. Query matches FEIN or a name substring.
 type EmployerFilter struct {
-	FEIN          *FEIN
+	FEIN *FEIN
+	// Query matches the FEIN (with or without its dash) or any part of
+	// the name, ignoring case.
 	Query         string
 	Offset, Limit int
 }
@@ -93,6 +95,13 @@ type FileService interface {
 	// ECONFLICT for a different one, EINVALID for a malformed one,
 	// ENOTFOUND for an unknown file.
 	SetFileSum(ctx context.Context, id, size int64, sha256 string) error
+	// ResolveQuarantine closes the quarantined inbound file id without
+	// applying it: it moves to archived with note (who resolved it, why,
+	// what replaced it) as its error text, so that it leaves the lists of
+	// quarantined files while its bytes stay unapplied and may still be
+	// applied if they come in again. ENOTFOUND for an unknown file,
+	// ECONFLICT for a file that is not quarantined.
+	ResolveQuarantine(ctx context.Context, id int64, note string) (*File, error)
 	// AppliedSHA256 reports whether an inbound file with this SHA-256 has
 	// already been applied.
 	AppliedSHA256(ctx context.Context, sha256 string) (bool, error)
@@ -144,11 +153,14 @@ type PaymentSum struct {
 	Amount Cents       `json:"amount"`
 }
 
-// ExceptionUpdate changes an exception's status.
+// ExceptionUpdate changes an exception's status, note or assignee.
 type ExceptionUpdate struct {
 	Status *ExceptionStatus
 	By     string // who resolved or dismissed it
 	Note   *string
+	// AssignedTo gives the exception to a user; a pointer to "" takes it
+	// back from whoever had it.
+	AssignedTo *string
 }
 
 // ExceptionService stores reconciliation findings.
@@ -160,6 +172,13 @@ type ExceptionService interface {
 	FindExceptions(ctx context.Context, filter ExceptionFilter) ([]*Exception, int, error)
 	// UpdateException returns ENOTFOUND when missing.
 	UpdateException(ctx context.Context, id int64, upd ExceptionUpdate) (*Exception, error)
+	// UpdateExceptions applies upd to every exception of ids in one
+	// transaction, and returns them: all change or none does. ENOTFOUND
+	// when one is missing, EINVALID for an unknown status.
+	UpdateExceptions(ctx context.Context, ids []int64, upd ExceptionUpdate) ([]*Exception, error)
+	// CountExceptions counts the exceptions matching filter (its Type,
+	// Sort, Offset and Limit ignored) by type, the most frequent first.
+	CountExceptions(ctx context.Context, filter ExceptionFilter) ([]ExceptionCount, error)
 }
 
 // PostingService records what reconciliation did with each payment, and

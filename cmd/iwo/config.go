@@ -52,11 +52,28 @@ type Config struct {
 
 // AgencyConfig describes the agency and its State Disbursement Unit.
 type AgencyConfig struct {
-	Name     string    `yaml:"name"`
-	State    string    `yaml:"state"`     // two-letter postal code
-	FIPS     string    `yaml:"fips"`      // two-digit state FIPS code
-	TimeZone string    `yaml:"time_zone"` // IANA name
+	Name     string `yaml:"name"`
+	State    string `yaml:"state"`     // two-letter postal code
+	FIPS     string `yaml:"fips"`      // two-digit state FIPS code
+	TimeZone string `yaml:"time_zone"` // IANA name
+	// HelpLine is the telephone number employers call with questions,
+	// printed on their statements; "" prints none.
+	HelpLine string    `yaml:"help_line"`
 	SDU      SDUConfig `yaml:"sdu"`
+}
+
+// StatementContact is how an employer's statement tells the employer to
+// reach the agency, one way a line: the help line, then the SDU's name and
+// mailing address.
+func (a AgencyConfig) StatementContact() string {
+	var lines []string
+	if a.HelpLine != "" {
+		lines = append(lines, "Help line "+a.HelpLine)
+	}
+	if mail := strings.Join(append([]string{a.SDU.PayeeName}, a.SDU.Address...), ", "); a.SDU.PayeeName != "" {
+		lines = append(lines, "Write to "+mail)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // SDUConfig is where employers send the money.
@@ -143,6 +160,11 @@ type ReconcileConfig struct {
 	ToleranceCents   int64    `yaml:"tolerance_cents"`
 	LookbackDays     int      `yaml:"lookback_days"`
 	PayDateSlackDays int      `yaml:"pay_date_slack_days"`
+	// PayDateAheadDays and PayDateBehindDays: how far a DED03 pay date may
+	// lie after or before the day the money settled before the payment is
+	// flagged with a warning (it still posts); ach.PayDateWindow.
+	PayDateAheadDays  int `yaml:"pay_date_ahead_days"`
+	PayDateBehindDays int `yaml:"pay_date_behind_days"`
 }
 
 // WithholdingConfig tunes the calculator.
@@ -156,15 +178,23 @@ var jobNames = append(slices.Clone(jobs.NightOrder), jobs.JobNight)
 
 // ConsoleConfig configures the help-line console (iwo console).
 type ConsoleConfig struct {
-	Listen     string        `yaml:"listen"`      // host:port
-	SessionKey string        `yaml:"session_key"` // (env) signs sign-in cookies; empty = random per start
-	Users      []ConsoleUser `yaml:"users"`
+	Listen string `yaml:"listen"` // host:port
+	// TLSProxy says a TLS-terminating proxy is in front: Secure cookies,
+	// HSTS, and the client's address from X-Forwarded-For.
+	TLSProxy bool `yaml:"tls_proxy"`
+	// SessionKey is no longer used (sessions are kept in the store); a
+	// configuration that still sets it is refused, since the key it names
+	// may be weak and forgeable cookies were what it allowed.
+	SessionKey string `yaml:"session_key"`
+	// Users are added to the store the first time the console starts
+	// with them (a bootstrap); afterwards the store's accounts count.
+	Users []ConsoleUser `yaml:"users"`
 }
 
 // ConsoleUser is one console account.
 type ConsoleUser struct {
 	Name         string `yaml:"name"`
-	Role         string `yaml:"role"`          // helpline, supervisor or admin
+	Role         string `yaml:"role"`          // helpline, operations, supervisor or admin
 	PasswordHash string `yaml:"password_hash"` // (env) bcrypt; make one with iwo console hash-password
 }
 
@@ -204,11 +234,13 @@ func DefaultConfig() *Config {
 			},
 		},
 		Reconcile: ReconcileConfig{
-			RemitWindowDays:  withholding.DefaultRemitWindow,
-			AckDeadlineDays:  reconcile.DefaultAckDeadline,
-			MatchOrder:       []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
-			LookbackDays:     reconcile.DefaultLookback,
-			PayDateSlackDays: reconcile.DefaultPayDateSlack,
+			RemitWindowDays:   withholding.DefaultRemitWindow,
+			AckDeadlineDays:   reconcile.DefaultAckDeadline,
+			MatchOrder:        []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
+			LookbackDays:      reconcile.DefaultLookback,
+			PayDateSlackDays:  reconcile.DefaultPayDateSlack,
+			PayDateAheadDays:  ach.DefaultPayDateAhead,
+			PayDateBehindDays: ach.DefaultPayDateBehind,
 		},
 		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
 		Console:     ConsoleConfig{Listen: "127.0.0.1:8080", Users: []ConsoleUser{}},
@@ -281,7 +313,6 @@ func ParseConfig(r io.Reader, getenv func(string) string) (*Config, error) {
 		x(at+"key_file", &p.KeyFile)
 		x(at+"password", &p.Password)
 	}
-	x("console.session_key", &c.Console.SessionKey)
 	for i := range c.Console.Users {
 		// A bcrypt hash ($2a$10$…) is full of dollar signs: written
 		// literally in the file it is taken as is, not expanded.
@@ -415,6 +446,9 @@ func (c *Config) validateConsole(p *problems) {
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		p.bad("console.listen", "want host:port, e.g. 127.0.0.1:8080")
 	}
+	if c.Console.SessionKey != "" {
+		p.bad("console.session_key", "no longer used: sign-ins are kept in the database and revoked there; remove the setting")
+	}
 	seenUser := map[string]bool{}
 	for i, u := range c.Console.Users {
 		at := fmt.Sprintf("console.users[%d]", i)
@@ -422,7 +456,7 @@ func (c *Config) validateConsole(p *problems) {
 		case u.Name == "" || seenUser[u.Name]:
 			p.bad(at+".name", "required and unique")
 		case !web.Role(u.Role).Valid():
-			p.bad(at+".role", "want helpline, supervisor or admin")
+			p.bad(at+".role", "want helpline, operations, supervisor or admin")
 		case !strings.HasPrefix(u.PasswordHash, "$2"):
 			p.bad(at+".password_hash", "want a bcrypt hash: run iwo console hash-password")
 		}
@@ -503,6 +537,12 @@ func (c *Config) validateReconcile(p *problems) {
 	}
 	if r.LookbackDays < 1 {
 		p.bad("reconcile.lookback_days", "must be at least 1")
+	}
+	if r.PayDateAheadDays < 1 {
+		p.bad("reconcile.pay_date_ahead_days", "must be at least 1")
+	}
+	if r.PayDateBehindDays < 1 {
+		p.bad("reconcile.pay_date_behind_days", "must be at least 1")
 	}
 	if len(r.MatchOrder) == 0 {
 		p.bad("reconcile.match_order", "required: one or more of case, ssn, name_fips")
@@ -631,6 +671,11 @@ func (c *Config) DatabaseURL() string {
 func (c *Config) Backoff() transfer.Backoff {
 	r := c.Transfer.Retry
 	return transfer.Backoff{Attempts: r.Attempts, Initial: r.Initial, Max: r.Max}
+}
+
+// ACHProfile is how the remittance files' DED segments are read.
+func (c *Config) ACHProfile() ach.Profile {
+	return ach.Profile{PayDates: ach.PayDateWindow{Ahead: c.Reconcile.PayDateAheadDays, Behind: c.Reconcile.PayDateBehindDays}}
 }
 
 // ReconcileSettings returns the reconciliation settings.

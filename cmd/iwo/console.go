@@ -13,6 +13,7 @@ import (
 
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/web"
+	"github.com/iwoproject/iwo/withholding"
 )
 
 var consoleUsage = usage{
@@ -21,9 +22,13 @@ var consoleUsage = usage{
 obligor (case ID or SSN), see each order's IWOs, acknowledgments, payments and
 exceptions, and work out a withholding with the same calculator as "iwo calc".
 
-Users and roles come from the configuration's console section; make a password
-hash with "iwo console hash-password". SSNs are shown as their last four digits
-unless the user's role is supervisor or admin and they ask to reveal one.
+Accounts live in the database: add them with "iwo user add NAME --role ROLE"
+(iwo user -h). Users listed in the configuration's console.users are added to
+the database the first time the console starts with them; after that the
+database's account counts. SSNs are shown as their last four digits unless the
+user's role is supervisor or admin and they ask to reveal one; every order and
+employer viewed, SSN revealed and exception closed is in the audit log (admins:
+the Audit log page). Behind a TLS-terminating proxy set console.tls_proxy.
 
 Example:
   iwo console --config /etc/iwo/iwo.yml --listen 127.0.0.1:8080`,
@@ -50,14 +55,20 @@ func (c *consoleCommand) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.Console.Users) == 0 {
-		return exitCode(1, errors.New("no console users configured: add console.users to the configuration (see iwo config default)"))
-	}
 	db, err := openStoreConfig(ctx, c.env, c.db, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if len(cfg.Console.Users) == 0 {
+		users, err := db.FindUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if len(users) == 0 {
+			return exitCode(1, errors.New("no console users: add one with iwo user add NAME --role admin"))
+		}
+	}
 	addr := cfg.Console.Listen
 	if c.listen != "" {
 		addr = c.listen
@@ -71,14 +82,18 @@ func (c *consoleCommand) Run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "iwo console: serving on http://%s/\n", ln.Addr())
-	return serveHTTP(ctx, ln, srv.Handler())
+	err = serveHTTP(ctx, ln, srv.Handler())
+	// A job started with "Run now" finishes, as "iwo run" lets it.
+	srv.Wait()
+	return err
 }
 
 var hashPasswordUsage = usage{
 	short: "Read a password on standard input and print its bcrypt hash",
 	long: `Reads one line (the password) from standard input and prints the bcrypt
 hash to put in a console user's password_hash setting (or in the environment
-variable that setting names).
+variable that setting names). The password needs at least 12 characters.
+"iwo user add" puts a user straight into the database instead.
 
 Example:
   printf '%s\n' 'correct horse battery staple' | iwo console hash-password`,
@@ -99,6 +114,9 @@ func (c *hashPasswordCommand) Run(context.Context) error {
 		}
 		return usageError("empty password")
 	}
+	if err := web.CheckPassword(pw); err != nil {
+		return exitCode(1, errors.New(withholding.ErrorMessage(err)))
+	}
 	h, err := web.HashPassword(pw)
 	if err != nil {
 		return err
@@ -107,7 +125,8 @@ func (c *hashPasswordCommand) Run(context.Context) error {
 	return nil
 }
 
-// newConsole builds the console over db with cfg's users and agency.
+// newConsole builds the console over db with cfg's agency, adding cfg's
+// console users to db when it lacks them.
 func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 	users := make([]web.User, 0, len(cfg.Console.Users))
 	for _, u := range cfg.Console.Users {
@@ -117,14 +136,25 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := cfg.Logger(e.stderr)
+	// "Run now" goes through a scheduler of the console's own, never
+	// started: it runs a job only by hand, under the same database lock
+	// and run record as every "iwo serve" instance, so a job is never run
+	// twice at once.
+	sched, err := buildScheduler(cfg, db, log, nil, schedulerOptions{})
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Config{
-		Services:   web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db},
-		Users:      users,
-		Agency:     cfg.Agency.Name,
-		Location:   loc,
-		SessionKey: []byte(cfg.Console.SessionKey),
-		Calc:       web.CalcDefaults{Allocation: cfg.Withholding.Allocation},
-		Logger:     cfg.Logger(e.stderr),
+		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db,
+			Accounts: db, Audit: db},
+		Users:    users,
+		Agency:   cfg.Agency.Name,
+		Location: loc,
+		TLSProxy: cfg.Console.TLSProxy,
+		Calc:     web.CalcDefaults{Allocation: cfg.Withholding.Allocation},
+		Logger:   log,
+		Runner:   sched,
 	})
 }
 

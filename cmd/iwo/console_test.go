@@ -36,7 +36,7 @@ func (s *syncBuffer) String() string {
 
 func TestConsoleCommand(t *testing.T) {
 	dir := t.TempDir()
-	code, hash, stderr := runIWOStdin(t, "s3cret pass\n", "console", "hash-password")
+	code, hash, stderr := runIWOStdin(t, "s3cret passphrase\n", "console", "hash-password")
 	hash = strings.TrimSpace(hash)
 	if code != 0 || !strings.HasPrefix(hash, "$2") {
 		t.Fatalf("hash-password: exit %d, %q %s", code, hash, stderr)
@@ -68,7 +68,7 @@ func TestConsoleCommand(t *testing.T) {
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	resp, err := c.PostForm(base+"login", url.Values{"user": {"pat"}, "password": {"s3cret pass"}})
+	resp, err := c.PostForm(base+"login", url.Values{"user": {"pat"}, "password": {"s3cret passphrase"}})
 	if err != nil {
 		t.Fatal(err)
 	}

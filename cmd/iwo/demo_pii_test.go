@@ -123,7 +123,7 @@ func TestDemoShowsNoFullSSN(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, err := web.New(web.Config{
-		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db},
+		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db, Accounts: db, Audit: db},
 		Users:    []web.User{{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash}},
 		Agency:   "Demo agency",
 		Location: time.UTC,

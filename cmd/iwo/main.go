@@ -89,6 +89,10 @@ var commands = map[string]command{
 	"report statements":     {reportStatementsUsage, func() runner { return new(reportStatementsCommand) }},
 	"run":                   {runUsage, func() runner { return new(runCommand) }},
 	"serve":                 {serveUsage, func() runner { return new(serveCommand) }},
+	"user add":              {userAddUsage, func() runner { return new(userPasswordCommand) }},
+	"user disable":          {userDisableUsage, func() runner { return new(userDisableCommand) }},
+	"user list":             {userListUsage, func() runner { return new(userListCommand) }},
+	"user reset":            {userResetUsage, func() runner { return &userPasswordCommand{reset: true} }},
 	"version":               {versionUsage, func() runner { return new(versionCommand) }},
 }
 

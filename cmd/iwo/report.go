@@ -22,7 +22,8 @@ reconciled yet says so); the employer's orders; and its open exceptions.
 Nothing is pushed to partners and nothing is recorded in the file ledger.
 Files are written through a temporary name, so re-running rewrites them.
 
-The statements are signed with agency.sdu from the configuration, and
+The statements are signed with agency.name from the configuration, with
+agency.help_line and agency.sdu's name and address to reach it, and
 "prepared on" is today in agency.time_zone.
 
 Examples:
@@ -92,8 +93,8 @@ func (c *reportStatementsCommand) write(ctx context.Context) error {
 	ms := &jobs.MonthlyStatements{
 		Books:   storeBooks(db),
 		Env:     jobs.Env{Location: loc},
-		Agency:  cfg.Agency.SDU.PayeeName,
-		Contact: strings.Join(cfg.Agency.SDU.Address, ", "),
+		Agency:  cfg.Agency.Name,
+		Contact: cfg.Agency.StatementContact(),
 		Reports: report.Writer{},
 	}
 	paths, err := ms.Write(ctx, from, to, fein, out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,8 +97,16 @@ func monthBooks(t *testing.T) string {
 
 func TestReportStatementsMonth(t *testing.T) {
 	db := monthBooks(t)
-	out := filepath.Join(t.TempDir(), "nov")
-	code, stdout, stderr := runIWO(t, "report", "statements", "--db", db, "--month", "2026-11", "--out", out, "--employer", "90-0000001")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "nov")
+	// An agency configured with its own name and help line but the
+	// default SDU: the statement comes from the agency.
+	cfg := filepath.Join(dir, "iwo.yml")
+	const agency = "Lakeview County Child Support Services"
+	if err := os.WriteFile(cfg, []byte("agency:\n  name: "+agency+"\n  help_line: 1-800-555-0142\ndata_dir: "+dir+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runIWO(t, "report", "statements", "--config", cfg, "--db", db, "--month", "2026-11", "--out", out, "--employer", "90-0000001")
 	path := filepath.Join(out, "statement-900000001-2026-11.xlsx")
 	if code != 0 || strings.TrimSpace(stdout) != path {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want %s", code, stdout, stderr, path)
@@ -110,6 +119,25 @@ func TestReportStatementsMonth(t *testing.T) {
 
 	if v, _ := f.GetCellValue(report.SheetStatement, "B5"); v != "2026-11-01 to 2026-11-30" {
 		t.Errorf("period %q, want 2026-11-01 to 2026-11-30", v)
+	}
+	cover, err := f.GetRows(report.SheetStatement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := map[string]string{} // label → value
+	for i, r := range cover {
+		if len(r) >= 2 && (r[0] != "" || i > 0 && len(cover[i-1]) > 0 && cover[i-1][0] == "Questions") {
+			contact[r[0]] = r[1]
+		}
+	}
+	if contact["From"] != agency {
+		t.Errorf("cover says From %q, want the configured agency %q", contact["From"], agency)
+	}
+	if q := contact["Questions"]; q != "Help line 1-800-555-0142" {
+		t.Errorf("cover's questions line %q, want the help line", q)
+	}
+	if w := contact[""]; !strings.HasPrefix(w, "Write to Example State Disbursement Unit, PO Box 989067") {
+		t.Errorf("cover's second contact line %q, want the SDU's name and address", w)
 	}
 	rows, err := f.GetRows(report.SheetPayments)
 	if err != nil {

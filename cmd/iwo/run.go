@@ -218,9 +218,9 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 			Issuer: issuer, StateFIPS: cfg.Agency.FIPS, Env: env,
 		},
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
-		&jobs.PullRemittances{Exchange: x, Files: db},
+		&jobs.PullRemittances{Exchange: x, Files: db, Profile: cfg.ACHProfile()},
 		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.SDU.PayeeName, Contact: strings.Join(cfg.Agency.SDU.Address, ", ")},
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.Name, Contact: cfg.Agency.StatementContact()},
 		&jobs.Night{Runner: s},
 	}
 	var errs []error

@@ -203,13 +203,27 @@ func (t *Table) readError(err error) {
 	t.add(&Error{File: t.file, Line: line, Column: col, Reason: reason, Err: err})
 }
 
-// add records a problem, or counts it beyond MaxErrors.
+// add records a problem. Beyond MaxErrors it keeps those of the first
+// lines and counts the others: a caller may record a row's problems late
+// (store.ImportOrders checks rows against the database a batch at a
+// time, after reading later rows), and the list must not depend on that.
+// Up to twice MaxErrors are held between trims.
 func (t *Table) add(e *Error) {
-	if len(t.errs) >= MaxErrors {
-		t.more++
-		return
-	}
 	t.errs = append(t.errs, e)
+	if len(t.errs) >= 2*MaxErrors {
+		t.trim()
+	}
+}
+
+// trim sorts the problems by line and keeps the first MaxErrors, counting
+// the rest.
+func (t *Table) trim() {
+	slices.SortStableFunc(t.errs, func(a, b *Error) int { return a.Line - b.Line })
+	if n := len(t.errs) - MaxErrors; n > 0 {
+		t.more += n
+		clear(t.errs[MaxErrors:])
+		t.errs = t.errs[:MaxErrors]
+	}
 }
 
 // badText returns why cell v is not text a person typed, or "".
@@ -301,12 +315,12 @@ func (t *Table) FailAt(line int, col, format string, args ...any) {
 func (t *Table) Failed() bool { return len(t.errs) > 0 }
 
 // Err returns the problems recorded so far, sorted by line, as an *Errors
-// (the first MaxErrors of them, and the count of the rest); or nil when
-// there are none. It may be called again after more FailAt.
+// (the MaxErrors of the first lines, and the count of the rest); or nil
+// when there are none. It may be called again after more FailAt.
 func (t *Table) Err() error {
 	if len(t.errs) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(t.errs, func(a, b *Error) int { return a.Line - b.Line })
+	t.trim()
 	return &Errors{File: t.file, Errs: slices.Clone(t.errs), More: t.more}
 }

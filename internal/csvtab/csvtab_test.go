@@ -240,6 +240,35 @@ func TestErrCapped(t *testing.T) {
 	}
 }
 
+// TestErrCappedByLine checks that beyond MaxErrors the problems of the
+// first lines are kept whatever order they were recorded in: a problem
+// found late (FailAt, after later rows) for an early line displaces one
+// of a later line.
+func TestErrCappedByLine(t *testing.T) {
+	src := "a,b\n" + strings.Repeat("1,2\n", 3*csvtab.MaxErrors)
+	tab := csvtab.New("f.csv", strings.NewReader(src), abc)
+	for tab.Next() {
+		if line := tab.Line(); line > csvtab.MaxErrors/2 {
+			tab.Failf("a", "late row")
+		}
+	}
+	for line := 2; line <= csvtab.MaxErrors/2; line++ {
+		tab.FailAt(line, "b", "checked after the rows")
+	}
+	var es *csvtab.Errors
+	if !errors.As(tab.Err(), &es) {
+		t.Fatalf("Err() = %v, want *Errors", tab.Err())
+	}
+	if len(es.Errs) != csvtab.MaxErrors || es.Total() != 3*csvtab.MaxErrors {
+		t.Fatalf("Err() = %d listed, %d in all; want %d and %d", len(es.Errs), es.Total(), csvtab.MaxErrors, 3*csvtab.MaxErrors)
+	}
+	for i, e := range es.Errs {
+		if e.Line != i+2 {
+			t.Fatalf("problem %d is on line %d, want %d (the first lines, in order)", i, e.Line, i+2)
+		}
+	}
+}
+
 func TestLineTooLong(t *testing.T) {
 	// A "file" of one endless line is refused once the line passes
 	// MaxLineBytes, without reading the rest.
