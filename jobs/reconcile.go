@@ -170,21 +170,11 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	}
 	n.since = since
 
-	orders, err := collect(pages(func(off, limit int) ([]*withholding.Order, int, error) {
-		return j.Orders.FindOrders(ctx, withholding.OrderFilter{Offset: off, Limit: limit})
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("load orders: %w", err)
-	}
 	employers, err := collect(pages(func(off, limit int) ([]*withholding.Employer, int, error) {
 		return j.Employers.FindEmployers(ctx, withholding.EmployerFilter{Offset: off, Limit: limit})
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("load employers: %w", err)
-	}
-	docs, err := j.recentDocuments(ctx, now)
-	if err != nil {
-		return nil, err
 	}
 
 	// Tonight's files: applied since the window started. A file applied
@@ -224,15 +214,18 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	}
 	histSince := n.day.AddDays(-lookback - slack)
 	n.input = reconcile.Input{
-		RunDate:   n.day,
-		Location:  loc,
-		Calendar:  j.Calendar,
-		Settings:  set,
-		Orders:    orders,
+		RunDate:  n.day,
+		Location: loc,
+		Calendar: j.Calendar,
+		Settings: set,
+		// Orders and documents are streamed: the run keeps a few fields of
+		// each order, and of the documents only the exceptions they make.
+		// A state's 1,200,000 orders and their IWOs, loaded whole, took 5 GB.
+		Orders:    j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true}),
 		Employers: employers,
 		Payments:  j.filePayments(ctx, achFiles),
 		History:   j.history(ctx, histSince, tonight),
-		Documents: docs,
+		Documents: j.openDocuments(ctx, now),
 	}
 	return n, nil
 }
@@ -241,11 +234,7 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 // answered in the last lookback days: older answers made their exceptions
 // long ago.
 func (j *Reconcile) recentDocuments(ctx context.Context, now time.Time) ([]*withholding.Document, error) {
-	lookback := j.Settings.Lookback
-	if lookback <= 0 {
-		lookback = reconcile.DefaultLookback
-	}
-	recent := now.AddDate(0, 0, -lookback)
+	recent := j.recent(now)
 	var docs []*withholding.Document
 	for d, err := range pages(func(off, limit int) ([]*withholding.Document, int, error) {
 		return j.Documents.FindDocuments(ctx, 0, off, limit)
@@ -253,11 +242,44 @@ func (j *Reconcile) recentDocuments(ctx context.Context, now time.Time) ([]*with
 		if err != nil {
 			return nil, fmt.Errorf("load IWO documents: %w", err)
 		}
-		if d.Status == "" || d.AcknowledgedAt.After(recent) || d.SentAt.After(recent) {
+		if recent(d) {
 			docs = append(docs, d)
 		}
 	}
 	return docs, nil
+}
+
+// openDocuments streams the recent documents (recentDocuments) that
+// reconciliation looks at: those not answered yet, rejected or flagged by
+// the portal. Accepted IWOs, nearly all of them, raise nothing, and a
+// state's night would otherwise read a million of them.
+func (j *Reconcile) openDocuments(ctx context.Context, now time.Time) iter.Seq2[*withholding.Document, error] {
+	recent := j.recent(now)
+	return func(yield func(*withholding.Document, error) bool) {
+		f := withholding.DocumentFilter{Statuses: []withholding.Disposition{"", withholding.DispRejected, withholding.DispPortalError}}
+		for d, err := range j.Documents.EachDocument(ctx, f) {
+			if err != nil {
+				yield(nil, fmt.Errorf("load IWO documents: %w", err))
+				return
+			}
+			if recent(d) && !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+// recent tells the documents reconciliation still looks at: not answered,
+// or sent or answered in the last lookback days before now.
+func (j *Reconcile) recent(now time.Time) func(d *withholding.Document) bool {
+	lookback := j.Settings.Lookback
+	if lookback <= 0 {
+		lookback = reconcile.DefaultLookback
+	}
+	since := now.AddDate(0, 0, -lookback)
+	return func(d *withholding.Document) bool {
+		return d.Status == "" || d.AcknowledgedAt.After(since) || d.SentAt.After(since)
+	}
 }
 
 // windowStart is where tonight's window begins: where the newest night

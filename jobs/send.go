@@ -121,7 +121,7 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 		read  bool
 	)
 	var stop error
-	for o, err := range j.Orders.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true}) {
+	for o, err := range j.Orders.EachOrderByEmployer(ctx, withholding.OrderFilter{NeedsIWO: true}) {
 		if err == nil {
 			err = ctx.Err()
 		}

@@ -351,10 +351,10 @@ type failsReading struct {
 
 var errRead = errors.New("connection reset")
 
-func (s failsReading) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+func (s failsReading) EachOrderByEmployer(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
 	return func(yield func(*withholding.Order, error) bool) {
 		i := 0
-		for o, err := range s.OrderService.EachOrder(ctx, filter) {
+		for o, err := range s.OrderService.EachOrderByEmployer(ctx, filter) {
 			if i == s.n {
 				yield(nil, errRead)
 				return

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -69,4 +71,17 @@ func (d *DB) FindDocuments(ctx context.Context, orderRef int64, offset, limit in
 		return nil, 0, err
 	}
 	return out, n, nil
+}
+
+// EachDocument streams the documents matching filter, oldest first.
+func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter) iter.Seq2[*withholding.Document, error] {
+	var w where
+	if len(filter.Statuses) > 0 {
+		args := make([]any, len(filter.Statuses))
+		for i, s := range filter.Statuses {
+			args[i] = string(s)
+		}
+		w.add("status IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
+	}
+	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id", w.args...)
 }

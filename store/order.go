@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -27,6 +28,33 @@ var orderCols = []string{
 }
 
 var orderSelect = "SELECT id, " + strings.Join(orderCols, ", ") + " FROM orders"
+
+// briefOrderCols are the columns of an OrderFilter.Brief listing: the
+// order's identifiers, the obligor's name and SSN, the payee FIPS, the
+// amounts, dates and status. Reading every column of every order, the
+// children's JSON most of all, was half of reconciliation's time.
+var briefOrderCols = []string{
+	"case_id", "order_id", "remittance_id", "employer_fein",
+	"obligor_last", "obligor_first", "obligor_ssn", "payee_fips",
+	"current_support_cents", "current_support_freq", "past_due_support_cents", "past_due_support_freq",
+	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
+	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
+	"other_cents", "other_freq", "medical_premium_cents", "medical_premium_freq",
+	"start_date", "end_date", "status",
+}
+
+var (
+	scanOrder      = orderScanner(orderCols)
+	scanBriefOrder = orderScanner(briefOrderCols)
+)
+
+// listOrders returns the SELECT and the scanner of a listing.
+func listOrders(filter withholding.OrderFilter) (string, func(interface{ Scan(...any) error }) (*withholding.Order, error)) {
+	if filter.Brief {
+		return "SELECT id, " + strings.Join(briefOrderCols, ", ") + " FROM orders", scanBriefOrder
+	}
+	return orderSelect, scanOrder
+}
 
 func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 	children := ""
@@ -52,31 +80,52 @@ func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 	}, nil
 }
 
-func scanOrder(s interface{ Scan(...any) error }) (*withholding.Order, error) {
-	var o withholding.Order
-	var children string
+// orderScanner returns a function that scans a row of id and cols (some
+// of orderCols, in any order) into an order.
+func orderScanner(cols []string) func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+	at := make([]int, len(cols))
+	for i, c := range cols {
+		at[i] = slices.Index(orderCols, c)
+		if at[i] < 0 {
+			panic("store: no order column " + c)
+		}
+	}
+	return func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+		var o withholding.Order
+		var children string
+		all := orderDests(&o, &children)
+		dest := make([]any, 1+len(at))
+		dest[0] = &o.ID
+		for i, j := range at {
+			dest[1+i] = all[j]
+		}
+		if err := s.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if children != "" {
+			if err := json.Unmarshal([]byte(children), &o.Children); err != nil {
+				return nil, fmt.Errorf("decode children: %w", err)
+			}
+		}
+		return &o, nil
+	}
+}
+
+// orderDests returns where each of orderCols is read into, in its order.
+func orderDests(o *withholding.Order, children *string) []any {
 	a := &o.Amounts
-	err := s.Scan(&o.ID,
+	return []any{
 		&o.CaseID, &o.OrderID, &o.RemittanceID, &o.EmployerFEIN,
 		&o.Obligor.Last, &o.Obligor.First, &o.Obligor.Middle, &o.Obligor.Suffix, &o.Obligor.SSN, dateDest{&o.Obligor.BirthDate},
 		&o.Obligee.Last, &o.Obligee.First, &o.Obligee.Middle, &o.Obligee.Suffix, &o.Obligee.SSN, dateDest{&o.Obligee.BirthDate},
-		&children, &o.IssuingState, &o.IssuingJurisdiction, &o.IssuingTribunal, &o.PayeeFIPS,
+		children, &o.IssuingState, &o.IssuingJurisdiction, &o.IssuingTribunal, &o.PayeeFIPS,
 		&a.CurrentSupport.Amount, &a.CurrentSupport.Frequency, &a.PastDueSupport.Amount, &a.PastDueSupport.Frequency,
 		&a.CurrentMedical.Amount, &a.CurrentMedical.Frequency, &a.PastDueMedical.Amount, &a.PastDueMedical.Frequency,
 		&a.CurrentSpousal.Amount, &a.CurrentSpousal.Frequency, &a.PastDueSpousal.Amount, &a.PastDueSpousal.Frequency,
 		&a.Other.Amount, &a.Other.Frequency, &a.OtherReason, &a.MedicalPremium.Amount, &a.MedicalPremium.Frequency,
 		&o.ArrearsOver12Weeks, &o.LumpSum, dateDest{&o.StartDate}, dateDest{&o.EndDate},
 		&o.Status, &o.PendingAction, &o.TrackingID, &o.RejectReason,
-	)
-	if err != nil {
-		return nil, err
 	}
-	if children != "" {
-		if err := json.Unmarshal([]byte(children), &o.Children); err != nil {
-			return nil, fmt.Errorf("decode children: %w", err)
-		}
-	}
-	return &o, nil
 }
 
 // FindOrderByID returns the order with id, ENOTFOUND if none.
@@ -94,10 +143,10 @@ func (d *DB) findOrderByID(ctx context.Context, q queryer, id int64) (*withholdi
 	return o, nil
 }
 
-// FindOrders returns the orders matching filter, by ID, and the total number
-// of matches.
+// FindOrders returns the orders matching filter, by ID (by name with
+// ObligorLast), and the total number of matches.
 func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]*withholding.Order, int, error) {
-	w, err := d.orderWhere(filter)
+	w, order, err := d.orderWhere(filter)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -105,24 +154,18 @@ func (d *DB) FindOrders(ctx context.Context, filter withholding.OrderFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	order := " ORDER BY id"
-	if strings.TrimSpace(filter.ObligorLast) != "" {
-		// By name, in the index's order: by ID the planner walks the whole
-		// table to find the first 50 of a common name (1.3 s with a
-		// million orders, BenchmarkSearch).
-		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
-	}
-	out, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
+	sel, scan := listOrders(filter)
+	out, err := queryAll(ctx, d, "find orders", scan, sel+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	return out, n, nil
 }
 
-// DefaultOrderPage is how many orders EachOrder reads per query.
+// DefaultOrderPage is how many orders EachOrderByEmployer reads per query.
 const DefaultOrderPage = 1000
 
-// EachOrder streams the orders matching filter (Offset and Limit ignored)
+// EachOrderByEmployer streams the orders matching filter (Offset and Limit ignored)
 // by employer FEIN, then ID, so that a reader can write one batch per
 // employer as it goes. It reads a page of DB.OrderPage orders per query,
 // each page starting after the last (FEIN, ID) read rather than at an
@@ -130,7 +173,7 @@ const DefaultOrderPage = 1000
 // files between two orders), a page costs the same wherever it starts,
 // and an order the caller changes behind the cursor is neither read again
 // nor skipped. Stopping the loop early stops the reads.
-func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+func (d *DB) EachOrderByEmployer(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
 	size := d.OrderPage
 	if size <= 0 {
 		size = DefaultOrderPage
@@ -138,7 +181,7 @@ func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter
 	return func(yield func(*withholding.Order, error) bool) {
 		var after *withholding.Order
 		for {
-			w, err := d.orderWhere(filter)
+			w, _, err := d.orderWhere(filter)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -146,7 +189,8 @@ func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter
 			if after != nil {
 				w.add("(employer_fein, id) > (?, ?)", string(after.EmployerFEIN), after.ID)
 			}
-			list, err := queryAll(ctx, d, "find orders", scanOrder, orderSelect+w.String()+" ORDER BY employer_fein, id"+d.page(0, size), w.args...)
+			sel, scan := listOrders(filter)
+			list, err := queryAll(ctx, d, "find orders", scan, sel+w.String()+" ORDER BY employer_fein, id"+d.page(0, size), w.args...)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -164,9 +208,22 @@ func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter
 	}
 }
 
-// orderWhere is the condition of filter. EINVALID for a malformed SSN
-// last four.
-func (d *DB) orderWhere(filter withholding.OrderFilter) (where, error) {
+// EachOrder streams the orders matching filter, in FindOrders' order, in
+// one query without counting them, and without holding them all:
+// reconciliation goes through every order of a state each night and keeps
+// a few fields of each.
+func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	w, order, err := d.orderWhere(filter)
+	if err != nil {
+		return func(yield func(*withholding.Order, error) bool) { yield(nil, err) }
+	}
+	sel, scan := listOrders(filter)
+	return queryEach(ctx, d, "find orders", scan, sel+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
+}
+
+// orderWhere returns the conditions and the ORDER BY clause of a listing;
+// EINVALID for a malformed SSNLast4.
+func (d *DB) orderWhere(filter withholding.OrderFilter) (where, string, error) {
 	var w where
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
@@ -202,11 +259,18 @@ func (d *DB) orderWhere(filter withholding.OrderFilter) (where, error) {
 	}
 	if l4 := filter.SSNLast4; l4 != "" {
 		if len(l4) != 4 || strings.Trim(l4, "0123456789") != "" {
-			return w, withholding.Errorf(withholding.EINVALID, "SSN last four: want four digits")
+			return w, "", withholding.Errorf(withholding.EINVALID, "SSN last four: want four digits")
 		}
 		w.add("substr(obligor_ssn, 6, 4) = ?", l4)
 	}
-	return w, nil
+	order := " ORDER BY id"
+	if strings.TrimSpace(filter.ObligorLast) != "" {
+		// By name, in the index's order: by ID the planner walks the whole
+		// table to find the first 50 of a common name (1.3 s with a
+		// million orders, BenchmarkSearch).
+		order = " ORDER BY " + d.collateC("lower(obligor_last)") + ", " + d.collateC("lower(obligor_first)") + ", id"
+	}
+	return w, order, nil
 }
 
 func validateOrder(o *withholding.Order) error {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -298,23 +299,41 @@ func (d *DB) query(ctx context.Context, q queryer, query string, args ...any) (*
 // queryAll runs query and scans every row with scan. what names the
 // operation in errors ("find orders").
 func queryAll[T any](ctx context.Context, d *DB, what string, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]*T, error) {
-	rows, err := d.query(ctx, d.db, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
 	var out []*T
-	for rows.Next() {
-		v, err := scan(rows)
+	for v, err := range queryEach(ctx, d, what, scan, query, args...) {
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, err
 		}
 		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
 	return out, nil
+}
+
+// queryEach runs query and yields every row as scan reads it, so that a
+// caller going through a whole table keeps only what it needs of each row.
+// The query's rows stay open until the loop ends.
+func queryEach[T any](ctx context.Context, d *DB, what string, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		rows, err := d.query(ctx, d.db, query, args...)
+		if err != nil {
+			yield(nil, fmt.Errorf("%s: %w", what, err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				yield(nil, fmt.Errorf("%s: %w", what, err))
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, fmt.Errorf("%s: %w", what, err))
+		}
+	}
 }
 
 func (d *DB) queryRow(ctx context.Context, q queryer, query string, args ...any) *sql.Row {

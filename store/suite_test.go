@@ -274,10 +274,36 @@ func testOrders(t *testing.T, db *store.DB) {
 		if wantRows := tc.want - tc.filter.Offset; len(list) != wantRows {
 			t.Errorf("%s: %d rows, want %d", tc.name, len(list), wantRows)
 		}
+		streamed, err := collectSeq(db.EachOrder(ctx, tc.filter))
+		mustOK(t, err, tc.name+": each")
+		if !reflect.DeepEqual(streamed, list) {
+			t.Errorf("%s: EachOrder streamed %d orders unlike FindOrders' %d", tc.name, len(streamed), len(list))
+		}
+		brief := tc.filter
+		brief.Brief = true
+		streamed, err = collectSeq(db.EachOrder(ctx, brief))
+		mustOK(t, err, tc.name+": brief")
+		if len(streamed) != len(list) {
+			t.Fatalf("%s: brief listing has %d orders, want %d", tc.name, len(streamed), len(list))
+		}
+		for i, o := range list {
+			want := &withholding.Order{ID: o.ID, CaseID: o.CaseID, OrderID: o.OrderID, RemittanceID: o.RemittanceID, EmployerFEIN: o.EmployerFEIN,
+				Obligor:   withholding.Person{Last: o.Obligor.Last, First: o.Obligor.First, SSN: o.Obligor.SSN},
+				PayeeFIPS: o.PayeeFIPS, Amounts: o.Amounts, StartDate: o.StartDate, EndDate: o.EndDate, Status: o.Status}
+			want.Amounts.OtherReason = ""
+			if !reflect.DeepEqual(streamed[i], want) {
+				t.Errorf("%s: brief order %d:\n got %+v\nwant %+v", tc.name, o.ID, streamed[i], want)
+			}
+		}
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := collectSeq(db.EachOrder(canceled, withholding.OrderFilter{})); !errors.Is(err, context.Canceled) {
+		t.Errorf("EachOrder with a canceled context: err = %v, want context.Canceled", err)
 	}
 }
 
-// testEachOrder reads orders of several employers in pages of two: by
+// testEachOrder reads orders (EachOrderByEmployer) of several employers in pages of two: by
 // FEIN, then ID, each once, though the reader clears the pending action
 // of the orders behind it as it goes (as send-iwos's RecordSent does).
 func testEachOrder(t *testing.T, db *store.DB) {
@@ -298,7 +324,7 @@ func testEachOrder(t *testing.T, db *store.DB) {
 	})
 	var got []int64
 	none := withholding.Action("")
-	for o, err := range db.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: 5, Limit: 1}) {
+	for o, err := range db.EachOrderByEmployer(ctx, withholding.OrderFilter{NeedsIWO: true, Offset: 5, Limit: 1}) {
 		mustOK(t, err, "each order")
 		got = append(got, o.ID)
 		_, err := db.UpdateOrder(ctx, o.ID, withholding.OrderUpdate{PendingAction: &none})
@@ -311,20 +337,20 @@ func testEachOrder(t *testing.T, db *store.DB) {
 	if !slices.Equal(got, wantIDs) {
 		t.Errorf("orders %v, want %v (by FEIN, then ID)", got, wantIDs)
 	}
-	left, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{NeedsIWO: true}))
+	left, err := collectSeq(db.EachOrderByEmployer(ctx, withholding.OrderFilter{NeedsIWO: true}))
 	mustOK(t, err, "each order left")
 	if len(left) != 0 {
 		t.Errorf("%d orders still need an IWO, want none", len(left))
 	}
 
 	fein := withholding.FEIN("480000001")
-	mine, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{EmployerFEIN: &fein}))
+	mine, err := collectSeq(db.EachOrderByEmployer(ctx, withholding.OrderFilter{EmployerFEIN: &fein}))
 	mustOK(t, err, "each order of one employer")
 	if len(mine) != 3 || mine[0].ID > mine[1].ID || mine[1].ID > mine[2].ID {
 		t.Errorf("orders of %s: %d, want 3 by ID", fein, len(mine))
 	}
 	n := 0
-	for range db.EachOrder(ctx, withholding.OrderFilter{}) {
+	for range db.EachOrderByEmployer(ctx, withholding.OrderFilter{}) {
 		if n++; n == 3 {
 			break
 		}
@@ -334,7 +360,7 @@ func testEachOrder(t *testing.T, db *store.DB) {
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = collectSeq(db.EachOrder(cancelled, withholding.OrderFilter{}))
+	_, err = collectSeq(db.EachOrderByEmployer(cancelled, withholding.OrderFilter{}))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
@@ -700,6 +726,17 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	if !reflect.DeepEqual(got, doc) {
 		t.Errorf("document round trip:\n got %+v\nwant %+v", got, doc)
 	}
+	eachDocuments := func(what string, want int, statuses ...withholding.Disposition) {
+		t.Helper()
+		docs, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{Statuses: statuses}))
+		mustOK(t, err, what)
+		if len(docs) != want || (want == 1 && docs[0].TrackingID != doc.TrackingID) {
+			t.Errorf("%s: %d documents, want %d", what, len(docs), want)
+		}
+	}
+	eachDocuments("every document", 1)
+	eachDocuments("unanswered", 1, "")
+	eachDocuments("rejected or flagged", 0, withholding.DispRejected, withholding.DispPortalError)
 	order, _ := db.FindOrderByID(ctx, o.ID)
 	if order.Status != withholding.StatusSent || order.PendingAction != "" || order.TrackingID != doc.TrackingID {
 		t.Errorf("order after send: status %q pending %q tracking %q", order.Status, order.PendingAction, order.TrackingID)
@@ -738,6 +775,8 @@ func testRecordSentAndAcks(t *testing.T, db *store.DB) {
 	if got.Status != withholding.DispAccepted || got.AcknowledgedAt.IsZero() {
 		t.Errorf("document after ack: %q at %v", got.Status, got.AcknowledgedAt)
 	}
+	eachDocuments("unanswered after the ack", 0, "", withholding.DispRejected)
+	eachDocuments("accepted", 1, withholding.DispAccepted, withholding.DispRejected)
 	if order, _ := db.FindOrderByID(ctx, o.ID); order.Status != withholding.StatusAccepted {
 		t.Errorf("order after ack: %q", order.Status)
 	}

@@ -109,7 +109,12 @@ type OrderFilter struct {
 	ObligorLast, ObligorFirst string
 	// SSNLast4 selects the orders whose obligor's SSN ends in these four
 	// digits; combine it with a name or an employer, as callers give it.
-	SSNLast4      string
+	SSNLast4 string
+	// Brief lists each order with its identifiers, the obligor's name and
+	// SSN, PayeeFIPS, Amounts (but OtherReason), StartDate, EndDate and
+	// Status only, the rest left zero: what matching payments to orders
+	// and checking their amounts read, for reading every order quickly.
+	Brief         bool
 	Offset, Limit int
 }
 

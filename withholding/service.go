@@ -50,9 +50,13 @@ type OrderService interface {
 	FindOrderByID(ctx context.Context, id int64) (*Order, error)
 	// FindOrders returns matching orders and the total match count.
 	FindOrders(ctx context.Context, filter OrderFilter) ([]*Order, int, error)
-	// EachOrder streams the matching orders (Offset and Limit ignored) by
-	// employer FEIN, then ID, without loading them all.
+	// EachOrder streams the orders matching filter (Offset and Limit
+	// apply), by ID, without loading them all.
 	EachOrder(ctx context.Context, filter OrderFilter) iter.Seq2[*Order, error]
+	// EachOrderByEmployer streams the matching orders (Offset and Limit
+	// ignored) by employer FEIN, then ID, in keyset pages: no query stays
+	// open while the caller works between two orders.
+	EachOrderByEmployer(ctx context.Context, filter OrderFilter) iter.Seq2[*Order, error]
 	// CreateOrder saves a new order and sets o.ID. Returns ECONFLICT when an
 	// order with the same CaseID and OrderID exists.
 	CreateOrder(ctx context.Context, o *Order) error
@@ -66,6 +70,16 @@ type DocumentService interface {
 	FindDocumentByTrackingID(ctx context.Context, id TrackingID) (*Document, error)
 	// FindDocuments lists documents of one order (orderRef > 0) or all.
 	FindDocuments(ctx context.Context, orderRef int64, offset, limit int) ([]*Document, int, error)
+	// EachDocument streams the documents matching filter, oldest first,
+	// without loading them all.
+	EachDocument(ctx context.Context, filter DocumentFilter) iter.Seq2[*Document, error]
+}
+
+// DocumentFilter selects documents. Zero fields match everything.
+type DocumentFilter struct {
+	// Statuses keeps the documents with any of these statuses; "" is an
+	// IWO not answered yet.
+	Statuses []Disposition
 }
 
 // FileService is the file ledger and the one place inbound and outbound

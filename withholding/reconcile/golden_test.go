@@ -167,9 +167,9 @@ func randomNight(seed uint64, nOrders, nPayments int) reconcile.Input {
 	}
 	return reconcile.Input{
 		RunDate: runDate, Location: time.UTC, Calendar: testCalendar,
-		Orders: orders, Employers: emps,
+		Orders: seq(orders...), Employers: emps,
 		History: seq(history...), Payments: seq(tonight...),
-		Documents: docs,
+		Documents: seq(docs...),
 	}
 }
 
@@ -232,5 +232,28 @@ func TestRun_Golden(t *testing.T) {
 				t.Fatalf("%s: %d lines, want %d", path, len(gl), len(wl))
 			}
 		})
+	}
+}
+
+// TestRun_OrdersStreamedIntoOneValue reads every order of a random night
+// through one reused Order, as a store may stream them, and checks that the
+// run decides exactly what it decides from separate orders: it must copy
+// what it keeps of an order, not point into it.
+func TestRun_OrdersStreamedIntoOneValue(t *testing.T) {
+	want := dump(MustRun(t, randomNight(1, 300, 600)))
+	in := randomNight(1, 300, 600)
+	orders := in.Orders
+	in.Orders = func(yield func(*withholding.Order, error) bool) {
+		var reused withholding.Order
+		for o, err := range orders {
+			reused = *o
+			if !yield(&reused, err) {
+				return
+			}
+			reused = withholding.Order{CaseID: "OVERWRITTEN", Obligor: withholding.Person{SSN: "999999999"}}
+		}
+	}
+	if got := dump(MustRun(t, in)); got != want {
+		t.Error("a run over one reused Order decided differently from a run over separate orders")
 	}
 }

@@ -107,45 +107,38 @@ func makeNameKey(code []byte, fips string) (nameKey, bool) {
 
 // index finds orders by the identifiers a payment carries.
 type index struct {
-	orders    []*withholding.Order
-	rules     []MatchRule
-	byRemit   *table[withholding.RemittanceID]
-	byCase    *table[withholding.CaseID]
-	bySSN     *table[withholding.SSN]
-	byName    *table[nameKey] // nil unless a rule matches by name
-	employers map[withholding.FEIN]*withholding.Employer
+	orders  *orderList
+	rules   []MatchRule
+	byRemit *table[withholding.RemittanceID]
+	byCase  *table[withholding.CaseID]
+	bySSN   *table[withholding.SSN]
+	byName  *table[nameKey] // nil unless a rule matches by name
 }
 
-func newIndex(orders []*withholding.Order, employers []*withholding.Employer, rules []MatchRule) *index {
+func newIndex(orders *orderList, rules []MatchRule) *index {
 	seed := maphash.MakeSeed()
 	x := &index{
-		orders:    orders,
-		rules:     rules,
-		byRemit:   newStringTable(orders, seed, func(o *withholding.Order) withholding.RemittanceID { return o.RemittanceID }),
-		byCase:    newStringTable(orders, seed, func(o *withholding.Order) withholding.CaseID { return o.CaseID }),
-		bySSN:     newStringTable(orders, seed, func(o *withholding.Order) withholding.SSN { return o.Obligor.SSN }),
-		employers: make(map[withholding.FEIN]*withholding.Employer, len(employers)),
+		orders:  orders,
+		rules:   rules,
+		byRemit: newStringTable(orders, seed, orders.remittanceID),
+		byCase:  newStringTable(orders, seed, orders.caseID),
+		bySSN:   newStringTable(orders, seed, orders.ssn),
 	}
 	if slices.Contains(rules, MatchNameFIPS) {
-		x.byName = newTable(len(orders), func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
+		x.byName = newTable(orders.len(), func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
 			func(i int) (nameKey, bool) {
-				o := orders[i]
-				var buf [32]byte
-				return makeNameKey(appendNameCode(buf[:0], o.Obligor.Last, o.Obligor.First), o.PayeeFIPS)
+				return makeNameKey([]byte(orders.nameCode(int32(i))), orders.fips(int32(i)))
 			})
-	}
-	for _, e := range employers {
-		x.employers[e.FEIN] = e
 	}
 	return x
 }
 
 // newStringTable indexes orders by a string key that key reads from an
 // order; orders whose key is empty are left out.
-func newStringTable[K ~string](orders []*withholding.Order, seed maphash.Seed, key func(*withholding.Order) K) *table[K] {
-	return newTable(len(orders), func(k K) uint64 { return maphash.String(seed, string(k)) },
+func newStringTable[K ~string](orders *orderList, seed maphash.Seed, key func(i int32) K) *table[K] {
+	return newTable(orders.len(), func(k K) uint64 { return maphash.String(seed, string(k)) },
 		func(i int) (K, bool) {
-			k := key(orders[i])
+			k := key(int32(i))
 			return k, k != ""
 		})
 }
@@ -254,17 +247,19 @@ func (x *index) narrow(cands []int32, p *withholding.Payment, rule MatchRule) (i
 	if len(cands) == 1 {
 		return cands[0], true
 	}
-	filters := []func(o *withholding.Order) bool{
-		func(o *withholding.Order) bool { return p.FEIN != "" && o.EmployerFEIN == p.FEIN },
-		func(o *withholding.Order) bool { return rule != MatchSSN && p.SSN.Valid() && o.Obligor.SSN == p.SSN },
-		func(o *withholding.Order) bool {
-			return o.Status == withholding.StatusAccepted || o.Status == withholding.StatusSent
+	o := x.orders
+	filters := []func(i int32) bool{
+		func(i int32) bool { return p.FEIN != "" && o.fein(i) == p.FEIN },
+		func(i int32) bool { return rule != MatchSSN && p.SSN.Valid() && o.ssn(i) == p.SSN },
+		func(i int32) bool {
+			st := o.status(i)
+			return st == withholding.StatusAccepted || st == withholding.StatusSent
 		},
 	}
 	for _, keep := range filters {
 		var kept []int32
 		for _, i := range cands {
-			if keep(x.orders[i]) {
+			if keep(i) {
 				kept = append(kept, i)
 			}
 		}

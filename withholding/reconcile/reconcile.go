@@ -25,8 +25,13 @@ type Input struct {
 	Calendar withholding.Calendar
 	Settings Settings
 
-	// Orders are every order (any status); Employers give pay schedules.
-	Orders    []*withholding.Order
+	// Orders are every order (any status), read once: the run keeps only
+	// the few fields it needs of each and not the order itself, so the
+	// sequence may reuse one Order for every row. Of an order it reads
+	// the identifiers, the obligor's name and SSN, PayeeFIPS, Amounts,
+	// StartDate, EndDate and Status (a withholding.OrderFilter.Brief
+	// listing). Employers give pay schedules.
+	Orders    iter.Seq2[*withholding.Order, error]
 	Employers []*withholding.Employer
 
 	// Payments are the entries to reconcile tonight (all kinds: payments,
@@ -41,8 +46,9 @@ type Input struct {
 	// Documents are the IWOs sent that are still waiting for an answer or
 	// were answered recently. Acknowledgments are not an input: the
 	// pull-acks job records their findings as it applies their file
-	// (withholding.AckFindings).
-	Documents []*withholding.Document
+	// (withholding.AckFindings). Read once, at the end, and not kept; nil
+	// means none.
+	Documents iter.Seq2[*withholding.Document, error]
 }
 
 // Match records that a payment was posted to an order.
@@ -119,10 +125,11 @@ func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
 	return out
 }
 
-// Run reconciles one night. It streams Payments and History once each, so
-// memory grows with the number of orders and of matched payments, not with
-// whole payment records. It returns early with ctx's error when ctx ends, and
-// with the sequence's error when reading payments fails.
+// Run reconciles one night. It streams Orders, Payments, History and
+// Documents once each, so memory grows with the number of orders (about
+// 200 bytes each with the indexes) and of matched payments, not with whole
+// records. It returns early with ctx's error when ctx ends, and with the
+// sequence's error when reading fails.
 func Run(ctx context.Context, in Input) (*Result, error) {
 	if err := in.Settings.Validate(); err != nil {
 		return nil, err
@@ -130,7 +137,10 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 	if in.RunDate.IsZero() {
 		return nil, withholding.Errorf(withholding.EINVALID, "reconcile: no run date")
 	}
-	r := newRun(in)
+	r, err := newRun(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile orders: %w", err)
+	}
 	if in.History != nil {
 		if err := r.each(ctx, in.History, false); err != nil {
 			return nil, fmt.Errorf("reconcile history: %w", err)
@@ -145,7 +155,9 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 	if err := r.missing(ctx); err != nil {
 		return nil, err
 	}
-	r.documents()
+	if err := r.documents(ctx); err != nil {
+		return nil, fmt.Errorf("reconcile documents: %w", err)
+	}
 	// Return a copy: a pointer into the run would keep its indexes and
 	// per-order state alive for as long as the caller keeps the result.
 	res := r.res
@@ -155,8 +167,14 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 
 // each feeds a payment sequence through the rules.
 func (r *run) each(ctx context.Context, seq iter.Seq2[*withholding.Payment, error], tonight bool) error {
+	return each(ctx, seq, func(p *withholding.Payment) { r.payment(p, tonight) })
+}
+
+// each calls f for every value of seq, stopping at its first error or when
+// ctx ends.
+func each[T any](ctx context.Context, seq iter.Seq2[T, error], f func(T)) error {
 	n := 0
-	for p, err := range seq {
+	for v, err := range seq {
 		if err != nil {
 			return err
 		}
@@ -165,7 +183,7 @@ func (r *run) each(ctx context.Context, seq iter.Seq2[*withholding.Payment, erro
 				return err
 			}
 		}
-		r.payment(p, tonight)
+		f(v)
 	}
 	return ctx.Err()
 }
@@ -188,23 +206,26 @@ type ctxKey struct {
 }
 
 type run struct {
-	in   Input
-	set  Settings
-	cal  withholding.Calendar
-	loc  *time.Location
-	idx  *index
-	st   []orderState
-	ctx  map[ctxKey]*ctxEntry
-	seen map[string]bool
-	dues map[withholding.Date]withholding.Date
-	res  Result
+	in  Input
+	set Settings
+	cal withholding.Calendar
+	loc *time.Location
+	idx *index
+	// orders are Input.Orders as the run keeps them; an order's place in
+	// it is its place in st and in the index.
+	orders *orderList
+	st     []orderState
+	ctx    map[ctxKey]*ctxEntry
+	seen   map[string]bool
+	dues   map[withholding.Date]withholding.Date
+	res    Result
 
 	receipts chunks[receipt]
 	postings chunks[posting]
 	senders  map[string]int32
 }
 
-func newRun(in Input) *run {
+func newRun(ctx context.Context, in Input) (*run, error) {
 	r := &run{
 		in:   in,
 		set:  in.Settings.withDefaults(),
@@ -223,9 +244,15 @@ func newRun(in Input) *run {
 		c = in.Calendar
 	}
 	r.cal = &memoCalendar{c: c, m: map[withholding.Date]bool{}}
-	r.idx = newIndex(in.Orders, in.Employers, r.set.Match)
-	r.st = make([]orderState, len(in.Orders))
-	return r
+	r.orders = newOrderList(in.Employers)
+	if in.Orders != nil {
+		if err := each(ctx, in.Orders, r.orders.add); err != nil {
+			return nil, err
+		}
+	}
+	r.idx = newIndex(r.orders, r.set.Match)
+	r.st = make([]orderState, r.orders.len())
+	return r, nil
 }
 
 // due returns the remittance deadline of a pay date, remembered: a night's
@@ -386,7 +413,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 		}
 		return
 	}
-	o := r.in.Orders[oi]
+	o := r.orders.at(int32(oi))
 	st := &r.st[oi]
 	day := dayNumber(p.PayDate)
 	from := r.sender(p)
@@ -435,9 +462,9 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 	r.receive(oi, rc)
 
 	// Conflicting identifiers: do not post (two identifiers must agree).
-	if by != MatchSSN && p.SSN.Valid() && o.Obligor.SSN.Valid() && p.SSN != o.Obligor.SSN {
+	if by != MatchSSN && p.SSN.Valid() && o.SSN.Valid() && p.SSN != o.SSN {
 		e := base(withholding.ExSSNMismatch, withholding.SeverityHigh)
-		e.Message = fmt.Sprintf("%s matched case %s by %s, but the SSN sent (%s) is not the obligor's (%s).", describe(p), o.CaseID, by, p.SSN, o.Obligor.SSN)
+		e.Message = fmt.Sprintf("%s matched case %s by %s, but the SSN sent (%s) is not the obligor's (%s).", describe(p), o.CaseID, by, p.SSN, o.SSN)
 		e.SuggestedAction = "Hold the money in suspense. Verify the employee with the employer; post to the case only once the case and SSN agree, or move it to the right case."
 		r.add(e)
 		r.hold(p, e)
@@ -461,17 +488,17 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 
 	r.post(p, oi, by)
 	if by != MatchCase {
-		r.caseIDCorrected(p, o, by, base)
+		r.caseIDCorrected(p, &o, by, base)
 	}
 
-	emp := r.idx.employers[o.EmployerFEIN]
+	emp := o.employer
 	if p.FEIN != "" && o.EmployerFEIN != "" && p.FEIN != o.EmployerFEIN {
 		e := base(withholding.ExEmployerMismatch, withholding.SeverityMedium)
 		e.Message = fmt.Sprintf("%s came from FEIN %s, but the order is with FEIN %s.", describe(p), p.FEIN, o.EmployerFEIN)
 		e.SuggestedAction = "The payment was posted. Confirm where the obligor works now; send an IWO to the new employer and end the old one if the employee moved."
 		r.add(e)
 	} else if emp != nil && emp.PayFrequency.Valid() && p.Amount > 0 {
-		r.amount(p, o, emp, base)
+		r.amount(p, &o, emp, base)
 	}
 
 	if !p.PayDate.IsZero() && !p.EffectiveDate.IsZero() {
@@ -484,7 +511,7 @@ func (r *run) payment(p *withholding.Payment, tonight bool) {
 			r.add(e)
 			if emp != nil {
 				for _, pd := range withholding.PayDates(emp.PayFrequency, emp.PayAnchor, p.PayDate.AddDays(-r.set.PayDateSlack), p.PayDate.AddDays(r.set.PayDateSlack)) {
-					r.res.Cleared = append(r.res.Cleared, missingKey(o, pd))
+					r.res.Cleared = append(r.res.Cleared, missingKey(&o, pd))
 				}
 			}
 		}
@@ -519,8 +546,8 @@ func medicalByte(s string) byte {
 
 // amount compares a payment with the order's per-pay amount for the
 // employer's pay frequency.
-func (r *run) amount(p *withholding.Payment, o *withholding.Order, emp *withholding.Employer, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
-	want := o.PerPay(emp.PayFrequency).Total
+func (r *run) amount(p *withholding.Payment, o *order, emp *withholding.Employer, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
+	want := o.perPay
 	if want <= 0 {
 		return
 	}
@@ -550,7 +577,7 @@ func (r *run) amount(p *withholding.Payment, o *withholding.Order, emp *withhold
 // sending the wrong one, and the payment would post silently each time.
 // One exception per employer, identifier sent and order, so a payroll that
 // repeats the mistake every pay is one item until it is fixed.
-func (r *run) caseIDCorrected(p *withholding.Payment, o *withholding.Order, by MatchRule, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
+func (r *run) caseIDCorrected(p *withholding.Payment, o *order, by MatchRule, base func(withholding.ExceptionType, withholding.Severity) *withholding.Exception) {
 	want := o.RemittanceID
 	if want == "" {
 		want = withholding.RemittanceID(o.CaseID)
@@ -643,7 +670,7 @@ func (r *run) partialCTX() {
 	}
 }
 
-func missingKey(o *withholding.Order, pd withholding.Date) string {
+func missingKey(o *order, pd withholding.Date) string {
 	return key(string(withholding.ExMissingPayment), string(o.CaseID), string(o.EmployerFEIN), pd.String())
 }
 
@@ -659,16 +686,18 @@ func (r *run) missing(ctx context.Context) error {
 	// quarter of a gigabyte of garbage on a state's night.
 	schedules := map[*withholding.Employer][]withholding.Date{}
 	var expected []withholding.Expected
-	for i, o := range r.in.Orders {
+	var full withholding.Order // what AppendExpected reads, for one order at a time
+	for i := range int32(r.orders.len()) {
 		if i&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		o := r.orders.at(i)
 		if o.Status != withholding.StatusAccepted && !(o.Status == withholding.StatusTerminated && !o.EndDate.IsZero()) {
 			continue
 		}
-		emp := r.idx.employers[o.EmployerFEIN]
+		emp := o.employer
 		if emp == nil {
 			continue
 		}
@@ -677,14 +706,15 @@ func (r *run) missing(ctx context.Context) error {
 			dates = withholding.PayDates(emp.PayFrequency, emp.PayAnchor, from, r.in.RunDate)
 			schedules[emp] = dates
 		}
-		expected = withholding.AppendExpected(expected[:0], o, emp, dates, r.due)
+		o.expecting(&full)
+		expected = withholding.AppendExpected(expected[:0], &full, emp, dates, r.due)
 		for _, x := range expected {
 			if x.Due.After(r.in.RunDate) {
 				continue
 			}
 			d := dayNumber(x.PayDate)
 			found := false
-			r.eachReceipt(i, func(rc *receipt) bool {
+			r.eachReceipt(int(i), func(rc *receipt) bool {
 				found = rc.day >= d-slack && rc.day <= d+slack
 				return !found
 			})
@@ -694,11 +724,11 @@ func (r *run) missing(ctx context.Context) error {
 			r.add(&withholding.Exception{
 				Type:            withholding.ExMissingPayment,
 				Severity:        withholding.SeverityHigh,
-				Key:             missingKey(o, x.PayDate),
+				Key:             missingKey(&o, x.PayDate),
 				CaseID:          o.CaseID,
 				OrderRef:        o.ID,
 				FEIN:            o.EmployerFEIN,
-				SSN:             o.Obligor.SSN,
+				SSN:             o.SSN,
 				Expected:        x.Amount,
 				DueDate:         x.Due,
 				Message:         fmt.Sprintf("No payment for case %s from %s for pay date %s: %s was due by %s.", o.CaseID, employerName(emp), x.PayDate, x.Amount.Dollars(), x.Due),
@@ -736,9 +766,9 @@ func (r *run) noc(p *withholding.Payment) {
 // attachOrder fills OrderRef and SSN from the order with e's case and FEIN.
 func (r *run) attachOrder(e *withholding.Exception) {
 	r.idx.byCase.each(e.CaseID, func(i int32) bool {
-		o := r.in.Orders[i]
-		if e.FEIN == "" || o.EmployerFEIN == e.FEIN {
-			e.OrderRef, e.SSN = o.ID, o.Obligor.SSN
+		if e.FEIN == "" || r.orders.fein(i) == e.FEIN {
+			o := r.orders.at(i)
+			e.OrderRef, e.SSN = o.ID, o.SSN
 			return false
 		}
 		return true
@@ -749,12 +779,15 @@ func (r *run) attachOrder(e *withholding.Exception) {
 // time. A rejection or portal error has the key pull-acks gave it when it
 // recorded the answer (withholding.DocumentFinding), so the store keeps
 // that one and this pass only catches answers recorded some other way.
-func (r *run) documents() {
+func (r *run) documents(ctx context.Context) error {
+	if r.in.Documents == nil {
+		return nil
+	}
 	// Exceptions for documents that name their order get the obligor's SSN
 	// in one pass over the orders at the end: an index of every order by ID
 	// would cost tens of megabytes for a few hundred documents.
 	byOrder := map[int64][]*withholding.Exception{}
-	for _, d := range r.in.Documents {
+	err := each(ctx, r.in.Documents, func(d *withholding.Document) {
 		switch d.Status {
 		case withholding.DispRejected, withholding.DispPortalError:
 			e := withholding.DocumentFinding(d)
@@ -766,12 +799,12 @@ func (r *run) documents() {
 			r.add(e)
 		case "":
 			if d.SentAt.IsZero() {
-				continue
+				return
 			}
 			sent := withholding.DateOf(d.SentAt.In(r.loc))
 			deadline := sent.AddDays(r.set.AckDeadline)
 			if !r.in.RunDate.After(deadline) {
-				continue
+				return
 			}
 			e := &withholding.Exception{
 				Type:     withholding.ExIWONoAck,
@@ -793,13 +826,14 @@ func (r *run) documents() {
 			}
 			r.add(e)
 		}
+	})
+	if err != nil || len(byOrder) == 0 {
+		return err
 	}
-	if len(byOrder) == 0 {
-		return
-	}
-	for _, o := range r.in.Orders {
-		for _, e := range byOrder[o.ID] {
-			e.SSN = o.Obligor.SSN
+	for i := range int32(r.orders.len()) {
+		for _, e := range byOrder[r.orders.list.at(i).id] {
+			e.SSN = r.orders.ssn(i)
 		}
 	}
+	return nil
 }

@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -61,38 +62,52 @@ func night() reconcile.Input {
 		RunDate:   day("2026-11-20"),
 		Location:  time.UTC,
 		Calendar:  testCalendar,
-		Orders:    []*withholding.Order{o},
+		Orders:    seq(o),
 		Employers: []*withholding.Employer{emp},
 		History:   seq(pay(1, "2026-10-16", "2026-10-20"), pay(2, "2026-10-30", "2026-11-03")),
 		Payments:  seq(pay(10, "2026-11-13", "2026-11-20")),
-		Documents: []*withholding.Document{{
+		Documents: seq(&withholding.Document{
 			ID: 1, TrackingID: "T1", OrderRef: 1, CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
 			SentAt: time.Date(2026, 9, 20, 12, 0, 0, 0, time.UTC), Status: withholding.DispAccepted,
-		}},
+		}),
 	}
 }
 
-func seq(ps ...*withholding.Payment) func(func(*withholding.Payment, error) bool) {
-	return func(yield func(*withholding.Payment, error) bool) {
-		for _, p := range ps {
-			if !yield(p, nil) {
+// seq yields xs, the same values every time it is read: a test edits the
+// night's order or document through first before the run reads them.
+func seq[T any](xs ...T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, x := range xs {
+			if !yield(x, nil) {
 				return
 			}
 		}
 	}
 }
 
-// collect reads a payment sequence back into a slice.
-func collect(in reconcile.Input, history bool) []*withholding.Payment {
-	s := in.Payments
-	if history {
-		s = in.History
+// first returns the first value of s.
+func first[T any](s iter.Seq2[T, error]) T {
+	for v := range s {
+		return v
 	}
-	var out []*withholding.Payment
-	for p := range s {
-		out = append(out, p)
+	panic("empty sequence")
+}
+
+// all reads s back into a slice.
+func all[T any](s iter.Seq2[T, error]) []T {
+	var out []T
+	for v := range s {
+		out = append(out, v)
 	}
 	return out
+}
+
+// collect reads a payment sequence back into a slice.
+func collect(in reconcile.Input, history bool) []*withholding.Payment {
+	if history {
+		return all(in.History)
+	}
+	return all(in.Payments)
 }
 
 // tonight replaces tonight's payments with the result of edit on a copy of
@@ -354,17 +369,17 @@ func TestRun_Exceptions(t *testing.T) {
 		},
 		{
 			name: "payment on a terminated order",
-			edit: func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusTerminated },
+			edit: func(in *reconcile.Input) { first(in.Orders).Status = withholding.StatusTerminated },
 			want: []withholding.ExceptionType{withholding.ExPaymentOnClosed},
 		},
 		{
 			name: "payment on a rejected order",
-			edit: func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusRejected },
+			edit: func(in *reconcile.Input) { first(in.Orders).Status = withholding.StatusRejected },
 			want: []withholding.ExceptionType{withholding.ExPaymentOnClosed},
 		},
 		{
 			name:   "payment on a never-acknowledged order",
-			edit:   func(in *reconcile.Input) { in.Orders[0].Status = withholding.StatusSent },
+			edit:   func(in *reconcile.Input) { first(in.Orders).Status = withholding.StatusSent },
 			want:   []withholding.ExceptionType{withholding.ExPaymentOnClosed},
 			posted: 1,
 		},
@@ -398,7 +413,7 @@ func TestRun_Exceptions(t *testing.T) {
 		{
 			name: "IWO not acknowledged within the deadline",
 			edit: func(in *reconcile.Input) {
-				in.Documents[0].Status, in.Documents[0].SentAt = "", time.Date(2026, 11, 9, 23, 0, 0, 0, time.UTC)
+				first(in.Documents).Status, first(in.Documents).SentAt = "", time.Date(2026, 11, 9, 23, 0, 0, 0, time.UTC)
 			},
 			want:   []withholding.ExceptionType{withholding.ExIWONoAck},
 			posted: 1,
@@ -406,14 +421,14 @@ func TestRun_Exceptions(t *testing.T) {
 		{
 			name: "IWO still within the acknowledgment deadline",
 			edit: func(in *reconcile.Input) {
-				in.Documents[0].Status, in.Documents[0].SentAt = "", time.Date(2026, 11, 10, 1, 0, 0, 0, time.UTC)
+				first(in.Documents).Status, first(in.Documents).SentAt = "", time.Date(2026, 11, 10, 1, 0, 0, 0, time.UTC)
 			},
 			posted: 1,
 		},
 		{
 			name: "IWO rejected",
 			edit: func(in *reconcile.Input) {
-				in.Documents[0].Status, in.Documents[0].Reason = withholding.DispRejected, "U"
+				first(in.Documents).Status, first(in.Documents).Reason = withholding.DispRejected, "U"
 			},
 			want:   []withholding.ExceptionType{withholding.ExIWORejected},
 			posted: 1,
@@ -426,7 +441,7 @@ func TestRun_Exceptions(t *testing.T) {
 		{
 			name: "IWO flagged by the portal",
 			edit: func(in *reconcile.Input) {
-				in.Documents[0].Status = withholding.DispPortalError
+				first(in.Documents).Status = withholding.DispPortalError
 			},
 			want:   []withholding.ExceptionType{withholding.ExPortalError},
 			posted: 1,
@@ -579,13 +594,13 @@ func TestRun_Exceptions(t *testing.T) {
 func TestRun_RejectedDocumentKeyIsPullAcks(t *testing.T) {
 	for _, status := range []withholding.Disposition{withholding.DispRejected, withholding.DispPortalError} {
 		in := night()
-		doc := in.Documents[0]
+		doc := first(in.Documents)
 		doc.Status, doc.Reason = status, "U"
 		a := &withholding.Acknowledgment{
 			FileID: 7, Line: 3, Action: withholding.ActionOriginal, TrackingID: doc.TrackingID, CaseID: doc.CaseID,
 			FEIN: fein1, SSN: ssn1, Status: status, Reason: "U",
 		}
-		want := withholding.AckFindings(a, doc, in.Orders)
+		want := withholding.AckFindings(a, doc, all(in.Orders))
 		res := MustRun(t, in)
 		if len(res.Exceptions) != 1 || len(want) != 1 || res.Exceptions[0].Key != want[0].Key {
 			t.Errorf("status %s: reconcile found %v, pull-acks records %v; want one exception under the same key", status, keysOf(res.Exceptions), keysOf(want))
@@ -607,7 +622,7 @@ func TestRun_Rerun(t *testing.T) {
 	mk := func() reconcile.Input {
 		in := night()
 		dropHistory(&in, 2)
-		in.Documents[0].Status = ""
+		first(in.Documents).Status = ""
 		tonight(&in, func(p *withholding.Payment) []*withholding.Payment {
 			p.Amount, p.Medical = 100, "Y"
 			q := *p

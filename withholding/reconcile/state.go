@@ -100,8 +100,7 @@ func (r *run) matches() []Match {
 	out := make([]Match, 0, r.postings.n)
 	for _, c := range r.postings.c {
 		for _, p := range c {
-			o := r.in.Orders[p.order]
-			out = append(out, Match{PaymentID: p.payment, OrderRef: o.ID, CaseID: o.CaseID, Amount: p.amount, By: r.idx.rules[p.rule]})
+			out = append(out, Match{PaymentID: p.payment, OrderRef: r.orders.list.at(p.order).id, CaseID: r.orders.caseID(p.order), Amount: p.amount, By: r.idx.rules[p.rule]})
 		}
 	}
 	return out
