@@ -60,6 +60,9 @@ type Options struct {
 	// instances sharing a database do. 0 or 1 is one instance; more needs
 	// PostgreSQL (EINVALID on SQLite, where writers take turns).
 	Instances int
+	// Statements is the report job's rule for nightly employer statements
+	// (the agency's report.statements; "" is jobs.StatementsActivity).
+	Statements jobs.StatementRule
 }
 
 // The defaults: a large state.
@@ -342,7 +345,8 @@ func newBench(ctx context.Context, opt Options, out, logOut io.Writer) (*bench, 
 	all := []jobs.Job{&jobs.SendIWOs{Exchange: x, Files: db, Orders: db, Employers: db, Issuer: edisynth.Issuer(a), StateFIPS: a.StateFIPS, Env: env}}
 	all = append(all, inbound(x, db, env)...)
 	all = append(all, rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "BENCH AGENCY", Agency: a.State + " STATE DISBURSEMENT UNIT", Contact: "PO BOX 989067"})
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: "BENCH AGENCY", Agency: a.State + " STATE DISBURSEMENT UNIT", Contact: "PO BOX 989067",
+			Statements: opt.Statements})
 	for _, j := range all {
 		if err := b.sched.Add(j, "", jobs.AnyDay); err != nil {
 			b.close()

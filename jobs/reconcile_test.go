@@ -407,8 +407,14 @@ func TestReportLocalOnlyWithoutPartners(t *testing.T) {
 	b.apply("day1.ach", pay(t, "2026-11-13", "2026-11-20"))
 	b.run(jobs.JobReconcile, withholding.RunSucceeded)
 	run := b.run(jobs.JobReport, withholding.RunSucceeded)
-	if run.Files != 3 || run.Counts["delivered"] != 0 || run.Counts["not_delivered"] != 0 {
-		t.Errorf("counts %v files %d, want 3 files kept locally", run.Counts, run.Files)
+	if run.Files != 0 || run.Counts["written"] != 3 || run.Counts["kept_local"] != 3 ||
+		run.Counts["delivered"] != 0 || run.Counts["not_delivered"] != 0 {
+		t.Errorf("counts %v files %d, want 3 files written and kept locally, none handed to a partner", run.Counts, run.Files)
+	}
+	// A copy in DATA_DIR went to no one: the ledger of files exchanged
+	// does not list it.
+	if files := b.outbound(withholding.KindReportFile); len(files) != 0 {
+		t.Errorf("report ledger entries: %d, want none for files kept locally", len(files))
 	}
 }
 

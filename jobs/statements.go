@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -113,3 +114,30 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	}
 	return path, nil
 }
+
+// StatementRule says which employers the report job writes a statement
+// for each night. It is an agency setting (report.statements in the
+// configuration); the zero value is StatementsActivity.
+type StatementRule string
+
+// Statement rules.
+const (
+	// StatementsActivity writes a statement for each employer with
+	// activity in tonight's window (see Report.active): a payment or other
+	// ACH entry from it, an IWO sent to it or acknowledged by it, or an
+	// exception about it opened since the window's first day. The
+	// statement covers that window, so an employer without activity would
+	// get last night's statement again with nothing new on it.
+	StatementsActivity StatementRule = "activity"
+	// StatementsAll writes a statement for every employer with orders.
+	StatementsAll StatementRule = "all"
+	// StatementsNone writes no nightly statements: employers get the
+	// monthly ones (iwo report statements --month).
+	StatementsNone StatementRule = "none"
+)
+
+// StatementRules are the valid rules, the default first.
+var StatementRules = []StatementRule{StatementsActivity, StatementsAll, StatementsNone}
+
+// Valid reports whether r is one of StatementRules; "" is not.
+func (r StatementRule) Valid() bool { return slices.Contains(StatementRules, r) }

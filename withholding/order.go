@@ -95,9 +95,13 @@ type Order struct {
 
 // OrderFilter selects orders. Zero fields match everything.
 type OrderFilter struct {
-	ID            *int64
-	CaseID        *CaseID
-	EmployerFEIN  *FEIN
+	ID           *int64
+	CaseID       *CaseID
+	EmployerFEIN *FEIN
+	// EmployerFEINs, when not empty, selects the orders of any of these
+	// employers: the report job reads the orders of the employers it
+	// writes statements for, a few hundred at a time, not every order.
+	EmployerFEINs []FEIN
 	SSN           *SSN
 	Status        *OrderStatus
 	PendingAction *Action // orders needing this IWO action; pointer to "" is not a filter

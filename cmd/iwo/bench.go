@@ -5,6 +5,7 @@ import (
 	"flag"
 
 	"github.com/iwoproject/iwo/bench"
+	"github.com/iwoproject/iwo/jobs"
 )
 
 var benchNightUsage = usage{
@@ -50,7 +51,7 @@ type benchNightCommand struct {
 	base
 	orders, employers, payments, files, changes, acks int
 	instances                                         int
-	db, dir, cpuProfile                               string
+	db, dir, cpuProfile, statements                   string
 	seed                                              uint64
 }
 
@@ -66,6 +67,7 @@ func (c *benchNightCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "dir", "", "workspace `directory`, empty or new (default: a fresh temporary directory, kept)")
 	fs.IntVar(&c.instances, "instances", 1, "iwo instances running the typical night's pull-acks and pull-remittances together (PostgreSQL only)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
+	fs.StringVar(&c.statements, "statements", string(jobs.StatementsActivity), "which employers get a nightly statement: `activity`, all or none (report.statements)")
 }
 
 // Run builds the agency, plays the two nights and prints a line per step.
@@ -76,9 +78,13 @@ func (c *benchNightCommand) Run(ctx context.Context) error {
 	if c.orders < 1 || c.employers < 1 || c.payments < 1 || c.files < 1 || c.instances < 1 {
 		return usageError("--orders, --employers, --payments, --files and --instances must be at least 1")
 	}
+	if !jobs.StatementRule(c.statements).Valid() {
+		return usageError("--statements: %q is not activity, all or none", c.statements)
+	}
 	return bench.Night(ctx, bench.Options{
 		Orders: c.orders, Employers: c.employers, Payments: c.payments, Files: c.files,
 		Changes: c.changes, Acks: c.acks, Seed: c.seed, DB: c.db, Dir: c.dir, CPUProfile: c.cpuProfile,
-		Instances: c.instances,
+		Instances:  c.instances,
+		Statements: jobs.StatementRule(c.statements),
 	}, c.stdout)
 }

@@ -46,6 +46,7 @@ type Config struct {
 	Partners    []PartnerConfig   `yaml:"partners"`
 	Jobs        JobsConfig        `yaml:"jobs"`
 	Reconcile   ReconcileConfig   `yaml:"reconcile"`
+	Report      ReportConfig      `yaml:"report"`
 	Withholding WithholdingConfig `yaml:"withholding"`
 	Console     ConsoleConfig     `yaml:"console"`
 }
@@ -174,6 +175,13 @@ type ReconcileConfig struct {
 	PayDateBehindDays int `yaml:"pay_date_behind_days"`
 }
 
+// ReportConfig tunes the report job's files.
+type ReportConfig struct {
+	// Statements says which employers get a statement each night:
+	// activity, all or none (jobs.StatementRule).
+	Statements jobs.StatementRule `yaml:"statements"`
+}
+
 // WithholdingConfig tunes the calculator.
 type WithholdingConfig struct {
 	Allocation  withholding.Allocation  `yaml:"allocation"`
@@ -249,6 +257,7 @@ func DefaultConfig() *Config {
 			PayDateAheadDays:  ach.DefaultPayDateAhead,
 			PayDateBehindDays: ach.DefaultPayDateBehind,
 		},
+		Report:      ReportConfig{Statements: jobs.StatementsActivity},
 		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
 		Console:     ConsoleConfig{Listen: "127.0.0.1:8080", Users: []ConsoleUser{}},
 	}
@@ -385,6 +394,9 @@ func (c *Config) Validate() error {
 	p = append(p, perrs...)
 	c.validateJobs(&p)
 	c.validateReconcile(&p)
+	if !c.Report.Statements.Valid() {
+		p.bad("report.statements", "%q is not activity, all or none", c.Report.Statements)
+	}
 	c.validateWithholding(&p)
 	return errors.Join(p...)
 }

@@ -208,6 +208,8 @@ func TestConfigValidate(t *testing.T) {
 		{"reconcile: {remit_window_days: 0}", "reconcile.remit_window_days", "at least 1"},
 		{"reconcile: {match_order: [case, dob]}", "reconcile.match_order[1]", "dob"},
 		{"reconcile: {match_order: [ssn, ssn]}", "reconcile.match_order[1]", "twice"},
+		{"report: {statements: weekly}", "report.statements", `"weekly" is not activity, all or none`},
+		{"report: {statements: ''}", "report.statements", "not activity"},
 		{"withholding: {allocation: lottery}", "withholding.allocation", "lottery"},
 		{"withholding: {medical_rule: never}", "withholding.medical_rule", "never"},
 		{partner("", "    port: 99999\n"), "partners[0].port", "TCP port"},

@@ -97,6 +97,19 @@ func TestDemo(t *testing.T) {
 	if len(sum.Workbooks) != 4 || sum.Statements == 0 {
 		t.Errorf("workbooks %v and %d statements, want one operations workbook per night and statements", sum.Workbooks, sum.Statements)
 	}
+	// The ledger lists what went to a partner: each night's workbook and
+	// CSV, delivered to the operations drop box. The statements stay in
+	// DATA_DIR (the demo's employers have no partner of their own), and a
+	// local copy is not a transfer.
+	reports := 0
+	for k, n := range sum.Files {
+		if strings.HasPrefix(k, "out/report/") {
+			reports += n
+		}
+	}
+	if reports != 2*len(sum.Workbooks) || sum.Files["out/report/archived"] != reports {
+		t.Errorf("report files in the ledger: %v, want each night's workbook and CSV delivered, no statement", sum.Files)
+	}
 	for _, wb := range sum.Workbooks {
 		if st, err := os.Stat(wb); err != nil || st.Size() == 0 || !strings.Contains(out, wb) {
 			t.Errorf("workbook %s: %v, or not printed", wb, err)

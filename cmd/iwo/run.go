@@ -220,7 +220,8 @@ func buildScheduler(cfg *Config, db *store.DB, log *slog.Logger, m *jobs.Metrics
 		&jobs.PullAcks{Exchange: x, Files: db, Orders: db, Documents: db, Env: env},
 		&jobs.PullRemittances{Exchange: x, Files: db, Profile: cfg.ACHProfile()},
 		rec,
-		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.Name, Contact: cfg.Agency.StatementContact()},
+		&jobs.Report{Reconcile: rec, Exchange: x, Reports: report.Writer{}, Title: cfg.Agency.Name, Agency: cfg.Agency.Name, Contact: cfg.Agency.StatementContact(),
+			Statements: cfg.Report.Statements},
 		&jobs.Night{Runner: s},
 	}
 	var errs []error
