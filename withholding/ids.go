@@ -191,3 +191,32 @@ type TrackingID string
 
 // TraceNumber is an ACH entry's 15-digit trace number.
 type TraceNumber string
+
+// NormalID is an identifier as matching compares it: letters upper-cased,
+// and spaces, dashes, dots, slashes and every other character that is not
+// a letter or a digit dropped, so that "08-5687-D", "085687d" and
+// "08 5687 D" are one identifier (issue 17: senders and clerks write case
+// and order numbers each their own way). It returns s itself, without
+// allocating, when s is already in that form.
+func NormalID(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			b = append(b, byte(r-'a'+'A'))
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b = append(b, byte(r))
+		}
+	}
+	return string(b)
+}

@@ -162,9 +162,12 @@ type JobsConfig struct {
 
 // ReconcileConfig tunes reconciliation.
 type ReconcileConfig struct {
-	RemitWindowDays  int      `yaml:"remit_window_days"`
-	AckDeadlineDays  int      `yaml:"ack_deadline_days"`
-	MatchOrder       []string `yaml:"match_order"`
+	RemitWindowDays int      `yaml:"remit_window_days"`
+	AckDeadlineDays int      `yaml:"ack_deadline_days"`
+	MatchOrder      []string `yaml:"match_order"`
+	// CaseIDFields is the order in which the "case" rule looks DED02 up
+	// among an order's identifiers (reconcile.IDField).
+	CaseIDFields     []string `yaml:"case_id_fields"`
 	ToleranceCents   int64    `yaml:"tolerance_cents"`
 	LookbackDays     int      `yaml:"lookback_days"`
 	PayDateSlackDays int      `yaml:"pay_date_slack_days"`
@@ -252,6 +255,7 @@ func DefaultConfig() *Config {
 			RemitWindowDays:   withholding.DefaultRemitWindow,
 			AckDeadlineDays:   reconcile.DefaultAckDeadline,
 			MatchOrder:        []string{string(reconcile.MatchCase), string(reconcile.MatchSSN), string(reconcile.MatchNameFIPS)},
+			CaseIDFields:      []string{string(reconcile.IDRemittance), string(reconcile.IDCase), string(reconcile.IDOrder)},
 			LookbackDays:      reconcile.DefaultLookback,
 			PayDateSlackDays:  reconcile.DefaultPayDateSlack,
 			PayDateAheadDays:  ach.DefaultPayDateAhead,
@@ -557,6 +561,14 @@ func (c *Config) validateReconcile(p *problems) {
 	if r.LookbackDays < 1 {
 		p.bad("reconcile.lookback_days", "must be at least 1")
 	}
+	var ids []reconcile.IDField
+	for i, f := range r.CaseIDFields {
+		ids = append(ids, reconcile.IDField(f))
+		if err := (reconcile.Settings{IDOrder: ids}).Validate(); err != nil {
+			p.bad(fmt.Sprintf("reconcile.case_id_fields[%d]", i), "%q: want remittance_id, case_id or order_id, each once", f)
+			break
+		}
+	}
 	if r.PayDateAheadDays < 1 {
 		p.bad("reconcile.pay_date_ahead_days", "must be at least 1")
 	}
@@ -712,6 +724,9 @@ func (c *Config) ReconcileSettings() reconcile.Settings {
 	}
 	for _, m := range r.MatchOrder {
 		s.Match = append(s.Match, reconcile.MatchRule(m))
+	}
+	for _, f := range r.CaseIDFields {
+		s.IDOrder = append(s.IDOrder, reconcile.IDField(f))
 	}
 	return s
 }

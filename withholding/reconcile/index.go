@@ -107,22 +107,45 @@ func makeNameKey(code []byte, fips string) (nameKey, bool) {
 
 // index finds orders by the identifiers a payment carries.
 type index struct {
-	orders  *orderList
-	rules   []MatchRule
-	byRemit *table[withholding.RemittanceID]
-	byCase  *table[withholding.CaseID]
-	bySSN   *table[withholding.SSN]
-	byName  *table[nameKey] // nil unless a rule matches by name
+	orders *orderList
+	rules  []MatchRule
+	// byID holds, for each field of the "case" rule in its order, the
+	// orders by that identifier in NormalID form.
+	byID []idTable
+	// byCase is the orders by case ID as stored, for exceptions that name
+	// an order by its case (attachOrder).
+	byCase *table[withholding.CaseID]
+	bySSN  *table[withholding.SSN]
+	byName *table[nameKey] // nil unless a rule matches by name
 }
 
-func newIndex(orders *orderList, rules []MatchRule) *index {
+// idTable is the orders by one identifier field.
+type idTable struct {
+	field IDField
+	t     *table[string]
+}
+
+func newIndex(orders *orderList, rules []MatchRule, ids []IDField) *index {
 	seed := maphash.MakeSeed()
 	x := &index{
-		orders:  orders,
-		rules:   rules,
-		byRemit: newStringTable(orders, seed, orders.remittanceID),
-		byCase:  newStringTable(orders, seed, orders.caseID),
-		bySSN:   newStringTable(orders, seed, orders.ssn),
+		orders: orders,
+		rules:  rules,
+		byCase: newStringTable(orders, seed, orders.caseID),
+		bySSN:  newStringTable(orders, seed, orders.ssn),
+	}
+	if slices.Contains(rules, MatchCase) {
+		for _, f := range ids {
+			var key func(int32) string
+			switch f {
+			case IDRemittance:
+				key = func(i int32) string { return string(orders.remittanceID(i)) }
+			case IDCase:
+				key = func(i int32) string { return string(orders.caseID(i)) }
+			case IDOrder:
+				key = orders.orderID
+			}
+			x.byID = append(x.byID, idTable{f, newStringTable(orders, seed, func(i int32) string { return withholding.NormalID(key(i)) })})
+		}
 	}
 	if slices.Contains(rules, MatchNameFIPS) {
 		x.byName = newTable(orders.len(), func(k nameKey) uint64 { return maphash.Bytes(seed, k[:]) },
@@ -173,6 +196,25 @@ func appendNameCode(dst []byte, last, first string) []byte {
 	return dst
 }
 
+// appendDEDName appends the name code of a DED07 as senders write it: the
+// convention's 7+3 code ("CASTELLMAR", "LEE,SAM") as it is, and the forms
+// vendors and clerks send instead — "DOE, JOHN", "DOE,JOHN", "Doe, John",
+// "Jones,John" — reduced to it: letters before the first comma are the
+// last name, after it the first name (issue 17). Without a comma the
+// letters are taken as the code; a name written "JOHN DOE" cannot be told
+// from a code and does not match.
+func appendDEDName(dst []byte, name string) []byte {
+	if last, first, ok := strings.Cut(name, ","); ok {
+		return appendNameCode(dst, last, first)
+	}
+	start := len(dst)
+	dst = appendLetters(dst, name, false)
+	if len(dst) > start+10 {
+		dst = dst[:start+10]
+	}
+	return dst
+}
+
 // appendLetters appends the letters of s in upper case (as strings.ToUpper
 // maps them), and commas too when comma is set.
 func appendLetters(dst []byte, s string, comma bool) []byte {
@@ -194,13 +236,17 @@ func (x *index) match(p *withholding.Payment) (int, MatchRule, string) {
 		collect := func(i int32) bool { cands = append(cands, i); return len(cands) < 64 }
 		switch rule {
 		case MatchCase:
-			if p.RemittanceID == "" {
+			id := withholding.NormalID(string(p.RemittanceID))
+			if id == "" {
 				why = append(why, "no case identifier")
 				continue
 			}
-			x.byRemit.each(p.RemittanceID, collect)
-			if len(cands) == 0 {
-				x.byCase.each(withholding.CaseID(p.RemittanceID), collect)
+			// The first field that knows the identifier decides, as the
+			// remittance ID alone did before the others were tried.
+			for _, t := range x.byID {
+				if t.t.each(id, collect); len(cands) > 0 {
+					break
+				}
 			}
 			if len(cands) == 0 {
 				why = append(why, fmt.Sprintf("case identifier %q is not on file", p.RemittanceID))
@@ -218,7 +264,7 @@ func (x *index) match(p *withholding.Payment) (int, MatchRule, string) {
 			}
 		case MatchNameFIPS:
 			var buf [32]byte
-			k, ok := makeNameKey(appendLetters(buf[:0], p.Name, true), p.FIPS)
+			k, ok := makeNameKey(appendDEDName(buf[:0], p.Name), p.FIPS)
 			if !ok {
 				why = append(why, "no name and FIPS")
 				continue

@@ -29,10 +29,10 @@ type slimOrder struct {
 	// (Order.PerPay): the only use reconciliation has for the amounts.
 	perPay withholding.Cents
 	// text holds the case ID, remittance ID, obligor SSN, name code
-	// (NameCode) and payee FIPS one after the other, lens the lengths of
-	// the first four: one allocation per order instead of five.
+	// (NameCode), order ID and payee FIPS one after the other, lens the
+	// lengths of the first five: one allocation per order instead of six.
 	text       string
-	lens       [4]uint16
+	lens       [5]uint16
 	fein       int32
 	start, end packedDate
 	status     uint8
@@ -95,9 +95,10 @@ func (l *orderList) add(o *withholding.Order) {
 	b = append(b, o.RemittanceID...)
 	b = append(b, o.Obligor.SSN...)
 	b = appendNameCode(b, o.Obligor.Last, o.Obligor.First)
-	n := len(b)
+	n := len(b) - len(o.CaseID) - len(o.RemittanceID) - len(o.Obligor.SSN)
+	b = append(b, o.OrderID...)
 	b = append(b, o.PayeeFIPS...)
-	s.lens = [4]uint16{uint16(len(o.CaseID)), uint16(len(o.RemittanceID)), uint16(len(o.Obligor.SSN)), uint16(n - len(o.CaseID) - len(o.RemittanceID) - len(o.Obligor.SSN))}
+	s.lens = [5]uint16{uint16(len(o.CaseID)), uint16(len(o.RemittanceID)), uint16(len(o.Obligor.SSN)), uint16(n), uint16(len(o.OrderID))}
 	s.text = string(b)
 	l.list.add(s)
 }
@@ -123,7 +124,8 @@ func (l *orderList) remittanceID(i int32) withholding.RemittanceID {
 }
 func (l *orderList) ssn(i int32) withholding.SSN   { return withholding.SSN(l.field(i, 2)) }
 func (l *orderList) nameCode(i int32) string       { return l.field(i, 3) }
-func (l *orderList) fips(i int32) string           { return l.field(i, 4) }
+func (l *orderList) orderID(i int32) string        { return l.field(i, 4) }
+func (l *orderList) fips(i int32) string           { return l.field(i, 5) }
 func (l *orderList) fein(i int32) withholding.FEIN { return l.feins[l.list.at(i).fein] }
 func (l *orderList) status(i int32) withholding.OrderStatus {
 	return l.statuses[l.list.at(i).status]

@@ -250,7 +250,7 @@ func newRun(ctx context.Context, in Input) (*run, error) {
 			return nil, err
 		}
 	}
-	r.idx = newIndex(r.orders, r.set.Match)
+	r.idx = newIndex(r.orders, r.set.Match, r.set.IDOrder)
 	r.st = make([]orderState, r.orders.len())
 	return r, nil
 }

@@ -21,6 +21,27 @@ const (
 	MatchNameFIPS MatchRule = "name_fips"
 )
 
+// IDField is an order identifier that a DED02 case identifier is looked up
+// as, in the "case" rule.
+type IDField string
+
+// Identifier fields.
+const (
+	// IDRemittance is the order's Remittance ID (the IWO's item asking
+	// for it; the IV-D case ID when none was set).
+	IDRemittance IDField = "remittance_id"
+	// IDCase is the IV-D case identifier.
+	IDCase IDField = "case_id"
+	// IDOrder is the order (court cause) number: Idaho takes "the IV-D case
+	// number or court order number … at the agency's discretion", Texas the
+	// OAG case or court cause number.
+	IDOrder IDField = "order_id"
+)
+
+// DefaultIDOrder is the order in which DED02 is looked up: remittance ID,
+// case ID, order number; each compared in NormalID form.
+var DefaultIDOrder = []IDField{IDRemittance, IDCase, IDOrder}
+
 // DefaultMatch is the default matching order: case identifier, then SSN,
 // then name and FIPS.
 var DefaultMatch = []MatchRule{MatchCase, MatchSSN, MatchNameFIPS}
@@ -50,6 +71,10 @@ type Settings struct {
 	AckDeadline int
 	// Match is the order in which match rules are tried (nil = DefaultMatch).
 	Match []MatchRule
+	// IDOrder is the order in which the "case" rule looks DED02 up among
+	// the orders' identifiers (nil = DefaultIDOrder); a field left out is
+	// not tried.
+	IDOrder []IDField
 	// Tolerance is how far, in cents, a payment may be from the expected
 	// per-pay amount before it is short or over (default 0: exact).
 	Tolerance withholding.Cents
@@ -68,6 +93,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.AckDeadline <= 0 {
 		s.AckDeadline = DefaultAckDeadline
+	}
+	if len(s.IDOrder) == 0 {
+		s.IDOrder = DefaultIDOrder
 	}
 	if len(s.Match) == 0 {
 		s.Match = DefaultMatch
@@ -89,6 +117,18 @@ func (s Settings) withDefaults() Settings {
 
 // Validate reports the first bad setting as an EINVALID error.
 func (s Settings) Validate() error {
+	seenID := map[IDField]bool{}
+	for _, f := range s.IDOrder {
+		switch f {
+		case IDRemittance, IDCase, IDOrder:
+		default:
+			return withholding.Errorf(withholding.EINVALID, "case identifier order: unknown field %q (want remittance_id, case_id or order_id)", f)
+		}
+		if seenID[f] {
+			return withholding.Errorf(withholding.EINVALID, "case identifier order: %q twice", f)
+		}
+		seenID[f] = true
+	}
 	seen := map[MatchRule]bool{}
 	for _, m := range s.Match {
 		switch m {
