@@ -97,13 +97,20 @@ func (c *userBase) name() (string, error) {
 	return c.args[0], nil
 }
 
-// audit records a change made from the command line, as cli:$USER.
+// audit records a change to user name made from the command line, as
+// cli:$USER.
 func (c *userBase) audit(ctx context.Context, db *store.DB, action withholding.AuditAction, name, detail string) error {
+	return c.record(ctx, db, action, "user:"+name, detail)
+}
+
+// record records a change to subject made from the command line, as
+// cli:$USER.
+func (c *userBase) record(ctx context.Context, db *store.DB, action withholding.AuditAction, subject, detail string) error {
 	who := c.getenv("USER")
 	if who == "" {
 		who = "unknown"
 	}
-	return db.RecordAudit(ctx, &withholding.AuditEntry{User: "cli:" + who, Action: action, Subject: "user:" + name, Detail: detail})
+	return db.RecordAudit(ctx, &withholding.AuditEntry{User: "cli:" + who, Action: action, Subject: subject, Detail: detail})
 }
 
 // password reads a new password: from the terminal twice without echo, or
