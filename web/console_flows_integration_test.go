@@ -33,20 +33,7 @@ func TestIntegrationConsoleFlowsInChromium(t *testing.T) {
 	o := b.o
 	missing := mustQueue(t, f, withholding.ExMissingPayment, withholding.SeverityMedium, 4, "No payment for pay date %d")
 	mustQueue(t, f, withholding.ExIWORejected, withholding.SeverityHigh, 3, "IWO %d rejected by the employer")
-	bad := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "CS_bad.ach", SHA256: strings.Repeat("01", 32)}
-	fixed := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "CS_fixed.ach", SHA256: strings.Repeat("02", 32)}
-	for _, fl := range []*withholding.File{bad, fixed} {
-		if err := f.db.CreateFile(bg, fl); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.db.SetFileState(bg, bad.ID, withholding.FileQuarantined, "CS_bad.ach:3: batch header missing"); err != nil {
-		t.Fatal(err)
-	}
-	// The bank's corrected file, applied by the pull job.
-	if _, err := f.db.ApplyPayments(bg, fixed.ID, func(func(*withholding.Payment, error) bool) {}); err != nil {
-		t.Fatal(err)
-	}
+	bad, fixed := mustQuarantined(t, f)
 	emp, err := f.db.FindEmployerByFEIN(bg, o.EmployerFEIN)
 	if err != nil {
 		t.Fatal(err)

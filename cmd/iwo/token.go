@@ -4,8 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
+	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/web"
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -120,26 +120,16 @@ type tokenListCommand struct{ userBase }
 
 // Run prints the tokens.
 func (c *tokenListCommand) Run(ctx context.Context) error {
-	if len(c.args) > 0 {
-		return usageError("unexpected arguments %q", c.args)
-	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	toks, err := db.FindAPITokens(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tMADE\tREVOKED")
-	for _, t := range toks {
-		revoked := "-"
-		if !t.Revoked.IsZero() {
-			revoked = t.Revoked.Format("2006-01-02 15:04 MST")
+	return c.table(ctx, "NAME\tROLE\tMADE\tREVOKED", func(db *store.DB) ([]string, error) {
+		toks, err := db.FindAPITokens(ctx)
+		var lines []string
+		for _, t := range toks {
+			revoked := "-"
+			if !t.Revoked.IsZero() {
+				revoked = t.Revoked.Format("2006-01-02 15:04 MST")
+			}
+			lines = append(lines, fmt.Sprintf("%s\t%s\t%s\t%s", t.Name, t.Role, t.Created.Format("2006-01-02 15:04 MST"), revoked))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Created.Format("2006-01-02 15:04 MST"), revoked)
-	}
-	return tw.Flush()
+		return lines, err
+	})
 }
