@@ -213,3 +213,68 @@ func (d *DB) FindAudit(ctx context.Context, f withholding.AuditFilter) ([]*withh
 	}
 	return out, n, nil
 }
+
+var _ withholding.APITokenService = (*DB)(nil)
+
+const apiTokenCols = "name, role, token_hash, created, revoked"
+
+func scanAPIToken(s interface{ Scan(...any) error }) (*withholding.APIToken, error) {
+	var t withholding.APIToken
+	if err := s.Scan(&t.Name, &t.Role, &t.TokenHash, timeDest{&t.Created}, timeDest{&t.Revoked}); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// CreateAPIToken adds t, setting Created; a revoked token of the same name
+// is replaced. EINVALID without a name, role or hash; ECONFLICT when a
+// working token has the name.
+func (d *DB) CreateAPIToken(ctx context.Context, t *withholding.APIToken) error {
+	if strings.TrimSpace(t.Name) == "" || t.Role == "" || t.TokenHash == "" {
+		return withholding.Errorf(withholding.EINVALID, "an API token needs a name, a role and a hash")
+	}
+	t.Created, t.Revoked = d.now(), time.Time{}
+	res, err := d.exec(ctx, d.db, `INSERT INTO api_tokens (name, role, token_hash, created, revoked) VALUES (?, ?, ?, ?, NULL)
+		ON CONFLICT (name) DO UPDATE SET role = excluded.role, token_hash = excluded.token_hash, created = excluded.created, revoked = NULL
+		WHERE api_tokens.revoked IS NOT NULL`,
+		t.Name, t.Role, t.TokenHash, d.timeArg(t.Created))
+	if isUniqueViolation(err) {
+		return withholding.Errorf(withholding.ECONFLICT, "API token hash in use")
+	} else if err != nil {
+		return fmt.Errorf("create api token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ECONFLICT, "API token %q is in use; revoke it first", t.Name)
+	}
+	return nil
+}
+
+// FindAPIToken returns the working token with tokenHash. ENOTFOUND when
+// there is none or it was revoked.
+func (d *DB) FindAPIToken(ctx context.Context, tokenHash string) (*withholding.APIToken, error) {
+	t, err := scanAPIToken(d.queryRow(ctx, d.db, "SELECT "+apiTokenCols+" FROM api_tokens WHERE token_hash = ? AND revoked IS NULL", tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, withholding.Errorf(withholding.ENOTFOUND, "no such API token")
+	} else if err != nil {
+		return nil, fmt.Errorf("find api token: %w", err)
+	}
+	return t, nil
+}
+
+// FindAPITokens lists every token, revoked ones too, by name.
+func (d *DB) FindAPITokens(ctx context.Context) ([]*withholding.APIToken, error) {
+	return queryAll(ctx, d, "find api tokens", scanAPIToken, "SELECT "+apiTokenCols+" FROM api_tokens ORDER BY name")
+}
+
+// RevokeAPIToken revokes the working token called name. ENOTFOUND when
+// there is none.
+func (d *DB) RevokeAPIToken(ctx context.Context, name string) error {
+	res, err := d.exec(ctx, d.db, "UPDATE api_tokens SET revoked = ? WHERE name = ? AND revoked IS NULL", d.timeArg(d.now()), name)
+	if err != nil {
+		return fmt.Errorf("revoke api token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return withholding.Errorf(withholding.ENOTFOUND, "no API token %q in use", name)
+	}
+	return nil
+}

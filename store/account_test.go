@@ -174,3 +174,38 @@ func testAudit(t *testing.T, db *store.DB) {
 		t.Errorf("stored entry %+v differs from the recorded one", e)
 	}
 }
+
+func testAPITokens(t *testing.T, db *store.DB) {
+	cms := &withholding.APIToken{Name: "cms", Role: "helpline", TokenHash: "h1"}
+	mustOK(t, db.CreateAPIToken(ctx, cms), "create token")
+	if cms.Created.IsZero() || !cms.Revoked.IsZero() {
+		t.Errorf("created token %+v: want Created set, not revoked", cms)
+	}
+	mustCode(t, db.CreateAPIToken(ctx, &withholding.APIToken{Name: "cms", Role: "admin", TokenHash: "h2"}), withholding.ECONFLICT, "create a name in use")
+	mustCode(t, db.CreateAPIToken(ctx, &withholding.APIToken{Name: "other", Role: "admin", TokenHash: "h1"}), withholding.ECONFLICT, "create a hash in use")
+	mustCode(t, db.CreateAPIToken(ctx, &withholding.APIToken{Name: "x", Role: "admin"}), withholding.EINVALID, "create without a hash")
+	got, err := db.FindAPIToken(ctx, "h1")
+	mustOK(t, err, "find token")
+	if got.Name != "cms" || got.Role != "helpline" || !got.Created.Equal(cms.Created) || !got.Revoked.IsZero() {
+		t.Errorf("FindAPIToken = %+v, want %+v", got, cms)
+	}
+	_, err = db.FindAPIToken(ctx, "h2")
+	mustCode(t, err, withholding.ENOTFOUND, "find an unknown hash")
+
+	mustOK(t, db.RevokeAPIToken(ctx, "cms"), "revoke token")
+	_, err = db.FindAPIToken(ctx, "h1")
+	mustCode(t, err, withholding.ENOTFOUND, "find a revoked token")
+	mustCode(t, db.RevokeAPIToken(ctx, "cms"), withholding.ENOTFOUND, "revoke twice")
+	all, err := db.FindAPITokens(ctx)
+	mustOK(t, err, "find tokens")
+	if len(all) != 1 || all[0].Revoked.IsZero() {
+		t.Errorf("FindAPITokens = %+v, want cms, revoked", all)
+	}
+	// A revoked name may be given a new token; the old one stays dead.
+	mustOK(t, db.CreateAPIToken(ctx, &withholding.APIToken{Name: "cms", Role: "supervisor", TokenHash: "h3"}), "re-create a revoked name")
+	if got, err := db.FindAPIToken(ctx, "h3"); err != nil || got.Role != "supervisor" {
+		t.Errorf("new token: %+v, %v", got, err)
+	}
+	_, err = db.FindAPIToken(ctx, "h1")
+	mustCode(t, err, withholding.ENOTFOUND, "find the replaced token")
+}

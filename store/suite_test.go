@@ -62,6 +62,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"APITokens", testAPITokens},
 		{"Audit", testAudit},
 		{"ImportOrdersBatches", testImportOrdersBatches},
 	}

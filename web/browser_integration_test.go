@@ -27,7 +27,11 @@ func chromiumPath(t *testing.T) string {
 
 // mustBrowser starts headless Chromium for one test, 1280 px wide, and
 // returns its context; it ends with the test or after 90 seconds.
-func mustBrowser(t *testing.T) context.Context {
+func mustBrowser(t *testing.T) context.Context { return mustBrowserFor(t, 90*time.Second) }
+
+// mustBrowserFor is mustBrowser for a test of many pages, which may take
+// up to d on a loaded machine.
+func mustBrowserFor(t *testing.T, d time.Duration) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox,
@@ -43,7 +47,7 @@ func mustBrowser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, d)
 	t.Cleanup(cancel)
 	return ctx
 }

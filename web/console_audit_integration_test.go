@@ -3,6 +3,7 @@
 package web_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,21 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
+// browserShot saves a full-page PNG screenshot of the page ctx shows as
+// name.png in screenshotDir.
+func browserShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; lower is JPEG
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(screenshotDir(t), name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+}
+
 // TestIntegrationAuditInChromium signs in as an admin in real headless
 // Chromium, opens an order, reveals its SSN, finds the order again by SSN
 // through the POST form (the number never in the address bar), and reads
@@ -36,19 +52,7 @@ func TestIntegrationAuditInChromium(t *testing.T) {
 	MustUser(t, f.db, "adm", web.RoleAdmin, "admin-password-1")
 	ctx := mustBrowser(t)
 
-	shots := screenshotDir(t)
-	shoot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; lower is JPEG
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		p := filepath.Join(shots, "audit-"+name+".png")
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", p)
-	}
+	shoot := func(name string) { t.Helper(); browserShot(t, ctx, "audit-"+name) }
 	text := func(sel string) string { t.Helper(); return browserText(t, ctx, sel) }
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

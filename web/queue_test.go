@@ -322,11 +322,14 @@ func TestFilesTransfersByDefault(t *testing.T) {
 	}
 }
 
-func TestResolveQuarantinedFile(t *testing.T) {
-	f := mustFixture(t)
+// mustQuarantined records a remittance file the pull job quarantined
+// ("line 3: batch header missing") and the corrected one the bank sent
+// after, applied.
+func mustQuarantined(t *testing.T, f *fixture) (bad, fixed *withholding.File) {
+	t.Helper()
 	ctx := context.Background()
-	bad := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "bad.ach", SHA256: strings.Repeat("01", 32)}
-	fixed := &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "fixed.ach", SHA256: strings.Repeat("02", 32)}
+	bad = &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "bad.ach", SHA256: strings.Repeat("01", 32)}
+	fixed = &withholding.File{Direction: withholding.Inbound, Partner: "bank", Kind: withholding.KindACHFile, RemoteName: "fixed.ach", SHA256: strings.Repeat("02", 32)}
 	for _, fl := range []*withholding.File{bad, fixed} {
 		if err := f.db.CreateFile(ctx, fl); err != nil {
 			t.Fatal(err)
@@ -338,6 +341,13 @@ func TestResolveQuarantinedFile(t *testing.T) {
 	if _, err := f.db.ApplyPayments(ctx, fixed.ID, func(func(*withholding.Payment, error) bool) {}); err != nil {
 		t.Fatal(err)
 	}
+	return bad, fixed
+}
+
+func TestResolveQuarantinedFile(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	bad, fixed := mustQuarantined(t, f)
 	path := fmt.Sprintf("%s/files/%d/resolve", f.srv.URL, bad.ID)
 	hl := f.client(t, "hl", "hl-pass")
 	_, page := get(t, hl, fmt.Sprintf("%s/files/%d", f.srv.URL, bad.ID))

@@ -32,6 +32,9 @@ type Services struct {
 	Accounts withholding.UserService
 	// Audit records who viewed, revealed and changed what.
 	Audit withholding.AuditService
+	// APITokens holds the JSON API's client tokens; nil turns the API
+	// off (every call answers 401).
+	APITokens withholding.APITokenService
 }
 
 // Config configures a Server.
@@ -171,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /files/{id}", s.auth(s.file))
 	mux.Handle("POST /files/{id}/resolve", s.auth(s.resolveFile))
 	mux.Handle("GET /audit", s.auth(s.auditLog))
+	s.apiRoutes(mux)
 	return s.protect(mux)
 }
 

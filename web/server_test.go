@@ -84,7 +84,7 @@ func mustFixture(tb testing.TB, opts ...func(*web.Config)) *fixture {
 	logs := &syncBuilder{}
 	cfg := web.Config{
 		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db,
-			Accounts: db, Audit: db},
+			Accounts: db, Audit: db, APITokens: db},
 		Users: []web.User{
 			{Name: "hl", Role: web.RoleHelpline, PasswordHash: hash("hl-pass")},
 			{Name: "sup", Role: web.RoleSupervisor, PasswordHash: hash("sup-pass")},

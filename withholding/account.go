@@ -87,6 +87,11 @@ const (
 	AuditUserDisable      AuditAction = "user_disable"
 	AuditUserEnable       AuditAction = "user_enable"
 	AuditUserReset        AuditAction = "user_reset"
+	// AuditAPICall is one call of the read-only JSON API, by "api:" and
+	// the client's token name.
+	AuditAPICall        AuditAction = "api_call"
+	AuditAPITokenAdd    AuditAction = "api_token_add"
+	AuditAPITokenRevoke AuditAction = "api_token_revoke"
 )
 
 // AuditActions lists every action, for filter forms.
@@ -94,6 +99,40 @@ var AuditActions = []AuditAction{
 	AuditSignIn, AuditSignInRefused, AuditSignOut, AuditViewOrder, AuditViewEmployer, AuditRevealSSN,
 	AuditSearchSSN, AuditResolveException, AuditDismissException, AuditAssignException, AuditRequeueFile,
 	AuditRunJob, AuditUserAdd, AuditUserDisable, AuditUserEnable, AuditUserReset,
+	AuditAPICall, AuditAPITokenAdd, AuditAPITokenRevoke,
+}
+
+// APIToken is one client's key to the console's read-only JSON API (a
+// case management system, say). Like a session, only a hash of the token
+// is kept: the token is shown once, when it is made.
+type APIToken struct {
+	// Name names the client; the audit log records its calls as "api:"
+	// and the name.
+	Name string `json:"name"`
+	// Role is a console role; it decides what the client sees as the
+	// role does in the console (full SSNs only for supervisor and admin).
+	Role string `json:"role"`
+	// TokenHash is the hex SHA-256 of the random token.
+	TokenHash string    `json:"-"`
+	Created   time.Time `json:"created"`
+	// Revoked is when the token was revoked; zero while it works.
+	Revoked time.Time `json:"revoked"`
+}
+
+// APITokenService keeps the API's client tokens.
+type APITokenService interface {
+	// CreateAPIToken adds t, setting Created; a revoked token of the same
+	// name is replaced. EINVALID without a name, role or hash; ECONFLICT
+	// when a working token has the name.
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// FindAPIToken returns the working token with tokenHash. ENOTFOUND
+	// when there is none or it was revoked.
+	FindAPIToken(ctx context.Context, tokenHash string) (*APIToken, error)
+	// FindAPITokens lists every token, revoked ones too, by name.
+	FindAPITokens(ctx context.Context) ([]*APIToken, error)
+	// RevokeAPIToken revokes the working token called name at once.
+	// ENOTFOUND when there is none.
+	RevokeAPIToken(ctx context.Context, name string) error
 }
 
 // AuditEntry is one line of the audit log.

@@ -147,7 +147,7 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 	}
 	return web.New(web.Config{
 		Services: web.Services{Employers: db, Orders: db, Documents: db, Payments: db, Exceptions: db, JobRuns: db, Files: db,
-			Accounts: db, Audit: db},
+			Accounts: db, Audit: db, APITokens: db},
 		Users:    users,
 		Agency:   cfg.Agency.Name,
 		Location: loc,

@@ -93,6 +93,9 @@ var commands = map[string]command{
 	"user disable":          {userDisableUsage, func() runner { return new(userDisableCommand) }},
 	"user list":             {userListUsage, func() runner { return new(userListCommand) }},
 	"user reset":            {userResetUsage, func() runner { return &userPasswordCommand{reset: true} }},
+	"user token add":        {tokenAddUsage, func() runner { return new(tokenAddCommand) }},
+	"user token list":       {tokenListUsage, func() runner { return new(tokenListCommand) }},
+	"user token revoke":     {tokenRevokeUsage, func() runner { return new(tokenRevokeCommand) }},
 	"version":               {versionUsage, func() runner { return new(versionCommand) }},
 }
 

@@ -97,13 +97,20 @@ func (c *userBase) name() (string, error) {
 	return c.args[0], nil
 }
 
-// audit records a change made from the command line, as cli:$USER.
+// audit records a change to user name made from the command line, as
+// cli:$USER.
 func (c *userBase) audit(ctx context.Context, db *store.DB, action withholding.AuditAction, name, detail string) error {
+	return c.record(ctx, db, action, "user:"+name, detail)
+}
+
+// record records a change to subject made from the command line, as
+// cli:$USER.
+func (c *userBase) record(ctx context.Context, db *store.DB, action withholding.AuditAction, subject, detail string) error {
 	who := c.getenv("USER")
 	if who == "" {
 		who = "unknown"
 	}
-	return db.RecordAudit(ctx, &withholding.AuditEntry{User: "cli:" + who, Action: action, Subject: "user:" + name, Detail: detail})
+	return db.RecordAudit(ctx, &withholding.AuditEntry{User: "cli:" + who, Action: action, Subject: subject, Detail: detail})
 }
 
 // password reads a new password: from the terminal twice without echo, or
@@ -258,6 +265,24 @@ type userListCommand struct{ userBase }
 
 // Run prints the users.
 func (c *userListCommand) Run(ctx context.Context) error {
+	return c.table(ctx, "NAME\tROLE\tSTATE\tCHANGED", func(db *store.DB) ([]string, error) {
+		users, err := db.FindUsers(ctx)
+		var lines []string
+		for _, u := range users {
+			state := "active"
+			if u.Disabled {
+				state = "disabled"
+			}
+			lines = append(lines, fmt.Sprintf("%s\t%s\t%s\t%s", u.Name, u.Role, state, u.Updated.Format("2006-01-02 15:04 MST")))
+		}
+		return lines, err
+	})
+}
+
+// table is a "list" command, which takes no arguments: it opens the
+// store and prints header and the tab-separated lines rows returns, in
+// aligned columns.
+func (c *userBase) table(ctx context.Context, header string, rows func(*store.DB) ([]string, error)) error {
 	if len(c.args) > 0 {
 		return usageError("unexpected arguments %q", c.args)
 	}
@@ -266,18 +291,14 @@ func (c *userListCommand) Run(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	users, err := db.FindUsers(ctx)
+	lines, err := rows(db)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tCHANGED")
-	for _, u := range users {
-		state := "active"
-		if u.Disabled {
-			state = "disabled"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, state, u.Updated.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(tw, header)
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
 	}
 	return tw.Flush()
 }
