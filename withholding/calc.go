@@ -100,6 +100,13 @@ type CalcOrder struct {
 	Due PerPay `json:"due"`
 	// ArrearsOver12Weeks is the order's field 6c.
 	ArrearsOver12Weeks bool `json:"arrears_over_12_weeks"`
+	// Basis says where Due comes from, for the explanation (see
+	// Order.PerPayBasis); "" says nothing.
+	Basis string `json:"basis,omitempty"`
+	// Percent, when positive, adds that percentage of the pay's
+	// disposable earnings, rounded down to the cent, to Due's current
+	// support (Order.Percent).
+	Percent Percent `json:"percent,omitempty"`
 }
 
 // CalcOrderOf returns o as the calculator sees it for pays of frequency f.
@@ -110,7 +117,8 @@ func CalcOrderOf(o Order, f Frequency) CalcOrder {
 	if name == "" {
 		name = string(o.OrderID)
 	}
-	return CalcOrder{Name: name, Ref: o.ID, Due: o.PerPay(f), ArrearsOver12Weeks: o.ArrearsOver12Weeks}
+	return CalcOrder{Name: name, Ref: o.ID, Due: o.PerPay(f), ArrearsOver12Weeks: o.ArrearsOver12Weeks,
+		Basis: o.PerPayBasis(f), Percent: o.Percent}
 }
 
 // CalcInput is one pay of one employee with every order withheld from it.
@@ -276,6 +284,17 @@ func Calculate(in CalcInput) (CalcResult, error) {
 
 	for i, o := range in.Orders {
 		due := o.Due.sum() // a hand-built PerPay may lack its Total
+		if o.Basis != "" && due.Total > 0 {
+			say("%s: %s ordered for this %s, %s.", o.Name, due.Total.Dollars(), per, o.Basis)
+		}
+		if o.Percent > 0 {
+			// Rounded down like the cap: a share of earnings is a
+			// maximum the order allows, never rounded up.
+			share := o.Percent.Of(in.Disposable)
+			due.CurrentSupport += share
+			due = due.sum()
+			say("%s: %s of disposable earnings = %s current support (a percentage order; the limit still applies).", o.Name, o.Percent, share.Dollars())
+		}
 		res.Orders[i] = OrderResult{Name: o.Name, Ref: o.Ref, Ordered: due}
 		res.Ordered += due.Withheld()
 	}
@@ -470,6 +489,9 @@ func (in CalcInput) validate() error {
 			if c < 0 {
 				return Errorf(EINVALID, "order %s: amount %s is negative", o.Name, c)
 			}
+		}
+		if !o.Percent.Valid() {
+			return Errorf(EINVALID, "order %s: percentage %s is not between 0 and 100", o.Name, o.Percent)
 		}
 	}
 	return nil
