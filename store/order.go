@@ -23,6 +23,7 @@ var orderCols = []string{
 	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
 	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
 	"other_cents", "other_freq", "other_reason", "medical_premium_cents", "medical_premium_freq",
+	"per_pay_weekly_cents", "per_pay_biweekly_cents", "per_pay_semimonthly_cents", "per_pay_monthly_cents", "percent_of_disposable",
 	"arrears_over_12_weeks", "lump_sum_cents", "start_date", "end_date",
 	"status", "pending_action", "tracking_id", "reject_reason",
 }
@@ -75,6 +76,7 @@ func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 		int64(a.CurrentMedical.Amount), string(a.CurrentMedical.Frequency), int64(a.PastDueMedical.Amount), string(a.PastDueMedical.Frequency),
 		int64(a.CurrentSpousal.Amount), string(a.CurrentSpousal.Frequency), int64(a.PastDueSpousal.Amount), string(a.PastDueSpousal.Frequency),
 		int64(a.Other.Amount), string(a.Other.Frequency), a.OtherReason, int64(a.MedicalPremium.Amount), string(a.MedicalPremium.Frequency),
+		int64(o.Stated.Weekly), int64(o.Stated.Biweekly), int64(o.Stated.Semimonthly), int64(o.Stated.Monthly), int64(o.Percent),
 		o.ArrearsOver12Weeks, int64(o.LumpSum), d.dateArg(o.StartDate), d.dateArg(o.EndDate),
 		string(o.Status), string(o.PendingAction), string(o.TrackingID), o.RejectReason,
 	}, nil
@@ -123,6 +125,7 @@ func orderDests(o *withholding.Order, children *string) []any {
 		&a.CurrentMedical.Amount, &a.CurrentMedical.Frequency, &a.PastDueMedical.Amount, &a.PastDueMedical.Frequency,
 		&a.CurrentSpousal.Amount, &a.CurrentSpousal.Frequency, &a.PastDueSpousal.Amount, &a.PastDueSpousal.Frequency,
 		&a.Other.Amount, &a.Other.Frequency, &a.OtherReason, &a.MedicalPremium.Amount, &a.MedicalPremium.Frequency,
+		&o.Stated.Weekly, &o.Stated.Biweekly, &o.Stated.Semimonthly, &o.Stated.Monthly, &o.Percent,
 		&o.ArrearsOver12Weeks, &o.LumpSum, dateDest{&o.StartDate}, dateDest{&o.EndDate},
 		&o.Status, &o.PendingAction, &o.TrackingID, &o.RejectReason,
 	}
