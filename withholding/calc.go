@@ -27,11 +27,12 @@ var tierLabels = map[Tier]string{
 	TierOther:   "Other ordered amounts",
 }
 
-// MedicalRule places the health-coverage premium among the cash support
-// tiers; the work state decides (spec §4).
+// MedicalRule names a priority preset: where the health-coverage premium
+// and cash medical support come among the cash support tiers. The work
+// state decides (spec §4); PriorityRules keeps which state uses which.
 type MedicalRule string
 
-// Medical rules.
+// Medical rules, the named presets of PriorityRules.
 const (
 	// MedicalAfterCurrent: current support, then the premium and current
 	// cash medical, then arrears (California county guidance). The default.
@@ -42,18 +43,35 @@ const (
 	// MedicalFirst: the premium first, then current support, cash
 	// medical and arrears (California, when the obligee chose coverage).
 	MedicalFirst MedicalRule = "first"
+	// MedicalMaryland: current support, then arrears, then the health
+	// insurance premium, then other medical support (cash medical), as
+	// Maryland orders them (COMAR 07.07.20.06, per the issue's survey).
+	// It differs from the others in putting arrears before any medical
+	// support.
+	MedicalMaryland MedicalRule = "maryland"
 )
 
 // DefaultMedicalRule is used when CalcInput.MedicalRule is empty.
 const DefaultMedicalRule = MedicalAfterCurrent
 
+// MedicalRules lists the presets, in the order help text names them.
+var MedicalRules = []MedicalRule{MedicalAfterCurrent, MedicalAfterCash, MedicalFirst, MedicalMaryland}
+
 // ParseMedicalRule reads a MedicalRule name.
 func ParseMedicalRule(s string) (MedicalRule, error) {
-	switch r := MedicalRule(s); r {
-	case MedicalAfterCurrent, MedicalAfterCash, MedicalFirst:
-		return r, nil
+	r := MedicalRule(s)
+	if r.Priority() == nil {
+		return "", Errorf(EINVALID, "unknown medical rule %q (want %s)", s, ruleList())
 	}
-	return "", Errorf(EINVALID, "unknown medical rule %q (want after-current, after-cash or first)", s)
+	return r, nil
+}
+
+func ruleList() string {
+	s := make([]string, len(MedicalRules))
+	for i, r := range MedicalRules {
+		s[i] = string(r)
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // Priority returns the tiers in the order the rule pays them, or nil for an
@@ -66,6 +84,8 @@ func (r MedicalRule) Priority() []Tier {
 		return []Tier{TierCurrent, TierMedical, TierArrears, TierPremium, TierOther}
 	case MedicalFirst:
 		return []Tier{TierPremium, TierCurrent, TierMedical, TierArrears, TierOther}
+	case MedicalMaryland:
+		return []Tier{TierCurrent, TierArrears, TierPremium, TierMedical, TierOther}
 	}
 	return nil
 }
@@ -136,8 +156,10 @@ type CalcInput struct {
 	// MedicalRule places the premium; "" means MedicalAfterCurrent.
 	MedicalRule MedicalRule `json:"medical_rule"`
 	// Priority, when set, overrides MedicalRule with an explicit order; it
-	// must list each of the five tiers exactly once.
-	Priority []Tier `json:"priority,omitempty"`
+	// must list each of the five tiers exactly once. PriorityBasis says
+	// whose order it is, for the explanation (PriorityRules.For).
+	Priority      []Tier `json:"priority,omitempty"`
+	PriorityBasis string `json:"priority_basis,omitempty"`
 	// Fee is the employer's administrative fee for this pay, 0 if none or
 	// if the work state allows none.
 	Fee Cents `json:"fee_cents"`
@@ -230,13 +252,16 @@ func Calculate(in CalcInput) (CalcResult, error) {
 	if method == "" {
 		method = DefaultAllocation
 	}
-	prio := in.Priority
+	prio, prioBasis := in.Priority, in.PriorityBasis
 	if prio == nil {
 		rule := in.MedicalRule
 		if rule == "" {
 			rule = DefaultMedicalRule
 		}
-		prio = rule.Priority()
+		prio, prioBasis = rule.Priority(), "the "+string(rule)+" order"
+	}
+	if prioBasis == "" {
+		prioBasis = "as given"
 	}
 
 	lim := in.Limit
@@ -267,6 +292,7 @@ func Calculate(in CalcInput) (CalcResult, error) {
 	}
 	say("Disposable earnings for this %s: %s.", per, in.Disposable.Dollars())
 	say("Limit: %s of disposable earnings = %s (%s).", pct, res.Cap.Dollars(), basis)
+	say("Order of payment: %s (%s).", describePriority(prio), prioBasis)
 
 	res.Available = res.Cap
 	fee := in.Fee
@@ -471,15 +497,8 @@ func (in CalcInput) validate() error {
 		}
 	}
 	if in.Priority != nil {
-		seen := map[Tier]bool{}
-		for _, t := range in.Priority {
-			if _, ok := tierLabels[t]; !ok || seen[t] {
-				return Errorf(EINVALID, "priority %v: tier %q is unknown or repeated", in.Priority, t)
-			}
-			seen[t] = true
-		}
-		if len(seen) != len(tierLabels) {
-			return Errorf(EINVALID, "priority %v: must list current, medical, premium, arrears and other once each", in.Priority)
+		if err := validPriority(in.Priority); err != nil {
+			return err
 		}
 	}
 	for _, o := range in.Orders {

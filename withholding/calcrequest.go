@@ -19,9 +19,15 @@ type CalcRequest struct {
 	// follows the work state's rule and the federal CCPA table, where an
 	// order's ArrearsOver12Weeks raises the limit by five points.
 	Limit Limit
-	// Allocation, MedicalRule, Fee and FeeOutsideLimit are as in CalcInput.
-	Allocation      Allocation
-	MedicalRule     MedicalRule
+	// Allocation, Fee and FeeOutsideLimit are as in CalcInput.
+	Allocation Allocation
+	// MedicalRule, when set, picks a priority preset for this question
+	// alone; left empty, Priorities decides for WorkState.
+	MedicalRule MedicalRule
+	// WorkState is the postal code of the employee's principal place of
+	// employment ("MD"); Priorities gives its order of payment.
+	WorkState  string
+	Priorities PriorityRules
 	Fee             Cents
 	FeeOutsideLimit bool
 	// Orders are withheld for, in the order given.
@@ -29,12 +35,16 @@ type CalcRequest struct {
 }
 
 // Input returns r as Calculate takes it: each order restated per pay with
-// CalcOrderOf.
+// CalcOrderOf, and the order of payment from MedicalRule when set, else
+// from Priorities for WorkState.
 func (r CalcRequest) Input() CalcInput {
 	in := CalcInput{
 		Frequency: r.Frequency, Disposable: r.Disposable, Limit: r.Limit,
 		Allocation: r.Allocation, MedicalRule: r.MedicalRule,
 		Fee: r.Fee, FeeOutsideLimit: r.FeeOutsideLimit,
+	}
+	if r.MedicalRule == "" {
+		in.Priority, in.PriorityBasis = r.Priorities.For(r.WorkState)
 	}
 	for _, o := range r.Orders {
 		in.Orders = append(in.Orders, CalcOrderOf(o, r.Frequency))
