@@ -26,8 +26,8 @@ type CalcRequest struct {
 	MedicalRule MedicalRule
 	// WorkState is the postal code of the employee's principal place of
 	// employment ("MD"); Priorities gives its order of payment.
-	WorkState  string
-	Priorities PriorityRules
+	WorkState       string
+	Priorities      PriorityRules
 	Fee             Cents
 	FeeOutsideLimit bool
 	// Orders are withheld for, in the order given.
