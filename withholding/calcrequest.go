@@ -144,7 +144,9 @@ func ParseOtherFamily(s string) (OtherFamily, error) {
 
 // ParseOrderSpec reads one order as "iwo calc --order" writes it:
 // "NAME:KEY=AMOUNT/FREQUENCY,..." with each KEY (an OrderKey) at most once,
-// e.g. "A:current=400/monthly,arrears=100/monthly". The name becomes the
+// e.g. "A:current=400/monthly,arrears=100/monthly", plus the IWO's own
+// per-pay totals as stated=AMOUNT/FREQUENCY and a percentage of income as
+// percent=N (KeyStated, KeyPercent). The name becomes the
 // order's case ID. It returns EINVALID with a message that starts with the
 // spec or the order's name, for the caller to prefix with where it came from.
 func ParseOrderSpec(spec string) (Order, error) {
@@ -163,9 +165,27 @@ func ParseOrderSpec(spec string) (Order, error) {
 		}
 		k, val, ok := strings.Cut(part, "=")
 		key := OrderKey(strings.ToLower(strings.TrimSpace(k)))
+		switch {
+		case ok && key == KeyStated:
+			if err := parseStated(&o, name, val, seen); err != nil {
+				return o, err
+			}
+			continue
+		case ok && key == KeyPercent:
+			if seen[key] {
+				return o, Errorf(EINVALID, "%s: %s given twice", name, key)
+			}
+			seen[key] = true
+			p, err := ParsePercent(val)
+			if err != nil {
+				return o, Errorf(EINVALID, "%s %s: %s", name, key, ErrorMessage(err))
+			}
+			o.Percent = p
+			continue
+		}
 		field := key.Obligation(&o.Amounts)
 		if !ok || field == nil {
-			return o, Errorf(EINVALID, "%s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of %s", name, part, keyList())
+			return o, Errorf(EINVALID, "%s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of %s, or stated=AMOUNT/FREQUENCY or percent=N", name, part, keyList())
 		}
 		if seen[key] {
 			return o, Errorf(EINVALID, "%s: %s given twice", name, key)
@@ -185,6 +205,36 @@ func ParseOrderSpec(spec string) (Order, error) {
 		return o, Errorf(EINVALID, "%s: no amounts; want e.g. %s:current=400/monthly", name, name)
 	}
 	return o, nil
+}
+
+// Order spec keys that are not amounts of a component: KeyStated is a
+// per-pay total the IWO states itself (items 13a–13d, written
+// stated=121.86/weekly, once per frequency); KeyPercent a percentage of
+// disposable earnings ordered as current support (percent=20).
+const (
+	KeyStated  OrderKey = "stated"
+	KeyPercent OrderKey = "percent"
+)
+
+// parseStated reads the value of a stated= key into o.Stated.
+func parseStated(o *Order, name, val string, seen map[OrderKey]bool) error {
+	amt, freq, ok := strings.Cut(val, "/")
+	if !ok {
+		return Errorf(EINVALID, "%s: stated=%s: want AMOUNT/FREQUENCY, e.g. stated=121.86/weekly", name, val)
+	}
+	ob, err := parseObligation(amt, freq, "")
+	if err != nil {
+		return Errorf(EINVALID, "%s stated: %s", name, ErrorMessage(err))
+	}
+	k := KeyStated + OrderKey("/"+ob.Frequency)
+	if seen[k] {
+		return Errorf(EINVALID, "%s: stated per %s pay given twice", name, ob.Frequency)
+	}
+	if !o.Stated.Set(ob.Frequency, ob.Amount) {
+		return Errorf(EINVALID, "%s: stated per %s pay: the IWO states per-pay amounts only for weekly, biweekly, semimonthly and monthly pays", name, ob.Frequency)
+	}
+	seen[k] = true
+	return nil
 }
 
 func keyList() string {
