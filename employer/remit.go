@@ -17,7 +17,8 @@ import (
 // Settings are the work-state rules the employer applies to every pay. The
 // zero value follows the IWO: the percentage it states, else the federal
 // CCPA table with the lower (other family) row; proportional allocation;
-// premium after current support; no fee.
+// premium after current support (the default of a zero PriorityRules);
+// no fee.
 type Settings struct {
 	// Cap, when CapGiven, overrides the percentage of every IWO (the
 	// employer's counsel decided the work state's limit).
@@ -28,8 +29,12 @@ type Settings struct {
 	// OtherFamily answers the CCPA question when the employer knows.
 	OtherFamily withholding.OtherFamily
 
-	Allocation      withholding.Allocation
+	Allocation withholding.Allocation
+	// MedicalRule, when set, is the order of payment for every pay;
+	// otherwise Priorities gives WorkState's (withholding.CalcRequest).
 	MedicalRule     withholding.MedicalRule
+	WorkState       string
+	Priorities      withholding.PriorityRules
 	Fee             withholding.Cents
 	FeeOutsideLimit bool
 }
@@ -133,6 +138,8 @@ func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding
 		Limit:           s.Limit(orders),
 		Allocation:      s.Allocation,
 		MedicalRule:     s.MedicalRule,
+		WorkState:       s.WorkState,
+		Priorities:      s.Priorities,
 		Fee:             s.Fee,
 		FeeOutsideLimit: s.FeeOutsideLimit,
 	}
