@@ -21,10 +21,11 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 	form := withholding.NewCalcForm(calcRows, calcKeys...)
 	form.Frequency = string(withholding.Biweekly)
 	form.Allocation = string(s.cfg.Calc.Allocation)
+	form.WorkState = s.cfg.Calc.WorkState
 	if s.cfg.Calc.CapPercent > 0 {
 		form.Cap = strconv.FormatFloat(s.cfg.Calc.CapPercent, 'f', -1, 64)
 	}
-	data := map[string]any{"Form": &form, "Keys": calcKeys, "Frequencies": []string{"weekly", "biweekly", "semimonthly", "monthly"}}
+	data := map[string]any{"Form": &form, "Keys": calcKeys, "Frequencies": []string{"weekly", "biweekly", "semimonthly", "monthly"}, "Rules": withholding.MedicalRules}
 	if r.Method == http.MethodPost {
 		if err := r.ParseForm(); err != nil {
 			return withholding.Errorf(withholding.EINVALID, "bad form")
@@ -32,6 +33,7 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 		form.Read(r.PostFormValue)
 		form.CapSource = "entered in the console"
 		req, problems := form.Request()
+		req.Priorities = s.cfg.Calc.Priorities
 		if len(problems) == 0 {
 			res, err := withholding.Calculate(req.Input())
 			if err != nil {

@@ -274,15 +274,21 @@ type CalcForm struct {
 	CapSource string
 	// OtherFamily is yes, no or unknown (blank).
 	OtherFamily string
-	// Allocation and MedicalRule are their names; blank means the default.
+	// Allocation and MedicalRule are their names; blank means the default
+	// (for MedicalRule: the work state's order).
 	Allocation, MedicalRule string
-	Orders                  []CalcFormOrder
+	// WorkState is the postal code whose order of payment applies.
+	WorkState string
+	Orders    []CalcFormOrder
 }
 
 // CalcFormOrder is one order row of a CalcForm.
 type CalcFormOrder struct {
-	Name    string
-	Over12  bool
+	Name   string
+	Over12 bool
+	// Stated is the total the IWO states per pay of the pay frequency
+	// (items 13a–13d), dollars; blank when it states none.
+	Stated  string
 	Amounts []CalcFormAmount
 }
 
@@ -309,17 +315,18 @@ func NewCalcForm(rows int, keys ...OrderKey) CalcForm {
 }
 
 // Read fills f from the named fields get returns: frequency, disposable,
-// cap, other_family, allocation, medical_rule, fee, and for row i oI_name,
-// oI_over12 (any non-blank value is ticked) and, per amount, oI_KEY and
-// oI_KEY_freq. Missing fields read as blank.
+// cap, other_family, allocation, medical_rule, work_state, fee, and for
+// row i oI_name, oI_over12 (any non-blank value is ticked), oI_stated and,
+// per amount, oI_KEY and oI_KEY_freq. Missing fields read as blank.
 func (f *CalcForm) Read(get func(name string) string) {
 	v := func(name string) string { return strings.TrimSpace(get(name)) }
 	f.Frequency, f.Disposable, f.Cap, f.Fee = v("frequency"), v("disposable"), v("cap"), v("fee")
 	f.OtherFamily, f.Allocation, f.MedicalRule = v("other_family"), v("allocation"), v("medical_rule")
+	f.WorkState = strings.ToUpper(v("work_state"))
 	for i := range f.Orders {
 		o := &f.Orders[i]
 		p := func(k string) string { return v(fmt.Sprintf("o%d_%s", i, k)) }
-		o.Name, o.Over12 = p("name"), p("over12") != ""
+		o.Name, o.Over12, o.Stated = p("name"), p("over12") != "", p("stated")
 		for j := range o.Amounts {
 			a := &o.Amounts[j]
 			a.Amount, a.Per = p(string(a.Key)), p(string(a.Key)+"_freq")
@@ -360,6 +367,7 @@ func (f CalcForm) Request() (CalcRequest, []string) {
 			bad("Premium: %s", ErrorMessage(err))
 		}
 	}
+	r.WorkState = strings.ToUpper(strings.TrimSpace(f.WorkState))
 	if strings.TrimSpace(f.Fee) != "" {
 		if r.Fee, err = ParseAmount(f.Fee); err != nil {
 			bad("Fee: enter dollars and cents")
@@ -372,6 +380,18 @@ func (f CalcForm) Request() (CalcRequest, []string) {
 		}
 		o := Order{CaseID: CaseID(name), ArrearsOver12Weeks: row.Over12}
 		filled := false
+		if strings.TrimSpace(row.Stated) != "" {
+			filled = true
+			c, err := ParseAmount(row.Stated)
+			switch {
+			case err != nil:
+				bad("%s stated per pay: enter dollars and cents", name)
+			case r.Frequency == "":
+				// the pay frequency is already reported
+			case !o.Stated.Set(r.Frequency, c):
+				bad("%s stated per pay: the IWO states no amount per %s pay", name, r.Frequency)
+			}
+		}
 		for _, a := range row.Amounts {
 			if strings.TrimSpace(a.Amount) == "" {
 				continue
