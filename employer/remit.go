@@ -29,14 +29,17 @@ type Settings struct {
 	// OtherFamily answers the CCPA question when the employer knows.
 	OtherFamily withholding.OtherFamily
 
-	Allocation withholding.Allocation
-	// MedicalRule, when set, is the order of payment for every pay;
-	// otherwise Priorities gives WorkState's (withholding.CalcRequest).
-	MedicalRule     withholding.MedicalRule
-	WorkState       string
-	Priorities      withholding.PriorityRules
+	Allocation      withholding.Allocation
 	Fee             withholding.Cents
 	FeeOutsideLimit bool
+	// MedicalRule, when set, is the order of payment for every pay;
+	// otherwise Priorities gives WorkState's (withholding.CalcRequest).
+	MedicalRule withholding.MedicalRule
+	WorkState   string
+	Priorities  withholding.PriorityRules
+	// Fees, when set and Fee is 0, give the work state's fee rule
+	// (withholding.DefaultStateFees).
+	Fees map[string]withholding.FeeRule
 }
 
 // Withholding is one pay line's outcome.
@@ -140,6 +143,7 @@ func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding
 		MedicalRule:     s.MedicalRule,
 		WorkState:       s.WorkState,
 		Priorities:      s.Priorities,
+		Fees:            s.Fees,
 		Fee:             s.Fee,
 		FeeOutsideLimit: s.FeeOutsideLimit,
 	}

@@ -34,6 +34,9 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 		form.CapSource = "entered in the console"
 		req, problems := form.Request()
 		req.Priorities = s.cfg.Calc.Priorities
+		if form.Fee == "" {
+			req.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
+		}
 		if len(problems) == 0 {
 			res, err := withholding.Calculate(req.Input())
 			if err != nil {

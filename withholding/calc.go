@@ -167,6 +167,10 @@ type CalcInput struct {
 	// says support plus fee must stay within the limit (spec §1.3), so the
 	// zero value, inside, is the federal rule.
 	FeeOutsideLimit bool `json:"fee_outside_limit"`
+	// FeeRule, when set and Fee is 0, is the work state's fee rule
+	// (DefaultStateFees): Calculate works out the fee for this pay from it
+	// and takes it inside the limit unless the rule says otherwise.
+	FeeRule *FeeRule `json:"fee_rule,omitempty"`
 	// Orders are withheld for, in the order given (ties go to earlier ones).
 	Orders []CalcOrder `json:"orders"`
 }
@@ -296,9 +300,28 @@ func Calculate(in CalcInput) (CalcResult, error) {
 
 	res.Available = res.Cap
 	fee := in.Fee
+	var pctFee *FeeRule // a percentage fee, worked out once support is known
+	if rule := in.FeeRule; rule != nil && fee == 0 {
+		res.FeeOutsideLimit = rule.OutsideLimit
+		if rule.Basis == FeePercent {
+			pctFee = rule
+		} else {
+			paying := 0
+			for _, o := range in.Orders {
+				if o.Due.sum().Total > 0 || o.Percent > 0 {
+					paying++
+				}
+			}
+			fee = rule.fixed(in.Frequency, paying)
+		}
+		say("Employer fee by the work state's rule: %s (%s).", rule.Describe(), rule.Source)
+	}
 	switch {
+	case pctFee != nil && !res.FeeOutsideLimit:
+		res.Available = pctFee.supportRoom(res.Cap)
+		say("The fee must fit inside the limit with support: support may take at most %s, leaving room for %s of it.", res.Available.Dollars(), pctFee.Percent)
 	case fee == 0:
-	case in.FeeOutsideLimit:
+	case res.FeeOutsideLimit:
 		say("The administrative fee of %s is taken on top of the limit (work-state rule).", fee.Dollars())
 	case res.Cap > fee:
 		res.Available = res.Cap - fee
@@ -341,6 +364,12 @@ func Calculate(in CalcInput) (CalcResult, error) {
 		r.Total = w.Withheld()
 		r.Remit = w.Total
 		res.Withheld += r.Total
+	}
+	if pctFee != nil {
+		fee = pctFee.capped(pctFee.Percent.Of(res.Withheld))
+		if fee > 0 {
+			say("The employer may keep %s (%s of %s withheld).", fee.Dollars(), pctFee.Percent, res.Withheld.Dollars())
+		}
 	}
 	if res.Withheld == 0 && fee > 0 {
 		say("Nothing is withheld for support, so no fee is taken.")
@@ -485,6 +514,11 @@ func (in CalcInput) validate() error {
 	}
 	if in.Fee < 0 {
 		return Errorf(EINVALID, "fee %s is negative", in.Fee)
+	}
+	if in.FeeRule != nil {
+		if err := in.FeeRule.validate(); err != nil {
+			return err
+		}
 	}
 	if in.Allocation != "" {
 		if _, err := ParseAllocation(string(in.Allocation)); err != nil {

@@ -20,16 +20,20 @@ type CalcRequest struct {
 	// order's ArrearsOver12Weeks raises the limit by five points.
 	Limit Limit
 	// Allocation, Fee and FeeOutsideLimit are as in CalcInput.
-	Allocation Allocation
+	Allocation      Allocation
+	Fee             Cents
+	FeeOutsideLimit bool
 	// MedicalRule, when set, picks a priority preset for this question
 	// alone; left empty, Priorities decides for WorkState.
 	MedicalRule MedicalRule
 	// WorkState is the postal code of the employee's principal place of
 	// employment ("MD"); Priorities gives its order of payment.
-	WorkState       string
-	Priorities      PriorityRules
-	Fee             Cents
-	FeeOutsideLimit bool
+	WorkState  string
+	Priorities PriorityRules
+	// Fees are employer-fee rules by work state (DefaultStateFees). When
+	// Fee is 0 and WorkState has a rule, Calculate applies it; a fee given
+	// with the question wins. Nil applies none.
+	Fees map[string]FeeRule
 	// Orders are withheld for, in the order given.
 	Orders []Order
 }
@@ -45,6 +49,9 @@ func (r CalcRequest) Input() CalcInput {
 	}
 	if r.MedicalRule == "" {
 		in.Priority, in.PriorityBasis = r.Priorities.For(r.WorkState)
+	}
+	if rule, ok := r.Fees[strings.ToUpper(r.WorkState)]; ok && r.Fee == 0 {
+		in.FeeRule = &rule
 	}
 	for _, o := range r.Orders {
 		in.Orders = append(in.Orders, CalcOrderOf(o, r.Frequency))

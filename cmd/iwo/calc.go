@@ -38,7 +38,11 @@ biweekly, semimonthly or monthly (also quarterly, annually).
 
 --fee is the employer's administrative fee for this pay; it must fit
 inside the limit together with support (federal IWO rule) unless
---fee-outside says the work state allows it on top.
+--fee-outside says the work state allows it on top. Without --fee, the
+work state's fee from iwo's table applies where it has one (KS and LA $5 a
+pay, IA $2 and ID $5 a payment, ND $3 and TX $10 a month, PA 2% of the
+support withheld; survey findings to verify with the state), inside the
+limit.
 
 The order of payment is the work state's (--work-state, default the
 configuration's agency.state; withholding.priority in the configuration,
@@ -196,6 +200,8 @@ func calcInput(fs *flag.FlagSet, cfg *Config) (withholding.CalcInput, string, er
 		if r.Fee, err = withholding.ParseAmount(f); err != nil {
 			return flagErr("fee", err)
 		}
+	} else {
+		r.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
 	}
 	r.FeeOutsideLimit = get("fee-outside") == "true"
 

@@ -105,3 +105,30 @@ func TestCalcWorkStatePriority(t *testing.T) {
 		}
 	}
 }
+
+// TestCalcStateFee: without --fee, the work state's fee from the table
+// (Kansas $5 a pay, per the survey) is kept inside the limit; a
+// --fee given wins; a state without a rule has none.
+func TestCalcStateFee(t *testing.T) {
+	base := []string{"--frequency", "weekly", "--disposable", "200", "--cap", "50", "--order", "A:current=528/monthly"}
+	for _, tc := range []struct {
+		extra     []string
+		fee, paid int64
+	}{
+		{[]string{"--work-state", "KS"}, 5_00, 95_00}, // $100.00 limit: $5 fee, $95 support
+		{[]string{"--work-state", "KS", "--fee", "1"}, 1_00, 99_00},
+		{[]string{"--work-state", "CA"}, 0, 100_00},
+	} {
+		code, stdout, stderr := runIWO(t, append(append([]string{"calc", "--format", "json"}, base...), tc.extra...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.extra, code, stderr)
+		}
+		var out calcOut
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.FeeCents != tc.fee || out.Orders[0].TotalCents != tc.paid {
+			t.Errorf("%v: fee %d withheld %d; want %d %d", tc.extra, out.FeeCents, out.Orders[0].TotalCents, tc.fee, tc.paid)
+		}
+	}
+}

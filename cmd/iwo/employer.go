@@ -179,7 +179,8 @@ convert the ordered amounts. The order of payment (current support,
 medical, arrears) is the work state's: --work-state (default the
 configuration's agency.state) looked up in withholding.priority (Maryland
 and West Virginia built in), else withholding.medical_rule; --medical-rule
-sets it for the whole run.
+sets it for the whole run. Without --fee, the work state's employer fee
+from iwo's table (iwo calc -h) is kept inside the limit.
 
 The SDU's bank comes from --config (agency.sdu) or the flags; --odfi is
 your bank's routing number.
@@ -488,6 +489,8 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 		if s.Fee, err = withholding.ParseAmount(fee); err != nil {
 			return s, fmt.Errorf("--fee: %s", withholding.ErrorMessage(err))
 		}
+	} else {
+		s.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
 	}
 	s.FeeOutsideLimit = feeOutside
 	return s, nil
