@@ -402,7 +402,7 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 }
 
 // importBatch is how many rows of an orders file are looked up in one
-// query and created in one INSERT: 48 columns × 250 rows stays well under
+// query and created in one INSERT: 53 columns × 250 rows stays well under
 // SQLite's 32766 variables and PostgreSQL's 65535 parameters. One query
 // and one INSERT a row took two thirds of the import's time.
 const importBatch = 250
