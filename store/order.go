@@ -32,7 +32,7 @@ var orderSelect = "SELECT id, " + strings.Join(orderCols, ", ") + " FROM orders"
 
 // briefOrderCols are the columns of an OrderFilter.Brief listing: the
 // order's identifiers, the obligor's name and SSN, the payee FIPS, the
-// amounts, dates and status. Reading every column of every order, the
+// amounts and stated per-pay lines, dates and status. Reading every column of every order, the
 // children's JSON most of all, was half of reconciliation's time.
 var briefOrderCols = []string{
 	"case_id", "order_id", "remittance_id", "employer_fein",
@@ -41,6 +41,9 @@ var briefOrderCols = []string{
 	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
 	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
 	"other_cents", "other_freq", "medical_premium_cents", "medical_premium_freq",
+	// The IWO's stated per-pay lines: Order.PerPay, reconciliation's
+	// expected amount, prefers them to its conversion.
+	"per_pay_weekly_cents", "per_pay_biweekly_cents", "per_pay_semimonthly_cents", "per_pay_monthly_cents",
 	"start_date", "end_date", "status",
 }
 

@@ -26,6 +26,13 @@ func testOrderPerPay(t *testing.T, db *store.DB) {
 	if p := got.PerPay(withholding.Weekly); p.Total != 121_86 {
 		t.Errorf("stored order withholds %s a week, want the stated 121.86", p.Total)
 	}
+	// The brief listing reconciliation reads carries the stated lines too:
+	// its expected amount is Order.PerPay.
+	brief, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{ID: &o.ID, Brief: true}))
+	mustOK(t, err, "brief")
+	if len(brief) != 1 || brief[0].Stated != o.Stated || brief[0].PerPay(withholding.Weekly).Total != 121_86 {
+		t.Errorf("brief listing: %+v; want the stated lines %+v", brief, o.Stated)
+	}
 }
 
 // testImportOrdersPerPay: the optional per_pay_* columns (dollars) set the

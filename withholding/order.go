@@ -120,9 +120,10 @@ type OrderFilter struct {
 	// digits; combine it with a name or an employer, as callers give it.
 	SSNLast4 string
 	// Brief lists each order with its identifiers, the obligor's name and
-	// SSN, PayeeFIPS, Amounts (but OtherReason), StartDate, EndDate and
-	// Status only, the rest left zero: what matching payments to orders
-	// and checking their amounts read, for reading every order quickly.
+	// SSN, PayeeFIPS, Amounts (but OtherReason), Stated, StartDate, EndDate
+	// and Status only, the rest left zero: what matching payments to
+	// orders and checking their amounts (Order.PerPay) read, for reading
+	// every order quickly.
 	Brief         bool
 	Offset, Limit int
 }
