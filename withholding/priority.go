@@ -79,7 +79,7 @@ func (r PriorityRules) For(state string) ([]Tier, string) {
 	}
 	basis := "the " + string(rule) + " order"
 	if state != "" {
-		basis += ", the default (no order set for work state " + state + ")"
+		basis += ", the default: no order is set for work state " + state
 	}
 	return rule.Priority(), basis
 }
