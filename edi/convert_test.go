@@ -40,6 +40,29 @@ func TestNewIWOPerPay(t *testing.T) {
 	}
 }
 
+// TestNewIWOStatedPerPay: an order's own stated line (issue 17's $528.00 a
+// month stated as $121.86 a week) is what the record carries for that
+// frequency, the other lines are converted, and the order read back from
+// the written file withholds the stated amount.
+func TestNewIWOStatedPerPay(t *testing.T) {
+	o := &withholding.Order{
+		CaseID:  "CA17",
+		Amounts: withholding.Amounts{CurrentSupport: withholding.Obligation{Amount: 528_00, Frequency: withholding.Monthly}},
+		Stated:  withholding.StatedPerPay{Weekly: 121_86},
+	}
+	d := edi.NewIWO(o, &withholding.Employer{FEIN: "912345678"}, withholding.ActionOriginal, "T17", withholding.NewDate(2026, 11, 2), edi.Issuer{})
+	for f, want := range map[withholding.Frequency]withholding.Cents{
+		withholding.Weekly: 121_86, withholding.Biweekly: 243_69, withholding.Semimonthly: 264_00, withholding.Monthly: 528_00,
+	} {
+		if got, _ := d.PerPay(f); got != want {
+			t.Errorf("per %s pay: %s, want %s", f, got, want)
+		}
+	}
+	if got := d.Order().PerPay(withholding.Weekly).Total; got != 121_86 {
+		t.Errorf("order read back withholds %s a week, want the stated 121.86", got)
+	}
+}
+
 // TestIWOOrderRoundTrip: order → IWO → file → IWO → order keeps what the
 // record carries.
 func TestIWOOrderRoundTrip(t *testing.T) {
@@ -68,6 +91,11 @@ func TestIWOOrderRoundTrip(t *testing.T) {
 			want.IssuingTribunal = strings.TrimRight(want.IssuingTribunal[:35], " ")
 		}
 		want.Obligee.SSN, want.Obligee.BirthDate = "", withholding.Date{}
+		// The record states every per-pay line, so the order read back
+		// carries them as stated.
+		for _, f := range withholding.StatedFrequencies {
+			want.Stated.Set(f, o.PerPay(f).Total)
+		}
 		for k := range want.Children {
 			want.Children[k].SSN = ""
 		}

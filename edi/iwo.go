@@ -311,8 +311,9 @@ type Issuer struct {
 
 // NewIWO builds the DTL record that sends order o to employer e with the
 // given action, tracking identifier and document date. Amounts per pay
-// frequency (13a–13d) are derived from the order's obligations by
-// annualising (spec withholding-rules §2.2, half-up per component); TRM
+// frequency (13a–13d) are the order's own stated lines (Order.Stated)
+// where it has them, else derived from its obligations by annualising
+// (Order.PerPay: spec withholding-rules §2.2, half-up per component); TRM
 // records carry no amounts and no frequencies, as Kansas sends them; only
 // LUM records carry the order's lump sum. Free text (names, addresses,
 // tribunal, official, state-law texts) is cut to its element's width, as
@@ -376,10 +377,12 @@ func NewIWO(o *withholding.Order, e *withholding.Employer, action withholding.Ac
 	d.Other, d.OtherReason = a.Other, a.OtherReason
 	parts := []withholding.Obligation{a.CurrentSupport, a.PastDueSupport, a.CurrentMedical, a.PastDueMedical, a.CurrentSpousal, a.PastDueSpousal, a.Other}
 	d.Total = totalOf(parts)
-	d.PerWeekly = perPay(parts, withholding.Weekly)
-	d.PerBiweekly = perPay(parts, withholding.Biweekly)
-	d.PerSemimonthly = perPay(parts, withholding.Semimonthly)
-	d.PerMonthly = perPay(parts, withholding.Monthly)
+	// Order.PerPay is the one rule for a per-pay line: the order's own
+	// stated line when it has one, else the conversion.
+	d.PerWeekly = o.PerPay(withholding.Weekly).Total
+	d.PerBiweekly = o.PerPay(withholding.Biweekly).Total
+	d.PerSemimonthly = o.PerPay(withholding.Semimonthly).Total
+	d.PerMonthly = o.PerPay(withholding.Monthly).Total
 	return d
 }
 
@@ -465,8 +468,10 @@ func perPay(parts []withholding.Obligation, pay withholding.Frequency) withholdi
 }
 
 // Order returns the order the record describes, as the employer side sees
-// it: no store identity, status or start date (the record has none), and
-// the non-empty child slots in order.
+// it: no store identity, status or start date (the record has none), the
+// non-empty child slots in order, and the record's per-pay lines (elements
+// 45–48) as the order's stated amounts, which the calculator prefers to
+// its own conversion.
 func (d *IWO) Order() *withholding.Order {
 	o := &withholding.Order{
 		CaseID:              d.CaseID,
@@ -484,6 +489,9 @@ func (d *IWO) Order() *withholding.Order {
 			CurrentMedical: d.CurrentMedical, PastDueMedical: d.PastDueMedical,
 			CurrentSpousal: d.CurrentSpousal, PastDueSpousal: d.PastDueSpousal,
 			Other: d.Other, OtherReason: d.OtherReason,
+		},
+		Stated: withholding.StatedPerPay{
+			Weekly: d.PerWeekly, Biweekly: d.PerBiweekly, Semimonthly: d.PerSemimonthly, Monthly: d.PerMonthly,
 		},
 		ArrearsOver12Weeks: d.ArrearsOver12Weeks,
 		LumpSum:            d.LumpSum,

@@ -17,7 +17,8 @@ import (
 // Settings are the work-state rules the employer applies to every pay. The
 // zero value follows the IWO: the percentage it states, else the federal
 // CCPA table with the lower (other family) row; proportional allocation;
-// premium after current support; no fee.
+// premium after current support (the default of a zero PriorityRules);
+// no fee.
 type Settings struct {
 	// Cap, when CapGiven, overrides the percentage of every IWO (the
 	// employer's counsel decided the work state's limit).
@@ -29,9 +30,16 @@ type Settings struct {
 	OtherFamily withholding.OtherFamily
 
 	Allocation      withholding.Allocation
-	MedicalRule     withholding.MedicalRule
 	Fee             withholding.Cents
 	FeeOutsideLimit bool
+	// MedicalRule, when set, is the order of payment for every pay;
+	// otherwise Priorities gives WorkState's (withholding.CalcRequest).
+	MedicalRule withholding.MedicalRule
+	WorkState   string
+	Priorities  withholding.PriorityRules
+	// Fees, when set and Fee is 0, give the work state's fee rule
+	// (withholding.DefaultStateFees).
+	Fees map[string]withholding.FeeRule
 }
 
 // Withholding is one pay line's outcome.
@@ -133,6 +141,9 @@ func computeLine(p PayLine, orders, lumps []*edi.IWO, s Settings) ([]Withholding
 		Limit:           s.Limit(orders),
 		Allocation:      s.Allocation,
 		MedicalRule:     s.MedicalRule,
+		WorkState:       s.WorkState,
+		Priorities:      s.Priorities,
+		Fees:            s.Fees,
 		Fee:             s.Fee,
 		FeeOutsideLimit: s.FeeOutsideLimit,
 	}

@@ -164,7 +164,8 @@ var orderFormat = func() csvtab.Format {
 		cols = append(cols, a.name, a.name+"_freq")
 	}
 	return csvtab.Format{
-		Columns: append(cols, "other_reason", "arrears_over_12_weeks", "lump_sum", "start_date", "end_date"),
+		Columns: append(cols, "other_reason", "arrears_over_12_weeks", "lump_sum", "start_date", "end_date",
+			"per_pay_weekly", "per_pay_biweekly", "per_pay_semimonthly", "per_pay_monthly"),
 		Required: []string{"case_id", "order_id", "employer_fein", "obligor_last", "obligor_first", "obligor_ssn",
 			"issuing_state", "payee_fips", "start_date"},
 	}
@@ -295,6 +296,14 @@ func (rd *orderReader) next() *withholding.Order {
 		}
 		ordered = ordered || ob.Amount > 0
 	}
+	// The IWO's own per-pay lines (items 13a–13d), dollars; blank = not
+	// stated, and the calculator converts the amounts above instead.
+	for _, f := range withholding.StatedFrequencies {
+		if c := t.Money("per_pay_"+string(f), false); c > 0 {
+			o.Stated.Set(f, c)
+			ordered = true
+		}
+	}
 	o.Amounts.OtherReason = eiwoText(t, "other_reason", 35, false, "Other Obligation Reason")
 	if o.Amounts.Other.Amount > 0 && o.Amounts.OtherReason == "" {
 		t.Failf("other_reason", "required when other is given")
@@ -393,7 +402,7 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 }
 
 // importBatch is how many rows of an orders file are looked up in one
-// query and created in one INSERT: 48 columns × 250 rows stays well under
+// query and created in one INSERT: 53 columns × 250 rows stays well under
 // SQLite's 32766 variables and PostgreSQL's 65535 parameters. One query
 // and one INSERT a row took two thirds of the import's time.
 const importBatch = 250

@@ -23,6 +23,7 @@ var orderCols = []string{
 	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
 	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
 	"other_cents", "other_freq", "other_reason", "medical_premium_cents", "medical_premium_freq",
+	"per_pay_weekly_cents", "per_pay_biweekly_cents", "per_pay_semimonthly_cents", "per_pay_monthly_cents", "percent_of_disposable",
 	"arrears_over_12_weeks", "lump_sum_cents", "start_date", "end_date",
 	"status", "pending_action", "tracking_id", "reject_reason",
 }
@@ -31,7 +32,7 @@ var orderSelect = "SELECT id, " + strings.Join(orderCols, ", ") + " FROM orders"
 
 // briefOrderCols are the columns of an OrderFilter.Brief listing: the
 // order's identifiers, the obligor's name and SSN, the payee FIPS, the
-// amounts, dates and status. Reading every column of every order, the
+// amounts and stated per-pay lines, dates and status. Reading every column of every order, the
 // children's JSON most of all, was half of reconciliation's time.
 var briefOrderCols = []string{
 	"case_id", "order_id", "remittance_id", "employer_fein",
@@ -40,6 +41,9 @@ var briefOrderCols = []string{
 	"current_medical_cents", "current_medical_freq", "past_due_medical_cents", "past_due_medical_freq",
 	"current_spousal_cents", "current_spousal_freq", "past_due_spousal_cents", "past_due_spousal_freq",
 	"other_cents", "other_freq", "medical_premium_cents", "medical_premium_freq",
+	// The IWO's stated per-pay lines: Order.PerPay, reconciliation's
+	// expected amount, prefers them to its conversion.
+	"per_pay_weekly_cents", "per_pay_biweekly_cents", "per_pay_semimonthly_cents", "per_pay_monthly_cents",
 	"start_date", "end_date", "status",
 }
 
@@ -75,6 +79,7 @@ func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 		int64(a.CurrentMedical.Amount), string(a.CurrentMedical.Frequency), int64(a.PastDueMedical.Amount), string(a.PastDueMedical.Frequency),
 		int64(a.CurrentSpousal.Amount), string(a.CurrentSpousal.Frequency), int64(a.PastDueSpousal.Amount), string(a.PastDueSpousal.Frequency),
 		int64(a.Other.Amount), string(a.Other.Frequency), a.OtherReason, int64(a.MedicalPremium.Amount), string(a.MedicalPremium.Frequency),
+		int64(o.Stated.Weekly), int64(o.Stated.Biweekly), int64(o.Stated.Semimonthly), int64(o.Stated.Monthly), int64(o.Percent),
 		o.ArrearsOver12Weeks, int64(o.LumpSum), d.dateArg(o.StartDate), d.dateArg(o.EndDate),
 		string(o.Status), string(o.PendingAction), string(o.TrackingID), o.RejectReason,
 	}, nil
@@ -123,6 +128,7 @@ func orderDests(o *withholding.Order, children *string) []any {
 		&a.CurrentMedical.Amount, &a.CurrentMedical.Frequency, &a.PastDueMedical.Amount, &a.PastDueMedical.Frequency,
 		&a.CurrentSpousal.Amount, &a.CurrentSpousal.Frequency, &a.PastDueSpousal.Amount, &a.PastDueSpousal.Frequency,
 		&a.Other.Amount, &a.Other.Frequency, &a.OtherReason, &a.MedicalPremium.Amount, &a.MedicalPremium.Frequency,
+		&o.Stated.Weekly, &o.Stated.Biweekly, &o.Stated.Semimonthly, &o.Stated.Monthly, &o.Percent,
 		&o.ArrearsOver12Weeks, &o.LumpSum, dateDest{&o.StartDate}, dateDest{&o.EndDate},
 		&o.Status, &o.PendingAction, &o.TrackingID, &o.RejectReason,
 	}

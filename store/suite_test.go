@@ -31,6 +31,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Employers", testEmployers},
 		{"Orders", testOrders},
 		{"EachOrder", testEachOrder},
+		{"OrderPerPay", testOrderPerPay},
 		{"Files", testFiles},
 		{"FileSearch", testFileSearch},
 		{"SumPayments", testSumPayments},
@@ -59,6 +60,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ImportOrders", testImportOrders},
 		{"ImportOrdersBadRows", testImportOrdersBadRows},
 		{"ImportOrdersReimport", testImportOrdersReimport},
+		{"ImportOrdersPerPay", testImportOrdersPerPay},
 		{"ImportOrdersChecksDatabase", testImportOrdersChecksDatabase},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
@@ -294,7 +296,7 @@ func testOrders(t *testing.T, db *store.DB) {
 		for i, o := range list {
 			want := &withholding.Order{ID: o.ID, CaseID: o.CaseID, OrderID: o.OrderID, RemittanceID: o.RemittanceID, EmployerFEIN: o.EmployerFEIN,
 				Obligor:   withholding.Person{Last: o.Obligor.Last, First: o.Obligor.First, SSN: o.Obligor.SSN},
-				PayeeFIPS: o.PayeeFIPS, Amounts: o.Amounts, StartDate: o.StartDate, EndDate: o.EndDate, Status: o.Status}
+				PayeeFIPS: o.PayeeFIPS, Amounts: o.Amounts, Stated: o.Stated, StartDate: o.StartDate, EndDate: o.EndDate, Status: o.Status}
 			want.Amounts.OtherReason = ""
 			if !reflect.DeepEqual(streamed[i], want) {
 				t.Errorf("%s: brief order %d:\n got %+v\nwant %+v", tc.name, o.ID, streamed[i], want)

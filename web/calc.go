@@ -29,10 +29,11 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 	form := withholding.NewCalcForm(calcRows, keys...)
 	form.Frequency = string(withholding.Biweekly)
 	form.Allocation = string(s.cfg.Calc.Allocation)
+	form.WorkState = s.cfg.Calc.WorkState
 	if s.cfg.Calc.CapPercent > 0 {
 		form.Cap = strconv.FormatFloat(s.cfg.Calc.CapPercent, 'f', -1, 64)
 	}
-	data := map[string]any{"Form": &form, "Frequencies": withholding.Frequencies[:4], "AmountFrequencies": withholding.Frequencies}
+	data := map[string]any{"Form": &form, "Frequencies": withholding.Frequencies[:4], "AmountFrequencies": withholding.Frequencies, "Rules": withholding.MedicalRules}
 	submitted := false
 	switch {
 	case r.Method == http.MethodPost:
@@ -55,12 +56,13 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 		}
 		keys = orderCalcKeys(o)
 		form = withholding.NewCalcForm(calcRows, keys...)
-		form.Allocation, form.Cap = string(s.cfg.Calc.Allocation), ""
+		form.Allocation, form.Cap, form.WorkState = string(s.cfg.Calc.Allocation), "", s.cfg.Calc.WorkState
 		if s.cfg.Calc.CapPercent > 0 {
 			form.Cap = strconv.FormatFloat(s.cfg.Calc.CapPercent, 'f', -1, 64)
 		}
-		form.Frequency = string(s.payFrequency(r.Context(), o))
-		prefill(&form.Orders[0], o)
+		freq := s.payFrequency(r.Context(), o)
+		form.Frequency = string(freq)
+		prefill(&form.Orders[0], o, freq)
 		data["Order"] = o
 		if d := r.URL.Query().Get("disposable"); d != "" {
 			form.Disposable = d
@@ -71,6 +73,10 @@ func (s *Server) calc(w http.ResponseWriter, r *http.Request) error {
 	if submitted {
 		form.CapSource = "entered in the console"
 		req, problems := form.Request()
+		req.Priorities = s.cfg.Calc.Priorities
+		if form.Fee == "" {
+			req.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
+		}
 		if len(problems) == 0 {
 			res, err := withholding.Calculate(req.Input())
 			if err != nil {
@@ -113,9 +119,13 @@ func (s *Server) payFrequency(ctx context.Context, o *withholding.Order) withhol
 }
 
 // prefill writes o's amounts into row, each with the frequency the order
-// states it in (dollars, as a person would type them).
-func prefill(row *withholding.CalcFormOrder, o *withholding.Order) {
+// states it in (dollars, as a person would type them), and the IWO's
+// stated per-pay total for pays of freq, if it states one.
+func prefill(row *withholding.CalcFormOrder, o *withholding.Order, freq withholding.Frequency) {
 	row.Name, row.Over12 = string(o.CaseID), o.ArrearsOver12Weeks
+	if c, _ := o.Stated.For(freq); c > 0 {
+		row.Stated = c.String()
+	}
 	for i := range row.Amounts {
 		a := &row.Amounts[i]
 		ob := a.Key.Obligation(&o.Amounts)

@@ -72,6 +72,10 @@ type CalcDefaults struct {
 	// means the CCPA rule (50%, 55% with arrears over 12 weeks).
 	CapPercent float64
 	Allocation withholding.Allocation // proportional or equal
+	// WorkState pre-fills the work state; Priorities gives each work
+	// state's order of payment (the configuration's withholding.priority).
+	WorkState  string
+	Priorities withholding.PriorityRules
 }
 
 // Server is the console. Use Handler to serve it.

@@ -91,6 +91,7 @@ func mustFixture(tb testing.TB, opts ...func(*web.Config)) *fixture {
 		},
 		Agency:   "Test agency",
 		Location: time.UTC,
+		Calc:     web.CalcDefaults{WorkState: "CA", Priorities: withholding.DefaultPriorityRules()},
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 	}
 	for _, o := range opts {

@@ -27,11 +27,12 @@ var tierLabels = map[Tier]string{
 	TierOther:   "Other ordered amounts",
 }
 
-// MedicalRule places the health-coverage premium among the cash support
-// tiers; the work state decides (spec §4).
+// MedicalRule names a priority preset: where the health-coverage premium
+// and cash medical support come among the cash support tiers. The work
+// state decides (spec §4); PriorityRules keeps which state uses which.
 type MedicalRule string
 
-// Medical rules.
+// Medical rules, the named presets of PriorityRules.
 const (
 	// MedicalAfterCurrent: current support, then the premium and current
 	// cash medical, then arrears (California county guidance). The default.
@@ -42,18 +43,35 @@ const (
 	// MedicalFirst: the premium first, then current support, cash
 	// medical and arrears (California, when the obligee chose coverage).
 	MedicalFirst MedicalRule = "first"
+	// MedicalMaryland: current support, then arrears, then the health
+	// insurance premium, then other medical support (cash medical), as
+	// Maryland orders them (COMAR 07.07.20.06, per the issue's survey).
+	// It differs from the others in putting arrears before any medical
+	// support.
+	MedicalMaryland MedicalRule = "maryland"
 )
 
 // DefaultMedicalRule is used when CalcInput.MedicalRule is empty.
 const DefaultMedicalRule = MedicalAfterCurrent
 
+// MedicalRules lists the presets, in the order help text names them.
+var MedicalRules = []MedicalRule{MedicalAfterCurrent, MedicalAfterCash, MedicalFirst, MedicalMaryland}
+
 // ParseMedicalRule reads a MedicalRule name.
 func ParseMedicalRule(s string) (MedicalRule, error) {
-	switch r := MedicalRule(s); r {
-	case MedicalAfterCurrent, MedicalAfterCash, MedicalFirst:
-		return r, nil
+	r := MedicalRule(s)
+	if r.Priority() == nil {
+		return "", Errorf(EINVALID, "unknown medical rule %q (want %s)", s, ruleList())
 	}
-	return "", Errorf(EINVALID, "unknown medical rule %q (want after-current, after-cash or first)", s)
+	return r, nil
+}
+
+func ruleList() string {
+	s := make([]string, len(MedicalRules))
+	for i, r := range MedicalRules {
+		s[i] = string(r)
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // Priority returns the tiers in the order the rule pays them, or nil for an
@@ -66,6 +84,8 @@ func (r MedicalRule) Priority() []Tier {
 		return []Tier{TierCurrent, TierMedical, TierArrears, TierPremium, TierOther}
 	case MedicalFirst:
 		return []Tier{TierPremium, TierCurrent, TierMedical, TierArrears, TierOther}
+	case MedicalMaryland:
+		return []Tier{TierCurrent, TierArrears, TierPremium, TierMedical, TierOther}
 	}
 	return nil
 }
@@ -100,6 +120,13 @@ type CalcOrder struct {
 	Due PerPay `json:"due"`
 	// ArrearsOver12Weeks is the order's field 6c.
 	ArrearsOver12Weeks bool `json:"arrears_over_12_weeks"`
+	// Basis says where Due comes from, for the explanation (see
+	// Order.PerPayBasis); "" says nothing.
+	Basis string `json:"basis,omitempty"`
+	// Percent, when positive, adds that percentage of the pay's
+	// disposable earnings, rounded down to the cent, to Due's current
+	// support (Order.Percent).
+	Percent Percent `json:"percent,omitempty"`
 }
 
 // CalcOrderOf returns o as the calculator sees it for pays of frequency f.
@@ -110,7 +137,8 @@ func CalcOrderOf(o Order, f Frequency) CalcOrder {
 	if name == "" {
 		name = string(o.OrderID)
 	}
-	return CalcOrder{Name: name, Ref: o.ID, Due: o.PerPay(f), ArrearsOver12Weeks: o.ArrearsOver12Weeks}
+	return CalcOrder{Name: name, Ref: o.ID, Due: o.PerPay(f), ArrearsOver12Weeks: o.ArrearsOver12Weeks,
+		Basis: o.PerPayBasis(f), Percent: o.Percent}
 }
 
 // CalcInput is one pay of one employee with every order withheld from it.
@@ -128,8 +156,10 @@ type CalcInput struct {
 	// MedicalRule places the premium; "" means MedicalAfterCurrent.
 	MedicalRule MedicalRule `json:"medical_rule"`
 	// Priority, when set, overrides MedicalRule with an explicit order; it
-	// must list each of the five tiers exactly once.
-	Priority []Tier `json:"priority,omitempty"`
+	// must list each of the five tiers exactly once. PriorityBasis says
+	// whose order it is, for the explanation (PriorityRules.For).
+	Priority      []Tier `json:"priority,omitempty"`
+	PriorityBasis string `json:"priority_basis,omitempty"`
 	// Fee is the employer's administrative fee for this pay, 0 if none or
 	// if the work state allows none.
 	Fee Cents `json:"fee_cents"`
@@ -137,6 +167,10 @@ type CalcInput struct {
 	// says support plus fee must stay within the limit (spec §1.3), so the
 	// zero value, inside, is the federal rule.
 	FeeOutsideLimit bool `json:"fee_outside_limit"`
+	// FeeRule, when set and Fee is 0, is the work state's fee rule
+	// (DefaultStateFees): Calculate works out the fee for this pay from it
+	// and takes it inside the limit unless the rule says otherwise.
+	FeeRule *FeeRule `json:"fee_rule,omitempty"`
 	// Orders are withheld for, in the order given (ties go to earlier ones).
 	Orders []CalcOrder `json:"orders"`
 }
@@ -222,13 +256,16 @@ func Calculate(in CalcInput) (CalcResult, error) {
 	if method == "" {
 		method = DefaultAllocation
 	}
-	prio := in.Priority
+	prio, prioBasis := in.Priority, in.PriorityBasis
 	if prio == nil {
 		rule := in.MedicalRule
 		if rule == "" {
 			rule = DefaultMedicalRule
 		}
-		prio = rule.Priority()
+		prio, prioBasis = rule.Priority(), "the "+string(rule)+" order"
+	}
+	if prioBasis == "" {
+		prioBasis = "as given"
 	}
 
 	lim := in.Limit
@@ -259,12 +296,32 @@ func Calculate(in CalcInput) (CalcResult, error) {
 	}
 	say("Disposable earnings for this %s: %s.", per, in.Disposable.Dollars())
 	say("Limit: %s of disposable earnings = %s (%s).", pct, res.Cap.Dollars(), basis)
+	say("Order of payment: %s (%s).", describePriority(prio), prioBasis)
 
 	res.Available = res.Cap
 	fee := in.Fee
+	var pctFee *FeeRule // a percentage fee, worked out once support is known
+	if rule := in.FeeRule; rule != nil && fee == 0 {
+		res.FeeOutsideLimit = rule.OutsideLimit
+		if rule.Basis == FeePercent {
+			pctFee = rule
+		} else {
+			paying := 0
+			for _, o := range in.Orders {
+				if o.Due.sum().Total > 0 || o.Percent > 0 {
+					paying++
+				}
+			}
+			fee = rule.fixed(in.Frequency, paying)
+		}
+		say("Employer fee by the work state's rule: %s (%s).", rule.Describe(), rule.Source)
+	}
 	switch {
+	case pctFee != nil && !res.FeeOutsideLimit:
+		res.Available = pctFee.supportRoom(res.Cap)
+		say("The fee must fit inside the limit with support: support may take at most %s, leaving room for %s of it.", res.Available.Dollars(), pctFee.Percent)
 	case fee == 0:
-	case in.FeeOutsideLimit:
+	case res.FeeOutsideLimit:
 		say("The administrative fee of %s is taken on top of the limit (work-state rule).", fee.Dollars())
 	case res.Cap > fee:
 		res.Available = res.Cap - fee
@@ -276,6 +333,17 @@ func Calculate(in CalcInput) (CalcResult, error) {
 
 	for i, o := range in.Orders {
 		due := o.Due.sum() // a hand-built PerPay may lack its Total
+		if o.Basis != "" && due.Total > 0 {
+			say("%s: %s ordered for this %s, %s.", o.Name, due.Total.Dollars(), per, o.Basis)
+		}
+		if o.Percent > 0 {
+			// Rounded down like the cap: a share of earnings is a
+			// maximum the order allows, never rounded up.
+			share := o.Percent.Of(in.Disposable)
+			due.CurrentSupport += share
+			due = due.sum()
+			say("%s: %s of disposable earnings = %s current support (a percentage order; the limit still applies).", o.Name, o.Percent, share.Dollars())
+		}
 		res.Orders[i] = OrderResult{Name: o.Name, Ref: o.Ref, Ordered: due}
 		res.Ordered += due.Withheld()
 	}
@@ -296,6 +364,12 @@ func Calculate(in CalcInput) (CalcResult, error) {
 		r.Total = w.Withheld()
 		r.Remit = w.Total
 		res.Withheld += r.Total
+	}
+	if pctFee != nil {
+		fee = pctFee.capped(pctFee.Percent.Of(res.Withheld))
+		if fee > 0 {
+			say("The employer may keep %s (%s of %s withheld).", fee.Dollars(), pctFee.Percent, res.Withheld.Dollars())
+		}
 	}
 	if res.Withheld == 0 && fee > 0 {
 		say("Nothing is withheld for support, so no fee is taken.")
@@ -441,6 +515,11 @@ func (in CalcInput) validate() error {
 	if in.Fee < 0 {
 		return Errorf(EINVALID, "fee %s is negative", in.Fee)
 	}
+	if in.FeeRule != nil {
+		if err := in.FeeRule.validate(); err != nil {
+			return err
+		}
+	}
 	if in.Allocation != "" {
 		if _, err := ParseAllocation(string(in.Allocation)); err != nil {
 			return err
@@ -452,15 +531,8 @@ func (in CalcInput) validate() error {
 		}
 	}
 	if in.Priority != nil {
-		seen := map[Tier]bool{}
-		for _, t := range in.Priority {
-			if _, ok := tierLabels[t]; !ok || seen[t] {
-				return Errorf(EINVALID, "priority %v: tier %q is unknown or repeated", in.Priority, t)
-			}
-			seen[t] = true
-		}
-		if len(seen) != len(tierLabels) {
-			return Errorf(EINVALID, "priority %v: must list current, medical, premium, arrears and other once each", in.Priority)
+		if err := validPriority(in.Priority); err != nil {
+			return err
 		}
 	}
 	for _, o := range in.Orders {
@@ -470,6 +542,9 @@ func (in CalcInput) validate() error {
 			if c < 0 {
 				return Errorf(EINVALID, "order %s: amount %s is negative", o.Name, c)
 			}
+		}
+		if !o.Percent.Valid() {
+			return Errorf(EINVALID, "order %s: percentage %s is not between 0 and 100", o.Name, o.Percent)
 		}
 	}
 	return nil

@@ -19,22 +19,39 @@ type CalcRequest struct {
 	// follows the work state's rule and the federal CCPA table, where an
 	// order's ArrearsOver12Weeks raises the limit by five points.
 	Limit Limit
-	// Allocation, MedicalRule, Fee and FeeOutsideLimit are as in CalcInput.
+	// Allocation, Fee and FeeOutsideLimit are as in CalcInput.
 	Allocation      Allocation
-	MedicalRule     MedicalRule
 	Fee             Cents
 	FeeOutsideLimit bool
+	// MedicalRule, when set, picks a priority preset for this question
+	// alone; left empty, Priorities decides for WorkState.
+	MedicalRule MedicalRule
+	// WorkState is the postal code of the employee's principal place of
+	// employment ("MD"); Priorities gives its order of payment.
+	WorkState  string
+	Priorities PriorityRules
+	// Fees are employer-fee rules by work state (DefaultStateFees). When
+	// Fee is 0 and WorkState has a rule, Calculate applies it; a fee given
+	// with the question wins. Nil applies none.
+	Fees map[string]FeeRule
 	// Orders are withheld for, in the order given.
 	Orders []Order
 }
 
 // Input returns r as Calculate takes it: each order restated per pay with
-// CalcOrderOf.
+// CalcOrderOf, and the order of payment from MedicalRule when set, else
+// from Priorities for WorkState.
 func (r CalcRequest) Input() CalcInput {
 	in := CalcInput{
 		Frequency: r.Frequency, Disposable: r.Disposable, Limit: r.Limit,
 		Allocation: r.Allocation, MedicalRule: r.MedicalRule,
 		Fee: r.Fee, FeeOutsideLimit: r.FeeOutsideLimit,
+	}
+	if r.MedicalRule == "" {
+		in.Priority, in.PriorityBasis = r.Priorities.For(r.WorkState)
+	}
+	if rule, ok := r.Fees[strings.ToUpper(r.WorkState)]; ok && r.Fee == 0 {
+		in.FeeRule = &rule
 	}
 	for _, o := range r.Orders {
 		in.Orders = append(in.Orders, CalcOrderOf(o, r.Frequency))
@@ -134,7 +151,9 @@ func ParseOtherFamily(s string) (OtherFamily, error) {
 
 // ParseOrderSpec reads one order as "iwo calc --order" writes it:
 // "NAME:KEY=AMOUNT/FREQUENCY,..." with each KEY (an OrderKey) at most once,
-// e.g. "A:current=400/monthly,arrears=100/monthly". The name becomes the
+// e.g. "A:current=400/monthly,arrears=100/monthly", plus the IWO's own
+// per-pay totals as stated=AMOUNT/FREQUENCY and a percentage of income as
+// percent=N (KeyStated, KeyPercent). The name becomes the
 // order's case ID. It returns EINVALID with a message that starts with the
 // spec or the order's name, for the caller to prefix with where it came from.
 func ParseOrderSpec(spec string) (Order, error) {
@@ -153,9 +172,27 @@ func ParseOrderSpec(spec string) (Order, error) {
 		}
 		k, val, ok := strings.Cut(part, "=")
 		key := OrderKey(strings.ToLower(strings.TrimSpace(k)))
+		switch {
+		case ok && key == KeyStated:
+			if err := parseStated(&o, name, val, seen); err != nil {
+				return o, err
+			}
+			continue
+		case ok && key == KeyPercent:
+			if seen[key] {
+				return o, Errorf(EINVALID, "%s: %s given twice", name, key)
+			}
+			seen[key] = true
+			p, err := ParsePercent(val)
+			if err != nil {
+				return o, Errorf(EINVALID, "%s %s: %s", name, key, ErrorMessage(err))
+			}
+			o.Percent = p
+			continue
+		}
 		field := key.Obligation(&o.Amounts)
 		if !ok || field == nil {
-			return o, Errorf(EINVALID, "%s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of %s", name, part, keyList())
+			return o, Errorf(EINVALID, "%s: %q: want KEY=AMOUNT/FREQUENCY with KEY one of %s, or stated=AMOUNT/FREQUENCY or percent=N", name, part, keyList())
 		}
 		if seen[key] {
 			return o, Errorf(EINVALID, "%s: %s given twice", name, key)
@@ -175,6 +212,36 @@ func ParseOrderSpec(spec string) (Order, error) {
 		return o, Errorf(EINVALID, "%s: no amounts; want e.g. %s:current=400/monthly", name, name)
 	}
 	return o, nil
+}
+
+// Order spec keys that are not amounts of a component: KeyStated is a
+// per-pay total the IWO states itself (items 13a–13d, written
+// stated=121.86/weekly, once per frequency); KeyPercent a percentage of
+// disposable earnings ordered as current support (percent=20).
+const (
+	KeyStated  OrderKey = "stated"
+	KeyPercent OrderKey = "percent"
+)
+
+// parseStated reads the value of a stated= key into o.Stated.
+func parseStated(o *Order, name, val string, seen map[OrderKey]bool) error {
+	amt, freq, ok := strings.Cut(val, "/")
+	if !ok {
+		return Errorf(EINVALID, "%s: stated=%s: want AMOUNT/FREQUENCY, e.g. stated=121.86/weekly", name, val)
+	}
+	ob, err := parseObligation(amt, freq, "")
+	if err != nil {
+		return Errorf(EINVALID, "%s stated: %s", name, ErrorMessage(err))
+	}
+	k := KeyStated + OrderKey("/"+ob.Frequency)
+	if seen[k] {
+		return Errorf(EINVALID, "%s: stated per %s pay given twice", name, ob.Frequency)
+	}
+	if !o.Stated.Set(ob.Frequency, ob.Amount) {
+		return Errorf(EINVALID, "%s: stated per %s pay: the IWO states per-pay amounts only for weekly, biweekly, semimonthly and monthly pays", name, ob.Frequency)
+	}
+	seen[k] = true
+	return nil
 }
 
 func keyList() string {
@@ -214,15 +281,21 @@ type CalcForm struct {
 	CapSource string
 	// OtherFamily is yes, no or unknown (blank).
 	OtherFamily string
-	// Allocation and MedicalRule are their names; blank means the default.
+	// Allocation and MedicalRule are their names; blank means the default
+	// (for MedicalRule: the work state's order).
 	Allocation, MedicalRule string
-	Orders                  []CalcFormOrder
+	// WorkState is the postal code whose order of payment applies.
+	WorkState string
+	Orders    []CalcFormOrder
 }
 
 // CalcFormOrder is one order row of a CalcForm.
 type CalcFormOrder struct {
-	Name    string
-	Over12  bool
+	Name   string
+	Over12 bool
+	// Stated is the total the IWO states per pay of the pay frequency
+	// (items 13a–13d), dollars; blank when it states none.
+	Stated  string
 	Amounts []CalcFormAmount
 }
 
@@ -249,17 +322,18 @@ func NewCalcForm(rows int, keys ...OrderKey) CalcForm {
 }
 
 // Read fills f from the named fields get returns: frequency, disposable,
-// cap, other_family, allocation, medical_rule, fee, and for row i oI_name,
-// oI_over12 (any non-blank value is ticked) and, per amount, oI_KEY and
-// oI_KEY_freq. Missing fields read as blank.
+// cap, other_family, allocation, medical_rule, work_state, fee, and for
+// row i oI_name, oI_over12 (any non-blank value is ticked), oI_stated and,
+// per amount, oI_KEY and oI_KEY_freq. Missing fields read as blank.
 func (f *CalcForm) Read(get func(name string) string) {
 	v := func(name string) string { return strings.TrimSpace(get(name)) }
 	f.Frequency, f.Disposable, f.Cap, f.Fee = v("frequency"), v("disposable"), v("cap"), v("fee")
 	f.OtherFamily, f.Allocation, f.MedicalRule = v("other_family"), v("allocation"), v("medical_rule")
+	f.WorkState = strings.ToUpper(v("work_state"))
 	for i := range f.Orders {
 		o := &f.Orders[i]
 		p := func(k string) string { return v(fmt.Sprintf("o%d_%s", i, k)) }
-		o.Name, o.Over12 = p("name"), p("over12") != ""
+		o.Name, o.Over12, o.Stated = p("name"), p("over12") != "", p("stated")
 		for j := range o.Amounts {
 			a := &o.Amounts[j]
 			a.Amount, a.Per = p(string(a.Key)), p(string(a.Key)+"_freq")
@@ -300,6 +374,7 @@ func (f CalcForm) Request() (CalcRequest, []string) {
 			bad("Premium: %s", ErrorMessage(err))
 		}
 	}
+	r.WorkState = strings.ToUpper(strings.TrimSpace(f.WorkState))
 	if strings.TrimSpace(f.Fee) != "" {
 		if r.Fee, err = ParseAmount(f.Fee); err != nil {
 			bad("Fee: enter dollars and cents")
@@ -312,6 +387,18 @@ func (f CalcForm) Request() (CalcRequest, []string) {
 		}
 		o := Order{CaseID: CaseID(name), ArrearsOver12Weeks: row.Over12}
 		filled := false
+		if strings.TrimSpace(row.Stated) != "" {
+			filled = true
+			c, err := ParseAmount(row.Stated)
+			switch {
+			case err != nil:
+				bad("%s stated per pay: enter dollars and cents", name)
+			case r.Frequency == "":
+				// the pay frequency is already reported
+			case !o.Stated.Set(r.Frequency, c):
+				bad("%s stated per pay: the IWO states no amount per %s pay", name, r.Frequency)
+			}
+		}
 		for _, a := range row.Amounts {
 			if strings.TrimSpace(a.Amount) == "" {
 				continue

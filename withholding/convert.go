@@ -77,20 +77,55 @@ func (p PerPay) sum() PerPay {
 	return p
 }
 
-// PerPay restates the order's amounts for one pay of frequency f. Each
-// component is converted on its own (each has its own "per" period on the
-// IWO) and rounded half-up to the cent; Total is the sum of the rounded
-// components, so Total always equals what the parts add up to.
+// PerPay restates the order's amounts for one pay of frequency f.
 //
-// The IWO form also restates the total per weekly, biweekly, semimonthly
-// and monthly pay (items 13a–13d) and tells the employer to use the line for
-// its own frequency. Order does not carry those lines; when it does, they
-// should win over this conversion (spec §2.1).
+// When the IWO states a total for pays of f (items 13a–13d, Order.Stated),
+// that total is what is withheld (spec §2.1: the form tells the employer
+// to use the line for its own pay cycle): $528.00 a month stated as
+// $121.86 a week is $121.86, not iwo's own $121.85. The stated total is
+// spread over the components in proportion to their converted amounts
+// (PerPay.restate), so priorities still apply to each part.
 //
-// A component with a zero amount is zero whatever its frequency. A
-// component with an amount but an unknown frequency converts to 0; use
-// ValidateAmounts to catch that.
+// Otherwise each component is converted on its own (each has its own "per"
+// period on the IWO) and rounded half-up to the cent; Total is the sum of
+// the rounded components, so Total always equals what the parts add up to.
+//
+// The health-coverage premium is not part of the IWO total and is always
+// converted. A component with a zero amount is zero whatever its
+// frequency. A component with an amount but an unknown frequency converts
+// to 0; use ValidateAmounts to catch that. A percentage-of-income order
+// (Order.Percent) needs the pay's earnings: the calculator adds it.
 func (o Order) PerPay(f Frequency) PerPay {
+	p, _ := o.perPay(f)
+	return p
+}
+
+// PerPayBasis says where PerPay(f) comes from, for an explanation: "as
+// stated on the IWO (item 13a)" or "computed from the monthly amounts"
+// (the amounts' own frequency, or "ordered" when they differ).
+func (o Order) PerPayBasis(f Frequency) string {
+	if _, item := o.perPay(f); item != "" {
+		return "as stated on the IWO (item " + item + ")"
+	}
+	var per Frequency
+	for _, ob := range o.Amounts.cash() {
+		switch {
+		case ob.Amount == 0:
+		case per == "":
+			per = ob.Frequency
+		case per != ob.Frequency:
+			return "computed from the ordered amounts"
+		}
+	}
+	if per == "" {
+		return "computed from the ordered amounts"
+	}
+	return "computed from the " + string(per) + " amounts"
+}
+
+// perPay is PerPay and the form item of the stated line it used, "" when
+// it converted.
+func (o Order) perPay(f Frequency) (PerPay, string) {
 	a := o.Amounts
 	conv := func(ob Obligation) Cents {
 		if ob.Amount == 0 {
@@ -98,7 +133,7 @@ func (o Order) PerPay(f Frequency) PerPay {
 		}
 		return ConvertAmount(ob.Amount, ob.Frequency, f)
 	}
-	return PerPay{
+	p := PerPay{
 		CurrentSupport: conv(a.CurrentSupport),
 		PastDueSupport: conv(a.PastDueSupport),
 		CurrentMedical: conv(a.CurrentMedical),
@@ -108,6 +143,15 @@ func (o Order) PerPay(f Frequency) PerPay {
 		Other:          conv(a.Other),
 		MedicalPremium: conv(a.MedicalPremium),
 	}.sum()
+	if stated, item := o.Stated.For(f); item != "" {
+		return p.restate(stated), item
+	}
+	return p, ""
+}
+
+// cash returns the seven IWO components (items 5–11), in form order.
+func (a Amounts) cash() []Obligation {
+	return []Obligation{a.CurrentSupport, a.PastDueSupport, a.CurrentMedical, a.PastDueMedical, a.CurrentSpousal, a.PastDueSpousal, a.Other}
 }
 
 // ValidateAmounts checks that every ordered component is not negative and
@@ -134,6 +178,14 @@ func (o Order) ValidateAmounts() error {
 		if c.ob.Amount != 0 && !c.ob.Frequency.Valid() {
 			return Errorf(EINVALID, "%s: unknown frequency %q", c.name, c.ob.Frequency)
 		}
+	}
+	for _, f := range StatedFrequencies {
+		if c := *o.Stated.field(f); c < 0 {
+			return Errorf(EINVALID, "amount per %s pay: %s is negative", f, c)
+		}
+	}
+	if !o.Percent.Valid() {
+		return Errorf(EINVALID, "percentage of disposable earnings %s: must be between 0 and 100", o.Percent)
 	}
 	return nil
 }

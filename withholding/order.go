@@ -76,9 +76,18 @@ type Order struct {
 	IssuingTribunal     string `json:"issuing_tribunal"`
 	PayeeFIPS           string `json:"payee_fips"` // 7-digit remittance FIPS code
 
-	Amounts            Amounts `json:"amounts"`
-	ArrearsOver12Weeks bool    `json:"arrears_over_12_weeks"`
-	LumpSum            Cents   `json:"lump_sum_cents"` // amount for a LUM IWO
+	Amounts Amounts `json:"amounts"`
+	// Stated are the per-pay totals the IWO states itself (items
+	// 13a–13d); PerPay prefers them to its own conversion.
+	Stated StatedPerPay `json:"stated_per_pay"`
+	// Percent, when positive, orders that percentage of each pay's
+	// disposable earnings as current support, on top of Amounts (an
+	// order "stated as a percentage of income"). The calculator turns it
+	// into cents for the pay; the CCPA limit still applies.
+	Percent Percent `json:"percent_of_disposable,omitempty"`
+
+	ArrearsOver12Weeks bool  `json:"arrears_over_12_weeks"`
+	LumpSum            Cents `json:"lump_sum_cents"` // amount for a LUM IWO
 
 	StartDate Date        `json:"start_date"`
 	EndDate   Date        `json:"end_date"` // set when support ends; triggers a TRM
@@ -115,9 +124,10 @@ type OrderFilter struct {
 	// digits; combine it with a name or an employer, as callers give it.
 	SSNLast4 string
 	// Brief lists each order with its identifiers, the obligor's name and
-	// SSN, PayeeFIPS, Amounts (but OtherReason), StartDate, EndDate and
-	// Status only, the rest left zero: what matching payments to orders
-	// and checking their amounts read, for reading every order quickly.
+	// SSN, PayeeFIPS, Amounts (but OtherReason), Stated, StartDate, EndDate
+	// and Status only, the rest left zero: what matching payments to
+	// orders and checking their amounts (Order.PerPay) read, for reading
+	// every order quickly.
 	Brief         bool
 	Offset, Limit int
 }

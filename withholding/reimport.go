@@ -76,6 +76,7 @@ func sameTerms(a, b *Order) bool {
 		slices.Equal(a.Children, b.Children) &&
 		a.IssuingState == b.IssuingState && a.IssuingJurisdiction == b.IssuingJurisdiction &&
 		a.IssuingTribunal == b.IssuingTribunal && a.PayeeFIPS == b.PayeeFIPS &&
-		a.Amounts == b.Amounts && a.ArrearsOver12Weeks == b.ArrearsOver12Weeks &&
+		a.Amounts == b.Amounts && a.Stated == b.Stated && a.Percent == b.Percent &&
+		a.ArrearsOver12Weeks == b.ArrearsOver12Weeks &&
 		a.LumpSum == b.LumpSum && a.StartDate == b.StartDate && a.EndDate == b.EndDate
 }

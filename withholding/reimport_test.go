@@ -103,7 +103,7 @@ func TestImportChangeComparesEveryField(t *testing.T) {
 		"CaseID": true, "OrderID": true, "RemittanceID": true, "EmployerFEIN": true,
 		"Obligor": true, "Obligee": true, "Children": true,
 		"IssuingState": true, "IssuingJurisdiction": true, "IssuingTribunal": true, "PayeeFIPS": true,
-		"Amounts": true, "ArrearsOver12Weeks": true, "LumpSum": true, "StartDate": true, "EndDate": true,
+		"Amounts": true, "Stated": true, "Percent": true, "ArrearsOver12Weeks": true, "LumpSum": true, "StartDate": true, "EndDate": true,
 		// State the exchange owns.
 		"ID": true, "Status": true, "PendingAction": true, "TrackingID": true, "RejectReason": true,
 	}
@@ -129,6 +129,8 @@ func TestImportChangeComparesEveryField(t *testing.T) {
 		"Obligee":            func(o *withholding.Order) { o.Obligee.First = "JOAN" },
 		"Children":           func(o *withholding.Order) { o.Children = nil },
 		"Amounts":            func(o *withholding.Order) { o.Amounts.OtherReason = "FEES" },
+		"Stated":             func(o *withholding.Order) { o.Stated.Weekly = 12186 },
+		"Percent":            func(o *withholding.Order) { o.Percent = 2000 },
 		"ArrearsOver12Weeks": func(o *withholding.Order) { o.ArrearsOver12Weeks = true },
 		"LumpSum":            func(o *withholding.Order) { o.LumpSum = 1 },
 		"StartDate":          func(o *withholding.Order) { o.StartDate = o.StartDate.AddDays(1) },

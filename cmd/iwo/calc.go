@@ -38,11 +38,25 @@ biweekly, semimonthly or monthly (also quarterly, annually).
 
 --fee is the employer's administrative fee for this pay; it must fit
 inside the limit together with support (federal IWO rule) unless
---fee-outside says the work state allows it on top.
+--fee-outside says the work state allows it on top. Without --fee, the
+work state's fee from iwo's table applies where it has one (KS and LA $5 a
+pay, IA $2 and ID $5 a payment, ND $3 and TX $10 a month, PA 2% of the
+support withheld; survey findings to verify with the state), inside the
+limit.
 
---medical-rule places the premium: after-current (default: current,
-premium, cash medical, arrears), after-cash (all cash support first,
-as in West Virginia) or first (premium before current support).
+The order of payment is the work state's (--work-state, default the
+configuration's agency.state; withholding.priority in the configuration,
+Maryland's built in: current, arrears, premium, other medical), else
+withholding.medical_rule. --medical-rule sets it for this question alone:
+after-current (current, premium, cash medical, arrears), after-cash (all
+cash support first, as in West Virginia), first (premium before current
+support) or maryland.
+
+Where the IWO states its own per-pay total (items 13a-13d), give it with
+stated=AMOUNT/FREQUENCY (once per frequency): it is withheld for a pay of
+that frequency instead of iwo's conversion of the other amounts, and the
+explanation says which was used. percent=N orders N% of the pay's
+disposable earnings as current support (still within the limit).
 
 Output: a table to read out on the phone, or with --format json an object
 with cap_cents, orders (name, current_cents, medical_cents, arrears_cents,
@@ -69,6 +83,17 @@ Examples (docs/withholding.md works them through):
       --order "A:current=600/monthly,arrears=200/monthly" \
       --order "B:current=450/monthly,arrears=150/monthly"
 
+  The IWO states $528.00 a month as $121.86 a week (iwo would convert it
+  to $121.85): a weekly pay withholds $121.86, "as stated on the IWO":
+
+    iwo calc --frequency weekly --disposable 600 --cap 50 \
+      --order "A:current=528/monthly,stated=121.86/weekly"
+
+  Maryland's order: arrears before the premium and cash medical support:
+
+    iwo calc --frequency monthly --disposable 1240 --cap 50 --work-state MD \
+      --order "A:current=400/monthly,arrears=200/monthly,medical=100/monthly,cash-medical=50/monthly"
+
   A premium that does not fit is not withheld; arrears get what is left:
 
     iwo calc --frequency biweekly --disposable 400 --cap 50 \
@@ -79,7 +104,8 @@ Examples (docs/withholding.md works them through):
 // calcInput reads.
 type calcCommand struct {
 	base
-	fs *flag.FlagSet
+	fs     *flag.FlagSet
+	config string
 }
 
 func (c *calcCommand) flags(fs *flag.FlagSet) {
@@ -90,19 +116,27 @@ func (c *calcCommand) flags(fs *flag.FlagSet) {
 	fs.String("allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
 	fs.String("fee", "", "employer administrative fee for this pay, in dollars")
 	fs.Bool("fee-outside", false, "take the fee on top of the limit instead of inside it")
-	fs.String("medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
+	fs.String("medical-rule", "", "order of payment for this question: after-current, after-cash, first or maryland (default: the work state's)")
+	fs.String("work-state", "", "work state's postal `code`, whose order of payment applies (default: agency.state)")
+	configFlag(fs, &c.config)
 	fs.Var(&calcOrderList{}, "order", `an order, "NAME:current=AMT/FREQ,arrears=AMT/FREQ,medical=AMT/FREQ" (repeat for each)`)
 	fs.String("format", "text", "output `format`: text or json")
 }
 
 // Run works out the withholding.
-func (c *calcCommand) Run(ctx context.Context) error { return runCalc(ctx, c.env, c.fs, c.args) }
+func (c *calcCommand) Run(ctx context.Context) error {
+	return runCalc(ctx, c.env, c.fs, c.args, c.config)
+}
 
-func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string, config string) error {
 	if len(args) > 0 {
 		return usageError("unexpected argument %q (orders go in --order)", args[0])
 	}
-	in, format, err := calcInput(fs)
+	cfg, err := loadConfig(config, e)
+	if err != nil {
+		return exitCode(2, err)
+	}
+	in, format, err := calcInput(fs, cfg)
 	if err != nil {
 		return exitCode(2, err)
 	}
@@ -123,7 +157,7 @@ func runCalc(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 // agent can act on. The values are read by withholding's parsers
 // (ParseOrderSpec and the rest), which the console and the employer mode
 // share.
-func calcInput(fs *flag.FlagSet) (withholding.CalcInput, string, error) {
+func calcInput(fs *flag.FlagSet, cfg *Config) (withholding.CalcInput, string, error) {
 	get := func(name string) string { return strings.TrimSpace(fs.Lookup(name).Value.String()) }
 	var r withholding.CalcRequest
 	format := get("format")
@@ -153,13 +187,21 @@ func calcInput(fs *flag.FlagSet) (withholding.CalcInput, string, error) {
 	if r.Allocation, err = withholding.ParseAllocation(get("allocation")); err != nil {
 		return flagErr("allocation", err)
 	}
-	if r.MedicalRule, err = withholding.ParseMedicalRule(get("medical-rule")); err != nil {
-		return flagErr("medical-rule", err)
+	if m := get("medical-rule"); m != "" {
+		if r.MedicalRule, err = withholding.ParseMedicalRule(m); err != nil {
+			return flagErr("medical-rule", err)
+		}
 	}
+	if r.Priorities, err = cfg.Withholding.Priorities(); err != nil {
+		return withholding.CalcInput{}, "", err
+	}
+	r.WorkState = strings.ToUpper(pick(get("work-state"), cfg.Agency.State))
 	if f := get("fee"); f != "" {
 		if r.Fee, err = withholding.ParseAmount(f); err != nil {
 			return flagErr("fee", err)
 		}
+	} else {
+		r.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
 	}
 	r.FeeOutsideLimit = get("fee-outside") == "true"
 
@@ -187,6 +229,7 @@ type calcJSON struct {
 	Basis           string                  `json:"basis"`
 	Allocation      withholding.Allocation  `json:"allocation"`
 	MedicalRule     withholding.MedicalRule `json:"medical_rule"`
+	Priority        []withholding.Tier      `json:"priority"`
 	FeeCents        withholding.Cents       `json:"fee_cents"`
 	FeeOutsideLimit bool                    `json:"fee_outside_limit"`
 	Orders          []calcJSONOrder         `json:"orders"`
@@ -213,6 +256,7 @@ func writeCalcJSON(w io.Writer, in withholding.CalcInput, res withholding.CalcRe
 		Basis:           res.Basis,
 		Allocation:      res.Allocation,
 		MedicalRule:     in.MedicalRule,
+		Priority:        res.Priority,
 		FeeCents:        res.Fee,
 		FeeOutsideLimit: res.FeeOutsideLimit,
 		Orders:          make([]calcJSONOrder, len(res.Orders)),

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -187,8 +188,39 @@ type ReportConfig struct {
 
 // WithholdingConfig tunes the calculator.
 type WithholdingConfig struct {
-	Allocation  withholding.Allocation  `yaml:"allocation"`
+	Allocation withholding.Allocation `yaml:"allocation"`
+	// MedicalRule is the order of payment for a work state Priority does
+	// not name: a preset (withholding.MedicalRules).
 	MedicalRule withholding.MedicalRule `yaml:"medical_rule"`
+	// Priority maps a work state's postal code to its order of payment: a
+	// preset or the five tiers, comma-separated. A file's entries are
+	// added to the built-in ones (withholding.DefaultStatePriorities).
+	Priority map[string]string `yaml:"priority"`
+}
+
+// Priorities returns the order-of-payment rules the calculator, the
+// console and the employer mode apply (withholding.PriorityRules), or the
+// first bad entry; Validate reports every one.
+func (w WithholdingConfig) Priorities() (withholding.PriorityRules, error) {
+	r := withholding.PriorityRules{Default: w.MedicalRule, States: map[string][]withholding.Tier{}}
+	for st, v := range w.Priority {
+		p, err := withholding.ParsePriority(v)
+		if err != nil {
+			return r, fmt.Errorf("withholding.priority.%s: %w", st, err)
+		}
+		r.States[strings.ToUpper(st)] = p
+	}
+	return r, nil
+}
+
+// defaultPriority is withholding.DefaultStatePriorities as the
+// configuration writes it.
+func defaultPriority() map[string]string {
+	m := map[string]string{}
+	for st, r := range withholding.DefaultStatePriorities {
+		m[st] = string(r)
+	}
+	return m
 }
 
 // jobNames are the jobs the configuration may schedule.
@@ -262,7 +294,7 @@ func DefaultConfig() *Config {
 			PayDateBehindDays: ach.DefaultPayDateBehind,
 		},
 		Report:      ReportConfig{Statements: jobs.StatementsActivity},
-		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule},
+		Withholding: WithholdingConfig{Allocation: withholding.DefaultAllocation, MedicalRule: withholding.DefaultMedicalRule, Priority: defaultPriority()},
 		Console:     ConsoleConfig{Listen: "127.0.0.1:8080", Users: []ConsoleUser{}},
 	}
 }
@@ -592,8 +624,17 @@ func (c *Config) validateWithholding(p *problems) {
 	if _, err := withholding.ParseAllocation(string(c.Withholding.Allocation)); err != nil {
 		p.bad("withholding.allocation", "%s", withholding.ErrorMessage(err))
 	}
-	if !slices.Contains([]withholding.MedicalRule{withholding.MedicalAfterCurrent, withholding.MedicalAfterCash, withholding.MedicalFirst}, c.Withholding.MedicalRule) {
-		p.bad("withholding.medical_rule", "%q is not after-current, after-cash or first", c.Withholding.MedicalRule)
+	if _, err := withholding.ParseMedicalRule(string(c.Withholding.MedicalRule)); err != nil {
+		p.bad("withholding.medical_rule", "%s", withholding.ErrorMessage(err))
+	}
+	states := slices.Sorted(maps.Keys(c.Withholding.Priority))
+	for _, st := range states {
+		if len(st) != 2 || withholding.GoverningState(strings.ToUpper(st)) == strings.ToUpper(st) {
+			p.bad("withholding.priority."+st, "not a state's two-letter postal code")
+		}
+		if _, err := withholding.ParsePriority(c.Withholding.Priority[st]); err != nil {
+			p.bad("withholding.priority."+st, "%s", withholding.ErrorMessage(err))
+		}
 	}
 }
 

@@ -136,6 +136,10 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	prio, err := cfg.Withholding.Priorities()
+	if err != nil {
+		return nil, err
+	}
 	log := cfg.Logger(e.stderr)
 	// "Run now" goes through a scheduler of the console's own, never
 	// started: it runs a job only by hand, under the same database lock
@@ -152,7 +156,7 @@ func newConsole(cfg *Config, db *store.DB, e *env) (*web.Server, error) {
 		Agency:   cfg.Agency.Name,
 		Location: loc,
 		TLSProxy: cfg.Console.TLSProxy,
-		Calc:     web.CalcDefaults{Allocation: cfg.Withholding.Allocation},
+		Calc:     web.CalcDefaults{Allocation: cfg.Withholding.Allocation, WorkState: cfg.Agency.State, Priorities: prio},
 		Logger:   log,
 		Runner:   sched,
 	})

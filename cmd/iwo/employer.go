@@ -173,6 +173,15 @@ IWOs state different ones); --cap overrides it; when no IWO states one,
 --state-cap (a flat percentage) or the federal CCPA table (50/55/60/65%,
 --other-family says whether the employee supports another family).
 
+Each IWO's own per-pay line for the employee's pay frequency (items
+13a-13d) is withheld as stated; only where the IWO leaves it blank does iwo
+convert the ordered amounts. The order of payment (current support,
+medical, arrears) is the work state's: --work-state (default the
+configuration's agency.state) looked up in withholding.priority (Maryland
+and West Virginia built in), else withholding.medical_rule; --medical-rule
+sets it for the whole run. Without --fee, the work state's employer fee
+from iwo's table (iwo calc -h) is kept inside the limit.
+
 The SDU's bank comes from --config (agency.sdu) or the flags; --odfi is
 your bank's routing number.
 
@@ -188,6 +197,7 @@ type employerRemitCommand struct {
 	orders, acks                                    fileList
 	allow                                           map[withholding.Refusal]*fileList
 	capPct, stateCap, other, alloc, medRule, fee    string
+	workState                                       string
 	feeOutside                                      bool
 	odfi, odfiName, sduRouting, sduAccount, sduName string
 	effective, config                               string
@@ -207,7 +217,8 @@ func (c *employerRemitCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.stateCap, "state-cap", "", "work state's flat limit `percent`, used when no IWO states one")
 	fs.StringVar(&c.other, "other-family", "unknown", "does the employee support another family: yes, no or unknown (federal table row)")
 	fs.StringVar(&c.alloc, "allocation", string(withholding.DefaultAllocation), "how to split what does not fit: proportional or equal")
-	fs.StringVar(&c.medRule, "medical-rule", string(withholding.DefaultMedicalRule), "where the premium goes: after-current, after-cash or first")
+	fs.StringVar(&c.medRule, "medical-rule", "", "order of payment for the run: after-current, after-cash, first or maryland (default: the work state's)")
+	fs.StringVar(&c.workState, "work-state", "", "work state's postal `code`, whose order of payment applies (default: --config agency.state)")
 	fs.StringVar(&c.fee, "fee", "", "administrative fee per pay, in dollars (kept by the employer, not remitted)")
 	fs.BoolVar(&c.feeOutside, "fee-outside", false, "take the fee on top of the limit (where the work state allows)")
 	fs.StringVar(&c.odfi, "odfi", "", "your bank's 9-digit routing `number` (required)")
@@ -234,7 +245,15 @@ func (c *employerRemitCommand) Run(context.Context) error {
 	if err != nil {
 		return exitCode(2, err)
 	}
-	bank, err := c.bank()
+	cfg, err := loadConfig(c.config, c.env)
+	if err != nil {
+		return err
+	}
+	if s.Priorities, err = cfg.Withholding.Priorities(); err != nil {
+		return exitCode(2, err)
+	}
+	s.WorkState = strings.ToUpper(pick(c.workState, cfg.Agency.State))
+	bank, err := c.bank(cfg)
 	if err != nil {
 		return err
 	}
@@ -252,11 +271,7 @@ func (c *employerRemitCommand) Run(context.Context) error {
 
 // bank is the remittance's banks and dates, from the flags and the
 // configuration's agency.sdu.
-func (c *employerRemitCommand) bank() (employer.Bank, error) {
-	cfg, err := loadConfig(c.config, c.env)
-	if err != nil {
-		return employer.Bank{}, err
-	}
+func (c *employerRemitCommand) bank(cfg *Config) (employer.Bank, error) {
 	sdu := cfg.Agency.SDU
 	bank := employer.Bank{
 		ODFI: c.odfi, ODFIName: c.odfiName,
@@ -269,6 +284,7 @@ func (c *employerRemitCommand) bank() (employer.Bank, error) {
 	if !ach.ValidRouting(bank.SDURouting) {
 		return bank, usageError("--sdu-routing %q: not a valid 9-digit routing number", bank.SDURouting)
 	}
+	var err error
 	bank.Effective, err = optDate("--effective", c.effective, withholding.Date{})
 	return bank, err
 }
@@ -464,13 +480,17 @@ func remitSettings(capPct, stateCap, other, alloc, medRule, fee string, feeOutsi
 	if s.Allocation, err = withholding.ParseAllocation(alloc); err != nil {
 		return s, fmt.Errorf("--allocation: %s", withholding.ErrorMessage(err))
 	}
-	if s.MedicalRule, err = withholding.ParseMedicalRule(medRule); err != nil {
-		return s, fmt.Errorf("--medical-rule: %s", withholding.ErrorMessage(err))
+	if medRule != "" {
+		if s.MedicalRule, err = withholding.ParseMedicalRule(medRule); err != nil {
+			return s, fmt.Errorf("--medical-rule: %s", withholding.ErrorMessage(err))
+		}
 	}
 	if fee != "" {
 		if s.Fee, err = withholding.ParseAmount(fee); err != nil {
 			return s, fmt.Errorf("--fee: %s", withholding.ErrorMessage(err))
 		}
+	} else {
+		s.Fees = withholding.DefaultStateFees // the work state's fee, if the table has one
 	}
 	s.FeeOutsideLimit = feeOutside
 	return s, nil

@@ -75,6 +75,9 @@ Columns (any order; * = required):
   other_reason      required with other
   arrears_over_12_weeks   Y or N
   lump_sum          dollars
+  per_pay_weekly, per_pay_biweekly, per_pay_semimonthly, per_pay_monthly
+                    dollars: the IWO's own per-pay totals (items 13a-13d);
+                    withheld instead of iwo's conversion; blank = not stated
 
 Sample: testdata/import/orders.csv. Prints: created, amended, terminated,
 unchanged.`
