@@ -75,7 +75,7 @@ func TestReconcileRecordsPostingsOfTwoNights(t *testing.T) {
 		return ""
 	}
 	want := map[int64]withholding.Posting{
-		d1[0].ID: {PaymentID: d1[0].ID, Status: withholding.PostingPosted, OrderRef: order.ID, CaseID: "CASE1", RunDate: day(t, "2026-11-20")},
+		d1[0].ID: {PaymentID: d1[0].ID, Status: withholding.PostingPosted, OrderRef: order.ID, CaseID: "CASE1", RunDate: day(t, "2026-11-20"), MatchedBy: "case"},
 		d1[1].ID: {PaymentID: d1[1].ID, Status: withholding.PostingHeld, Reason: withholding.ExUnidentified, ExceptionKey: keyOf(withholding.ExUnidentified), RunDate: day(t, "2026-11-20")},
 		d2[0].ID: {PaymentID: d2[0].ID, Status: withholding.PostingHeld, OrderRef: order.ID, CaseID: "CASE1", Reason: withholding.ExDuplicatePayment, ExceptionKey: keyOf(withholding.ExDuplicatePayment), RunDate: day(t, "2026-11-23")},
 	}

@@ -411,7 +411,7 @@ func TestWriteEmployerStatement(t *testing.T) {
 		t.Errorf("SMITH row = %v", ords[2])
 	}
 	pays := MustRows(t, f, report.SheetPayments)
-	if len(pays) != 3 || pays[1][6] != "Applied to case CASE1" || pays[1][7] != "R1" || pays[2][6] != "Held (SSN mismatch): see Action needed" {
+	if len(pays) != 3 || pays[1][6] != "Applied to case CASE1 (matched by SSN)" || pays[1][7] != "R1" || pays[2][6] != "Held (SSN mismatch): see Action needed" {
 		t.Errorf("payments rows = %v", pays)
 	}
 	// Warnings go back to the employer as format notes, masked.
@@ -476,6 +476,7 @@ func TestWriteExceptionsCSV(t *testing.T) {
 func statementPayments() []*withholding.Payment {
 	ps := payments()[:2]
 	ps[0].RemittanceID = "R2"
+	ps[0].Posting.MatchedBy = "ssn" // R2 is JONES's: the SSN found SMITH's order
 	ps[1].Posting = &withholding.Posting{PaymentID: 11, Status: withholding.PostingHeld, OrderRef: 2, CaseID: "CASE2",
 		Reason: withholding.ExSSNMismatch, ExceptionKey: "ssn_mismatch|p11", RunDate: day("2026-11-20")}
 	return ps

@@ -309,6 +309,11 @@ func statementStatus(p *withholding.Payment) string {
 	case p.Posting == nil:
 		return "Received, not yet reconciled"
 	case p.Posting.Status == withholding.PostingPosted:
+		if how := p.Posting.MatchedByText(); how != "" {
+			// Found by a fallback: the employer should send the
+			// remittance ID (see "Remittance ID to use").
+			return "Applied to case " + string(p.Posting.CaseID) + " (" + how + ")"
+		}
 		return "Applied to case " + string(p.Posting.CaseID)
 	case p.Posting.Status == withholding.PostingHeld:
 		return "Held (" + TypeLabel(p.Posting.Reason) + "): see Action needed"

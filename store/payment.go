@@ -29,7 +29,7 @@ var paymentSelect = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM pay
 // (PaymentFilter.WithPosting); the posting columns are NULL until the
 // payment is reconciled.
 var paymentPostingSelect = "SELECT payments.id, payments." + strings.Join(paymentCols, ", payments.") + ", " +
-	"postings.status, postings.order_ref, postings.case_id, postings.reason, postings.exception_key, postings.run_date " +
+	"postings.status, postings.order_ref, postings.case_id, postings.reason, postings.exception_key, postings.run_date, postings.matched_by " +
 	"FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
 
 // sqlitePaymentBatch is how many payments one SQLite INSERT carries:
@@ -65,10 +65,10 @@ func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*w
 		&p.SSN, &p.Medical, &p.Name, &p.FIPS, &p.Termination, &p.Kind, &p.ReturnCode, &problems, &p.Raw, &p.FEIN,
 		&warnings, &p.Credited,
 	}
-	var status, caseID, reason, key sql.NullString
+	var status, caseID, reason, key, by sql.NullString
 	var post withholding.Posting
 	if withPosting {
-		dest = append(dest, &status, idDest{&post.OrderRef}, &caseID, &reason, &key, dateDest{&post.RunDate})
+		dest = append(dest, &status, idDest{&post.OrderRef}, &caseID, &reason, &key, dateDest{&post.RunDate}, &by)
 	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
@@ -76,6 +76,7 @@ func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*w
 	if status.Valid {
 		post.PaymentID, post.Status = p.ID, withholding.PostingStatus(status.String)
 		post.CaseID, post.Reason, post.ExceptionKey = withholding.CaseID(caseID.String), withholding.ExceptionType(reason.String), key.String
+		post.MatchedBy = by.String
 		p.Posting = &post
 	}
 	if problems != "" {

@@ -11,13 +11,13 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-var postingCols = []string{"payment_id", "status", "order_ref", "case_id", "reason", "exception_key", "run_date"}
+var postingCols = []string{"payment_id", "status", "order_ref", "case_id", "reason", "exception_key", "run_date", "matched_by"}
 
 var postingSelect = "SELECT " + strings.Join(postingCols, ", ") + " FROM postings"
 
 func scanPosting(s interface{ Scan(...any) error }) (*withholding.Posting, error) {
 	var p withholding.Posting
-	err := s.Scan(&p.PaymentID, &p.Status, idDest{&p.OrderRef}, &p.CaseID, &p.Reason, &p.ExceptionKey, dateDest{&p.RunDate})
+	err := s.Scan(&p.PaymentID, &p.Status, idDest{&p.OrderRef}, &p.CaseID, &p.Reason, &p.ExceptionKey, dateDest{&p.RunDate}, &p.MatchedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (d *DB) insertPostings(ctx context.Context, q queryer, postings []*withhold
 	for batch := range slices.Chunk(postings, postingBatch) {
 		args = args[:0]
 		for _, p := range batch {
-			args = append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), now)
+			args = append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), p.MatchedBy, now)
 		}
 		res, err := d.exec(ctx, q, insertNewSQL("postings", postingCols, "payment_id", len(batch)), args...)
 		if err != nil {

@@ -64,7 +64,11 @@ func mustBooks(t *testing.T, f *fixture) *books {
 		PaymentIDs: []int64{b.held.ID}, Message: "Second copy", OpenedOn: eff}
 	night := &withholding.Night{Date: eff, WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
 	posted := func(p *withholding.Payment, to withholding.Order) *withholding.Posting {
-		return &withholding.Posting{PaymentID: p.ID, Status: withholding.PostingPosted, OrderRef: to.ID, CaseID: to.CaseID, RunDate: eff}
+		by := "case"
+		if p == b.mistyped {
+			by = "ssn" // the employer typed R7: found by the SSN
+		}
+		return &withholding.Posting{PaymentID: p.ID, Status: withholding.PostingPosted, OrderRef: to.ID, CaseID: to.CaseID, RunDate: eff, MatchedBy: by}
 	}
 	postings := []*withholding.Posting{
 		posted(b.mistyped, o), posted(b.elsewhere, b.other), posted(b.own, o),
@@ -125,8 +129,11 @@ func TestOrderPageShowsPostings(t *testing.T) {
 	t.Run("PostedBySSN", func(t *testing.T) {
 		// Listed though it does not carry the order's remittance ID.
 		wantIn(t, "mistyped payment's row", rows[b.mistyped.Trace],
-			`<span class="badge posted">Posted</span>`, "$200.00",
+			`<span class="badge posted">Posted</span>`, "$200.00", `<span class="muted matched">(matched by SSN)</span>`,
 			`sent &#34;R7&#34;; this order&#39;s remittance ID is `+string(b.o.RemittanceID))
+		if strings.Contains(rows[b.own.Trace], `class="muted matched"`) {
+			t.Errorf("a payment matched by its case identifier is labelled with a fallback: %s", rows[b.own.Trace])
+		}
 		if strings.Contains(rows[b.mistyped.Trace], "Carries") {
 			t.Errorf("payment on this order's books is labelled as carried: %s", rows[b.mistyped.Trace])
 		}

@@ -39,6 +39,22 @@ type Posting struct {
 	// RunDate is the agency's calendar day of the reconciliation that
 	// recorded it.
 	RunDate Date `json:"run_date"`
+	// MatchedBy is the rule that found a posted payment's order ("case",
+	// "ssn", "name_fips"); empty for other postings.
+	MatchedBy string `json:"matched_by,omitempty"`
+}
+
+// MatchedByText says, for people, how a posted payment found its order;
+// "" for a match by the case identifier, the rule the employer is meant
+// to follow.
+func (p *Posting) MatchedByText() string {
+	switch p.MatchedBy {
+	case "ssn":
+		return "matched by SSN"
+	case "name_fips":
+		return "matched by name and FIPS"
+	}
+	return ""
 }
 
 // Night is one night's reconciliation as the reconcile job recorded it: the

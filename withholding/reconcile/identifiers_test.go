@@ -73,6 +73,11 @@ func TestRun_IdentifiersAsSent(t *testing.T) {
 				if len(res.Matches) != 1 || res.Matches[0].OrderRef != 1 || res.Matches[0].By != tc.by {
 					t.Fatalf("matches %+v, want the payment posted to order 1 by %s", res.Matches, tc.by)
 				}
+				// The rule is kept on the stored posting, for the console
+				// and the employer's statement.
+				if ps := res.Postings(in.RunDate); len(ps) != 1 || ps[0].MatchedBy != string(tc.by) {
+					t.Errorf("postings %+v, want one matched by %s", ps, tc.by)
+				}
 				return
 			}
 			if len(res.Matches) != 0 {

@@ -114,7 +114,7 @@ type Result struct {
 func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
 	out := make([]*withholding.Posting, 0, len(r.Matches)+len(r.Held))
 	for _, m := range r.Matches {
-		out = append(out, &withholding.Posting{PaymentID: m.PaymentID, Status: withholding.PostingPosted, OrderRef: m.OrderRef, CaseID: m.CaseID, RunDate: runDate})
+		out = append(out, &withholding.Posting{PaymentID: m.PaymentID, Status: withholding.PostingPosted, OrderRef: m.OrderRef, CaseID: m.CaseID, RunDate: runDate, MatchedBy: string(m.By)})
 	}
 	for _, h := range r.Held {
 		out = append(out, &withholding.Posting{PaymentID: h.PaymentID, Status: withholding.PostingHeld, OrderRef: h.OrderRef, CaseID: h.CaseID, Reason: h.Type, ExceptionKey: h.Key, RunDate: runDate})
