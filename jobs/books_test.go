@@ -668,7 +668,7 @@ func checkOperations(t *testing.T, b *booksPlay, date withholding.Date, tot *wit
 		}
 	}
 	// "Received by employer": name, FEIN, payments, amount.
-	rows := rawRows(t, MustWorkbook(t, path), report.SheetSummary)
+	rows := rawRows(t, MustWorkbook(t, path), report.SheetEmployers)
 	i := slices.IndexFunc(rows, func(r []string) bool { return cell(r, 0) == "Received by employer" })
 	if i < 0 {
 		t.Fatalf("%s: no \"Received by employer\" table", filepath.Base(path))

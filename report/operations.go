@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 // Sheet names of the operations workbook, in order.
 const (
 	SheetSummary    = "Summary"
+	SheetEmployers  = "Employers"
 	SheetExceptions = "Exceptions"
 	SheetPayments   = "Payments"
 	SheetIWOs       = "IWOs"
@@ -52,6 +52,11 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 		return Totals{}, err
 	}
 	defer f.Close()
+	// Money by employer has a sheet of its own, second, so that the summary
+	// prints on one page (written with the summary, at the end).
+	if _, err := f.NewSheet(SheetEmployers); err != nil {
+		return Totals{}, fmt.Errorf("add %s sheet: %w", SheetEmployers, err)
+	}
 	names := employerNames(in.Employers)
 	tot := newTotals(in.RunDate)
 	open := openExceptions(in.Exceptions, in.RunDate)
@@ -362,37 +367,43 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		}
 	}
 	title := operationsTitle(in.Title) + " " + in.RunDate.String()
-	// The summary prints one page wide; its first page holds the
-	// comparison, the exceptions by type and their chart (beside them), and
-	// the employers start on the next page.
-	if err := setPrint(f, sh, st.page, printSetup{}); err != nil {
+	// The summary prints on one page: the comparison, the exceptions by
+	// type and their chart beside them. The employers' sheet prints one
+	// page wide, its header row on every page.
+	if err := setPrint(f, sh, st.page, printSetup{tall: 1}); err != nil {
+		return err
+	}
+	if err := setPrint(f, SheetEmployers, st.page, printSetup{titleRows: 1}); err != nil {
 		return err
 	}
 	widths := []float64{34, 16, 22, 14, 16, 16, 16, 16}
-	for i, w := range widths {
-		c, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sh, c, c, w); err != nil {
-			return fmt.Errorf("write summary: %w", err)
+	for _, sheet := range []string{sh, SheetEmployers} {
+		for i, w := range widths {
+			c, _ := excelize.ColumnNumberToName(i + 1)
+			if err := f.SetColWidth(sheet, c, c, w); err != nil {
+				return fmt.Errorf("write summary: %w", err)
+			}
 		}
 	}
-	// header writes a header row r and makes it tall enough for its
-	// names.
-	header := func(r int, names ...string) error {
+	// header writes a header row r of sheet and makes it tall enough for
+	// its names.
+	headerOn := func(sheet string, r int, names ...string) error {
 		cells, cols := make([]any, len(names)), make([]column, len(names))
 		for i, n := range names {
 			cells[i] = excelize.Cell{StyleID: st.header, Value: n}
 			cols[i] = column{name: n, width: widths[i]}
 		}
-		if err := setRow(f, sh, r, cells...); err != nil {
+		if err := setRow(f, sheet, r, cells...); err != nil {
 			return err
 		}
 		if n := headerLines(cols); n > 1 {
-			if err := f.SetRowHeight(sh, r, rowHeight(n)); err != nil {
+			if err := f.SetRowHeight(sheet, r, rowHeight(n)); err != nil {
 				return fmt.Errorf("write summary: %w", err)
 			}
 		}
 		return nil
 	}
+	header := func(r int, names ...string) error { return headerOn(sh, r, names...) }
 	r := 1
 	if err := setRow(f, sh, r, excelize.Cell{StyleID: st.title, Value: title}); err != nil {
 		return err
@@ -468,14 +479,9 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 		return fmt.Errorf("add summary chart: %w", err)
 	}
 
-	// Money received by employer, largest first, from the second page: the
-	// chart ends by row 4 + 440 px / 20 px a row = 26, the types table goes
-	// on longer.
-	r = max(r+2, 28)
-	if err := f.InsertPageBreak(sh, "A"+strconv.Itoa(r)); err != nil {
-		return fmt.Errorf("write summary: %w", err)
-	}
-	if err := header(r, "Received by employer", "FEIN", "Payments", "Amount",
+	// Money received by employer, largest first, on its own sheet.
+	r = 1
+	if err := headerOn(SheetEmployers, r, "Received by employer", "FEIN", "Payments", "Amount",
 		"Previous payments", "Previous amount", "Change in amount", "Posted with warnings"); err != nil {
 		return err
 	}
@@ -498,7 +504,7 @@ func writeSummary(f *excelize.File, st styles, in OperationsInput, names map[wit
 			name = "(unknown employer)"
 		}
 		r++
-		if err := setRow(f, sh, r, name, string(k), now.Count, st.moneyCell(now.Amount),
+		if err := setRow(f, SheetEmployers, r, name, string(k), now.Count, st.moneyCell(now.Amount),
 			before.Count, st.moneyCell(before.Amount), st.moneyCell(now.Amount-before.Amount), tot.WarningsByEmployer[k]); err != nil {
 			return err
 		}

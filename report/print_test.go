@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"archive/zip"
-	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -81,14 +80,16 @@ func TestWriteOperations_Print(t *testing.T) {
 			t.Errorf("exceptions row %d (%q) is %v pt, want %v (%d lines)", i+2, r[10], h, want, lines)
 		}
 	}
-	// The summary prints its employers from page 2: a page break before
-	// their table (a break's id is the row it follows).
-	i := findRowIndex(MustRows(t, f, report.SheetSummary), "Received by employer")
-	if i < 0 {
-		t.Fatalf("no employers table on the summary")
+	// The summary fits one page; the employers are a sheet of their own,
+	// their header row on every page.
+	if i := findRowIndex(MustRows(t, f, report.SheetSummary), "Received by employer"); i >= 0 {
+		t.Errorf("employers table on the summary (row %d): it should be on its own sheet", i+1)
 	}
-	if xml := zipPart(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(xml, fmt.Sprintf(`<brk id="%d"`, i)) {
-		t.Errorf("summary: no page break before row %d, the employers: %s", i+1, xml)
+	if i := findRowIndex(MustRows(t, f, report.SheetEmployers), "Received by employer"); i != 0 {
+		t.Errorf("employers sheet: header at row %d, want 1", i+1)
+	}
+	if xml := zipPart(t, path, "xl/worksheets/sheet1.xml"); !strings.Contains(xml, `fitToHeight="1"`) {
+		t.Errorf("summary: not fitted to one page tall: %s", xml)
 	}
 }
 

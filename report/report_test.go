@@ -199,7 +199,7 @@ func TestWriteOperations(t *testing.T) {
 	}
 	f := MustOpen(t, path)
 
-	if got, want := f.GetSheetList(), []string{"Summary", "Exceptions", "Payments", "IWOs", "Files"}; !slices.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{"Summary", "Employers", "Exceptions", "Payments", "IWOs", "Files"}; !slices.Equal(got, want) {
 		t.Errorf("sheets = %v, want %v", got, want)
 	}
 
@@ -316,11 +316,12 @@ func TestWriteOperations(t *testing.T) {
 		if r := findRow(rows, "Short payment"); len(r) < 4 || r[1] != "1" || r[2] != "4" || r[3] != "-3" {
 			t.Errorf("short payment row = %v", r)
 		}
-		if r := findRow(rows, "ACME PAYROLL"); len(r) < 8 || r[2] != "2" || r[3] != "$350.00" || r[7] != "1" {
+		emps := MustRows(t, f, report.SheetEmployers)
+		if r := findRow(emps, "ACME PAYROLL"); len(r) < 8 || r[2] != "2" || r[3] != "$350.00" || r[7] != "1" {
 			t.Errorf("ACME row = %v, want 2 payments, $350.00, 1 posted with warnings", r)
 		}
 		// Only posted payments count: GLOBEX's warned payment was not posted.
-		if r := findRow(rows, "GLOBEX"); len(r) < 8 || r[7] != "0" {
+		if r := findRow(emps, "GLOBEX"); len(r) < 8 || r[7] != "0" {
 			t.Errorf("GLOBEX row = %v, want 0 posted with warnings", r)
 		}
 		if r := findRow(rows, "Payments posted with warnings"); !reflect.DeepEqual(r, []string{"Payments posted with warnings", "1", "0", "+1"}) {

@@ -100,7 +100,7 @@ func TestWriteOperations_SplitSheets(t *testing.T) {
 		t.Fatalf("WriteOperations: %v", err)
 	}
 	f := MustOpen(t, path)
-	want := []string{"Summary",
+	want := []string{"Summary", "Employers",
 		"Exceptions", "Exceptions (2)", "Exceptions (3)", "Exceptions (4)",
 		"Payments", "Payments (2)",
 		"IWOs",
