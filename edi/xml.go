@@ -112,6 +112,21 @@ func ReadAny(in io.Reader, name string, visit func(rec Record, rd *Reader) error
 	return Read(br, name, visit)
 }
 
+// StreamAny is Stream of a flat file or an XML document, told apart by
+// content (IsXML): a flat file's problems are handed to problem as they are
+// found; an XML document's, which ReadXML gathers, at its end.
+func StreamAny(in io.Reader, name string, visit func(rec Record, rd *Reader) error, problem func(Errors) error) (*Header, error) {
+	br := bufio.NewReader(in)
+	if !IsXML(br) {
+		return Stream(br, name, visit, problem)
+	}
+	h, es, err := ReadXML(br, name, visit)
+	if err == nil && len(es) > 0 && problem != nil {
+		err = problem(es)
+	}
+	return h, err
+}
+
 // ReadXML is Read of an e-IWO XML document: every problem, in file order,
 // each naming the XML line and element. A document that is not well formed
 // stops reading at that point with one problem of kind ErrXML. In visit,

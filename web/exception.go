@@ -56,19 +56,12 @@ func (q queueQuery) filter(user string, today withholding.Date) (withholding.Exc
 		return f, "Status: choose open, resolved or dismissed."
 	}
 	f.Status = &st
-	if q.Type != "" {
-		t := withholding.ExceptionType(q.Type)
-		if !slices.Contains(withholding.ExceptionTypes(), t) {
-			return f, "Type: choose one of the listed types."
-		}
-		f.Type = &t
+	var ok bool
+	if f.Type, ok = choice(q.Type, withholding.ExceptionTypes()); !ok {
+		return f, "Type: choose one of the listed types."
 	}
-	if q.Severity != "" {
-		sv := withholding.Severity(q.Severity)
-		if !slices.Contains(severities, sv) {
-			return f, "Severity: choose high, medium or low."
-		}
-		f.Severity = &sv
+	if f.Severity, ok = choice(q.Severity, severities); !ok {
+		return f, "Severity: choose high, medium or low."
 	}
 	if q.FEIN != "" {
 		fein := withholding.FEIN(q.FEIN)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,19 +111,12 @@ func (q fileSearch) filter(loc *time.Location) (withholding.FileFilter, string) 
 		}
 		f.Direction = &d
 	}
-	if q.Kind != "" {
-		k := withholding.FileKind(q.Kind)
-		if !slices.Contains(fileKinds, k) {
-			return f, "Kind: choose one of the listed kinds."
-		}
-		f.Kind = &k
+	var ok bool
+	if f.Kind, ok = choice(q.Kind, fileKinds); !ok {
+		return f, "Kind: choose one of the listed kinds."
 	}
-	if q.State != "" {
-		st := withholding.FileState(q.State)
-		if !slices.Contains(fileStates, st) {
-			return f, "State: choose one of the listed states."
-		}
-		f.State = &st
+	if f.State, ok = choice(q.State, fileStates); !ok {
+		return f, "State: choose one of the listed states."
 	}
 	for _, d := range []struct {
 		name, v string

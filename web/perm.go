@@ -1,5 +1,7 @@
 package web
 
+import "slices"
+
 // The console's permissions to act, one method each so that a handler
 // names the trust it needs and a role can gain or lose one without the
 // others. Operations, supervisors and admins hold these; the help line
@@ -18,3 +20,17 @@ func (r Role) CanRunJobs() bool { return r.operates() }
 
 // CanRequeueFiles reports whether r may settle a quarantined file.
 func (r Role) CanRequeueFiles() bool { return r.operates() }
+
+// choice reads an optional form field whose value must be one of listed:
+// nil for a blank field, ok false for a value not listed. The filter forms
+// (queue, files) read their drop-downs with it.
+func choice[T ~string](v string, listed []T) (p *T, ok bool) {
+	if v == "" {
+		return nil, true
+	}
+	t := T(v)
+	if !slices.Contains(listed, t) {
+		return nil, false
+	}
+	return &t, true
+}

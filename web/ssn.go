@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -15,8 +14,8 @@ import (
 // redirects to its page, several are listed with masked SSNs. Each search
 // is in the audit log, without the number.
 func (s *Server) searchSSN(w http.ResponseWriter, r *http.Request) error {
-	ssn := withholding.SSN(strings.NewReplacer("-", "", " ", "").Replace(r.PostFormValue("ssn")))
-	if !ssn.Valid() {
+	ssn, err := withholding.NewSSN(r.PostFormValue("ssn"))
+	if err != nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusBadRequest)
 		return s.render(w, r, "ssnsearch", "Find by SSN", map[string]any{"Problem": "Type the obligor's nine-digit SSN."})

@@ -44,14 +44,22 @@ type Posting struct {
 	MatchedBy string `json:"matched_by,omitempty"`
 }
 
+// The rules by which a posted payment found its order (Posting.MatchedBy):
+// reconcile's match rules (reconcile.MatchRule) are these.
+const (
+	MatchedByCase     = "case"      // DED02, the case identifier
+	MatchedBySSN      = "ssn"       // DED05
+	MatchedByNameFIPS = "name_fips" // DED07 and DED08
+)
+
 // MatchedByText says, for people, how a posted payment found its order;
 // "" for a match by the case identifier, the rule the employer is meant
 // to follow.
 func (p *Posting) MatchedByText() string {
 	switch p.MatchedBy {
-	case "ssn":
+	case MatchedBySSN:
 		return "matched by SSN"
-	case "name_fips":
+	case MatchedByNameFIPS:
 		return "matched by name and FIPS"
 	}
 	return ""

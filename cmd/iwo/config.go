@@ -593,12 +593,9 @@ func (c *Config) validateReconcile(p *problems) {
 	if r.LookbackDays < 1 {
 		p.bad("reconcile.lookback_days", "must be at least 1")
 	}
-	var ids []reconcile.IDField
 	for i, f := range r.CaseIDFields {
-		ids = append(ids, reconcile.IDField(f))
-		if err := (reconcile.Settings{IDOrder: ids}).Validate(); err != nil {
+		if !slices.Contains(reconcile.DefaultIDOrder, reconcile.IDField(f)) || slices.Index(r.CaseIDFields, f) != i {
 			p.bad(fmt.Sprintf("reconcile.case_id_fields[%d]", i), "%q: want remittance_id, case_id or order_id, each once", f)
-			break
 		}
 	}
 	if r.PayDateAheadDays < 1 {

@@ -145,7 +145,7 @@ func runEDIValidate(ctx context.Context, e *env, args []string, maxProblems int)
 func validateFile(w io.Writer, r io.Reader, name string, max int) (int, *recordCounts, error) {
 	counts := &recordCounts{}
 	p := &problemPrinter{w: w, name: name, max: max}
-	err := streamAny(r, name, func(rec edi.Record, _ *edi.Reader) error {
+	_, err := edi.StreamAny(r, name, func(rec edi.Record, _ *edi.Reader) error {
 		counts.add(rec.DocumentCode())
 		return nil
 	}, p.print)
@@ -154,24 +154,6 @@ func validateFile(w io.Writer, r io.Reader, name string, max int) (int, *recordC
 	}
 	p.finish()
 	return p.n, counts, nil
-}
-
-// streamAny reads a flat or an XML e-IWO file (edi.IsXML): a flat file
-// streams its problems as it goes; an XML file's come at its end.
-func streamAny(r io.Reader, name string, visit func(edi.Record, *edi.Reader) error, problem func(edi.Errors) error) error {
-	br := bufio.NewReader(r)
-	if !edi.IsXML(br) {
-		_, err := edi.Stream(br, name, visit, problem)
-		return err
-	}
-	_, es, err := edi.ReadXML(br, name, visit)
-	if err != nil {
-		return err
-	}
-	if len(es) > 0 && problem != nil {
-		return problem(es)
-	}
-	return nil
 }
 
 // problemPrinter prints a file's problems one per line, at most max of
@@ -251,7 +233,7 @@ func runEDIShow(e *env, name, format string, showSSN, partial bool, maxProblems 
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
-	err = streamAny(f, name, func(rec edi.Record, rd *edi.Reader) error {
+	_, err = edi.StreamAny(f, name, func(rec edi.Record, rd *edi.Reader) error {
 		if format == "json" {
 			if !showSSN {
 				maskSSN(rec)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf8"
+
+	"github.com/iwoproject/iwo/edi"
 )
 
 // fileKind is what the first bytes of a file look like. The inspection
@@ -64,7 +66,7 @@ func sniffBytes(b []byte) fileKind {
 		return kindEmpty
 	case bytes.HasPrefix(b, []byte("101")):
 		return kindACH
-	case len(b) >= 3 && b[0] == 'F' && b[1] == 'H' && bytes.IndexByte([]byte("IASK"), b[2]) >= 0:
+	case len(b) >= 3 && b[0] == 'F' && b[1] == 'H' && edi.Kind(b[2]).Valid():
 		return kindEIWO
 	case isBinary(b):
 		// Only a file that does not begin as either format is called

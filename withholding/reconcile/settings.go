@@ -13,12 +13,12 @@ type MatchRule string
 const (
 	// MatchCase looks the DED02 case identifier up as an order's Remittance
 	// ID, then as its IV-D case identifier.
-	MatchCase MatchRule = "case"
+	MatchCase MatchRule = withholding.MatchedByCase
 	// MatchSSN looks the DED05 SSN up among the obligors' SSNs.
-	MatchSSN MatchRule = "ssn"
+	MatchSSN MatchRule = withholding.MatchedBySSN
 	// MatchNameFIPS looks the DED07 name code plus the DED08 FIPS (state
 	// and county, five digits) up among the orders.
-	MatchNameFIPS MatchRule = "name_fips"
+	MatchNameFIPS MatchRule = withholding.MatchedByNameFIPS
 )
 
 // IDField is an order identifier that a DED02 case identifier is looked up
