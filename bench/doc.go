@@ -13,8 +13,9 @@
 //     CTX files (the ach writer), pull-acks, pull-remittances, reconcile
 //     against every order, report.
 //
-// Each step prints one line, "step=NAME wall_s=X rows=N rss_mb=Y cpu_s=Z",
-// so runs at different sizes can be compared; docs/scaling.md has the
+// Each step prints one line, "step=NAME wall_s=X rows=N rss_mb=Y cpu_s=Z
+// peak_mb=P" (rss_mb the resident set after the step, peak_mb the highest
+// during it, where Linux's /proc tells), so runs at different sizes can be compared; docs/scaling.md has the
 // figures and what they point to. Steps named gen.* and typical.gen.* are
 // the bench making the partners' files; they are not part of the night.
 //

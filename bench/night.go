@@ -223,6 +223,9 @@ type bench struct {
 	// others are the instances besides this one that run the inbound jobs
 	// with it (Options.Instances).
 	others []*instance
+	// peak is the highest resident set of any step so far: once resetPeak
+	// has run, getrusage's maxrss is the last step's alone.
+	peak int64
 }
 
 // instance is another iwo instance on the same database: its own store
@@ -366,6 +369,7 @@ func (b *bench) step(name string, f func() (rows int64, err error)) (time.Durati
 		return 0, fmt.Errorf("%s: %w", name, err) // interrupted: stop after the step that ran
 	}
 	cpu0, _ := usage()
+	reset := resetPeak()
 	start := time.Now()
 	rows, err := f()
 	wall := time.Since(start)
@@ -374,7 +378,12 @@ func (b *bench) step(name string, f func() (rows int64, err error)) (time.Durati
 	}
 	cpu1, _ := usage()
 	rss, _ := currentRSS()
-	fmt.Fprintf(b.out, "step=%s wall_s=%.2f rows=%d rss_mb=%d cpu_s=%.2f\n", name, wall.Seconds(), rows, rss>>20, (cpu1 - cpu0).Seconds())
+	fmt.Fprintf(b.out, "step=%s wall_s=%.2f rows=%d rss_mb=%d cpu_s=%.2f", name, wall.Seconds(), rows, rss>>20, (cpu1 - cpu0).Seconds())
+	if peak, ok := stepPeak(); ok && reset {
+		fmt.Fprintf(b.out, " peak_mb=%d", peak>>20)
+		b.peak = max(b.peak, peak)
+	}
+	fmt.Fprintln(b.out)
 	return wall, nil
 }
 
@@ -428,7 +437,7 @@ func (b *bench) job(night, name string) (time.Duration, error) {
 
 func (b *bench) run(ctx context.Context) error {
 	opt := b.opt
-	fmt.Fprintf(b.out, "# bench night: %d orders, %d employers, %d payments in %d files, %d changes, %d acks, %d instance(s); workspace %s; rss_mb is VmRSS after the step\n",
+	fmt.Fprintf(b.out, "# bench night: %d orders, %d employers, %d payments in %d files, %d changes, %d acks, %d instance(s); workspace %s; rss_mb is VmRSS after the step, peak_mb the highest during it\n",
 		opt.Orders, opt.Employers, opt.Payments, opt.Files, opt.Changes, opt.Acks, opt.Instances, opt.Dir)
 	empCSV := filepath.Join(opt.Dir, "employers.csv")
 	ordCSV := filepath.Join(opt.Dir, "orders.csv")
@@ -515,7 +524,7 @@ func (b *bench) run(ctx context.Context) error {
 		}
 	}
 	_, peak := usage()
-	fmt.Fprintf(b.out, "night_total_s=%.2f\npeak_rss_mb=%d\n", total.Seconds(), peak>>20)
+	fmt.Fprintf(b.out, "night_total_s=%.2f\npeak_rss_mb=%d\n", total.Seconds(), max(peak, b.peak)>>20)
 
 	t, err := b.db.NightTotals(ctx, withholding.DateOf(b.clock.now()))
 	if err != nil {

@@ -33,7 +33,7 @@ func TestNight(t *testing.T) {
 		}
 	}
 	want = append(want, "typical.import.orders")
-	line := regexp.MustCompile(`(?m)^step=(\S+) wall_s=[0-9.]+ rows=([0-9]+) rss_mb=[0-9]+ cpu_s=[0-9.]+$`)
+	line := regexp.MustCompile(`(?m)^step=(\S+) wall_s=[0-9.]+ rows=([0-9]+) rss_mb=[0-9]+ cpu_s=[0-9.]+( peak_mb=[0-9]+)?$`)
 	rows := map[string]string{}
 	for _, m := range line.FindAllStringSubmatch(out.String(), -1) {
 		rows[m[1]] = m[2]
