@@ -326,6 +326,13 @@ func (d *DB) finishApply(ctx context.Context, tx *txn, f *withholding.File, reco
 // same sender carried its control number (see SetFileControl), ENOTFOUND
 // for an unknown file, EINVALID for a file without a SHA-256.
 func (d *DB) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	var kept []*sql.Stmt
+	if d.dialect == dialectSQLite {
+		var err error
+		if kept, err = d.prepareBatches(ctx, paymentBatches); err != nil {
+			return 0, err
+		}
+	}
 	var n int
 	err := d.inTx(ctx, func(tx *txn) error {
 		f, err := d.beginApply(ctx, tx, fileID)
@@ -335,7 +342,7 @@ func (d *DB) ApplyPayments(ctx context.Context, fileID int64, payments iter.Seq2
 		if d.dialect == dialectPostgres {
 			n, err = d.copyPayments(ctx, tx, fileID, payments)
 		} else {
-			n, err = d.insertPayments(ctx, tx, fileID, payments)
+			n, err = d.insertPayments(ctx, tx, kept, fileID, payments)
 		}
 		if err != nil {
 			return err

@@ -32,9 +32,14 @@ var paymentPostingSelect = "SELECT payments.id, payments." + strings.Join(paymen
 	"postings.status, postings.order_ref, postings.case_id, postings.reason, postings.exception_key, postings.run_date, postings.matched_by " +
 	"FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
 
-// sqlitePaymentBatch is how many payments one SQLite INSERT carries:
-// 26 columns × 400 rows stays well under SQLite's 32766 variables.
-const sqlitePaymentBatch = 400
+// paymentBatches are SQLite's payment INSERTs: 100 rows (26 values each,
+// well under SQLite's 32,766 variables), 10 and 1, prepared once for the
+// DB, whatever each file's count.
+var paymentBatches = &rowBatches{
+	Head:  "INSERT INTO payments (" + strings.Join(paymentCols, ", ") + ") VALUES ",
+	Cols:  len(paymentCols),
+	Sizes: sizesOf(100),
+}
 
 func (d *DB) appendPaymentArgs(args []any, fileID int64, p *withholding.Payment) []any {
 	return append(args,
@@ -92,20 +97,11 @@ func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*w
 	return &p, nil
 }
 
-func paymentInsertSQL(rows int) string {
-	return "INSERT INTO payments (" + strings.Join(paymentCols, ", ") + ") VALUES " + rowPlaceholders(len(paymentCols), rows)
-}
-
-// insertPayments writes payments to SQLite in multi-row INSERTs of
-// sqlitePaymentBatch rows, holding one batch in memory at a time.
-func (d *DB) insertPayments(ctx context.Context, tx *txn, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
-	full, err := tx.PrepareContext(ctx, paymentInsertSQL(sqlitePaymentBatch))
-	if err != nil {
-		return 0, fmt.Errorf("prepare payment insert: %w", err)
-	}
-	defer full.Close()
-	args := make([]any, 0, sqlitePaymentBatch*len(paymentCols))
-	n, pending := 0, 0
+// insertPayments writes payments to SQLite through paymentBatches (kept,
+// their statements), holding one batch in memory at a time.
+func (d *DB) insertPayments(ctx context.Context, tx *txn, kept []*sql.Stmt, fileID int64, payments iter.Seq2[*withholding.Payment, error]) (int, error) {
+	w := newBatchWriter(tx, paymentBatches, kept)
+	n := 0
 	for p, err := range payments {
 		if err != nil {
 			return 0, fmt.Errorf("read payments: %w", err)
@@ -113,23 +109,14 @@ func (d *DB) insertPayments(ctx context.Context, tx *txn, fileID int64, payments
 		if p == nil {
 			return 0, withholding.Errorf(withholding.EINVALID, "payment %d is nil", n+1)
 		}
-		args = d.appendPaymentArgs(args, fileID, p)
+		w.args = d.appendPaymentArgs(w.args, fileID, p)
 		n++
-		pending++
-		if pending == sqlitePaymentBatch {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			if _, err := full.ExecContext(ctx, args...); err != nil {
-				return 0, fmt.Errorf("insert payments: %w", err)
-			}
-			args, pending = args[:0], 0
-		}
-	}
-	if pending > 0 {
-		if _, err := tx.ExecContext(ctx, paymentInsertSQL(pending), args...); err != nil {
+		if err := w.Added(ctx); err != nil {
 			return 0, fmt.Errorf("insert payments: %w", err)
 		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		return 0, fmt.Errorf("insert payments: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -79,6 +80,9 @@ type DB struct {
 	// of the same host can tell that a holder is gone (see TryLock).
 	Host string
 	PID  int
+
+	// kept are statements prepared for the pool, by query (see keep).
+	kept sync.Map
 }
 
 // Open opens the store named by rawURL and migrates its schema to the
@@ -208,6 +212,7 @@ func (d *DB) migrate(ctx context.Context) error {
 
 // Close closes the database (and removes it, for sqlite::memory:).
 func (d *DB) Close() error {
+	d.closeKept()
 	err := d.db.Close()
 	d.removeTmp()
 	if err != nil {

@@ -39,6 +39,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ApplyPaymentsFailureCommitsNothing", testApplyPaymentsFailure},
 		{"ApplyPaymentsCancelledCommitsNothing", testApplyPaymentsCancelled},
 		{"ApplyPaymentsManyBatches", testApplyPaymentsManyBatches},
+		{"ApplyPaymentsFileSizes", testApplyPaymentsFileSizes},
 		{"FileSum", testFileSum},
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
@@ -674,6 +675,36 @@ func testApplyPaymentsManyBatches(t *testing.T, db *store.DB) {
 	mustOK(t, err, "page")
 	if n2 != total || len(page) != 5 {
 		t.Errorf("last page: %d rows of %d, want 5 of %d", len(page), n2, total)
+	}
+}
+
+// testApplyPaymentsFileSizes applies files of every shape of batch, one
+// after the other on one store (SQLite writes them in statements of a few
+// fixed sizes, prepared once and reused by each file's transaction): each
+// file's payments are stored whole, in its order, under its ID.
+func testApplyPaymentsFileSizes(t *testing.T, db *store.DB) {
+	for k, size := range []int{0, 1, 9, 10, 11, 99, 100, 101, 212, 1} {
+		f := mustFile(t, db, fmt.Sprintf("ach-sizes-%d.txt", k), withholding.KindACHFile)
+		n, err := db.ApplyPayments(ctx, f.ID, payments(size, nil))
+		mustOK(t, err, fmt.Sprintf("apply a file of %d payments", size))
+		if n != size {
+			t.Errorf("file of %d: stored %d", size, n)
+		}
+		i := 0
+		var lastID int64
+		for p, err := range db.EachPayment(ctx, withholding.PaymentFilter{FileID: &f.ID}) {
+			mustOK(t, err, "each payment")
+			want := samplePayment(i)
+			if p.ID <= lastID || p.FileID != f.ID || p.Trace != want.Trace || p.Line != want.Line ||
+				p.EntryAmount != want.EntryAmount || p.RemittanceID != want.RemittanceID || p.Raw != want.Raw {
+				t.Fatalf("file of %d, payment %d: %+v, want %+v in the file's order", size, i, p, want)
+			}
+			lastID = p.ID
+			i++
+		}
+		if i != size {
+			t.Errorf("file of %d: %d payments read back", size, i)
+		}
 	}
 }
 
