@@ -51,9 +51,10 @@ type PullAcks struct {
 // Name implements Job.
 func (j *PullAcks) Name() string { return JobPullAcks }
 
-// ClaimsItems implements ItemClaimer: with Exchange.Claims set, each file
-// is claimed, and instances run the job together.
-func (j *PullAcks) ClaimsItems() bool { return j.Exchange.Claims != nil }
+// ClaimsItems implements ItemClaimer: with Exchange.Claims set on a store
+// that takes several writers at once (PostgreSQL), each file is claimed,
+// and instances run the job together.
+func (j *PullAcks) ClaimsItems() bool { return j.Exchange.claims() != nil }
 
 // Run implements Job.
 func (j *PullAcks) Run(ctx context.Context) (Result, error) {

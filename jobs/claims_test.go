@@ -15,6 +15,11 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
+// sharedClaims is a Claimer of a store that takes several writers at once,
+// as PostgreSQL's advisory locks are: it hides the store's OneWriter, so
+// that SQLite's own locks serve as claims in these tests.
+type sharedClaims struct{ jobs.Claimer }
+
 // A file whose claim another instance holds is left to it: this run
 // applies the other files, counts the claimed one, leaves it in the inbox
 // and reports no error; once the claim is released the next run takes it.
@@ -22,7 +27,7 @@ func TestInboundLeavesFileClaimedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.addPartner("bank", transfer.RoleBank, achPatterns)
-	f.x.Claims = f.db
+	f.x.Claims = sharedClaims{f.db}
 	a, sa := MustACH(t, 1, 5)
 	b, sb := MustACH(t, 2, 7)
 	f.drop("bank", "inbox", "a.ach", a)
@@ -63,6 +68,44 @@ func TestInboundLeavesFileClaimedElsewhere(t *testing.T) {
 			continue
 		}
 		release()
+	}
+}
+
+// On SQLite, whose writers take turns, the inbound jobs claim no files:
+// they run under the job's lock (ClaimsItems false), and a claim held on a
+// file's name does not keep them from it.
+func TestInboundClaimsNoFilesOnSQLite(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	f.x.Claims = f.db
+	a, sa := MustACH(t, 1, 5)
+	b, sb := MustACH(t, 2, 7)
+	f.drop("bank", "inbox", "a.ach", a)
+	f.drop("bank", "inbox", "b.ach", b)
+	release, ok, err := f.db.TryLock(ctx, jobs.ClaimName("bank", "/inbox/a.ach"))
+	if err != nil || !ok {
+		t.Fatalf("claim a.ach: ok %v err %v", ok, err)
+	}
+	defer release()
+
+	remit := &jobs.PullRemittances{Exchange: f.x, Files: f.db}
+	acks := &jobs.PullAcks{Exchange: f.x, Files: f.db, Orders: f.db, Documents: f.db}
+	for _, j := range []jobs.ItemClaimer{remit, acks} {
+		if j.ClaimsItems() {
+			t.Errorf("%T.ClaimsItems on SQLite: true, want false (the job's lock instead)", j)
+		}
+	}
+	shared := &jobs.PullRemittances{Exchange: &jobs.Exchange{Claims: sharedClaims{f.db}}}
+	if !shared.ClaimsItems() {
+		t.Errorf("ClaimsItems with a store of several writers: false, want true")
+	}
+	res, err := remit.Run(ctx)
+	if err != nil || res.Files != 2 || res.Counts["claimed_elsewhere"] != 0 {
+		t.Fatalf("run: %+v %v, want both files applied", res, err)
+	}
+	if got := f.payments(); got != sa.Items+sb.Items {
+		t.Errorf("%d payments stored, want %d", got, sa.Items+sb.Items)
 	}
 }
 

@@ -172,13 +172,15 @@ func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res
 // its SHA-256 if the dead instance had committed, and archive it
 // (finishArchive). The duplicate checks of the applying transaction stay
 // the last word: a claim keeps two instances from doing the same work, the
-// store from posting it twice.
+// store from posting it twice. On a store with one writer at a time
+// (OneWriter) no claim is taken: the job runs on one instance at a time.
 func (in *Inbound) claimed(ctx context.Context, rem transfer.Remote, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, res *Result) error {
 	x := in.Exchange
-	if x.Claims == nil {
+	claims := x.claims()
+	if claims == nil {
 		return in.file(ctx, rem, p, kind, f, res)
 	}
-	release, ok, err := x.Claims.TryLock(ctx, ClaimName(p.Name, f.Path()))
+	release, ok, err := claims.TryLock(ctx, ClaimName(p.Name, f.Path()))
 	if err != nil {
 		x.Metrics.error(in.Job, "file")
 		return fmt.Errorf("claim %s: %w", f.Path(), err)

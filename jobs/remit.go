@@ -27,9 +27,10 @@ type PullRemittances struct {
 // Name implements Job.
 func (j *PullRemittances) Name() string { return JobPullRemittances }
 
-// ClaimsItems implements ItemClaimer: with Exchange.Claims set, each file
-// is claimed, and instances run the job together.
-func (j *PullRemittances) ClaimsItems() bool { return j.Exchange.Claims != nil }
+// ClaimsItems implements ItemClaimer: with Exchange.Claims set on a store
+// that takes several writers at once (PostgreSQL), each file is claimed,
+// and instances run the job together.
+func (j *PullRemittances) ClaimsItems() bool { return j.Exchange.claims() != nil }
 
 // Run implements Job.
 func (j *PullRemittances) Run(ctx context.Context) (Result, error) {

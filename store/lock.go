@@ -38,6 +38,13 @@ func (d *DB) TryLock(ctx context.Context, name string) (unlock func(), ok bool, 
 	return d.tryRowLock(ctx, name)
 }
 
+// OneWriter reports whether the store takes one writer at a time: true
+// on SQLite, whose write transactions (IMMEDIATE) hold the database's one
+// write lock from begin to commit, false on PostgreSQL. It implements
+// jobs.OneWriter: work that several instances would share out by claims
+// gains nothing from sharing on SQLite.
+func (d *DB) OneWriter() bool { return d.dialect == dialectSQLite }
+
 const advisoryKey = "hashtextextended(current_schema() || '/' || ?, 0)"
 
 func (d *DB) tryAdvisoryLock(ctx context.Context, name string) (func(), bool, error) {
