@@ -46,7 +46,7 @@ func (d *DB) insertDocument(ctx context.Context, q queryer, doc *withholding.Doc
 // FindDocumentByTrackingID returns the document with tracking ID id,
 // ENOTFOUND if none.
 func (d *DB) FindDocumentByTrackingID(ctx context.Context, id withholding.TrackingID) (*withholding.Document, error) {
-	doc, err := scanDocument(d.queryRow(ctx, d.db, "SELECT "+documentCols+" FROM documents WHERE tracking_id = ?", string(id)))
+	doc, err := scanDocument(d.keptRow(ctx, "SELECT "+documentCols+" FROM documents WHERE tracking_id = ?", string(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, withholding.Errorf(withholding.ENOTFOUND, "no IWO document with tracking ID %s", id)
 	} else if err != nil {

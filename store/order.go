@@ -136,11 +136,16 @@ func orderDests(o *withholding.Order, children *string) []any {
 
 // FindOrderByID returns the order with id, ENOTFOUND if none.
 func (d *DB) FindOrderByID(ctx context.Context, id int64) (*withholding.Order, error) {
-	return d.findOrderByID(ctx, d.db, id)
+	return orderByID(d.keptRow(ctx, orderSelect+" WHERE id = ?", id), id)
 }
 
 func (d *DB) findOrderByID(ctx context.Context, q queryer, id int64) (*withholding.Order, error) {
-	o, err := scanOrder(d.queryRow(ctx, q, orderSelect+" WHERE id = ?", id))
+	return orderByID(d.queryRow(ctx, q, orderSelect+" WHERE id = ?", id), id)
+}
+
+// orderByID scans the order id from row.
+func orderByID(row *sql.Row, id int64) (*withholding.Order, error) {
+	o, err := scanOrder(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, withholding.Errorf(withholding.ENOTFOUND, "no order %d", id)
 	} else if err != nil {
