@@ -62,10 +62,10 @@ type Claimer interface {
 // OneWriter is implemented by a Claimer that knows whether its store
 // takes one writer at a time: *store.DB on SQLite, whose write
 // transactions hold the database's one write lock from begin to commit.
-// There, instances applying files together would only queue for that lock
-// while each file's claim cost two write transactions of its own (about 5
-// ms a file, 10 CPU s of a state's 2,000 nightly ACH files), so the
-// inbound jobs take no per-file claims and run under the job's lock.
+// There, instances applying files together would only queue for that
+// lock, while each file's claim costs two write transactions of its own
+// and a renewal goroutine, so the inbound jobs take no per-file claims and
+// run under the job's lock.
 type OneWriter interface {
 	OneWriter() bool
 }
