@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/iwoproject/iwo/ach/achsynth"
 	"github.com/iwoproject/iwo/jobs"
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/transfer"
@@ -20,23 +21,31 @@ import (
 // that SQLite's own locks serve as claims in these tests.
 type sharedClaims struct{ jobs.Claimer }
 
+// twoFilesOneClaimed makes a fixture whose bank has a.ach and b.ach in its
+// inbox, its Exchange.Claims claims(its store), and a.ach claimed through
+// the store as another instance would; release gives that claim back.
+func twoFilesOneClaimed(t *testing.T, claims func(*store.DB) jobs.Claimer) (f *fixture, sa, sb achsynth.Stats, release func()) {
+	t.Helper()
+	f = newFixture(t)
+	f.addPartner("bank", transfer.RoleBank, achPatterns)
+	f.x.Claims = claims(f.db)
+	a, sa := MustACH(t, 1, 5)
+	b, sb := MustACH(t, 2, 7)
+	f.drop("bank", "inbox", "a.ach", a)
+	f.drop("bank", "inbox", "b.ach", b)
+	release, ok, err := f.db.TryLock(context.Background(), jobs.ClaimName("bank", "/inbox/a.ach"))
+	if err != nil || !ok {
+		t.Fatalf("claim a.ach as the other instance: ok %v err %v", ok, err)
+	}
+	return f, sa, sb, release
+}
+
 // A file whose claim another instance holds is left to it: this run
 // applies the other files, counts the claimed one, leaves it in the inbox
 // and reports no error; once the claim is released the next run takes it.
 func TestInboundLeavesFileClaimedElsewhere(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.addPartner("bank", transfer.RoleBank, achPatterns)
-	f.x.Claims = sharedClaims{f.db}
-	a, sa := MustACH(t, 1, 5)
-	b, sb := MustACH(t, 2, 7)
-	f.drop("bank", "inbox", "a.ach", a)
-	f.drop("bank", "inbox", "b.ach", b)
-
-	release, ok, err := f.db.TryLock(ctx, jobs.ClaimName("bank", "/inbox/a.ach"))
-	if err != nil || !ok {
-		t.Fatalf("claim a.ach as the other instance: ok %v err %v", ok, err)
-	}
+	f, sa, sb, release := twoFilesOneClaimed(t, func(db *store.DB) jobs.Claimer { return sharedClaims{db} })
 	job := &jobs.PullRemittances{Exchange: f.x, Files: f.db}
 	res, err := job.Run(ctx)
 	if err != nil || res.Files != 1 || res.Counts["claimed_elsewhere"] != 1 {
@@ -76,17 +85,7 @@ func TestInboundLeavesFileClaimedElsewhere(t *testing.T) {
 // file's name does not keep them from it.
 func TestInboundClaimsNoFilesOnSQLite(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.addPartner("bank", transfer.RoleBank, achPatterns)
-	f.x.Claims = f.db
-	a, sa := MustACH(t, 1, 5)
-	b, sb := MustACH(t, 2, 7)
-	f.drop("bank", "inbox", "a.ach", a)
-	f.drop("bank", "inbox", "b.ach", b)
-	release, ok, err := f.db.TryLock(ctx, jobs.ClaimName("bank", "/inbox/a.ach"))
-	if err != nil || !ok {
-		t.Fatalf("claim a.ach: ok %v err %v", ok, err)
-	}
+	f, sa, sb, release := twoFilesOneClaimed(t, func(db *store.DB) jobs.Claimer { return db })
 	defer release()
 
 	remit := &jobs.PullRemittances{Exchange: f.x, Files: f.db}

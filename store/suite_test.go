@@ -690,20 +690,17 @@ func testApplyPaymentsFileSizes(t *testing.T, db *store.DB) {
 		if n != size {
 			t.Errorf("file of %d: stored %d", size, n)
 		}
-		i := 0
-		var lastID int64
-		for p, err := range db.EachPayment(ctx, withholding.PaymentFilter{FileID: &f.ID}) {
-			mustOK(t, err, "each payment")
+		stored, _, err := db.FindPayments(ctx, withholding.PaymentFilter{FileID: &f.ID})
+		mustOK(t, err, "find payments")
+		if len(stored) != size {
+			t.Errorf("file of %d: %d payments read back", size, len(stored))
+		}
+		for i, p := range stored {
 			want := samplePayment(i)
-			if p.ID <= lastID || p.FileID != f.ID || p.Trace != want.Trace || p.Line != want.Line ||
+			if (i > 0 && p.ID <= stored[i-1].ID) || p.FileID != f.ID || p.Trace != want.Trace || p.Line != want.Line ||
 				p.EntryAmount != want.EntryAmount || p.RemittanceID != want.RemittanceID || p.Raw != want.Raw {
 				t.Fatalf("file of %d, payment %d: %+v, want %+v in the file's order", size, i, p, want)
 			}
-			lastID = p.ID
-			i++
-		}
-		if i != size {
-			t.Errorf("file of %d: %d payments read back", size, i)
 		}
 	}
 }
