@@ -343,31 +343,22 @@ func (rd *orderReader) next() *withholding.Order {
 // With dryRun nothing is written but the result says what would change.
 //
 // The file streams, so its size does not matter: only each row's key is
-// kept, and the rows of one batch (importBatch). When r is an
-// io.ReadSeeker (a file), a first pass makes every check that needs no
-// stored order, without writing, so a bad file is rejected at the cost of
-// reading it; the second pass checks the rows against their stored orders
-// and writes them, inside the one transaction, a batch at a time while a
-// goroutine reads the next rows: one query finds the stored orders of a
-// batch and one INSERT creates its new ones (docs/scaling.md, fix 5). A row that conflicts with its stored
-// order stops the writing (checking goes on, to list every conflict) and
-// the transaction is rolled back. Checking a row against the database as
-// it stood is sound because no two rows share a key: the rows written so
-// far are other orders. Another reader gets the one pass. On SQLite, an
-// import that writes many rows for the orders stored (a first import)
-// builds the orders' secondary indexes after the rows (dropIndexesFraction).
+// kept, and the rows of one batch (importBatch). It is read once, inside
+// the one transaction: a goroutine reads and checks the rows while this
+// one checks them against their stored orders and writes them, a batch at
+// a time: one query finds the stored orders of a batch and one INSERT
+// creates its new ones (docs/scaling.md, fix 5). The first problem stops
+// the writing (checking goes on, to list every problem) and the
+// transaction is rolled back. A file with problems of its own rows (a bad
+// cell, a duplicate, an unknown employer) lists those alone, as when a
+// first pass found them before any row was written; a file without lists
+// every conflict with a stored order. Checking a row against the database
+// as it stood is sound because no two rows share a key: the rows written
+// so far are other orders. On SQLite, an import that writes many rows for
+// the orders stored (a first import) builds the orders' secondary indexes
+// after the rows (dropIndexesFraction).
 func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun bool) (ImportResult, error) {
 	var res ImportResult
-	if rs, ok := r.(io.ReadSeeker); ok {
-		if start, err := rs.Seek(0, io.SeekCurrent); err == nil {
-			if err := d.checkOrders(ctx, file, rs); err != nil {
-				return res, err
-			}
-			if _, err := rs.Seek(start, io.SeekStart); err != nil {
-				return res, fmt.Errorf("rewind %s: %w", file, err)
-			}
-		}
-	}
 	rd := newOrderReader(file, r)
 	t := rd.t
 	if err := t.Err(); err != nil {
@@ -383,8 +374,10 @@ func (d *DB) ImportOrders(ctx context.Context, file string, r io.Reader, dryRun 
 			return err
 		}
 		err = w.run(ctx, rd, employers)
-		for _, p := range w.problems { // rd is done with t: the batches are in
-			t.FailAt(p.line, p.column, "%s", p.reason)
+		if !t.Failed() { // rd is done with t: the batches are in
+			for _, p := range w.problems {
+				t.FailAt(p.line, p.column, "%s", p.reason)
+			}
 		}
 		if err != nil {
 			return err
@@ -536,6 +529,9 @@ func (w *orderWriter) failAt(line int, column, format string, args ...any) {
 // flush checks the rows of batch against their stored orders, updates the
 // changed ones and queues the new ones for insert.
 func (w *orderWriter) flush(ctx context.Context, batch []importRow) error {
+	if w.badRows.Load() {
+		return nil // the file is rejected for its rows alone: no conflict is listed
+	}
 	stored, err := w.stored(ctx, batch)
 	if err != nil {
 		return err
@@ -568,19 +564,26 @@ func orderKey(c withholding.CaseID, o withholding.OrderID) string {
 	return string(c) + "\x00" + string(o)
 }
 
-// stored returns the stored orders of the keys of batch, by orderKey,
-// in one query by case ID (the first column of the orders' unique key).
-// The query always has importBatch arguments, repeating the last ID, so
-// that the transaction prepares it once.
+// storedOrdersQuery finds the stored orders of importBatch case and order
+// IDs, each through the orders' unique key: the keys are a table of their
+// own that the query joins (a row-value IN list would read every order).
+// Looking up by case ID alone read every order of each case, and a case
+// with thousands of orders made each batch read them all again.
+var storedOrdersQuery = "WITH k (k_case, k_order) AS (VALUES " + rowPlaceholders(2, importBatch) + ") " +
+	orderSelect + " JOIN k ON case_id = k_case AND order_id = k_order"
+
+// stored returns the stored orders of the keys of batch, by orderKey, in
+// one query (storedOrdersQuery). The query always has importBatch keys,
+// repeating the last, so that the transaction prepares it once.
 func (w *orderWriter) stored(ctx context.Context, batch []importRow) (map[string]*withholding.Order, error) {
 	w.keys = w.keys[:0]
 	for _, row := range batch {
-		w.keys = append(w.keys, string(row.o.CaseID))
+		w.keys = append(w.keys, string(row.o.CaseID), string(row.o.OrderID))
 	}
-	for len(w.keys) < importBatch {
-		w.keys = append(w.keys, w.keys[len(w.keys)-1])
+	for len(w.keys) < 2*importBatch {
+		w.keys = append(w.keys, w.keys[len(w.keys)-2:]...)
 	}
-	rows, err := w.d.query(ctx, w.tx, orderSelect+" WHERE case_id IN ("+placeholders(importBatch)+")", w.keys...)
+	rows, err := w.d.query(ctx, w.tx, storedOrdersQuery, w.keys...)
 	if err != nil {
 		return nil, fmt.Errorf("find orders: %w", err)
 	}
@@ -670,21 +673,6 @@ func (w *orderWriter) insert(ctx context.Context) error {
 	clear(w.args)
 	w.args, w.created = w.args[:0], 0
 	return nil
-}
-
-// checkOrders is the first pass of ImportOrders: every check of every row
-// that needs no stored order. It writes nothing and returns the file's
-// *ImportErrors, or nil.
-func (d *DB) checkOrders(ctx context.Context, file string, r io.Reader) error {
-	rd := newOrderReader(file, r)
-	employers, err := d.employerFEINs(ctx, d.db)
-	if err != nil {
-		return err
-	}
-	for o := rd.next(); o != nil; o = rd.next() {
-		checkEmployer(rd.t, employers, o.EmployerFEIN)
-	}
-	return rd.t.Err()
 }
 
 // employerFEINs returns the FEINs of every stored employer. An orders
