@@ -342,8 +342,8 @@ func testImportOrdersChecksDatabase(t *testing.T, db *store.DB) {
 		})
 	}
 	// Rows are written as they are read, in one transaction: a conflict
-	// after good rows (new and amended orders) rolls them back. Both
-	// passes (a file) and the one pass (a reader that cannot seek).
+	// after good rows (new and amended orders) rolls them back. As a file
+	// and as a reader that cannot seek.
 	newRow := strings.Replace(lines[2], "SG2021DM001123", "SG2021DM009999", 1)
 	amended := strings.Replace(lines[3], "95.00,weekly", "99.00,weekly", 1)
 	conflict := strings.Replace(lines[4], "480000404", "480000101", 1)
@@ -364,9 +364,21 @@ func testImportOrdersChecksDatabase(t *testing.T, db *store.DB) {
 		}
 	}
 
+	// A file with a bad row lists the problems of its rows alone, not a
+	// conflict with a stored order before them.
+	bad := strings.Replace(lines[5], "2026-", "2026-13-", 1)
+	_, err := db.ImportOrders(ctx, "o.csv", strings.NewReader(lines[0]+"\n"+conflict+"\n"+newRow+"\n"+bad+"\n"), false)
+	var ie *store.ImportErrors
+	if !errors.As(err, &ie) || len(ie.Errs) != 1 || ie.Errs[0].Line != 4 {
+		t.Fatalf("conflict, then a bad row: %v, want the bad row's problem alone, on line 4", err)
+	}
+	if os, _, _ := db.FindOrders(ctx, withholding.OrderFilter{}); len(os) != 6 {
+		t.Errorf("conflict, then a bad row: %d orders stored, want the 6 samples", len(os))
+	}
+
 	// An end date cannot be removed once set.
 	ended := strings.TrimSuffix(lines[1], ",") + ",2026-12-31"
-	_, err := db.ImportOrders(ctx, "o.csv", strings.NewReader(lines[0]+"\n"+ended+"\n"), false)
+	_, err = db.ImportOrders(ctx, "o.csv", strings.NewReader(lines[0]+"\n"+ended+"\n"), false)
 	mustOK(t, err, "set end date")
 	_, err = db.ImportOrders(ctx, "o.csv", strings.NewReader(lines[0]+"\n"+lines[1]+"\n"), false)
 	mustCode(t, err, withholding.EINVALID, "clear end date")
@@ -393,8 +405,7 @@ func batchOrders(from, to int, row func(i int) (amount, fein, end string)) strin
 // looks up and writes at once: new, amended, ended and unchanged orders
 // spread over every batch are counted and stored as row by row, and a
 // conflict in a late batch rolls back the rows of the batches before it.
-// Each file goes in both as a file (two passes) and as a plain reader
-// (one pass).
+// Each file goes in both as a file and as a plain reader (no Seek).
 func testImportOrdersBatches(t *testing.T, db *store.DB) {
 	for _, fein := range []string{"480000101", "480000202"} {
 		mustOK(t, db.UpsertEmployer(ctx, sampleEmployer(fein)), "employer")

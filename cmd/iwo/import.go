@@ -124,12 +124,7 @@ func runImport(ctx context.Context, e *env, kind, path, dbURL string, dryRun boo
 		return err
 	}
 	defer db.Close()
-	// Orders are read twice (checked whole, then written); employers once.
-	first := "importing"
-	if kind == "orders" {
-		first = "checking"
-	}
-	prog := newProgress(e, path, first)
+	prog := newProgress(e, path, "importing")
 	var r io.Reader = prog.reader(f, "importing")
 	var res store.ImportResult
 	if kind == "employers" {
