@@ -112,6 +112,35 @@ func (w *Writer) BatchControlNumber() string {
 	return w.batch.control
 }
 
+// Checker checks records on their own, as a Writer of its Kind checks
+// each before writing it: the record's elements and rules, not the file
+// around it (batches, counts, control numbers). For a detail record that
+// is all a Writer can refuse it for when it opens the record's batch: the
+// batch header's only element of its own is the EIN, which the detail's
+// Employer EIN element checks as strictly. So a caller that must know
+// whether a record fits before choosing the file it goes in (send-iwos)
+// checks it without writing it twice; a Writer per check made and
+// checked a file header and a batch header for every record.
+type Checker struct {
+	Kind Kind
+	buf  []byte
+}
+
+// Check returns Errors for a record a Writer of c.Kind would refuse, nil
+// for one it takes.
+func (c *Checker) Check(r Record) error {
+	line, ps := encode(c.Kind, r, c.buf)
+	c.buf = line
+	if len(ps) == 0 {
+		return nil
+	}
+	es := make(Errors, len(ps))
+	for i, p := range ps {
+		es[i] = &Error{Line: 1, Record: r.DocumentCode(), Element: p.element, Reason: p.reason, Kind: p.kind}
+	}
+	return es
+}
+
 func (w *Writer) fail(code string, ps ...problem) error {
 	es := make(Errors, len(ps))
 	for i, p := range ps {

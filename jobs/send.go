@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -107,9 +106,10 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 		}
 		okFiles++
 	}
-	// One buffer for every check: edi.NewWriter takes a *bufio.Writer of
-	// its size as it is, where it would allocate 64 KiB per order.
-	sink := bufio.NewWriterSize(discard{}, edi.WriterBufferSize)
+	// Each IWO is checked before its file is chosen, so an order the
+	// layout refuses is found before the file it would have spoiled is
+	// recorded.
+	check := edi.Checker{Kind: edi.KindIWO}
 	byPartner := map[string]*partnerFiles{}
 	today := withholding.DateOf(j.Now().In(j.Loc()))
 	// Orders come grouped by employer, so the one employer read last is
@@ -156,7 +156,7 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 			continue
 		}
 		d := edi.NewIWO(o, e, o.PendingAction, edi.TrackingIDFor(j.StateFIPS, 1), today, j.Issuer)
-		if err := checkIWO(sink, d); err != nil {
+		if err := check.Check(d); err != nil {
 			res.Add("invalid_orders", 1)
 			errs = append(errs, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
 			continue
@@ -421,18 +421,6 @@ func (ob *outbound) documents(stateFIPS, control string) iter.Seq[*withholding.D
 		}
 	}
 }
-
-// checkIWO writes d alone to nowhere (through sink), so an order the
-// layout refuses is found before the file it would have spoiled is
-// recorded.
-func checkIWO(sink *bufio.Writer, d *edi.IWO) error {
-	w := edi.NewWriter(sink, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "00000", Created: time.Unix(0, 0).UTC(), Sequence: 1})
-	return w.Write(d)
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // destination is the partner that receives the employer's IWOs: the one it
 // names, or the portal.

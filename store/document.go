@@ -25,24 +25,6 @@ func scanDocument(s interface{ Scan(...any) error }) (*withholding.Document, err
 	return &doc, nil
 }
 
-func (d *DB) insertDocument(ctx context.Context, q queryer, doc *withholding.Document) error {
-	if doc.TrackingID == "" {
-		return withholding.Errorf(withholding.EINVALID, "document for case %s has no tracking ID", doc.CaseID)
-	}
-	err := d.queryRow(ctx, q, `INSERT INTO documents (tracking_id, order_ref, case_id, fein, action,
-		file_id, file_control, batch_control, sent_at, status, reason, acknowledged_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(doc.TrackingID), doc.OrderRef, string(doc.CaseID), string(doc.FEIN), string(doc.Action),
-		idArg(doc.FileID), doc.FileControl, doc.BatchControl, d.timeArg(doc.SentAt),
-		string(doc.Status), doc.Reason, d.timeArg(doc.AcknowledgedAt)).Scan(&doc.ID)
-	if isUniqueViolation(err) {
-		return withholding.Errorf(withholding.ECONFLICT, "document tracking ID %s was already recorded", doc.TrackingID)
-	} else if err != nil {
-		return fmt.Errorf("record document %s: %w", doc.TrackingID, err)
-	}
-	return nil
-}
-
 // FindDocumentByTrackingID returns the document with tracking ID id,
 // ENOTFOUND if none.
 func (d *DB) FindDocumentByTrackingID(ctx context.Context, id withholding.TrackingID) (*withholding.Document, error) {

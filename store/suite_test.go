@@ -41,6 +41,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ApplyPaymentsManyBatches", testApplyPaymentsManyBatches},
 		{"FileSum", testFileSum},
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
+		{"RecordSentManyBatches", testRecordSentManyBatches},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
 		{"ControlNumberAppliedOncePerSender", testControlNumbers},
 		{"ControlNumberRace", testControlNumberRace},
