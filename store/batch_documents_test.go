@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -91,5 +92,56 @@ func testRecordSentManyBatches(t *testing.T, db *store.DB) {
 	}
 	if f, _ := db.FindFileByID(ctx, out2.ID); f.Records != 0 || f.ControlNumber != "" {
 		t.Errorf("refused file recorded with %d records and control number %q", f.Records, f.ControlNumber)
+	}
+}
+
+// testDocumentsNewestFirst lists the recent documents newest sent first
+// (DocumentFilter.RecentSince, NewestFirst), as the operations workbook
+// shows them: the same documents, in the same order, as filtering and
+// stably sorting the documents by ID in Go.
+func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
+	o := sampleOrder("KS0300", "480123456")
+	mustOK(t, db.CreateOrder(ctx, o), "create order")
+	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		mustOK(t, err, "time")
+		return v
+	}
+	accepted, rejected := withholding.DispAccepted, withholding.DispRejected
+	docs := []*withholding.Document{
+		{SentAt: at("2026-10-01T09:00:00Z")}, // unanswered: listed
+		{SentAt: at("2026-10-01T09:00:00Z"), Status: accepted, AcknowledgedAt: at("2026-10-02T09:00:00Z")}, // answered long ago: not
+		{SentAt: at("2026-10-01T09:00:00Z"), Status: accepted, AcknowledgedAt: at("2026-11-05T09:00:00Z")}, // answered since
+		{SentAt: at("2026-11-10T09:00:00.000001Z"), Status: accepted, AcknowledgedAt: at("2026-11-11T09:00:00Z")},
+		{SentAt: at("2026-11-10T09:00:00.000001Z"), Status: rejected, Reason: "N", AcknowledgedAt: at("2026-11-11T09:00:00Z")},
+		{SentAt: since, Status: accepted, AcknowledgedAt: since}, // at the instant, not after it: not listed
+		{SentAt: at("2026-11-01T00:00:00.000001Z"), Status: accepted, AcknowledgedAt: since},
+		{SentAt: at("2026-11-20T09:00:00Z")},
+	}
+	for i, d := range docs {
+		out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile,
+			RemoteName: fmt.Sprintf("iwo%d.txt", i), SHA256: sumOf(fmt.Sprintf("iwo%d.txt", i))}
+		mustOK(t, db.CreateFile(ctx, out), "record outbound file")
+		d.TrackingID = withholding.TrackingID(fmt.Sprintf("2000000000000000000000%08d", i))
+		d.OrderRef, d.CaseID, d.FEIN, d.Action = o.ID, o.CaseID, o.EmployerFEIN, withholding.ActionOriginal
+		mustOK(t, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{d})), "record sent")
+	}
+	var want []withholding.TrackingID
+	recent := slices.DeleteFunc(slices.Clone(docs), func(d *withholding.Document) bool {
+		return !(d.Status == "" || d.SentAt.After(since) || d.AcknowledgedAt.After(since))
+	})
+	slices.SortStableFunc(recent, func(a, b *withholding.Document) int { return cmp.Compare(b.SentAt.UnixMicro(), a.SentAt.UnixMicro()) })
+	for _, d := range recent {
+		want = append(want, d.TrackingID)
+	}
+	list, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{RecentSince: since, NewestFirst: true}))
+	mustOK(t, err, "each recent document, newest first")
+	var got []withholding.TrackingID
+	for _, d := range list {
+		got = append(got, d.TrackingID)
+	}
+	if len(want) != 6 || !slices.Equal(got, want) {
+		t.Errorf("recent documents, newest first:\n got %v\nwant %v (6)", got, want)
 	}
 }

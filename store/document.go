@@ -55,7 +55,16 @@ func (d *DB) FindDocuments(ctx context.Context, orderRef int64, offset, limit in
 	return out, n, nil
 }
 
-// EachDocument streams the documents matching filter, oldest first.
+// EachDocument streams the documents matching filter, oldest first (by
+// ID), or newest sent first with NewestFirst.
+//
+// NewestFirst sorts in the database (SQLite's sorter and PostgreSQL's
+// spill to temporary files past their memory), so that the operations
+// workbook lists a state's first night of a million IWOs without holding
+// them: read whole and sorted in Go they were most of the report job's
+// memory (docs/scaling.md). Ties keep ID order, as a stable sort of the
+// documents by ID did; NULLS LAST puts never-sent documents last in
+// PostgreSQL as in SQLite, where NULL sorts first.
 func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter) iter.Seq2[*withholding.Document, error] {
 	var w where
 	if len(filter.Statuses) > 0 {
@@ -65,5 +74,15 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 		}
 		w.add("status IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
-	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id", w.args...)
+	if !filter.RecentSince.IsZero() {
+		// Times are kept to the microsecond, so "after the instant
+		// truncated to the microsecond" is "after the instant".
+		since := d.timeArg(filter.RecentSince)
+		w.add("(status = '' OR sent_at > ? OR acknowledged_at > ?)", since, since)
+	}
+	order := " ORDER BY id"
+	if filter.NewestFirst {
+		order = " ORDER BY sent_at DESC NULLS LAST, id"
+	}
+	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+order, w.args...)
 }

@@ -42,6 +42,7 @@ func runSuite(t *testing.T, open opener) {
 		{"FileSum", testFileSum},
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
 		{"RecordSentManyBatches", testRecordSentManyBatches},
+		{"DocumentsNewestFirst", testDocumentsNewestFirst},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
 		{"ControlNumberAppliedOncePerSender", testControlNumbers},
 		{"ControlNumberRace", testControlNumberRace},
