@@ -1,8 +1,11 @@
 package edi_test
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +76,35 @@ func problems(err error) []string {
 		out = append(out, e.Record+" "+e.Element+" "+kind)
 	}
 	return out
+}
+
+// TestWriterRefusedDetailLeavesFile: a detail refused where it would have
+// opened a batch leaves the file as it was, so the file still closes and
+// reads back valid, with a batch only for the employers written.
+func TestWriterRefusedDetailLeavesFile(t *testing.T) {
+	var buf bytes.Buffer
+	w := edi.NewWriter(&buf, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "20000", Created: time.Date(2026, 11, 2, 19, 0, 0, 0, time.UTC), Sequence: 1})
+	ds := edisynth.IWOs(1, 3)
+	ds[1].EmployerEIN, ds[2].EmployerEIN = "480000002", "480000003"
+	ds[1].Employee.Last = ""
+	for i, d := range ds {
+		err := w.Write(d)
+		if refused := i == 1; refused != (err != nil) {
+			t.Fatalf("IWO %d: %v, want refused = %v", i, err, refused)
+		}
+		if err != nil && (!errors.Is(err, edi.ErrFormat) || edi.AsErrors(err)[0].Line != 6) {
+			t.Errorf("refused IWO: %v, want an element format problem on line 6 (after the batch trailer and header it would have had)", err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("close after a refused IWO: %v", err)
+	}
+	text := buf.String()
+	problems, err := edi.Validate(strings.NewReader(text), "iwo.txt")
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("file after a refused IWO: %v %v", problems, err)
+	}
+	if got := strings.Count(text, "\nBHI"); got != 2 {
+		t.Errorf("%d batches, want 2 (the refused IWO's employer has none)", got)
+	}
 }
