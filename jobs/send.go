@@ -106,9 +106,8 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 		}
 		okFiles++
 	}
-	// Each IWO is checked before its file is chosen, so an order the
-	// layout refuses is found before the file it would have spoiled is
-	// recorded.
+	// check checks an IWO on its own where no open file checks it as it
+	// is written (see below).
 	check := edi.Checker{Kind: edi.KindIWO}
 	byPartner := map[string]*partnerFiles{}
 	today := withholding.DateOf(j.Now().In(j.Loc()))
