@@ -67,11 +67,13 @@ type WriterOptions struct {
 // For a round trip, give it the records a Reader returned, headers and
 // trailers included: the output is then byte-identical to a valid input.
 type Writer struct {
-	opt   WriterOptions
-	w     *bufio.Writer
-	buf   []byte
-	line  int
-	state readState
+	opt WriterOptions
+	w   *bufio.Writer
+	buf []byte
+	// detailBuf holds a detail record from its check until it is written.
+	detailBuf []byte
+	line      int
+	state     readState
 
 	fileControl string
 	batch       *openBatch
@@ -112,10 +114,42 @@ func (w *Writer) BatchControlNumber() string {
 	return w.batch.control
 }
 
-func (w *Writer) fail(code string, ps ...problem) error {
+// Checker checks records on their own, as a Writer of its Kind checks
+// each before writing it: the record's elements and rules, not the file
+// around it (batches, counts, control numbers). For a detail record that
+// is all a Writer can refuse it for when it opens the record's batch: the
+// batch header's only element of its own is the EIN, which the detail's
+// Employer EIN element checks as strictly. So a caller that must know
+// whether a record fits before choosing the file it goes in (send-iwos)
+// checks it without writing it twice; a Writer per check made and
+// checked a file header and a batch header for every record.
+type Checker struct {
+	Kind Kind
+	buf  []byte
+}
+
+// Check returns Errors for a record a Writer of c.Kind would refuse, nil
+// for one it takes.
+func (c *Checker) Check(r Record) error {
+	line, ps := encode(c.Kind, r, c.buf)
+	c.buf = line
+	if len(ps) == 0 {
+		return nil
+	}
 	es := make(Errors, len(ps))
 	for i, p := range ps {
-		es[i] = &Error{File: w.opt.File, Line: w.line + 1, Record: code, Element: p.element, Reason: p.reason, Kind: p.kind}
+		es[i] = &Error{Line: 1, Record: r.DocumentCode(), Element: p.element, Reason: p.reason, Kind: p.kind}
+	}
+	return es
+}
+
+func (w *Writer) fail(code string, ps ...problem) error { return w.failAt(w.line+1, code, ps...) }
+
+// failAt is fail for a record that would have been line line.
+func (w *Writer) failAt(line int, code string, ps ...problem) error {
+	es := make(Errors, len(ps))
+	for i, p := range ps {
+		es[i] = &Error{File: w.opt.File, Line: line, Record: code, Element: p.element, Reason: p.reason, Kind: p.kind}
 	}
 	return es
 }
@@ -162,6 +196,11 @@ func (w *Writer) emit(r Record) error {
 	if len(ps) > 0 {
 		return w.fail(r.DocumentCode(), ps...)
 	}
+	return w.put(line)
+}
+
+// put writes an encoded record as the next line.
+func (w *Writer) put(line []byte) error {
 	if _, err := w.w.Write(line); err != nil {
 		return fmt.Errorf("write %s: %w", w.opt.File, err)
 	}
@@ -313,17 +352,41 @@ func (w *Writer) detail(r Record, ein withholding.FEIN) error {
 	if r.DocumentCode() != w.opt.Kind.DetailCode() {
 		return w.fail(r.DocumentCode(), structural("Document Code", "%s records do not belong in a %s file", r.DocumentCode(), w.opt.Kind.FileKind()))
 	}
-	if w.batch == nil || (w.auto && w.batch.ein != ein) {
-		if w.eins[ein] {
-			return w.fail(r.DocumentCode(), structural("Employer EIN", "%s already had a batch in this file; write records grouped by employer", ein))
+	open := w.batch == nil || (w.auto && w.batch.ein != ein)
+	if open && w.eins[ein] {
+		return w.fail(r.DocumentCode(), structural("Employer EIN", "%s already had a batch in this file; write records grouped by employer", ein))
+	} else if !open && w.batch.ein != ein {
+		return w.fail(r.DocumentCode(), ruleProblem("Employer EIN", "%s differs from the batch header EIN %s", ein, w.batch.ein))
+	}
+	// The record is checked before a batch is opened for it, so a record
+	// refused leaves the file as it was, where it left the batch header
+	// written for it with no record, and the file unable to close (a
+	// batch needs one): send-iwos writes each IWO without checking it
+	// apart first. Its own buffer, as the batch header is encoded in
+	// between.
+	line, ps := encode(w.opt.Kind, r, w.detailBuf)
+	w.detailBuf = line
+	if len(ps) > 0 {
+		// The line it would have had, after the file header, the open
+		// batch's trailer and its own batch header written for it.
+		at := w.line + 1
+		if open {
+			at++
+			if w.batch != nil {
+				at++
+			}
+			if w.state == stStart {
+				at++
+			}
 		}
+		return w.failAt(at, r.DocumentCode(), ps...)
+	}
+	if open {
 		if err := w.batchHeader(&Header{Code: w.code("BH"), EIN: ein}, true); err != nil {
 			return err
 		}
-	} else if w.batch.ein != ein {
-		return w.fail(r.DocumentCode(), ruleProblem("Employer EIN", "%s differs from the batch header EIN %s", ein, w.batch.ein))
 	}
-	if err := w.emit(r); err != nil {
+	if err := w.put(line); err != nil {
 		return err
 	}
 	w.batch.count++

@@ -230,26 +230,7 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 	return n, nil
 }
 
-// recentDocuments returns the IWOs still waiting for an answer, or sent or
-// answered in the last lookback days: older answers made their exceptions
-// long ago.
-func (j *Reconcile) recentDocuments(ctx context.Context, now time.Time) ([]*withholding.Document, error) {
-	recent := j.recent(now)
-	var docs []*withholding.Document
-	for d, err := range pages(func(off, limit int) ([]*withholding.Document, int, error) {
-		return j.Documents.FindDocuments(ctx, 0, off, limit)
-	}) {
-		if err != nil {
-			return nil, fmt.Errorf("load IWO documents: %w", err)
-		}
-		if recent(d) {
-			docs = append(docs, d)
-		}
-	}
-	return docs, nil
-}
-
-// openDocuments streams the recent documents (recentDocuments) that
+// openDocuments streams the recent documents (recent) that
 // reconciliation looks at: those not answered yet, rejected or flagged by
 // the portal. Accepted IWOs, nearly all of them, raise nothing, and a
 // state's night would otherwise read a million of them.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,10 +140,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("load employers: %w", err)
 	}
-	docs, err := rj.recentDocuments(ctx, rj.Now())
-	if err != nil {
-		return res, err
-	}
+	iwos := rj.reportIWOs(ctx, night)
 
 	dir := filepath.Join(j.Exchange.Dir, "reports", day.String())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -159,7 +157,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
 		RunDate: day, Location: rj.Loc(), Title: j.Title,
 		Exceptions: exs, Payments: slicePairs(tonight),
-		Documents: docs, Files: ledger, Employers: employers,
+		Documents: iwos.all(), Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
 	if err == nil {
@@ -184,7 +182,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		errs = append(errs, err)
 	}
 
-	statements, skipped, err := j.statements(ctx, dir, night, employers, tonight, exs, docs)
+	statements, skipped, err := j.statements(ctx, dir, night, employers, tonight, exs, iwos)
 	written = append(written, statements...)
 	if err != nil {
 		errs = append(errs, err)
@@ -265,14 +263,18 @@ const statementBatch = 500
 // employer (with their postings), all its orders and its open exceptions.
 // One statement that cannot be written is reported and the others still go
 // out.
-func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight []*withholding.Payment, exs []*withholding.Exception, docs []*withholding.Document) ([]*reportFile, int, error) {
+func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight []*withholding.Payment, exs []*withholding.Exception, iwos *reportIWOs) ([]*reportFile, int, error) {
 	rule := cmp.Or(j.Statements, StatementsActivity)
 	if rule == StatementsNone {
 		return nil, len(employers), nil
 	}
 	pick := employers
 	if rule == StatementsActivity {
-		act := active(night, j.Reconcile.Loc(), tonight, exs, docs)
+		sent, err := iwos.employers()
+		if err != nil {
+			return nil, 0, err
+		}
+		act := active(night, j.Reconcile.Loc(), tonight, exs, sent)
 		pick = slices.DeleteFunc(slices.Clone(employers), func(e *withholding.Employer) bool { return !act[e.FEIN] })
 	}
 	skipped := len(employers) - len(pick)
@@ -333,11 +335,10 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 // StatementsActivity writes a statement for: an ACH entry of tonight's
 // files from the employer (a payment posted, held or not reconciled yet, a
 // zero-dollar remittance, a return), an IWO sent to it or acknowledged by
-// it in the window, or an open exception about it opened after the
+// it in the window (iwos), or an open exception about it opened after the
 // window's first day and by tonight (the window's first day is the
 // previous night's, whose statements already showed what it opened).
-func active(night *withholding.Night, loc *time.Location, tonight []*withholding.Payment, exs []*withholding.Exception, docs []*withholding.Document) map[withholding.FEIN]bool {
-	in := func(t time.Time) bool { return t.After(night.WindowStart) && !t.After(night.WindowEnd) }
+func active(night *withholding.Night, loc *time.Location, tonight []*withholding.Payment, exs []*withholding.Exception, iwos map[withholding.FEIN]bool) map[withholding.FEIN]bool {
 	first := withholding.DateOf(night.WindowStart.In(loc))
 	act := map[withholding.FEIN]bool{}
 	for _, p := range tonight {
@@ -348,11 +349,7 @@ func active(night *withholding.Night, loc *time.Location, tonight []*withholding
 			act[e.FEIN] = true
 		}
 	}
-	for _, d := range docs {
-		if in(d.SentAt) || in(d.AcknowledgedAt) {
-			act[d.FEIN] = true
-		}
-	}
+	maps.Copy(act, iwos)
 	delete(act, "")
 	return act
 }

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -107,9 +106,9 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 		}
 		okFiles++
 	}
-	// One buffer for every check: edi.NewWriter takes a *bufio.Writer of
-	// its size as it is, where it would allocate 64 KiB per order.
-	sink := bufio.NewWriterSize(discard{}, edi.WriterBufferSize)
+	// check checks an IWO on its own where no open file checks it as it
+	// is written (see below).
+	check := edi.Checker{Kind: edi.KindIWO}
 	byPartner := map[string]*partnerFiles{}
 	today := withholding.DateOf(j.Now().In(j.Loc()))
 	// Orders come grouped by employer, so the one employer read last is
@@ -156,15 +155,37 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 			continue
 		}
 		d := edi.NewIWO(o, e, o.PendingAction, edi.TrackingIDFor(j.StateFIPS, 1), today, j.Issuer)
-		if err := checkIWO(sink, d); err != nil {
+		invalid := func(err error) {
 			res.Add("invalid_orders", 1)
 			errs = append(errs, fmt.Errorf("order %d (case %s) cannot be sent: %w", o.ID, o.CaseID, err))
-			continue
 		}
 		pf := byPartner[p.Name]
 		if pf == nil {
 			pf = &partnerFiles{cut: fileCut{batches: cmp.Or(j.maxBatches, edi.MaxBatches), iwos: cmp.Or(j.maxIWOs, maxFileIWOs)}}
 			byPartner[p.Name] = pf
+		}
+		// An IWO for the open file is checked as it is written (the
+		// writer refuses it before writing anything), not encoded once to
+		// check it and again to write it. One that would start a file, or
+		// go to a file that failed, is checked alone first, so that an
+		// order the layout refuses never opens a file.
+		if ob := pf.cur; ob != nil && ob.failed == nil && !pf.cut.starts(d.EmployerEIN) {
+			if refused := ob.add(ctx, j.Files, j.StateFIPS, d, o); refused != nil {
+				if err := check.Check(d); err != nil {
+					invalid(err)
+				} else {
+					// Refused for the file's structure, not the IWO's data.
+					ob.fail(ctx, j.Files, fmt.Errorf("write IWO for case %s: %w", o.CaseID, refused))
+					pf.cut.next(d.EmployerEIN)
+				}
+				continue
+			}
+			pf.cut.next(d.EmployerEIN)
+			continue
+		}
+		if err := check.Check(d); err != nil {
+			invalid(err)
+			continue
 		}
 		if pf.cut.next(d.EmployerEIN) {
 			if pf.cur != nil {
@@ -172,7 +193,9 @@ func (j *SendIWOs) sendPending(ctx context.Context, res *Result) (int, []error) 
 			}
 			pf.cur = j.start(ctx, p)
 		}
-		pf.cur.add(ctx, j.Files, j.StateFIPS, d, o)
+		if refused := pf.cur.add(ctx, j.Files, j.StateFIPS, d, o); refused != nil {
+			pf.cur.fail(ctx, j.Files, fmt.Errorf("write IWO for case %s: %w", o.CaseID, refused))
+		}
 	}
 	for _, name := range slices.Sorted(mapKeys(byPartner)) {
 		ob := byPartner[name].cur
@@ -208,10 +231,16 @@ type fileCut struct {
 	ein     withholding.FEIN // the employer of the last IWO
 }
 
+// starts reports whether one more IWO for employer ein would start a new
+// file (as the first one does), without counting it.
+func (c *fileCut) starts(ein withholding.FEIN) bool {
+	return c.n == 0 || c.n == c.iwos || (ein != c.ein && c.eins == c.batches)
+}
+
 // next counts one more IWO for employer ein and reports whether it starts
-// a new file (as the first one does).
+// a new file.
 func (c *fileCut) next(ein withholding.FEIN) bool {
-	newFile := c.n == 0 || c.n == c.iwos || (ein != c.ein && c.eins == c.batches)
+	newFile := c.starts(ein)
 	if newFile {
 		c.n, c.eins = 0, 0
 	}
@@ -305,20 +334,24 @@ func (j *SendIWOs) start(ctx context.Context, p *transfer.Partner) *outbound {
 
 // add writes d, the IWO of order o, to the file, giving it the next
 // tracking ID. The writer opens one batch per employer EIN, as the IWOs
-// come grouped by EIN.
-func (ob *outbound) add(ctx context.Context, files withholding.FileService, stateFIPS string, d *edi.IWO, o *withholding.Order) {
+// come grouped by EIN. It returns the writer's refusal of d (edi.Errors),
+// which leaves the file as it was; any other failure gives up the file.
+func (ob *outbound) add(ctx context.Context, files withholding.FileService, stateFIPS string, d *edi.IWO, o *withholding.Order) error {
 	if ob.failed != nil {
-		return
+		return nil
 	}
 	d.TrackingID = ob.trackingID(stateFIPS, len(ob.sent))
-	if err := ob.w.Write(d); err != nil {
+	if err := ob.w.Write(d); edi.AsErrors(err) != nil {
+		return err
+	} else if err != nil {
 		ob.fail(ctx, files, fmt.Errorf("write IWO for case %s: %w", o.CaseID, err))
-		return
+		return nil
 	}
 	if n := len(ob.batches); n == 0 || ob.batches[n-1].control != ob.w.BatchControlNumber() || ob.batches[n-1].fein != o.EmployerFEIN {
 		ob.batches = append(ob.batches, sentBatch{control: ob.w.BatchControlNumber(), fein: o.EmployerFEIN})
 	}
 	ob.sent = append(ob.sent, sentIWO{order: o.ID, caseID: o.CaseID, action: d.Action, batch: int32(len(ob.batches) - 1)})
+	return nil
 }
 
 // trackingID is the tracking ID of the file's IWO number n (from 0): the
@@ -421,18 +454,6 @@ func (ob *outbound) documents(stateFIPS, control string) iter.Seq[*withholding.D
 		}
 	}
 }
-
-// checkIWO writes d alone to nowhere (through sink), so an order the
-// layout refuses is found before the file it would have spoiled is
-// recorded.
-func checkIWO(sink *bufio.Writer, d *edi.IWO) error {
-	w := edi.NewWriter(sink, edi.WriterOptions{Kind: edi.KindIWO, FIPS: "00000", Created: time.Unix(0, 0).UTC(), Sequence: 1})
-	return w.Write(d)
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // destination is the partner that receives the employer's IWOs: the one it
 // names, or the portal.

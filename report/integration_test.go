@@ -193,7 +193,7 @@ func demoNight(t *testing.T) report.OperationsInput {
 		OpenExceptions: map[withholding.ExceptionType]int{withholding.ExIWORejected: 178, withholding.ExShortPayment: 82}}
 	return report.OperationsInput{
 		RunDate: run, Location: time.UTC, Title: "Lakeview County Child Support Services",
-		Exceptions: exs, Payments: report.Payments(pays), Documents: docs, Files: files, Employers: emps,
+		Exceptions: exs, Payments: report.Payments(pays), Documents: report.Documents(docs), Files: files, Employers: emps,
 		Previous: prev, TmpDir: t.TempDir(),
 	}
 }

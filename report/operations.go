@@ -31,9 +31,23 @@ type OperationsInput = withholding.OperationsReport
 
 // Payments returns a sequence over a slice, for OperationsInput.Payments.
 func Payments(ps []*withholding.Payment) iter.Seq2[*withholding.Payment, error] {
-	return func(yield func(*withholding.Payment, error) bool) {
-		for _, p := range ps {
-			if !yield(p, nil) {
+	return values(ps)
+}
+
+// Documents returns a sequence over a slice of documents, newest sent
+// first as OperationsInput.Documents wants them: a stable sort, so
+// documents sent at the same time keep the slice's order.
+func Documents(ds []*withholding.Document) iter.Seq2[*withholding.Document, error] {
+	ds = slices.Clone(ds)
+	slices.SortStableFunc(ds, func(a, b *withholding.Document) int { return b.SentAt.Compare(a.SentAt) })
+	return values(ds)
+}
+
+// values yields the elements of a slice, never an error.
+func values[T any](xs []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, x := range xs {
+			if !yield(x, nil) {
 				return
 			}
 		}
@@ -279,9 +293,13 @@ func writeIWOs(f *excelize.File, st styles, in OperationsInput, names map[withho
 	if err != nil {
 		return err
 	}
-	docs := slices.Clone(in.Documents)
-	slices.SortStableFunc(docs, func(a, b *withholding.Document) int { return b.SentAt.Compare(a.SentAt) })
-	for _, d := range docs {
+	if in.Documents == nil {
+		return s.finish()
+	}
+	for d, err := range in.Documents {
+		if err != nil {
+			return fmt.Errorf("read IWOs sent: %w", err)
+		}
 		reason, waiting := "", any("")
 		if d.Status != "" && d.Status != withholding.DispAccepted || d.Reason != "" {
 			reason = d.Reason + ": " + reconcile.ReasonText(d.Reason)

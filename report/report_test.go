@@ -104,14 +104,14 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		Title:      "Test SDU",
 		Exceptions: exceptions(),
 		Payments:   report.Payments(payments()),
-		Documents: []*withholding.Document{
+		Documents: report.Documents([]*withholding.Document{
 			{TrackingID: "T1", CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,
 				SentAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Status: withholding.DispAccepted},
 			{TrackingID: "T2", CaseID: "CASE2", FEIN: fein1, Action: withholding.ActionOriginal,
 				SentAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Status: withholding.DispRejected, Reason: "N"},
 			{TrackingID: "T3", CaseID: "CASE3", FEIN: fein2, Action: withholding.ActionAmend,
 				SentAt: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)},
-		},
+		}),
 		Files: []*withholding.File{
 			{ID: 1, Direction: withholding.Inbound, Kind: withholding.KindACHFile, RemoteName: "a.ach", State: withholding.FileApplied, CreatedAt: time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)},
 			{ID: 2, Direction: withholding.Inbound, Kind: withholding.KindAckFile, RemoteName: "bad.ack", State: withholding.FileQuarantined, Error: "trailer count", CreatedAt: time.Date(2026, 11, 19, 1, 0, 0, 0, time.UTC)},

@@ -25,24 +25,6 @@ func scanDocument(s interface{ Scan(...any) error }) (*withholding.Document, err
 	return &doc, nil
 }
 
-func (d *DB) insertDocument(ctx context.Context, q queryer, doc *withholding.Document) error {
-	if doc.TrackingID == "" {
-		return withholding.Errorf(withholding.EINVALID, "document for case %s has no tracking ID", doc.CaseID)
-	}
-	err := d.queryRow(ctx, q, `INSERT INTO documents (tracking_id, order_ref, case_id, fein, action,
-		file_id, file_control, batch_control, sent_at, status, reason, acknowledged_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		string(doc.TrackingID), doc.OrderRef, string(doc.CaseID), string(doc.FEIN), string(doc.Action),
-		idArg(doc.FileID), doc.FileControl, doc.BatchControl, d.timeArg(doc.SentAt),
-		string(doc.Status), doc.Reason, d.timeArg(doc.AcknowledgedAt)).Scan(&doc.ID)
-	if isUniqueViolation(err) {
-		return withholding.Errorf(withholding.ECONFLICT, "document tracking ID %s was already recorded", doc.TrackingID)
-	} else if err != nil {
-		return fmt.Errorf("record document %s: %w", doc.TrackingID, err)
-	}
-	return nil
-}
-
 // FindDocumentByTrackingID returns the document with tracking ID id,
 // ENOTFOUND if none.
 func (d *DB) FindDocumentByTrackingID(ctx context.Context, id withholding.TrackingID) (*withholding.Document, error) {
@@ -73,7 +55,16 @@ func (d *DB) FindDocuments(ctx context.Context, orderRef int64, offset, limit in
 	return out, n, nil
 }
 
-// EachDocument streams the documents matching filter, oldest first.
+// EachDocument streams the documents matching filter, oldest first (by
+// ID), or newest sent first with NewestFirst.
+//
+// NewestFirst sorts in the database (SQLite's sorter and PostgreSQL's
+// spill to temporary files past their memory), so that the operations
+// workbook lists a state's first night of a million IWOs without holding
+// them: read whole and sorted in Go they were most of the report job's
+// memory (docs/scaling.md). Ties keep ID order, as a stable sort of the
+// documents by ID did; NULLS LAST puts never-sent documents last in
+// PostgreSQL as in SQLite, where NULL sorts first.
 func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter) iter.Seq2[*withholding.Document, error] {
 	var w where
 	if len(filter.Statuses) > 0 {
@@ -83,5 +74,15 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 		}
 		w.add("status IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
-	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+" ORDER BY id", w.args...)
+	if !filter.RecentSince.IsZero() {
+		// Times are kept to the microsecond, so "after the instant
+		// truncated to the microsecond" is "after the instant".
+		since := d.timeArg(filter.RecentSince)
+		w.add("(status = '' OR sent_at > ? OR acknowledged_at > ?)", since, since)
+	}
+	order := " ORDER BY id"
+	if filter.NewestFirst {
+		order = " ORDER BY sent_at DESC NULLS LAST, id"
+	}
+	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+order, w.args...)
 }

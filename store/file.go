@@ -407,15 +407,19 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // (status sent, pending action cleared, tracking ID set) and marks the file
 // sent with the document count and its control number (the documents'
 // FileControl, when they have one), in one transaction. It holds one
-// document at a time: send-iwos records files of up to 999,999 IWOs. One
-// transaction, however many documents, is what keeps a crash from leaving
-// some of a file's orders marked sent while the file itself was never
-// pushed. ENOTFOUND for an unknown file or order; ECONFLICT for a tracking
+// batch of documents at a time (sentBatchRows), stored in one statement
+// and their orders updated in another: send-iwos records files of up to
+// 999,999 IWOs. One transaction, however many documents, is what keeps a
+// crash from leaving some of a file's orders marked sent while the file
+// itself was never pushed. ENOTFOUND for an unknown file or order; ECONFLICT for a tracking
 // ID already recorded or a control number another outbound file carried;
 // EINVALID when the documents disagree on the file's control number, or
 // for a file whose size and SHA-256 were not recorded (SetFileSum).
+//
+// It runs as a bulk transaction (inBulkTx): a file's documents are a
+// large write, whose multi-row INSERTs each keep a statement journal.
 func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withholding.Document]) error {
-	return d.inTx(ctx, func(tx *txn) error {
+	return d.inBulkTx(ctx, func(tx *txn) error {
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
 			return err
@@ -424,7 +428,7 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withho
 			return withholding.Errorf(withholding.EINVALID, "file %s (ledger %d) has no SHA-256: record its size and SHA-256 before marking it sent", f.RemoteName, f.ID)
 		}
 		now := d.now()
-		sent, none := withholding.StatusSent, withholding.Action("")
+		batch := newSentDocs(d, tx)
 		control, n := "", 0
 		for doc := range docs {
 			if n > 0 && doc.FileControl != control {
@@ -436,14 +440,12 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withho
 			if doc.SentAt.IsZero() {
 				doc.SentAt = now
 			}
-			if err := d.insertDocument(ctx, tx, doc); err != nil {
+			if err := batch.add(ctx, doc); err != nil {
 				return err
 			}
-			tracking := doc.TrackingID
-			upd := withholding.OrderUpdate{Status: &sent, PendingAction: &none, TrackingID: &tracking}
-			if err := d.updateOrder(ctx, tx, doc.OrderRef, upd); err != nil {
-				return err
-			}
+		}
+		if err := batch.flush(ctx); err != nil {
+			return err
 		}
 		if control == "" {
 			control = f.ControlNumber

@@ -42,6 +42,8 @@ func runSuite(t *testing.T, open opener) {
 		{"ApplyPaymentsFileSizes", testApplyPaymentsFileSizes},
 		{"FileSum", testFileSum},
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
+		{"RecordSentManyBatches", testRecordSentManyBatches},
+		{"DocumentsNewestFirst", testDocumentsNewestFirst},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
 		{"ControlNumberAppliedOncePerSender", testControlNumbers},
 		{"ControlNumberRace", testControlNumberRace},

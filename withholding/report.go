@@ -11,8 +11,9 @@ import (
 // library.
 
 // OperationsReport is what the nightly operations workbook shows. Payments
-// is a sequence so that a night of a million payments streams from the store
-// straight into the sheet; the other inputs are small enough for slices.
+// and Documents are sequences so that a night of a million payments, or a
+// state's first night of a million IWOs, streams from the store straight
+// into the sheet; the other inputs are small enough for slices.
 type OperationsReport struct {
 	// RunDate is the business day reported on (the agency's calendar day).
 	RunDate Date
@@ -29,8 +30,9 @@ type OperationsReport struct {
 	// its posting (PaymentFilter.WithPosting): posted, held and received
 	// are what the postings say.
 	Payments iter.Seq2[*Payment, error]
-	// Documents are the IWOs sent, with their acknowledgment state.
-	Documents []*Document
+	// Documents are the IWOs sent, with their acknowledgment state, newest
+	// sent first (the sheet's order; DocumentFilter.NewestFirst).
+	Documents iter.Seq2[*Document, error]
 	// Files are ledger entries of the files exchanged.
 	Files []*File
 	// Employers gives names to FEINs.

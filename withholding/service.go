@@ -80,6 +80,12 @@ type DocumentFilter struct {
 	// Statuses keeps the documents with any of these statuses; "" is an
 	// IWO not answered yet.
 	Statuses []Disposition
+	// RecentSince, when set, keeps the documents not answered yet and
+	// those sent or acknowledged after it.
+	RecentSince time.Time
+	// NewestFirst lists the documents by the time they were sent, newest
+	// first (then by ID; never-sent ones last), rather than by ID.
+	NewestFirst bool
 }
 
 // FileService is the file ledger and the one place inbound and outbound
