@@ -47,6 +47,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ControlNumberRace", testControlNumberRace},
 		{"SentControlNumbers", testSentControlNumbers},
 		{"Exceptions", testExceptions},
+		{"ExceptionsManyBatches", testExceptionsManyBatches},
 		{"ExceptionQueue", testExceptionQueue},
 		{"Search", testSearch},
 		{"ResolveQuarantine", testResolveQuarantine},
