@@ -36,10 +36,11 @@ func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night,
 	if night == nil || night.Date.IsZero() || night.WindowStart.IsZero() || night.WindowEnd.Before(night.WindowStart) {
 		return 0, 0, withholding.Errorf(withholding.EINVALID, "reconciliation needs its night's date and window")
 	}
-	// A bulk transaction: a state's night writes a million rows, and
-	// SQLite's default page cache spilled them to the WAL before the
-	// commit, and every statement's journal to a temporary file.
-	err = d.inBulkTx(ctx, func(tx *txn) error {
+	// A plain transaction, not inBulkTx: with 500 rows a statement its
+	// larger page cache and in-memory statement journals saved no
+	// measurable CPU (iwo bench night at 120,000 orders, 183,149
+	// exceptions) and added 130 MB to the job's peak resident set.
+	err = d.inTx(ctx, func(tx *txn) error {
 		var err error
 		if err = d.recordNight(ctx, tx, night); err != nil {
 			return err
