@@ -52,40 +52,97 @@ func (d *DB) UpsertExceptions(ctx context.Context, exs []*withholding.Exception)
 	return n, err
 }
 
+// exceptionBatch is how many exceptions one INSERT or look-up carries: 21
+// arguments a row stay well under SQLite's 32766 variables and
+// PostgreSQL's 65535. A night finds up to a million exceptions (every
+// unanswered IWO of a state's first week), and one statement per
+// exception was most of the reconcile job's time (docs/scaling.md).
+const exceptionBatch = 500
+
+// upsertExceptions inserts exs exceptionBatch at a time, each INSERT
+// skipping the keys already taken and returning the IDs of the rows it
+// made; the rest of a batch's IDs are then read by key in one look-up.
 func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding.Exception) (int, error) {
-	query := insertNewSQL("exceptions", exceptionCols, "key", 1) + " RETURNING id"
-	now := d.timeArg(d.now())
-	created := 0
 	for _, e := range exs {
 		if e.Key == "" || e.Type == "" {
 			return 0, withholding.Errorf(withholding.EINVALID, "exception needs a key and a type (got key %q, type %q)", e.Key, e.Type)
 		}
-		if e.Status == "" {
-			e.Status = withholding.ExceptionOpen
-		}
-		ids := ""
-		if len(e.PaymentIDs) > 0 {
-			b, _ := json.Marshal(e.PaymentIDs) // []int64 always marshals
-			ids = string(b)
-		}
-		err := d.queryRow(ctx, q, query,
-			e.Key, string(e.Type), string(e.Severity), string(e.Status), string(e.CaseID), idArg(e.OrderRef),
-			string(e.FEIN), e.SSN.Digits(), ids, idArg(e.FileID), int64(e.Amount), int64(e.Expected),
-			d.dateArg(e.DueDate), e.Message, e.SuggestedAction, d.dateArg(e.OpenedOn),
-			e.ResolvedBy, d.timeArg(e.ResolvedAt), e.Note, e.AssignedTo, now,
-		).Scan(&e.ID)
-		switch {
-		case err == nil:
-			created++
-		case errors.Is(err, sql.ErrNoRows): // the key exists
-			if err := d.queryRow(ctx, q, "SELECT id FROM exceptions WHERE key = ?", e.Key).Scan(&e.ID); err != nil {
-				return 0, fmt.Errorf("find exception %s: %w", e.Key, err)
+	}
+	now := d.timeArg(d.now())
+	created := 0
+	lookup := "SELECT id, key FROM exceptions WHERE key IN (" + placeholders(exceptionBatch) + ")"
+	args := make([]any, 0, min(len(exs), exceptionBatch)*(len(exceptionCols)+1))
+	ids := make(map[string]int64, min(len(exs), exceptionBatch))
+	var missing []string
+	insert := func(rows int) string {
+		return insertNewSQL("exceptions", exceptionCols, "key", rows) + " RETURNING id, key"
+	}
+	err := inBatches(exs, exceptionBatch, insert, func(query string, batch []*withholding.Exception) error {
+		args = args[:0]
+		for _, e := range batch {
+			if e.Status == "" {
+				e.Status = withholding.ExceptionOpen
 			}
-		default:
-			return 0, fmt.Errorf("create exception %s: %w", e.Key, err)
+			pids := ""
+			if len(e.PaymentIDs) > 0 {
+				b, _ := json.Marshal(e.PaymentIDs) // []int64 always marshals
+				pids = string(b)
+			}
+			args = append(args, e.Key, string(e.Type), string(e.Severity), string(e.Status), string(e.CaseID), idArg(e.OrderRef),
+				string(e.FEIN), e.SSN.Digits(), pids, idArg(e.FileID), int64(e.Amount), int64(e.Expected),
+				d.dateArg(e.DueDate), e.Message, e.SuggestedAction, d.dateArg(e.OpenedOn),
+				e.ResolvedBy, d.timeArg(e.ResolvedAt), e.Note, e.AssignedTo, now)
 		}
+		clear(ids)
+		n, err := d.scanIDs(ctx, q, ids, query, args...)
+		if err != nil {
+			return fmt.Errorf("create exceptions: %w", err)
+		}
+		created += n
+		missing = missing[:0]
+		for _, e := range batch {
+			if _, ok := ids[e.Key]; !ok {
+				ids[e.Key] = 0 // looked up once, however often the batch repeats it
+				missing = append(missing, e.Key)
+			}
+		}
+		if len(missing) > 0 { // keys taken before this batch
+			if _, err := d.scanIDs(ctx, q, ids, lookup, padArgs(args[:0], missing, exceptionBatch)...); err != nil {
+				return fmt.Errorf("find exceptions: %w", err)
+			}
+		}
+		for _, e := range batch {
+			if e.ID = ids[e.Key]; e.ID == 0 {
+				return fmt.Errorf("find exception %s: %w", e.Key, sql.ErrNoRows)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return created, nil
+}
+
+// scanIDs runs query, which returns (id, key) rows, adds them to ids and
+// returns how many rows it read.
+func (d *DB) scanIDs(ctx context.Context, q queryer, ids map[string]int64, query string, args ...any) (int, error) {
+	rows, err := d.query(ctx, q, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return 0, err
+		}
+		ids[key] = id
+		n++
+	}
+	return n, rows.Err()
 }
 
 // exceptionOrders are the ORDER BY clauses of the exception sorts.

@@ -55,7 +55,7 @@ var (
 // listOrders returns the SELECT and the scanner of a listing.
 func listOrders(filter withholding.OrderFilter) (string, func(interface{ Scan(...any) error }) (*withholding.Order, error)) {
 	if filter.Brief {
-		return "SELECT id, " + strings.Join(briefOrderCols, ", ") + " FROM orders", scanBriefOrder
+		return briefOrderSelect, scanBriefOrder
 	}
 	return orderSelect, scanOrder
 }
@@ -88,23 +88,11 @@ func (d *DB) orderArgs(o *withholding.Order) ([]any, error) {
 // orderScanner returns a function that scans a row of id and cols (some
 // of orderCols, in any order) into an order.
 func orderScanner(cols []string) func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
-	at := make([]int, len(cols))
-	for i, c := range cols {
-		at[i] = slices.Index(orderCols, c)
-		if at[i] < 0 {
-			panic("store: no order column " + c)
-		}
-	}
+	at := orderColumns(cols)
 	return func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
 		var o withholding.Order
 		var children string
-		all := orderDests(&o, &children)
-		dest := make([]any, 1+len(at))
-		dest[0] = &o.ID
-		for i, j := range at {
-			dest[1+i] = all[j]
-		}
-		if err := s.Scan(dest...); err != nil {
+		if err := s.Scan(orderDestsAt(&o, &children, at)...); err != nil {
 			return nil, err
 		}
 		if children != "" {
@@ -114,6 +102,30 @@ func orderScanner(cols []string) func(s interface{ Scan(...any) error }) (*withh
 		}
 		return &o, nil
 	}
+}
+
+// orderColumns returns the place of each of cols in orderCols.
+func orderColumns(cols []string) []int {
+	at := make([]int, len(cols))
+	for i, c := range cols {
+		at[i] = slices.Index(orderCols, c)
+		if at[i] < 0 {
+			panic("store: no order column " + c)
+		}
+	}
+	return at
+}
+
+// orderDestsAt returns where a row of the ID and the orderCols at places
+// at is read into.
+func orderDestsAt(o *withholding.Order, children *string, at []int) []any {
+	all := orderDests(o, children)
+	dest := make([]any, 1+len(at))
+	dest[0] = &o.ID
+	for i, j := range at {
+		dest[1+i] = all[j]
+	}
+	return dest
 }
 
 // orderDests returns where each of orderCols is read into, in its order.
@@ -227,6 +239,9 @@ func (d *DB) EachOrder(ctx context.Context, filter withholding.OrderFilter) iter
 	w, order, err := d.orderWhere(filter)
 	if err != nil {
 		return func(yield func(*withholding.Order, error) bool) { yield(nil, err) }
+	}
+	if filter.Brief {
+		return d.eachBriefOrder(ctx, w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)
 	}
 	sel, scan := listOrders(filter)
 	return queryEach(ctx, d, "find orders", scan, sel+w.String()+order+d.page(filter.Offset, filter.Limit), w.args...)

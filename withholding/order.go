@@ -127,7 +127,9 @@ type OrderFilter struct {
 	// SSN, PayeeFIPS, Amounts (but OtherReason), Stated, StartDate, EndDate
 	// and Status only, the rest left zero: what matching payments to
 	// orders and checking their amounts (Order.PerPay) read, for reading
-	// every order quickly.
+	// every order quickly. EachOrder may yield one Order for every row of
+	// a Brief listing, overwritten each time: a caller that keeps an order
+	// beyond the next row copies it.
 	Brief         bool
 	Offset, Limit int
 }
