@@ -9,6 +9,7 @@ go 1.26.0
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/klauspost/compress v1.20.1
 	github.com/moov-io/ach v1.63.5
 	github.com/pkg/sftp v1.13.12
 	github.com/pressly/goose/v3 v3.29.0

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"archive/zip"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/xuri/excelize/v2"
+)
+
+// zipLevel is the deflate level of a statement's parts. The report job
+// writes a statement per active employer, 20,000 a night at state size,
+// and compressing their parts at archive/zip's default (the standard
+// library's level 5) was a fifth of each statement's time; klauspost's
+// level 2 takes under half of that for files about 9% larger (21 KB rather
+// than 19 KB for BenchmarkWriteEmployerStatement's statement).
+const zipLevel = flate.BestSpeed
+
+// compressors keeps deflate compressors between the parts of a workbook
+// and between workbooks: making one costs more than compressing a
+// statement's small parts with it, and archive/zip keeps its own only for
+// its default compressor.
+var compressors sync.Pool
+
+// pooledCompressor is a pooled compressor that goes back to the pool when
+// the part it wrote is closed.
+type pooledCompressor struct{ *flate.Writer }
+
+func (p pooledCompressor) Close() error {
+	err := p.Writer.Close()
+	compressors.Put(p.Writer)
+	return err
+}
+
+// newZipWriter is the zip writer of a statement workbook (see
+// excelize.File.SetZipWriter): archive/zip with its Deflate method done by
+// pooled klauspost/compress compressors at zipLevel. Any deflate stream is
+// valid in an xlsx file; Excel and LibreOffice read it alike.
+func newZipWriter(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		if fw, ok := compressors.Get().(*flate.Writer); ok {
+			fw.Reset(out)
+			return pooledCompressor{fw}, nil
+		}
+		fw, err := flate.NewWriter(out, zipLevel)
+		if err != nil {
+			return nil, err
+		}
+		return pooledCompressor{fw}, nil
+	})
+	return zw
+}
