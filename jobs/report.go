@@ -10,8 +10,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -70,6 +73,9 @@ type Report struct {
 	// Statements says which employers get a statement tonight; ""
 	// is StatementsActivity.
 	Statements StatementRule
+	// Workers is how many statements are written at once; 0 is
+	// runtime.GOMAXPROCS, one per core.
+	Workers int
 }
 
 // Name implements Job.
@@ -306,7 +312,15 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 		for _, o := range list {
 			orders[o.EmployerFEIN] = append(orders[o.EmployerFEIN], o)
 		}
-		for _, e := range batch {
+		// Statements are written on every core, each workbook whole by one
+		// worker: they share nothing but their read-only inputs and touch
+		// no store. They are collected in employer order, so the files,
+		// errors and ledger records come out as when written one by one.
+		paths := make([]string, len(batch))
+		werrs := make([]error, len(batch))
+		var g errgroup.Group
+		g.SetLimit(cmp.Or(j.Workers, runtime.GOMAXPROCS(0)))
+		for i, e := range batch {
 			eo := orders[e.FEIN]
 			// Every employer with orders, as before the rule existed; an
 			// active employer without any (its money is held as
@@ -315,17 +329,26 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 				skipped++
 				continue
 			}
-			path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
-			err := j.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
+			paths[i] = filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
+			in := withholding.EmployerStatement{
 				Agency: j.Agency, Contact: j.Contact, RunDate: night.Date, From: from, To: night.Date,
 				Employer: e, Orders: eo, Payments: pays[e.FEIN], Exceptions: byFEIN[e.FEIN],
 				TmpDir: dir,
-			})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("write statement for %s: %w", e.FEIN, err))
-				continue
 			}
-			out = append(out, &reportFile{path: path, partner: j.employerPartner(e)})
+			g.Go(func() error {
+				werrs[i] = j.Reports.WriteEmployerStatement(paths[i], in)
+				return nil
+			})
+		}
+		_ = g.Wait() // the workers report through werrs
+		for i, e := range batch {
+			switch {
+			case paths[i] == "":
+			case werrs[i] != nil:
+				errs = append(errs, fmt.Errorf("write statement for %s: %w", e.FEIN, werrs[i]))
+			default:
+				out = append(out, &reportFile{path: paths[i], partner: j.employerPartner(e)})
+			}
 		}
 	}
 	return out, skipped, errors.Join(errs...)
