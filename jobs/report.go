@@ -299,18 +299,10 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
-	for batch := range slices.Chunk(pick, statementBatch) {
-		feins := make([]withholding.FEIN, len(batch))
-		for i, e := range batch {
-			feins[i] = e.FEIN
-		}
-		list, _, err := j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEINs: feins})
-		if err != nil {
-			return out, skipped, errors.Join(append(errs, fmt.Errorf("load orders: %w", err))...)
-		}
-		orders := map[withholding.FEIN][]*withholding.Order{}
-		for _, o := range list {
-			orders[o.EmployerFEIN] = append(orders[o.EmployerFEIN], o)
+	for b := range j.orderBatches(ctx, pick) {
+		batch, orders := b.employers, b.orders
+		if b.err != nil {
+			return out, skipped, errors.Join(append(errs, b.err)...)
 		}
 		// Statements are written on every core, each workbook whole by one
 		// worker: they share nothing but their read-only inputs and touch
@@ -352,6 +344,57 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 		}
 	}
 	return out, skipped, errors.Join(errs...)
+}
+
+// orderBatch is a batch of employers and their orders.
+type orderBatch struct {
+	employers []*withholding.Employer
+	orders    map[withholding.FEIN][]*withholding.Order
+	err       error
+}
+
+// orderBatches reads the orders of employers statementBatch employers at a
+// time, the next batch while the caller writes the statements of the one
+// before: the workers would otherwise wait for each query. A batch that
+// cannot be read ends the sequence with its error.
+func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer) iter.Seq[orderBatch] {
+	return func(yield func(orderBatch) bool) {
+		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
+		// A caller that stops early waits for the query under way, so that
+		// nothing reads the store once the job has returned.
+		defer func() { close(done); <-exited }()
+		go func() {
+			defer close(exited)
+			defer close(ch)
+			for batch := range slices.Chunk(employers, statementBatch) {
+				b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{}}
+				feins := make([]withholding.FEIN, len(batch))
+				for i, e := range batch {
+					feins[i] = e.FEIN
+				}
+				list, _, err := j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEINs: feins})
+				if err != nil {
+					b.err = fmt.Errorf("load orders: %w", err)
+				}
+				for _, o := range list {
+					b.orders[o.EmployerFEIN] = append(b.orders[o.EmployerFEIN], o)
+				}
+				select {
+				case ch <- b:
+				case <-done:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for b := range ch {
+			if !yield(b) {
+				return
+			}
+		}
+	}
 }
 
 // active returns the employers with activity in the night's window, those

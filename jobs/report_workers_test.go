@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -72,4 +73,29 @@ func TestReportStatementsOnWorkers(t *testing.T) {
 		t.Errorf("counts %v, want 3 statements and 3 files delivered", run.Counts)
 	}
 	checkPushedTonight(t, b)
+}
+
+// errOrdersLost stands for a store that cannot be read.
+var errOrdersLost = errors.New("orders table unreadable")
+
+// unreadableOrders fails every FindOrders.
+type unreadableOrders struct{ withholding.OrderService }
+
+func (unreadableOrders) FindOrders(context.Context, withholding.OrderFilter) ([]*withholding.Order, int, error) {
+	return nil, 0, errOrdersLost
+}
+
+// TestReportStatementsOrdersUnreadable: when the employers' orders cannot
+// be read no statement is written, the run is partial, and the workbook
+// and CSV still go to operations.
+func TestReportStatementsOrdersUnreadable(t *testing.T) {
+	_, run, got, _ := statementNightWith(t, jobs.StatementsActivity, withholding.RunPartial, func(j *jobs.Report) {
+		j.Reconcile.Orders = unreadableOrders{j.Reconcile.Orders}
+	})
+	if len(got) != 0 || run.Counts["statements"] != 0 {
+		t.Errorf("statements written for %v (counts %v), want none", got, run.Counts)
+	}
+	if run.Files != 2 || run.Counts["delivered"] != 2 {
+		t.Errorf("files %d counts %v, want the workbook and CSV delivered", run.Files, run.Counts)
+	}
 }
