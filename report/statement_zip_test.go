@@ -96,4 +96,3 @@ func TestWriteEmployerStatement_Concurrent(t *testing.T) {
 		}
 	}
 }
-

@@ -3,7 +3,6 @@ package report
 import (
 	"archive/zip"
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
@@ -18,18 +17,24 @@ import (
 const zipLevel = flate.BestSpeed
 
 // compressors keeps deflate compressors between the parts of a workbook
-// and between workbooks: making one costs more than compressing a
-// statement's small parts with it, and archive/zip keeps its own only for
-// its default compressor.
-var compressors sync.Pool
+// and between workbooks: making one (about 250 KB, with its tables) costs
+// more than compressing a statement's small parts with it. A channel
+// rather than a sync.Pool, which empties at each garbage collection: the
+// report job collects often, and lost most of its compressors. It holds
+// enough for a few workbooks written at once (the report job's workers);
+// more are made when needed and dropped after.
+var compressors = make(chan *flate.Writer, 8)
 
-// pooledCompressor is a pooled compressor that goes back to the pool when
-// the part it wrote is closed.
+// pooledCompressor is a kept compressor that goes back when the part it
+// wrote is closed.
 type pooledCompressor struct{ *flate.Writer }
 
 func (p pooledCompressor) Close() error {
 	err := p.Writer.Close()
-	compressors.Put(p.Writer)
+	select {
+	case compressors <- p.Writer:
+	default:
+	}
 	return err
 }
 
@@ -40,9 +45,11 @@ func (p pooledCompressor) Close() error {
 func newZipWriter(w io.Writer) excelize.ZipWriter {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		if fw, ok := compressors.Get().(*flate.Writer); ok {
+		select {
+		case fw := <-compressors:
 			fw.Reset(out)
 			return pooledCompressor{fw}, nil
+		default:
 		}
 		fw, err := flate.NewWriter(out, zipLevel)
 		if err != nil {
