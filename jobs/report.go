@@ -10,8 +10,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/iwoproject/iwo/transfer"
 	"github.com/iwoproject/iwo/withholding"
@@ -70,6 +73,9 @@ type Report struct {
 	// Statements says which employers get a statement tonight; ""
 	// is StatementsActivity.
 	Statements StatementRule
+	// Workers is how many statements are written at once; 0 is
+	// runtime.GOMAXPROCS, one per core.
+	Workers int
 }
 
 // Name implements Job.
@@ -293,20 +299,20 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
-	for batch := range slices.Chunk(pick, statementBatch) {
-		feins := make([]withholding.FEIN, len(batch))
+	for b := range j.orderBatches(ctx, pick) {
+		batch, orders := b.employers, b.orders
+		if b.err != nil {
+			return out, skipped, errors.Join(append(errs, b.err)...)
+		}
+		// Statements are written on every core, each workbook whole by one
+		// worker: they share nothing but their read-only inputs and touch
+		// no store. They are collected in employer order, so the files,
+		// errors and ledger records come out as when written one by one.
+		paths := make([]string, len(batch))
+		werrs := make([]error, len(batch))
+		var g errgroup.Group
+		g.SetLimit(cmp.Or(j.Workers, runtime.GOMAXPROCS(0)))
 		for i, e := range batch {
-			feins[i] = e.FEIN
-		}
-		list, _, err := j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEINs: feins})
-		if err != nil {
-			return out, skipped, errors.Join(append(errs, fmt.Errorf("load orders: %w", err))...)
-		}
-		orders := map[withholding.FEIN][]*withholding.Order{}
-		for _, o := range list {
-			orders[o.EmployerFEIN] = append(orders[o.EmployerFEIN], o)
-		}
-		for _, e := range batch {
 			eo := orders[e.FEIN]
 			// Every employer with orders, as before the rule existed; an
 			// active employer without any (its money is held as
@@ -315,20 +321,80 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 				skipped++
 				continue
 			}
-			path := filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
-			err := j.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
+			paths[i] = filepath.Join(dir, "statement-"+string(e.FEIN)+"-"+night.Date.String()+".xlsx")
+			in := withholding.EmployerStatement{
 				Agency: j.Agency, Contact: j.Contact, RunDate: night.Date, From: from, To: night.Date,
 				Employer: e, Orders: eo, Payments: pays[e.FEIN], Exceptions: byFEIN[e.FEIN],
 				TmpDir: dir,
-			})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("write statement for %s: %w", e.FEIN, err))
-				continue
 			}
-			out = append(out, &reportFile{path: path, partner: j.employerPartner(e)})
+			g.Go(func() error {
+				werrs[i] = j.Reports.WriteEmployerStatement(paths[i], in)
+				return nil
+			})
+		}
+		_ = g.Wait() // the workers report through werrs
+		for i, e := range batch {
+			switch {
+			case paths[i] == "":
+			case werrs[i] != nil:
+				errs = append(errs, fmt.Errorf("write statement for %s: %w", e.FEIN, werrs[i]))
+			default:
+				out = append(out, &reportFile{path: paths[i], partner: j.employerPartner(e)})
+			}
 		}
 	}
 	return out, skipped, errors.Join(errs...)
+}
+
+// orderBatch is a batch of employers and their orders.
+type orderBatch struct {
+	employers []*withholding.Employer
+	orders    map[withholding.FEIN][]*withholding.Order
+	err       error
+}
+
+// orderBatches reads the orders of employers statementBatch employers at a
+// time, the next batch while the caller writes the statements of the one
+// before: the workers would otherwise wait for each query. A batch that
+// cannot be read ends the sequence with its error.
+func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer) iter.Seq[orderBatch] {
+	return func(yield func(orderBatch) bool) {
+		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
+		// A caller that stops early waits for the query under way, so that
+		// nothing reads the store once the job has returned.
+		defer func() { close(done); <-exited }()
+		go func() {
+			defer close(exited)
+			defer close(ch)
+			for batch := range slices.Chunk(employers, statementBatch) {
+				b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{}}
+				feins := make([]withholding.FEIN, len(batch))
+				for i, e := range batch {
+					feins[i] = e.FEIN
+				}
+				list, _, err := j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEINs: feins})
+				if err != nil {
+					b.err = fmt.Errorf("load orders: %w", err)
+				}
+				for _, o := range list {
+					b.orders[o.EmployerFEIN] = append(b.orders[o.EmployerFEIN], o)
+				}
+				select {
+				case ch <- b:
+				case <-done:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for b := range ch {
+			if !yield(b) {
+				return
+			}
+		}
+	}
 }
 
 // active returns the employers with activity in the night's window, those

@@ -40,6 +40,7 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		return err
 	}
 	defer f.Close()
+	f.SetZipWriter(newZipWriter)
 
 	byID := make(map[int64]*withholding.Order, len(in.Orders))
 	for _, o := range in.Orders {
