@@ -42,3 +42,8 @@ func PeakHeap(fn func()) uint64 {
 	wg.Wait()
 	return peak - base
 }
+
+// Limit is a test's peak-heap bound of n bytes, raised when the test binary
+// runs under the race detector, which changes how much pooled memory is
+// kept (see raceSlack). A bound is set from a measurement without it.
+func Limit(n uint64) uint64 { return uint64(float64(n) * raceSlack) }
