@@ -78,7 +78,7 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("reconcile %s: %w", n.day, err)
 	}
 	night := &withholding.Night{Date: n.day, WindowStart: n.since, WindowEnd: n.until}
-	created, _, err := j.Postings.RecordReconciliation(ctx, night, out.Exceptions, out.Postings(n.day))
+	created, _, err := j.Postings.RecordReconciliation(ctx, night, out.Exceptions.All(), out.Postings(n.day))
 	if err != nil {
 		return res, fmt.Errorf("record exceptions and postings: %w", err)
 	}
@@ -92,15 +92,15 @@ func (j *Reconcile) Run(ctx context.Context) (Result, error) {
 	res.Add("zero", int64(out.Stats.Zero))
 	res.Add("returns", int64(out.Stats.Returns))
 	res.Add("nocs", int64(out.Stats.NOCs))
-	res.Add("exceptions", int64(len(out.Exceptions)))
+	res.Add("exceptions", int64(out.Exceptions.Len()))
 	res.Add("created", int64(created))
 	res.Add("resolved", int64(resolved))
-	for _, e := range out.Exceptions {
-		res.Add("type:"+string(e.Type), 1)
+	for t, n := range out.Exceptions.Types() {
+		res.Add("type:"+string(t), int64(n))
 	}
 	j.Log().Info("reconciled", "job", JobReconcile, "date", n.day.String(), "files", len(n.files),
 		"payments", out.Stats.Payments, "posted", out.Stats.Posted, "held", out.Stats.Held,
-		"exceptions", len(out.Exceptions), "created", created, "resolved", resolved)
+		"exceptions", out.Exceptions.Len(), "created", created, "resolved", resolved)
 	if err != nil {
 		res.Partial = true // the findings are recorded; only some resolutions failed
 		return res, err

@@ -27,7 +27,7 @@ func BenchmarkLoadOpenExceptions(b *testing.B) {
 		}
 		night := &withholding.Night{Date: withholding.DateOf(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)),
 			WindowStart: time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
-		if _, _, err := db.RecordReconciliation(ctx, night, exs, nil); err != nil {
+		if _, _, err := db.RecordReconciliation(ctx, night, withholding.ExceptionSeq(exs...), nil); err != nil {
 			b.Fatal(err)
 		}
 		open := withholding.ExceptionOpen

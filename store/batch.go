@@ -1,16 +1,19 @@
 package store
 
-import "slices"
+import "iter"
 
 // inBatches calls fn for each run of at most size rows, in order, with the
 // statement stmt makes for that many rows. Every full run gets the same
 // statement text, made once: a transaction (txn) prepares a statement once
 // per distinct text, so only the last, shorter run costs a second prepare,
 // where a row count that varied from one statement to the next would
-// prepare every time.
-func inBatches[T any](rows []T, size int, stmt func(rows int) string, fn func(query string, batch []T) error) error {
+// prepare every time. rows is read once and only one run of them is held
+// at a time (a night's reconciliation writes hundreds of thousands); it
+// stops at the sequence's first error and returns it.
+func inBatches[T any](rows iter.Seq2[T, error], size int, stmt func(rows int) string, fn func(query string, batch []T) error) error {
 	full := ""
-	for batch := range slices.Chunk(rows, size) {
+	var batch []T
+	flush := func() error {
 		query := full
 		switch {
 		case len(batch) < size:
@@ -19,11 +22,40 @@ func inBatches[T any](rows []T, size int, stmt func(rows int) string, fn func(qu
 			full = stmt(size)
 			query = full
 		}
-		if err := fn(query, batch); err != nil {
+		err := fn(query, batch)
+		clear(batch) // let the rows written go
+		batch = batch[:0]
+		return err
+	}
+	for row, err := range rows {
+		if err != nil {
 			return err
 		}
+		if batch == nil {
+			batch = make([]T, 0, size)
+		}
+		batch = append(batch, row)
+		if len(batch) == size {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	if len(batch) == 0 {
+		return nil
+	}
+	return flush()
+}
+
+// pairs makes a sequence that cannot fail one of values and errors.
+func pairs[T any](seq iter.Seq[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for v := range seq {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }
 
 // padArgs appends to args the n values of vals, then repeats the first of

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -46,7 +47,7 @@ func (d *DB) UpsertExceptions(ctx context.Context, exs []*withholding.Exception)
 	var n int
 	err := d.inTx(ctx, func(tx *txn) error {
 		var err error
-		n, err = d.upsertExceptions(ctx, tx, exs)
+		n, err = d.upsertExceptions(ctx, tx, withholding.ExceptionSeq(exs...))
 		return err
 	})
 	return n, err
@@ -62,17 +63,13 @@ const exceptionBatch = 500
 // upsertExceptions inserts exs exceptionBatch at a time, each INSERT
 // skipping the keys already taken and returning the IDs of the rows it
 // made; the rest of a batch's IDs are then read by key in one look-up.
-func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding.Exception) (int, error) {
-	for _, e := range exs {
-		if e.Key == "" || e.Type == "" {
-			return 0, withholding.Errorf(withholding.EINVALID, "exception needs a key and a type (got key %q, type %q)", e.Key, e.Type)
-		}
-	}
+// exs is read once; only a batch of it is held at a time.
+func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs iter.Seq2[*withholding.Exception, error]) (int, error) {
 	now := d.timeArg(d.now())
 	created := 0
 	lookup := "SELECT id, key FROM exceptions WHERE key IN (" + placeholders(exceptionBatch) + ")"
-	args := make([]any, 0, min(len(exs), exceptionBatch)*(len(exceptionCols)+1))
-	ids := make(map[string]int64, min(len(exs), exceptionBatch))
+	var args []any
+	ids := map[string]int64{}
 	var missing []string
 	insert := func(rows int) string {
 		return insertNewSQL("exceptions", exceptionCols, "key", rows) + " RETURNING id, key"
@@ -80,6 +77,9 @@ func (d *DB) upsertExceptions(ctx context.Context, q queryer, exs []*withholding
 	err := inBatches(exs, exceptionBatch, insert, func(query string, batch []*withholding.Exception) error {
 		args = args[:0]
 		for _, e := range batch {
+			if e.Key == "" || e.Type == "" {
+				return withholding.Errorf(withholding.EINVALID, "exception needs a key and a type (got key %q, type %q)", e.Key, e.Type)
+			}
 			if e.Status == "" {
 				e.Status = withholding.ExceptionOpen
 			}

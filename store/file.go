@@ -395,7 +395,7 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 				e.FileID = fileID
 			}
 		}
-		if _, err := d.upsertExceptions(ctx, tx, exceptions); err != nil {
+		if _, err := d.upsertExceptions(ctx, tx, withholding.ExceptionSeq(exceptions...)); err != nil {
 			return err
 		}
 		return d.finishApply(ctx, tx, f, len(acks))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -31,8 +32,12 @@ func scanPosting(s interface{ Scan(...any) error }) (*withholding.Posting, error
 // night adds nothing and changes nothing. It returns how many exceptions
 // and postings it created. EINVALID for a night without a date and a
 // window (an end at or after its start), an exception without Key or Type,
-// or a posting without PaymentID or RunDate, or with an unknown Status.
-func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night, exs []*withholding.Exception, postings []*withholding.Posting) (newExceptions, newPostings int, err error) {
+// or a posting without PaymentID or RunDate, or with an unknown Status; an
+// error from exs ends the transaction with nothing recorded. Each sequence
+// is read once, exceptionBatch or postingBatch rows at a time, still in
+// the one transaction: the night's findings are recorded all or nothing,
+// but never held all at once.
+func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night, exs iter.Seq2[*withholding.Exception, error], postings iter.Seq[*withholding.Posting]) (newExceptions, newPostings int, err error) {
 	if night == nil || night.Date.IsZero() || night.WindowStart.IsZero() || night.WindowEnd.Before(night.WindowStart) {
 		return 0, 0, withholding.Errorf(withholding.EINVALID, "reconciliation needs its night's date and window")
 	}
@@ -45,10 +50,14 @@ func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night,
 		if err = d.recordNight(ctx, tx, night); err != nil {
 			return err
 		}
-		if newExceptions, err = d.upsertExceptions(ctx, tx, exs); err != nil {
-			return err
+		if exs != nil {
+			if newExceptions, err = d.upsertExceptions(ctx, tx, exs); err != nil {
+				return err
+			}
 		}
-		newPostings, err = d.insertPostings(ctx, tx, postings)
+		if postings != nil {
+			newPostings, err = d.insertPostings(ctx, tx, postings)
+		}
 		return err
 	})
 	if err != nil {
@@ -122,19 +131,17 @@ const postingBatch = 500
 
 // insertPostings writes postings in multi-row INSERTs of postingBatch
 // rows: a night posts every payment it reconciles.
-func (d *DB) insertPostings(ctx context.Context, q queryer, postings []*withholding.Posting) (int, error) {
-	for _, p := range postings {
-		if p.PaymentID == 0 || p.RunDate.IsZero() || !p.Status.Valid() {
-			return 0, withholding.Errorf(withholding.EINVALID, "posting needs a payment, a run date and a known status (got payment %d, run date %s, status %q)", p.PaymentID, p.RunDate, p.Status)
-		}
-	}
+func (d *DB) insertPostings(ctx context.Context, q queryer, postings iter.Seq[*withholding.Posting]) (int, error) {
 	now := d.timeArg(d.now())
 	created := 0
-	args := make([]any, 0, min(len(postings), postingBatch)*(len(postingCols)+1))
+	var args []any
 	insert := func(rows int) string { return insertNewSQL("postings", postingCols, "payment_id", rows) }
-	err := inBatches(postings, postingBatch, insert, func(query string, batch []*withholding.Posting) error {
+	err := inBatches(pairs(postings), postingBatch, insert, func(query string, batch []*withholding.Posting) error {
 		args = args[:0]
 		for _, p := range batch {
+			if p.PaymentID == 0 || p.RunDate.IsZero() || !p.Status.Valid() {
+				return withholding.Errorf(withholding.EINVALID, "posting needs a payment, a run date and a known status (got payment %d, run date %s, status %q)", p.PaymentID, p.RunDate, p.Status)
+			}
 			args = append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), p.MatchedBy, now)
 		}
 		res, err := d.exec(ctx, q, query, args...)

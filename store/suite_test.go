@@ -1024,7 +1024,7 @@ func testPostings(t *testing.T, db *store.DB) {
 		{PaymentID: ps[2].ID, Status: withholding.PostingPosted, CaseID: "KS0002", RunDate: date("2026-11-20")},
 	}
 	nov20 := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
-	ne, np, err := db.RecordReconciliation(ctx, nov20, []*withholding.Exception{held}, night)
+	ne, np, err := db.RecordReconciliation(ctx, nov20, withholding.ExceptionSeq(held), slices.Values(night))
 	mustOK(t, err, "record")
 	if ne != 1 || np != 3 || held.ID == 0 {
 		t.Fatalf("record created %d exceptions, %d postings (exception ID %d); want 1, 3", ne, np, held.ID)
@@ -1041,7 +1041,7 @@ func testPostings(t *testing.T, db *store.DB) {
 		{PaymentID: ps[0].ID, Status: withholding.PostingHeld, Reason: withholding.ExDuplicatePayment, ExceptionKey: "dup", RunDate: date("2026-11-21")},
 		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, Reason: held.Type, ExceptionKey: held.Key, RunDate: date("2026-12-01")},
 	}
-	ne, np, err = db.RecordReconciliation(ctx, nov20, []*withholding.Exception{{Type: held.Type, Key: held.Key}}, rerun)
+	ne, np, err = db.RecordReconciliation(ctx, nov20, withholding.ExceptionSeq(&withholding.Exception{Type: held.Type, Key: held.Key}), slices.Values(rerun))
 	mustOK(t, err, "record again")
 	if ne != 0 || np != 0 {
 		t.Errorf("re-run created %d exceptions, %d postings; want none", ne, np)
@@ -1075,10 +1075,50 @@ func testPostingsFailure(t *testing.T, db *store.DB) {
 		t.Run(tc.name, func(t *testing.T) {
 			good := &withholding.Posting{PaymentID: ps[1].ID, Status: withholding.PostingPosted, RunDate: date("2026-11-20")}
 			n := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
-			_, _, err := db.RecordReconciliation(ctx, n, []*withholding.Exception{ex}, []*withholding.Posting{good, tc.p})
+			_, _, err := db.RecordReconciliation(ctx, n, withholding.ExceptionSeq(ex), slices.Values([]*withholding.Posting{good, tc.p}))
 			mustCode(t, err, withholding.EINVALID, tc.name)
 			if got, _ := db.FindPostings(ctx, withholding.PaymentFilter{}); len(got) != 0 {
 				t.Errorf("failed record left postings %+v", got)
+			}
+			if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 0 {
+				t.Errorf("failed record left %d exceptions", n)
+			}
+			if _, err := db.FindNight(ctx, date("2026-11-20")); withholding.ErrorCode(err) != withholding.ENOTFOUND {
+				t.Errorf("failed record left its night (err %v)", err)
+			}
+		})
+	}
+
+	// The exceptions are read a batch at a time, and written as they are
+	// read, in the one transaction: a sequence that fails, or an exception
+	// without a key, after two full batches have been written must still
+	// leave nothing.
+	errRead := errors.New("read failed")
+	for _, tc := range []struct {
+		name string
+		bad  func(yield func(*withholding.Exception, error) bool) bool
+		code string // the error's kind, or "" for errRead itself
+	}{
+		{"ErrSequence", func(yield func(*withholding.Exception, error) bool) bool { return yield(nil, errRead) }, ""},
+		{"ErrKeyRequired", func(yield func(*withholding.Exception, error) bool) bool {
+			return yield(&withholding.Exception{Type: withholding.ExUnidentified}, nil)
+		}, withholding.EINVALID},
+	} {
+		t.Run("Exceptions"+tc.name, func(t *testing.T) {
+			exs := func(yield func(*withholding.Exception, error) bool) {
+				for i := range 1100 {
+					if !yield(&withholding.Exception{Type: withholding.ExUnidentified, Key: "unidentified|" + strconv.Itoa(i)}, nil) {
+						return
+					}
+				}
+				tc.bad(yield)
+			}
+			n := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
+			_, _, err := db.RecordReconciliation(ctx, n, exs, nil)
+			if tc.code == "" && !errors.Is(err, errRead) {
+				t.Fatalf("record: %v, want the sequence's error", err)
+			} else if tc.code != "" {
+				mustCode(t, err, tc.code, tc.name)
 			}
 			if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 0 {
 				t.Errorf("failed record left %d exceptions", n)
@@ -1107,10 +1147,10 @@ func testBooks(t *testing.T, db *store.DB) {
 	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
 	held := &withholding.Exception{Type: withholding.ExSSNMismatch, Severity: withholding.SeverityHigh, Key: "ssn|1", OrderRef: o.ID, OpenedOn: day1}
 	n1 := &withholding.Night{Date: day1, WindowStart: at(19, 8), WindowEnd: time.Now().Add(time.Hour)}
-	_, _, err = db.RecordReconciliation(ctx, n1, []*withholding.Exception{held}, []*withholding.Posting{
+	_, _, err = db.RecordReconciliation(ctx, n1, withholding.ExceptionSeq(held), slices.Values([]*withholding.Posting{
 		{PaymentID: ps[0].ID, Status: withholding.PostingPosted, OrderRef: o.ID, CaseID: o.CaseID, RunDate: day1},
 		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, OrderRef: o.ID, CaseID: o.CaseID, Reason: held.Type, ExceptionKey: held.Key, RunDate: day1},
-	})
+	}))
 	mustOK(t, err, "record night 1")
 	// A re-run of the same day keeps the start and takes the later end.
 	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{Date: day1, WindowStart: at(20, 1), WindowEnd: n1.WindowEnd.Add(time.Minute)}, nil, nil)
@@ -1121,7 +1161,7 @@ func testBooks(t *testing.T, db *store.DB) {
 		t.Errorf("night 1 window %s – %s, want %s – %s", got.WindowStart, got.WindowEnd, n1.WindowStart, n1.WindowEnd.Add(time.Minute))
 	}
 	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{Date: day2, WindowStart: got.WindowEnd, WindowEnd: got.WindowEnd.Add(time.Hour)}, nil,
-		[]*withholding.Posting{{PaymentID: ps[2].ID, Status: withholding.PostingZero, RunDate: day2}})
+		slices.Values([]*withholding.Posting{{PaymentID: ps[2].ID, Status: withholding.PostingZero, RunDate: day2}}))
 	mustOK(t, err, "record night 2")
 	prev, err := db.PreviousNight(ctx, day2)
 	mustOK(t, err, "previous night")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func mustBooks(t *testing.T, f *fixture) *books {
 		{PaymentID: b.claims.ID, Status: withholding.PostingHeld, Reason: bad.Type, ExceptionKey: bad.Key, RunDate: eff},
 		{PaymentID: b.held.ID, Status: withholding.PostingHeld, OrderRef: o.ID, CaseID: o.CaseID, Reason: b.dup.Type, ExceptionKey: b.dup.Key, RunDate: eff},
 	}
-	if _, _, err := f.db.RecordReconciliation(ctx, night, []*withholding.Exception{corrected, bad, b.dup}, postings); err != nil {
+	if _, _, err := f.db.RecordReconciliation(ctx, night, withholding.ExceptionSeq(corrected, bad, b.dup), slices.Values(postings)); err != nil {
 		t.Fatal(err)
 	}
 	exs, _, err := f.db.FindExceptions(ctx, withholding.ExceptionFilter{Type: &b.dup.Type})

@@ -202,8 +202,11 @@ type PostingService interface {
 	// transaction; a payment's first posting stands. It returns how many
 	// exceptions and postings were created. EINVALID for a night without a
 	// date, an exception without Key or Type, or a posting without
-	// PaymentID or with an unknown Status.
-	RecordReconciliation(ctx context.Context, night *Night, exs []*Exception, postings []*Posting) (newExceptions, newPostings int, err error)
+	// PaymentID or with an unknown Status. It reads each sequence once, a
+	// batch at a time, so that a night's findings never have to be held
+	// all at once; an error from exs ends the transaction with nothing
+	// recorded.
+	RecordReconciliation(ctx context.Context, night *Night, exs iter.Seq2[*Exception, error], postings iter.Seq[*Posting]) (newExceptions, newPostings int, err error)
 	// FindNight returns the night recorded for date; ENOTFOUND when the
 	// reconcile job has not run that day.
 	FindNight(ctx context.Context, date Date) (*Night, error)
@@ -241,4 +244,15 @@ type JobRunService interface {
 	// holder has it. unlock releases it; the lock is also released if the
 	// holder's connection dies.
 	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
+}
+
+// ExceptionSeq returns exs as a sequence, for RecordReconciliation.
+func ExceptionSeq(exs ...*Exception) iter.Seq2[*Exception, error] {
+	return func(yield func(*Exception, error) bool) {
+		for _, e := range exs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
 }

@@ -171,7 +171,7 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(float64(peak-base)/(1<<20), "run-heap-MB")
 			b.ReportMetric(float64(alloc)/(1<<20), "run-alloc-MB")
 			b.ReportMetric(float64(kept)/(1<<20), "result-MB")
-			b.ReportMetric(float64(len(res.Exceptions)), "exceptions")
+			b.ReportMetric(float64(res.Exceptions.Len()), "exceptions")
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -75,7 +76,7 @@ func TestRun_IdentifiersAsSent(t *testing.T) {
 				}
 				// The rule is kept on the stored posting, for the console
 				// and the employer's statement.
-				if ps := res.Postings(in.RunDate); len(ps) != 1 || ps[0].MatchedBy != string(tc.by) {
+				if ps := slices.Collect(res.Postings(in.RunDate)); len(ps) != 1 || ps[0].MatchedBy != string(tc.by) {
 					t.Errorf("postings %+v, want one matched by %s", ps, tc.by)
 				}
 				return

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -165,4 +167,34 @@ func (v *order) expecting(o *withholding.Order) {
 	if v.employer != nil {
 		o.Amounts.CurrentSupport = withholding.Obligation{Amount: v.perPay, Frequency: v.employer.PayFrequency}
 	}
+}
+
+// orderIDs finds an order's place in an orderList by its ID: the places
+// sorted by ID, 4 bytes an order where a map of every order by ID would
+// cost tens of megabytes. Made only when a night has documents to attach.
+type orderIDs struct {
+	l      *orderList
+	places []int32
+}
+
+func newOrderIDs(l *orderList) *orderIDs {
+	places := make([]int32, l.len())
+	for i := range places {
+		places[i] = int32(i)
+	}
+	// Stores list orders by ID, so this is usually sorted already.
+	byID := func(a, b int32) int { return cmp.Compare(l.list.at(a).id, l.list.at(b).id) }
+	if !slices.IsSortedFunc(places, byID) {
+		slices.SortFunc(places, byID)
+	}
+	return &orderIDs{l: l, places: places}
+}
+
+// find returns the place of the order with the given ID.
+func (x *orderIDs) find(id int64) (int32, bool) {
+	k, ok := slices.BinarySearchFunc(x.places, id, func(i int32, id int64) int { return cmp.Compare(x.l.list.at(i).id, id) })
+	if !ok {
+		return 0, false
+	}
+	return x.places[k], true
 }

@@ -93,8 +93,9 @@ type Stats struct {
 type Result struct {
 	// Exceptions are tonight's findings, each with a stable Key: the same
 	// finding on a re-run has the same Key, so the store keeps one.
-	// Status is open and OpenedOn the run date.
-	Exceptions []*withholding.Exception
+	// Status is open and OpenedOn the run date. They are kept compressed,
+	// to be read once by the store.
+	Exceptions *Exceptions
 	// Matches are the payments posted to an order.
 	Matches []Match
 	// Held are tonight's payments not posted, one per payment, in the
@@ -110,19 +111,26 @@ type Result struct {
 }
 
 // Postings returns what happened to each of tonight's payments, posted
-// (Matches) or held (Held), as recorded on runDate.
-func (r *Result) Postings(runDate withholding.Date) []*withholding.Posting {
-	out := make([]*withholding.Posting, 0, len(r.Matches)+len(r.Held))
-	for _, m := range r.Matches {
-		out = append(out, &withholding.Posting{PaymentID: m.PaymentID, Status: withholding.PostingPosted, OrderRef: m.OrderRef, CaseID: m.CaseID, RunDate: runDate, MatchedBy: string(m.By)})
+// (Matches) or held (Held), as recorded on runDate: made one at a time as
+// the store writes them, rather than a slice of a night's 250,000.
+func (r *Result) Postings(runDate withholding.Date) iter.Seq[*withholding.Posting] {
+	return func(yield func(*withholding.Posting) bool) {
+		for _, m := range r.Matches {
+			if !yield(&withholding.Posting{PaymentID: m.PaymentID, Status: withholding.PostingPosted, OrderRef: m.OrderRef, CaseID: m.CaseID, RunDate: runDate, MatchedBy: string(m.By)}) {
+				return
+			}
+		}
+		for _, h := range r.Held {
+			if !yield(&withholding.Posting{PaymentID: h.PaymentID, Status: withholding.PostingHeld, OrderRef: h.OrderRef, CaseID: h.CaseID, Reason: h.Type, ExceptionKey: h.Key, RunDate: runDate}) {
+				return
+			}
+		}
+		for _, id := range r.Zero {
+			if !yield(&withholding.Posting{PaymentID: id, Status: withholding.PostingZero, RunDate: runDate}) {
+				return
+			}
+		}
 	}
-	for _, h := range r.Held {
-		out = append(out, &withholding.Posting{PaymentID: h.PaymentID, Status: withholding.PostingHeld, OrderRef: h.OrderRef, CaseID: h.CaseID, Reason: h.Type, ExceptionKey: h.Key, RunDate: runDate})
-	}
-	for _, id := range r.Zero {
-		out = append(out, &withholding.Posting{PaymentID: id, Status: withholding.PostingZero, RunDate: runDate})
-	}
-	return out
 }
 
 // Run reconciles one night. It streams Orders, Payments, History and
@@ -160,6 +168,10 @@ func Run(ctx context.Context, in Input) (*Result, error) {
 	}
 	// Return a copy: a pointer into the run would keep its indexes and
 	// per-order state alive for as long as the caller keeps the result.
+	r.res.Exceptions.close()
+	if err := r.res.Exceptions.err; err != nil {
+		return nil, err
+	}
 	res := r.res
 	res.Matches = r.matches()
 	return &res, nil
@@ -236,6 +248,7 @@ func newRun(ctx context.Context, in Input) (*run, error) {
 
 		senders: map[string]int32{},
 	}
+	r.res.Exceptions = &Exceptions{}
 	if r.loc == nil {
 		r.loc = time.UTC
 	}
@@ -282,7 +295,8 @@ func (m *memoCalendar) IsBusinessDay(d withholding.Date) bool {
 	return v
 }
 
-// add records an exception unless one with its key was already added.
+// add records an exception unless one with its key was already added. e
+// is encoded as it is: nothing may change it afterwards.
 func (r *run) add(e *withholding.Exception) {
 	if r.seen[e.Key] {
 		return
@@ -290,7 +304,7 @@ func (r *run) add(e *withholding.Exception) {
 	r.seen[e.Key] = true
 	e.Status = withholding.ExceptionOpen
 	e.OpenedOn = r.in.RunDate
-	r.res.Exceptions = append(r.res.Exceptions, e)
+	r.res.Exceptions.add(e)
 }
 
 // payKey identifies a payment in exception keys: its store ID, or where it
@@ -784,18 +798,27 @@ func (r *run) documents(ctx context.Context) error {
 		return nil
 	}
 	// Exceptions for documents that name their order get the obligor's SSN
-	// in one pass over the orders at the end: an index of every order by ID
-	// would cost tens of megabytes for a few hundred documents.
-	byOrder := map[int64][]*withholding.Exception{}
-	err := each(ctx, r.in.Documents, func(d *withholding.Document) {
+	// from the order, found by ID (byID) before the exception is added: it
+	// is encoded as it is added, and a state's first week has a million
+	// unanswered IWOs, too many to hold until a pass over the orders.
+	var ids *orderIDs
+	attach := func(e *withholding.Exception, ref int64) {
+		if ref == 0 {
+			r.attachOrder(e)
+			return
+		}
+		if ids == nil {
+			ids = newOrderIDs(r.orders)
+		}
+		if i, ok := ids.find(ref); ok {
+			e.SSN = r.orders.ssn(i)
+		}
+	}
+	return each(ctx, r.in.Documents, func(d *withholding.Document) {
 		switch d.Status {
 		case withholding.DispRejected, withholding.DispPortalError:
 			e := withholding.DocumentFinding(d)
-			if d.OrderRef == 0 {
-				r.attachOrder(e)
-			} else {
-				byOrder[d.OrderRef] = append(byOrder[d.OrderRef], e)
-			}
+			attach(e, d.OrderRef)
 			r.add(e)
 		case "":
 			if d.SentAt.IsZero() {
@@ -819,21 +842,8 @@ func (r *run) documents(ctx context.Context) error {
 					d.Action, d.TrackingID, d.CaseID, d.FEIN, sent, sent.DaysUntil(r.in.RunDate), deadline),
 				SuggestedAction: "Contact the employer to confirm it received the IWO and ask for the acknowledgment; resend the IWO if it was not received.",
 			}
-			if d.OrderRef == 0 {
-				r.attachOrder(e)
-			} else {
-				byOrder[d.OrderRef] = append(byOrder[d.OrderRef], e)
-			}
+			attach(e, d.OrderRef)
 			r.add(e)
 		}
 	})
-	if err != nil || len(byOrder) == 0 {
-		return err
-	}
-	for i := range int32(r.orders.len()) {
-		for _, e := range byOrder[r.orders.list.at(i).id] {
-			e.SSN = r.orders.ssn(i)
-		}
-	}
-	return nil
 }

@@ -3,7 +3,10 @@ package reconcile_test
 import (
 	"context"
 	"iter"
+	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,9 +161,9 @@ func MustRun(tb testing.TB, in reconcile.Input) *reconcile.Result {
 	return res
 }
 
-func types(res *reconcile.Result) []string {
+func types(t testing.TB, res *reconcile.Result) []string {
 	var out []string
-	for _, e := range res.Exceptions {
+	for _, e := range exceptionsOf(t, res) {
 		out = append(out, string(e.Type))
 	}
 	slices.Sort(out)
@@ -169,8 +172,8 @@ func types(res *reconcile.Result) []string {
 
 func TestRun_CleanNight(t *testing.T) {
 	res := MustRun(t, night())
-	if len(res.Exceptions) != 0 {
-		for _, e := range res.Exceptions {
+	if len(exceptionsOf(t, res)) != 0 {
+		for _, e := range exceptionsOf(t, res) {
 			t.Errorf("clean night: unexpected %s: %s", e.Type, e.Message)
 		}
 	}
@@ -219,7 +222,7 @@ func TestRun_Exceptions(t *testing.T) {
 			},
 			want: []withholding.ExceptionType{withholding.ExSSNMismatch},
 			check: func(t *testing.T, res *reconcile.Result) {
-				for _, e := range res.Exceptions {
+				for _, e := range exceptionsOf(t, res) {
 					if strings.Contains(e.Message, "900113333") || strings.Contains(e.Message, string(ssn1)) {
 						t.Errorf("message shows an SSN in clear: %s", e.Message)
 					}
@@ -242,7 +245,7 @@ func TestRun_Exceptions(t *testing.T) {
 			want:   []withholding.ExceptionType{withholding.ExShortPayment},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
-				if e := res.Exceptions[0]; e.Expected != 20000 || e.Amount != 15000 {
+				if e := exceptionsOf(t, res)[0]; e.Expected != 20000 || e.Amount != 15000 {
 					t.Errorf("short payment: amount %d expected %d, want 15000 and 20000", e.Amount, e.Expected)
 				}
 			},
@@ -276,7 +279,7 @@ func TestRun_Exceptions(t *testing.T) {
 			want:   []withholding.ExceptionType{withholding.ExPartialCTX, withholding.ExUnidentified},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
-				for _, e := range res.Exceptions {
+				for _, e := range exceptionsOf(t, res) {
 					if e.Type == withholding.ExPartialCTX && (e.Amount != 10000 || !slices.Equal(e.PaymentIDs, []int64{10, 11})) {
 						t.Errorf("partial CTX: amount %d payments %v, want 10000 and [10 11]", e.Amount, e.PaymentIDs)
 					}
@@ -288,7 +291,7 @@ func TestRun_Exceptions(t *testing.T) {
 			edit: func(in *reconcile.Input) { dropHistory(in, 2) },
 			want: []withholding.ExceptionType{withholding.ExMissingPayment},
 			check: func(t *testing.T, res *reconcile.Result) {
-				e := res.Exceptions[0]
+				e := exceptionsOf(t, res)[0]
 				if e.Key != "missing_payment|CASE1|900000001|2026-10-30" || e.DueDate != day("2026-11-10") || e.Expected != 20000 {
 					t.Errorf("missing: key %q due %s expected %d", e.Key, e.DueDate, e.Expected)
 				}
@@ -350,7 +353,7 @@ func TestRun_Exceptions(t *testing.T) {
 			want:   []withholding.ExceptionType{withholding.ExDuplicatePayment},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
-				if e := res.Exceptions[0]; !slices.Equal(e.PaymentIDs, []int64{10, 11}) {
+				if e := exceptionsOf(t, res)[0]; !slices.Equal(e.PaymentIDs, []int64{10, 11}) {
 					t.Errorf("duplicate: payments %v, want [10 11]", e.PaymentIDs)
 				}
 			},
@@ -433,7 +436,7 @@ func TestRun_Exceptions(t *testing.T) {
 			want:   []withholding.ExceptionType{withholding.ExIWORejected},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
-				if e := res.Exceptions[0]; e.Key != "iwo_rejected|T1" || e.OrderRef != 1 || e.SSN != ssn1 {
+				if e := exceptionsOf(t, res)[0]; e.Key != "iwo_rejected|T1" || e.OrderRef != 1 || e.SSN != ssn1 {
 					t.Errorf("rejected IWO: key %q order %d SSN %s, want iwo_rejected|T1 on order 1 with the obligor's SSN", e.Key, e.OrderRef, e.SSN)
 				}
 			},
@@ -520,7 +523,7 @@ func TestRun_Exceptions(t *testing.T) {
 			want:   []withholding.ExceptionType{withholding.ExCaseIDCorrected},
 			posted: 2,
 			check: func(t *testing.T, res *reconcile.Result) {
-				e := res.Exceptions[0]
+				e := exceptionsOf(t, res)[0]
 				if e.Severity != withholding.SeverityLow || e.OrderRef != 1 || e.CaseID != "CASE1" || !strings.Contains(e.SuggestedAction, "R1") {
 					t.Errorf("case_id_corrected: %+v, want low severity on CASE1 naming R1", e)
 				}
@@ -537,7 +540,7 @@ func TestRun_Exceptions(t *testing.T) {
 			},
 			posted: 1,
 			check: func(t *testing.T, res *reconcile.Result) {
-				ps := res.Postings(day("2026-11-20"))
+				ps := slices.Collect(res.Postings(day("2026-11-20")))
 				if len(ps) != 2 || ps[1].PaymentID != 11 || ps[1].Status != withholding.PostingZero || res.Stats.Zero != 1 {
 					t.Errorf("postings %+v stats %+v, want payment 11 zero", ps, res.Stats)
 				}
@@ -557,14 +560,14 @@ func TestRun_Exceptions(t *testing.T) {
 			in := night()
 			tt.edit(&in)
 			res := MustRun(t, in)
-			got := types(res)
+			got := types(t, res)
 			var want []string
 			for _, w := range tt.want {
 				want = append(want, string(w))
 			}
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
-				for _, e := range res.Exceptions {
+				for _, e := range exceptionsOf(t, res) {
 					t.Logf("%s: %s", e.Type, e.Message)
 				}
 				t.Fatalf("%s: exceptions %v, want %v", tt.name, got, want)
@@ -572,7 +575,7 @@ func TestRun_Exceptions(t *testing.T) {
 			if len(res.Matches) != tt.posted {
 				t.Errorf("%s: %d payments posted, want %d", tt.name, len(res.Matches), tt.posted)
 			}
-			for _, e := range res.Exceptions {
+			for _, e := range exceptionsOf(t, res) {
 				if e.Key == "" || e.Severity == "" || e.Message == "" || e.SuggestedAction == "" || e.Status != withholding.ExceptionOpen || e.OpenedOn != in.RunDate {
 					t.Errorf("%s: incomplete exception %+v", tt.name, e)
 				}
@@ -602,8 +605,8 @@ func TestRun_RejectedDocumentKeyIsPullAcks(t *testing.T) {
 		}
 		want := withholding.AckFindings(a, doc, all(in.Orders))
 		res := MustRun(t, in)
-		if len(res.Exceptions) != 1 || len(want) != 1 || res.Exceptions[0].Key != want[0].Key {
-			t.Errorf("status %s: reconcile found %v, pull-acks records %v; want one exception under the same key", status, keysOf(res.Exceptions), keysOf(want))
+		if len(exceptionsOf(t, res)) != 1 || len(want) != 1 || exceptionsOf(t, res)[0].Key != want[0].Key {
+			t.Errorf("status %s: reconcile found %v, pull-acks records %v; want one exception under the same key", status, keysOf(exceptionsOf(t, res)), keysOf(want))
 		}
 	}
 }
@@ -633,7 +636,7 @@ func TestRun_Rerun(t *testing.T) {
 	}
 	keys := func(res *reconcile.Result) []string {
 		var k []string
-		for _, e := range res.Exceptions {
+		for _, e := range exceptionsOf(t, res) {
 			k = append(k, e.Key)
 		}
 		slices.Sort(k)
@@ -703,5 +706,69 @@ func TestNameCode(t *testing.T) {
 		if got := reconcile.NameCode(tt.last, tt.first); got != tt.want {
 			t.Errorf("NameCode(%q, %q) = %q, want %q", tt.last, tt.first, got, tt.want)
 		}
+	}
+}
+
+// exceptionsOf reads back the exceptions of a run.
+func exceptionsOf(tb testing.TB, res *reconcile.Result) []*withholding.Exception {
+	tb.Helper()
+	var out []*withholding.Exception
+	for e, err := range res.Exceptions.All() {
+		if err != nil {
+			tb.Fatalf("read exceptions: %v", err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// TestRun_DocumentOrderUnsorted: a document's exception gets its order's
+// SSN, found by order ID, when the orders do not come in ID order.
+func TestRun_DocumentOrderUnsorted(t *testing.T) {
+	in := night()
+	o := first(in.Orders)
+	others := make([]*withholding.Order, 0, 3)
+	for _, id := range []int64{9, 5, 3} {
+		x := *o
+		x.ID, x.CaseID, x.OrderID, x.RemittanceID = id, withholding.CaseID("CASE"+strconv.FormatInt(id, 10)), "", ""
+		x.Obligor.SSN = withholding.SSN("90000000" + strconv.FormatInt(id, 10))
+		others = append(others, &x)
+	}
+	in.Orders = seq(others[0], others[1], o, others[2])
+	first(in.Documents).Status, first(in.Documents).Reason = withholding.DispRejected, "U"
+	var rejected []*withholding.Exception
+	for _, e := range exceptionsOf(t, MustRun(t, in)) {
+		if e.Type == withholding.ExIWORejected {
+			rejected = append(rejected, e)
+		}
+	}
+	if len(rejected) != 1 || rejected[0].OrderRef != 1 || rejected[0].SSN != ssn1 {
+		t.Errorf("rejected IWO of order 1: %+v, want one on order 1 with the obligor's SSN", rejected)
+	}
+}
+
+// TestRun_ExceptionsReadBack: the compressed exceptions read back the
+// same every time, as many as Len and of the types Types counts.
+func TestRun_ExceptionsReadBack(t *testing.T) {
+	res := MustRun(t, randomNight(3, 300, 600))
+	a, b := exceptionsOf(t, res), exceptionsOf(t, res)
+	if len(a) == 0 || len(a) != res.Exceptions.Len() || !reflect.DeepEqual(a, b) {
+		t.Fatalf("read %d then %d exceptions (equal %t), Len %d", len(a), len(b), reflect.DeepEqual(a, b), res.Exceptions.Len())
+	}
+	types := map[withholding.ExceptionType]int{}
+	for _, e := range a {
+		types[e.Type]++
+	}
+	if !maps.Equal(types, res.Exceptions.Types()) {
+		t.Errorf("types read %v, Types %v", types, res.Exceptions.Types())
+	}
+	n := 0
+	for range res.Exceptions.All() {
+		if n++; n == 2 {
+			break // stopping early must not break a later read
+		}
+	}
+	if c := exceptionsOf(t, res); !reflect.DeepEqual(a, c) {
+		t.Errorf("after a partial read, read %d exceptions, want the same %d", len(c), len(a))
 	}
 }
