@@ -152,29 +152,22 @@ var exceptionOrders = map[withholding.ExceptionSort]string{
 	withholding.ExceptionsSeverity: "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, opened_on, id",
 	withholding.ExceptionsAmount:   "amount_cents DESC, id",
 	withholding.ExceptionsType:     "type, opened_on, id",
+	withholding.ExceptionsReport:   "opened_on, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, id",
 }
 
 // FindExceptions returns the exceptions matching filter in its Sort order
 // (oldest first by default), and the total number of matches. EINVALID
 // for an unknown sort.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
-	order := "id"
-	if filter.Sort != "" {
-		o, ok := exceptionOrders[filter.Sort]
-		if !ok {
-			return nil, 0, withholding.Errorf(withholding.EINVALID, "exception sort %q unknown", filter.Sort)
-		}
-		order = o
-	}
-	w := d.exceptionWhere(filter)
-	if filter.Type != nil {
-		w.add("type = ?", string(*filter.Type))
+	query, w, err := d.exceptionQuery(filter)
+	if err != nil {
+		return nil, 0, err
 	}
 	n, err := d.count(ctx, "exceptions", w)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelect+w.String()+" ORDER BY "+order+d.page(filter.Offset, filter.Limit), w.args...)
+	out, err := queryAll(ctx, d, "find exceptions", scanException, query, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -235,6 +228,13 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	}
 	if filter.FEIN != nil {
 		w.add("fein = ?", string(*filter.FEIN))
+	}
+	if len(filter.FEINs) > 0 {
+		args := make([]any, len(filter.FEINs))
+		for i, f := range filter.FEINs {
+			args[i] = string(f)
+		}
+		w.add("fein IN ("+placeholders(len(args))+")", args...)
 	}
 	return &w
 }
