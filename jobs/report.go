@@ -132,10 +132,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	tonight, err := collect(j.tonight(ctx, day, ledger))
-	if err != nil {
-		return res, fmt.Errorf("load tonight's payments: %w", err)
-	}
+	tonight := &reportPayments{entries: j.tonight(ctx, day, ledger)}
 	var prev *withholding.NightTotals
 	if pn, err := rj.Postings.PreviousNight(ctx, day); err == nil {
 		if prev, err = rj.Postings.NightTotals(ctx, pn.Date); err != nil {
@@ -167,7 +164,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
 		RunDate: day, Location: rj.Loc(), Title: j.Title,
 		Exceptions: rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open, Sort: withholding.ExceptionsReport}),
-		Payments:   slicePairs(tonight),
+		Payments:   tonight.all(),
 		Documents:  iwos.all(), Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
@@ -274,10 +271,14 @@ const statementBatch = 500
 // employer (with their postings), all its orders and its open exceptions.
 // One statement that cannot be written is reported and the others still go
 // out.
-func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight []*withholding.Payment, iwos *reportIWOs) ([]*reportFile, int, error) {
+func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight *reportPayments, iwos *reportIWOs) ([]*reportFile, int, error) {
 	rule := cmp.Or(j.Statements, StatementsActivity)
 	if rule == StatementsNone {
 		return nil, len(employers), nil
+	}
+	paid, err := tonight.employers()
+	if err != nil {
+		return nil, 0, err
 	}
 	pick := employers
 	if rule == StatementsActivity {
@@ -285,24 +286,18 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 		if err != nil {
 			return nil, 0, err
 		}
-		act, err := j.active(ctx, night, tonight, sent)
+		act, err := j.active(ctx, night, paid, sent)
 		if err != nil {
 			return nil, 0, err
 		}
 		pick = slices.DeleteFunc(slices.Clone(employers), func(e *withholding.Employer) bool { return !act[e.FEIN] })
 	}
 	skipped := len(employers) - len(pick)
-	pays := map[withholding.FEIN][]*withholding.Payment{}
-	for _, p := range tonight {
-		if p.FEIN != "" {
-			pays[p.FEIN] = append(pays[p.FEIN], p)
-		}
-	}
 	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
-	for b := range j.orderBatches(ctx, pick) {
-		batch, orders, byFEIN := b.employers, b.orders, b.exceptions
+	for b := range j.orderBatches(ctx, pick, paid) {
+		batch, orders, byFEIN, pays := b.employers, b.orders, b.exceptions, b.payments
 		if b.err != nil {
 			return out, skipped, errors.Join(append(errs, b.err)...)
 		}
@@ -348,19 +343,22 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 	return out, skipped, errors.Join(errs...)
 }
 
-// orderBatch is a batch of employers and their orders and open exceptions.
+// orderBatch is a batch of employers and their orders, open exceptions
+// and share of tonight's entries.
 type orderBatch struct {
 	employers  []*withholding.Employer
 	orders     map[withholding.FEIN][]*withholding.Order
 	exceptions map[withholding.FEIN][]*withholding.Exception
+	payments   map[withholding.FEIN][]*withholding.Payment
 	err        error
 }
 
-// orderBatches reads the orders and open exceptions of employers
+// orderBatches reads the orders, open exceptions and tonight's entries
+// (paid: each employer's by ID, in tonight's order) of employers
 // statementBatch employers at a time, the next batch while the caller writes the statements of the one
 // before: the workers would otherwise wait for each query. A batch that
 // cannot be read ends the sequence with its error.
-func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer) iter.Seq[orderBatch] {
+func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer, paid map[withholding.FEIN][]int64) iter.Seq[orderBatch] {
 	return func(yield func(orderBatch) bool) {
 		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
 		// A caller that stops early waits for the query under way, so that
@@ -394,6 +392,11 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 						b.exceptions[e.FEIN] = append(b.exceptions[e.FEIN], e)
 					}
 				}
+				if err == nil {
+					if b.payments, err = j.batchPayments(ctx, feins, paid); err != nil {
+						b.err = fmt.Errorf("load tonight's payments: %w", err)
+					}
+				}
 				select {
 				case ch <- b:
 				case <-done:
@@ -420,11 +423,11 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 // window's first day and by tonight (the window's first day is the
 // previous night's, whose statements already showed what it opened).
 // The open exceptions are streamed, only their employers kept.
-func (j *Report) active(ctx context.Context, night *withholding.Night, tonight []*withholding.Payment, iwos map[withholding.FEIN]bool) (map[withholding.FEIN]bool, error) {
+func (j *Report) active(ctx context.Context, night *withholding.Night, paid map[withholding.FEIN][]int64, iwos map[withholding.FEIN]bool) (map[withholding.FEIN]bool, error) {
 	first := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	act := map[withholding.FEIN]bool{}
-	for _, p := range tonight {
-		act[p.FEIN] = true
+	for fein := range paid {
+		act[fein] = true
 	}
 	open := withholding.ExceptionOpen
 	for e, err := range j.Reconcile.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open}) {
@@ -573,14 +576,82 @@ func writeCSV(rw Reports, path string, exs iter.Seq2[*withholding.Exception, err
 	return nil
 }
 
-// slicePairs returns a sequence over ps with no errors, for
-// OperationsReport.Payments.
-func slicePairs[T any](ps []T) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for _, p := range ps {
+// paymentIDsQuery is how many payments the report job reads by ID in one
+// query: well under every backend's limit on a statement's parameters.
+const paymentIDsQuery = 1000
+
+// batchPayments reads back by ID the entries of tonight (paid, each
+// employer's IDs in tonight's order) from the employers feins, each
+// employer's in that order.
+func (j *Report) batchPayments(ctx context.Context, feins []withholding.FEIN, paid map[withholding.FEIN][]int64) (map[withholding.FEIN][]*withholding.Payment, error) {
+	var ids []int64
+	for _, f := range feins {
+		ids = append(ids, paid[f]...)
+	}
+	byID := make(map[int64]*withholding.Payment, len(ids))
+	for chunk := range slices.Chunk(ids, paymentIDsQuery) {
+		for p, err := range j.Reconcile.Payments.EachPayment(ctx, withholding.PaymentFilter{IDs: chunk, WithPosting: true}) {
+			if err != nil {
+				return nil, err
+			}
+			byID[p.ID] = p
+		}
+	}
+	out := make(map[withholding.FEIN][]*withholding.Payment, len(feins))
+	for _, f := range feins {
+		for _, id := range paid[f] {
+			if p := byID[id]; p != nil {
+				out[f] = append(out[f], p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// reportPayments is the report's read of tonight's entries for two uses:
+// the operations workbook lists them (all), and the statements need each
+// employer's share (employers: their IDs, in tonight's order), read back
+// a batch of employers at a time (batchPayments). The workbook's read
+// notes the IDs as the entries pass, so tonight's entries with their
+// postings are not held: they were most of the job's memory once the
+// open exceptions were streamed (190 of 260 MB live at 250,000 payments).
+// Only when the workbook did not read them all (it failed, or a Reports
+// implementation leaves them) does employers read them again.
+type reportPayments struct {
+	entries iter.Seq2[*withholding.Payment, error]
+	ids     map[withholding.FEIN][]int64
+	read    bool // ids has every entry
+}
+
+// all streams tonight's entries, noting each employer's.
+func (r *reportPayments) all() iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		r.ids, r.read = map[withholding.FEIN][]int64{}, false
+		for p, err := range r.entries {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if p.FEIN != "" {
+				r.ids[p.FEIN] = append(r.ids[p.FEIN], p.ID)
+			}
 			if !yield(p, nil) {
 				return
 			}
 		}
+		r.read = true
 	}
+}
+
+// employers returns the IDs of each employer's entries tonight, in
+// tonight's order; employers without a FEIN are left out.
+func (r *reportPayments) employers() (map[withholding.FEIN][]int64, error) {
+	if !r.read {
+		for _, err := range r.all() {
+			if err != nil {
+				return nil, fmt.Errorf("load tonight's payments: %w", err)
+			}
+		}
+	}
+	return r.ids, nil
 }

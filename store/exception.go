@@ -213,13 +213,7 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	if !filter.OpenedBefore.IsZero() {
 		w.add("opened_on < ?", d.dateArg(filter.OpenedBefore))
 	}
-	if len(filter.IDs) > 0 {
-		args := make([]any, len(filter.IDs))
-		for i, id := range filter.IDs {
-			args[i] = id
-		}
-		w.add("id IN ("+placeholders(len(args))+")", args...)
-	}
+	whereIn(&w, "id", filter.IDs, func(id int64) any { return id })
 	if filter.Status != nil {
 		w.add("status = ?", string(*filter.Status))
 	}
@@ -229,13 +223,7 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	if filter.FEIN != nil {
 		w.add("fein = ?", string(*filter.FEIN))
 	}
-	if len(filter.FEINs) > 0 {
-		args := make([]any, len(filter.FEINs))
-		for i, f := range filter.FEINs {
-			args[i] = string(f)
-		}
-		w.add("fein IN ("+placeholders(len(args))+")", args...)
-	}
+	whereIn(&w, "fein", filter.FEINs, func(f withholding.FEIN) any { return string(f) })
 	return &w
 }
 

@@ -580,6 +580,7 @@ func testApplyPayments(t *testing.T, db *store.DB) {
 		{"case", withholding.PaymentFilter{RemittanceID: &caseID}, 1},
 		{"since", withholding.PaymentFilter{Since: date("2026-11-20")}, 2},
 		{"until", withholding.PaymentFilter{Until: date("2026-11-19")}, 0},
+		{"ids", withholding.PaymentFilter{IDs: []int64{got[0].ID, 999999}}, 1},
 	} {
 		_, n, err := db.FindPayments(ctx, tc.filter)
 		mustOK(t, err, tc.name)
