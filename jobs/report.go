@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -31,8 +30,9 @@ type Reports interface {
 	// WriteEmployerStatement writes one employer's statement workbook.
 	// EINVALID when in names no employer.
 	WriteEmployerStatement(path string, in withholding.EmployerStatement) error
-	// WriteExceptionsCSV writes the exceptions CSV to w.
-	WriteExceptionsCSV(w io.Writer, exs []*withholding.Exception) error
+	// WriteExceptionsCSV writes the exceptions CSV to w, one row per
+	// exception of exs in its order.
+	WriteExceptionsCSV(w io.Writer, exs iter.Seq2[*withholding.Exception, error]) error
 }
 
 // Report is the "report" job: it writes the night's files into
@@ -110,28 +110,29 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("report %s: %w", day, err)
 	}
 
-	// The open exceptions in one query (a zero Limit is every match), not
-	// in pages by offset: each page counts the matches and skips the rows
-	// before it, so paging took time in the square of the backlog
-	// (BenchmarkLoadOpenExceptions). They are all kept in memory anyway.
-	open := withholding.ExceptionOpen
-	exs, _, err := rj.Exceptions.FindExceptions(ctx, withholding.ExceptionFilter{Status: &open})
-	if err != nil {
-		return res, fmt.Errorf("load open exceptions: %w", err)
-	}
-	// The snapshot of open exceptions is taken: the store's night totals
-	// count those open now.
+	// The store's night totals count the exceptions open now, those the
+	// files below list. The open exceptions are streamed from the store,
+	// each file's read in its order (the workbook's and the CSV's), and
+	// the statements read each batch of employers' own: held whole, a
+	// state's backlog (half a million at the state-sized bench) was most
+	// of the job's memory.
 	if err := rj.Postings.RecordReport(ctx, day); err != nil {
 		return res, fmt.Errorf("record the report: %w", err)
+	}
+	open := withholding.ExceptionOpen
+	openCount, err := rj.Exceptions.CountExceptions(ctx, withholding.ExceptionFilter{Status: &open})
+	if err != nil {
+		return res, fmt.Errorf("count open exceptions: %w", err)
+	}
+	nOpen := 0
+	for _, c := range openCount {
+		nOpen += c.Count
 	}
 	ledger, err := j.ledger(ctx, night)
 	if err != nil {
 		return res, err
 	}
-	tonight, err := collect(j.tonight(ctx, day, ledger))
-	if err != nil {
-		return res, fmt.Errorf("load tonight's payments: %w", err)
-	}
+	tonight := &reportPayments{entries: j.tonight(ctx, day, ledger)}
 	var prev *withholding.NightTotals
 	if pn, err := rj.Postings.PreviousNight(ctx, day); err == nil {
 		if prev, err = rj.Postings.NightTotals(ctx, pn.Date); err != nil {
@@ -162,8 +163,9 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
 	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
 		RunDate: day, Location: rj.Loc(), Title: j.Title,
-		Exceptions: exs, Payments: slicePairs(tonight),
-		Documents: iwos.all(), Files: ledger, Employers: employers,
+		Exceptions: rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open, Sort: withholding.ExceptionsReport}),
+		Payments:   tonight.all(),
+		Documents:  iwos.all(), Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
 	if err == nil {
@@ -181,14 +183,14 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	}
 
 	csvPath := filepath.Join(dir, "exceptions-"+day.String()+".csv")
-	if err := writeCSV(j.Reports, csvPath, exs); err == nil {
+	if err := writeCSV(j.Reports, csvPath, rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open})); err == nil {
 		written = append(written, &reportFile{path: csvPath, partner: ops})
 	} else {
 		j.Exchange.Log().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
 		errs = append(errs, err)
 	}
 
-	statements, skipped, err := j.statements(ctx, dir, night, employers, tonight, exs, iwos)
+	statements, skipped, err := j.statements(ctx, dir, night, employers, tonight, iwos)
 	written = append(written, statements...)
 	if err != nil {
 		errs = append(errs, err)
@@ -198,7 +200,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	res.AddTally("posted", tot.Posted)
 	res.AddTally("held", tot.Held)
 	res.AddTally("returns", tot.Returns)
-	res.Add("exceptions", int64(len(exs)))
+	res.Add("exceptions", int64(nOpen))
 	res.Add("statements", int64(len(statements)))
 	res.Add("statements_skipped", int64(skipped))
 	var pushed []*reportFile
@@ -223,7 +225,7 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	res.Add("not_delivered", int64(len(pushed)-delivered))
 	j.Exchange.Log().Info("reports written", "job", JobReport, "date", day.String(), "dir", dir,
 		"files", res.Counts["written"], "statements", len(statements), "statements_skipped", skipped,
-		"delivered", delivered, "exceptions", len(exs))
+		"delivered", delivered, "exceptions", nOpen)
 	err = errors.Join(errs...)
 	res.Partial = err != nil
 	return res, err
@@ -269,10 +271,14 @@ const statementBatch = 500
 // employer (with their postings), all its orders and its open exceptions.
 // One statement that cannot be written is reported and the others still go
 // out.
-func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight []*withholding.Payment, exs []*withholding.Exception, iwos *reportIWOs) ([]*reportFile, int, error) {
+func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight *reportPayments, iwos *reportIWOs) ([]*reportFile, int, error) {
 	rule := cmp.Or(j.Statements, StatementsActivity)
 	if rule == StatementsNone {
 		return nil, len(employers), nil
+	}
+	paid, err := tonight.employers()
+	if err != nil {
+		return nil, 0, err
 	}
 	pick := employers
 	if rule == StatementsActivity {
@@ -280,27 +286,18 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 		if err != nil {
 			return nil, 0, err
 		}
-		act := active(night, j.Reconcile.Loc(), tonight, exs, sent)
+		act, err := j.active(ctx, night, paid, sent)
+		if err != nil {
+			return nil, 0, err
+		}
 		pick = slices.DeleteFunc(slices.Clone(employers), func(e *withholding.Employer) bool { return !act[e.FEIN] })
 	}
 	skipped := len(employers) - len(pick)
-	pays := map[withholding.FEIN][]*withholding.Payment{}
-	for _, p := range tonight {
-		if p.FEIN != "" {
-			pays[p.FEIN] = append(pays[p.FEIN], p)
-		}
-	}
-	byFEIN := map[withholding.FEIN][]*withholding.Exception{}
-	for _, e := range exs {
-		if e.FEIN != "" {
-			byFEIN[e.FEIN] = append(byFEIN[e.FEIN], e)
-		}
-	}
 	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
-	for b := range j.orderBatches(ctx, pick) {
-		batch, orders := b.employers, b.orders
+	for b := range j.orderBatches(ctx, pick, paid) {
+		batch, orders, byFEIN, pays := b.employers, b.orders, b.exceptions, b.payments
 		if b.err != nil {
 			return out, skipped, errors.Join(append(errs, b.err)...)
 		}
@@ -346,18 +343,22 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 	return out, skipped, errors.Join(errs...)
 }
 
-// orderBatch is a batch of employers and their orders.
+// orderBatch is a batch of employers and their orders, open exceptions
+// and share of tonight's entries.
 type orderBatch struct {
-	employers []*withholding.Employer
-	orders    map[withholding.FEIN][]*withholding.Order
-	err       error
+	employers  []*withholding.Employer
+	orders     map[withholding.FEIN][]*withholding.Order
+	exceptions map[withholding.FEIN][]*withholding.Exception
+	payments   map[withholding.FEIN][]*withholding.Payment
+	err        error
 }
 
-// orderBatches reads the orders of employers statementBatch employers at a
-// time, the next batch while the caller writes the statements of the one
+// orderBatches reads the orders, open exceptions and tonight's entries
+// (paid: each employer's by ID, in tonight's order) of employers
+// statementBatch employers at a time, the next batch while the caller writes the statements of the one
 // before: the workers would otherwise wait for each query. A batch that
 // cannot be read ends the sequence with its error.
-func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer) iter.Seq[orderBatch] {
+func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer, paid map[withholding.FEIN][]int64) iter.Seq[orderBatch] {
 	return func(yield func(orderBatch) bool) {
 		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
 		// A caller that stops early waits for the query under way, so that
@@ -367,7 +368,8 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 			defer close(exited)
 			defer close(ch)
 			for batch := range slices.Chunk(employers, statementBatch) {
-				b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{}}
+				b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{},
+					exceptions: map[withholding.FEIN][]*withholding.Exception{}}
 				feins := make([]withholding.FEIN, len(batch))
 				for i, e := range batch {
 					feins[i] = e.FEIN
@@ -378,6 +380,22 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 				}
 				for _, o := range list {
 					b.orders[o.EmployerFEIN] = append(b.orders[o.EmployerFEIN], o)
+				}
+				if err == nil {
+					open := withholding.ExceptionOpen
+					for e, eerr := range j.Reconcile.Exceptions.EachException(ctx, withholding.ExceptionFilter{FEINs: feins, Status: &open}) {
+						if eerr != nil {
+							err = eerr
+							b.err = fmt.Errorf("load open exceptions: %w", err)
+							break
+						}
+						b.exceptions[e.FEIN] = append(b.exceptions[e.FEIN], e)
+					}
+				}
+				if err == nil {
+					if b.payments, err = j.batchPayments(ctx, feins, paid); err != nil {
+						b.err = fmt.Errorf("load tonight's payments: %w", err)
+					}
 				}
 				select {
 				case ch <- b:
@@ -404,20 +422,25 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 // it in the window (iwos), or an open exception about it opened after the
 // window's first day and by tonight (the window's first day is the
 // previous night's, whose statements already showed what it opened).
-func active(night *withholding.Night, loc *time.Location, tonight []*withholding.Payment, exs []*withholding.Exception, iwos map[withholding.FEIN]bool) map[withholding.FEIN]bool {
-	first := withholding.DateOf(night.WindowStart.In(loc))
+// The open exceptions are streamed, only their employers kept.
+func (j *Report) active(ctx context.Context, night *withholding.Night, paid map[withholding.FEIN][]int64, iwos map[withholding.FEIN]bool) (map[withholding.FEIN]bool, error) {
+	first := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	act := map[withholding.FEIN]bool{}
-	for _, p := range tonight {
-		act[p.FEIN] = true
+	for fein := range paid {
+		act[fein] = true
 	}
-	for _, e := range exs {
+	open := withholding.ExceptionOpen
+	for e, err := range j.Reconcile.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open}) {
+		if err != nil {
+			return nil, fmt.Errorf("load open exceptions: %w", err)
+		}
 		if e.OpenedOn.After(first) && !e.OpenedOn.After(night.Date) {
 			act[e.FEIN] = true
 		}
 	}
 	maps.Copy(act, iwos)
 	delete(act, "")
-	return act
+	return act, nil
 }
 
 // ledger returns the ledger entries the workbook lists: every file, in or
@@ -534,7 +557,7 @@ func (j *Report) deliver(ctx context.Context, files []*reportFile) (int, error) 
 
 // writeCSV writes the exceptions CSV through a temporary file, so a reader
 // never sees half of it.
-func writeCSV(rw Reports, path string, exs []*withholding.Exception) error {
+func writeCSV(rw Reports, path string, exs iter.Seq2[*withholding.Exception, error]) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
@@ -553,14 +576,82 @@ func writeCSV(rw Reports, path string, exs []*withholding.Exception) error {
 	return nil
 }
 
-// slicePairs returns a sequence over ps with no errors, for
-// OperationsReport.Payments.
-func slicePairs[T any](ps []T) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for _, p := range ps {
+// paymentIDsQuery is how many payments the report job reads by ID in one
+// query: well under every backend's limit on a statement's parameters.
+const paymentIDsQuery = 1000
+
+// batchPayments reads back by ID the entries of tonight (paid, each
+// employer's IDs in tonight's order) from the employers feins, each
+// employer's in that order.
+func (j *Report) batchPayments(ctx context.Context, feins []withholding.FEIN, paid map[withholding.FEIN][]int64) (map[withholding.FEIN][]*withholding.Payment, error) {
+	var ids []int64
+	for _, f := range feins {
+		ids = append(ids, paid[f]...)
+	}
+	byID := make(map[int64]*withholding.Payment, len(ids))
+	for chunk := range slices.Chunk(ids, paymentIDsQuery) {
+		for p, err := range j.Reconcile.Payments.EachPayment(ctx, withholding.PaymentFilter{IDs: chunk, WithPosting: true}) {
+			if err != nil {
+				return nil, err
+			}
+			byID[p.ID] = p
+		}
+	}
+	out := make(map[withholding.FEIN][]*withholding.Payment, len(feins))
+	for _, f := range feins {
+		for _, id := range paid[f] {
+			if p := byID[id]; p != nil {
+				out[f] = append(out[f], p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// reportPayments is the report's read of tonight's entries for two uses:
+// the operations workbook lists them (all), and the statements need each
+// employer's share (employers: their IDs, in tonight's order), read back
+// a batch of employers at a time (batchPayments). The workbook's read
+// notes the IDs as the entries pass, so tonight's entries with their
+// postings are not held: they were most of the job's memory once the
+// open exceptions were streamed (190 of 260 MB live at 250,000 payments).
+// Only when the workbook did not read them all (it failed, or a Reports
+// implementation leaves them) does employers read them again.
+type reportPayments struct {
+	entries iter.Seq2[*withholding.Payment, error]
+	ids     map[withholding.FEIN][]int64
+	read    bool // ids has every entry
+}
+
+// all streams tonight's entries, noting each employer's.
+func (r *reportPayments) all() iter.Seq2[*withholding.Payment, error] {
+	return func(yield func(*withholding.Payment, error) bool) {
+		r.ids, r.read = map[withholding.FEIN][]int64{}, false
+		for p, err := range r.entries {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if p.FEIN != "" {
+				r.ids[p.FEIN] = append(r.ids[p.FEIN], p.ID)
+			}
 			if !yield(p, nil) {
 				return
 			}
 		}
+		r.read = true
 	}
+}
+
+// employers returns the IDs of each employer's entries tonight, in
+// tonight's order; employers without a FEIN are left out.
+func (r *reportPayments) employers() (map[withholding.FEIN][]int64, error) {
+	if !r.read {
+		for _, err := range r.all() {
+			if err != nil {
+				return nil, fmt.Errorf("load tonight's payments: %w", err)
+			}
+		}
+	}
+	return r.ids, nil
 }

@@ -103,7 +103,7 @@ func BenchmarkWriteOperations(b *testing.B) {
 	for b.Loop() {
 		peak = max(peak, peakHeap(func() {
 			if _, err := report.WriteOperations(path, report.OperationsInput{
-				RunDate: day("2026-11-20"), Exceptions: exs, Payments: report.Payments(pays), TmpDir: dir,
+				RunDate: day("2026-11-20"), Exceptions: report.Exceptions(exs, day("2026-11-20")), Payments: report.Payments(pays), TmpDir: dir,
 			}); err != nil {
 				b.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func benchOpen(b *testing.B, exs []*withholding.Exception) string {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := report.WriteOperations(path, report.OperationsInput{
-			RunDate: day("2026-11-20"), Exceptions: exs, TmpDir: dir,
+			RunDate: day("2026-11-20"), Exceptions: report.Exceptions(exs, day("2026-11-20")), TmpDir: dir,
 		}); err != nil {
 			b.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -26,12 +27,22 @@ var CSVColumns = []string{
 // name several payments). They are in the operations workbook's Payments
 // sheet and on the employer's statement.
 func WriteExceptionsCSV(w io.Writer, exs []*withholding.Exception) error {
+	return StreamExceptionsCSV(w, values(exs))
+}
+
+// StreamExceptionsCSV is WriteExceptionsCSV over a sequence, which it
+// reads once and holds one exception of at a time: the report job streams
+// a state's open exceptions from the store.
+func StreamExceptionsCSV(w io.Writer, exs iter.Seq2[*withholding.Exception, error]) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {
 		return fmt.Errorf("write exceptions csv: %w", err)
 	}
 	rec := make([]string, len(CSVColumns))
-	for _, e := range exs {
+	for e, err := range exs {
+		if err != nil {
+			return fmt.Errorf("write exceptions csv: %w", err)
+		}
 		rec = rec[:0]
 		rec = append(rec,
 			idString(e.ID),

@@ -112,8 +112,9 @@ var demoNames = []string{"OCEANVIEW FOODS GROUP INC", "SIERRA CONSTRUCTION INC",
 
 // demoNight is an operations report the size of a night of "iwo demo"
 // (300 employers, 3,000 IWOs, ~1,200 payments, ~450 open exceptions), with
-// messages of the lengths reconciliation writes.
-func demoNight(t *testing.T) report.OperationsInput {
+// messages of the lengths reconciliation writes, and its exceptions in the
+// order made.
+func demoNight(t *testing.T) (report.OperationsInput, []*withholding.Exception) {
 	run := day("2026-11-23")
 	var emps []*withholding.Employer
 	for i := range 300 {
@@ -193,14 +194,14 @@ func demoNight(t *testing.T) report.OperationsInput {
 		OpenExceptions: map[withholding.ExceptionType]int{withholding.ExIWORejected: 178, withholding.ExShortPayment: 82}}
 	return report.OperationsInput{
 		RunDate: run, Location: time.UTC, Title: "Lakeview County Child Support Services",
-		Exceptions: exs, Payments: report.Payments(pays), Documents: report.Documents(docs), Files: files, Employers: emps,
+		Exceptions: report.Exceptions(exs, run), Payments: report.Payments(pays), Documents: report.Documents(docs), Files: files, Employers: emps,
 		Previous: prev, TmpDir: t.TempDir(),
-	}
+	}, exs
 }
 
 // demoStatement is the statement of an employer with 9 orders, 8 payments
 // and 5 items that need its action, as the demo writes them.
-func demoStatement(t *testing.T, night report.OperationsInput) report.StatementInput {
+func demoStatement(t *testing.T, night []*withholding.Exception) report.StatementInput {
 	emp := &withholding.Employer{FEIN: "904313677", Name: "SUNRISE AGRICULTURE LLC", PayFrequency: withholding.Weekly, PayAnchor: day("2026-11-06")}
 	names := []string{"MCDONALD", "HERNANDEZ", "TORRES", "VASQUEZ", "PATEL", "PHILLIPS", "KOWALSKI", "WILSON", "NGUYEN"}
 	var ords []*withholding.Order
@@ -222,7 +223,7 @@ func demoStatement(t *testing.T, night report.OperationsInput) report.StatementI
 	var exs []*withholding.Exception
 	for _, typ := range []withholding.ExceptionType{withholding.ExIWORejected, withholding.ExEmployerNotice, withholding.ExShortPayment,
 		withholding.ExShortPayment, withholding.ExTerminationFlag} {
-		for _, e := range night.Exceptions {
+		for _, e := range night {
 			if e.Type == typ && !containsPtr(exs, e) {
 				c := *e
 				c.FEIN = emp.FEIN
@@ -256,13 +257,13 @@ func containsPtr(exs []*withholding.Exception, e *withholding.Exception) bool {
 // every page's footer naming its sheet.
 func TestIntegrationPrint(t *testing.T) {
 	dir := t.TempDir()
-	night := demoNight(t)
+	night, nightExs := demoNight(t)
 	ops := filepath.Join(dir, "ops.xlsx")
 	if _, err := report.WriteOperations(ops, night); err != nil {
 		t.Fatalf("WriteOperations: %v", err)
 	}
 	stmt := filepath.Join(dir, "statement.xlsx")
-	in := demoStatement(t, night)
+	in := demoStatement(t, nightExs)
 	if err := report.WriteEmployerStatement(stmt, in); err != nil {
 		t.Fatalf("WriteEmployerStatement: %v", err)
 	}

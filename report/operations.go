@@ -34,6 +34,13 @@ func Payments(ps []*withholding.Payment) iter.Seq2[*withholding.Payment, error] 
 	return values(ps)
 }
 
+// Exceptions returns a sequence over the open exceptions of a slice in the
+// sheet's order, as OperationsInput.Exceptions wants them (see
+// openExceptions).
+func Exceptions(exs []*withholding.Exception, today withholding.Date) iter.Seq2[*withholding.Exception, error] {
+	return values(openExceptions(exs, today))
+}
+
 // Documents returns a sequence over a slice of documents, newest sent
 // first as OperationsInput.Documents wants them: a stable sort, so
 // documents sent at the same time keep the slice's order.
@@ -52,6 +59,14 @@ func values[T any](xs []T) iter.Seq2[T, error] {
 			}
 		}
 	}
+}
+
+// orNone is seq, or an empty sequence when seq is nil (an input left out).
+func orNone[T any](seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	if seq == nil {
+		return values[T](nil)
+	}
+	return seq
 }
 
 // WriteOperations writes the nightly operations workbook to path (replacing
@@ -73,13 +88,9 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 	}
 	names := employerNames(in.Employers)
 	tot := newTotals(in.RunDate)
-	open := openExceptions(in.Exceptions, in.RunDate)
-	for _, e := range open {
-		tot.OpenExceptions[e.Type]++
-	}
 
 	// Each sheet is added as it is streamed, in this order (see newStream).
-	if err := writeExceptions(f, st, open, names, in.RunDate); err != nil {
+	if err := writeExceptions(f, st, in, names, &tot); err != nil {
 		return Totals{}, err
 	}
 	if err := writePayments(f, st, in, names, &tot); err != nil {
@@ -155,7 +166,10 @@ func operationsTitle(agency string) string {
 	return agency + ": nightly operations report"
 }
 
-func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception, names map[withholding.FEIN]string, today withholding.Date) error {
+// writeExceptions streams the open exceptions into their sheet, counting
+// them by type in tot.
+func writeExceptions(f *excelize.File, st styles, in OperationsInput, names map[withholding.FEIN]string, tot *Totals) error {
+	today := in.RunDate
 	// "What happened" and "Suggested action" wrap, each row as tall as its
 	// longer text; the key, last, is for lookups and is not printed.
 	widths := []float64{11, 8, 9, 20, 17, 26, 13, 12, 12, 11, 45, 45, 12, 7, 8, 30}
@@ -169,7 +183,16 @@ func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception,
 	if err != nil {
 		return err
 	}
-	for _, e := range open {
+	n := 0
+	for e, err := range orNone(in.Exceptions) {
+		if err != nil {
+			return fmt.Errorf("read open exceptions: %w", err)
+		}
+		if e.Status != withholding.ExceptionOpen && e.Status != "" {
+			continue
+		}
+		n++
+		tot.OpenExceptions[e.Type]++
 		opened := e.OpenedOn
 		if opened.IsZero() {
 			opened = today
@@ -195,7 +218,7 @@ func writeExceptions(f *excelize.File, st styles, open []*withholding.Exception,
 			return err
 		}
 	}
-	if len(open) == 0 {
+	if n == 0 {
 		if err := s.add("No open exceptions."); err != nil {
 			return err
 		}

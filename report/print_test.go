@@ -49,7 +49,9 @@ func TestWriteOperations_Print(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ops.xlsx")
 	in := operationsInput(t)
 	long := strings.Repeat("The employer rejected the IWO for this case because the employee no longer works there. ", 4)
-	in.Exceptions[0].Message = long
+	exs := exceptions()
+	exs[0].Message = long
+	in.Exceptions = report.Exceptions(exs, in.RunDate)
 	if _, err := report.WriteOperations(path, in); err != nil {
 		t.Fatal(err)
 	}

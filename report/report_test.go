@@ -102,7 +102,7 @@ func operationsInput(t *testing.T) report.OperationsInput {
 		RunDate:    day("2026-11-20"),
 		Location:   time.UTC,
 		Title:      "Test SDU",
-		Exceptions: exceptions(),
+		Exceptions: report.Exceptions(exceptions(), day("2026-11-20")),
 		Payments:   report.Payments(payments()),
 		Documents: report.Documents([]*withholding.Document{
 			{TrackingID: "T1", CaseID: "CASE1", FEIN: fein1, Action: withholding.ActionOriginal,

@@ -70,16 +70,24 @@ func TestWriteOperations_SplitSheets(t *testing.T) {
 	in := operationsInput(t)
 	// 10 open exceptions (4 parts: 3+3+3+1), 6 payments (2 full parts),
 	// 3 IWOs (1 full part), 7 files (3 parts).
-	in.Exceptions = nil
+	var exs []*withholding.Exception
 	var wantIDs []string
 	for i := range 10 {
-		in.Exceptions = append(in.Exceptions, &withholding.Exception{ID: int64(i + 1), Type: withholding.ExShortPayment,
+		exs = append(exs, &withholding.Exception{ID: int64(i + 1), Type: withholding.ExShortPayment,
 			Severity: withholding.SeverityMedium, Status: withholding.ExceptionOpen, Key: fmt.Sprintf("short_payment|p%d", i),
 			OpenedOn: day("2026-11-01").AddDays(i), Message: "Short."})
 		wantIDs = append(wantIDs, strconv.Itoa(i+1))
 	}
-	in.Exceptions = append(in.Exceptions, &withholding.Exception{ID: 99, Type: withholding.ExShortPayment,
+	exs = append(exs, &withholding.Exception{ID: 99, Type: withholding.ExShortPayment,
 		Status: withholding.ExceptionResolved, Key: "short_payment|p99"})
+	// The resolved one stays in the sequence: the sheet leaves it out.
+	in.Exceptions = func(yield func(*withholding.Exception, error) bool) {
+		for _, e := range exs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
 	var pays []*withholding.Payment
 	var wantTraces []string
 	for i := range 6 {

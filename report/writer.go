@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"iter"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -21,7 +22,7 @@ func (Writer) WriteEmployerStatement(path string, in withholding.EmployerStateme
 	return WriteEmployerStatement(path, in)
 }
 
-// WriteExceptionsCSV calls the package's WriteExceptionsCSV.
-func (Writer) WriteExceptionsCSV(w io.Writer, exs []*withholding.Exception) error {
-	return WriteExceptionsCSV(w, exs)
+// WriteExceptionsCSV calls the package's StreamExceptionsCSV.
+func (Writer) WriteExceptionsCSV(w io.Writer, exs iter.Seq2[*withholding.Exception, error]) error {
+	return StreamExceptionsCSV(w, exs)
 }

@@ -152,29 +152,22 @@ var exceptionOrders = map[withholding.ExceptionSort]string{
 	withholding.ExceptionsSeverity: "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, opened_on, id",
 	withholding.ExceptionsAmount:   "amount_cents DESC, id",
 	withholding.ExceptionsType:     "type, opened_on, id",
+	withholding.ExceptionsReport:   "opened_on, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, id",
 }
 
 // FindExceptions returns the exceptions matching filter in its Sort order
 // (oldest first by default), and the total number of matches. EINVALID
 // for an unknown sort.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
-	order := "id"
-	if filter.Sort != "" {
-		o, ok := exceptionOrders[filter.Sort]
-		if !ok {
-			return nil, 0, withholding.Errorf(withholding.EINVALID, "exception sort %q unknown", filter.Sort)
-		}
-		order = o
-	}
-	w := d.exceptionWhere(filter)
-	if filter.Type != nil {
-		w.add("type = ?", string(*filter.Type))
+	query, w, err := d.exceptionQuery(filter)
+	if err != nil {
+		return nil, 0, err
 	}
 	n, err := d.count(ctx, "exceptions", w)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelect+w.String()+" ORDER BY "+order+d.page(filter.Offset, filter.Limit), w.args...)
+	out, err := queryAll(ctx, d, "find exceptions", scanException, query, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -220,13 +213,7 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	if !filter.OpenedBefore.IsZero() {
 		w.add("opened_on < ?", d.dateArg(filter.OpenedBefore))
 	}
-	if len(filter.IDs) > 0 {
-		args := make([]any, len(filter.IDs))
-		for i, id := range filter.IDs {
-			args[i] = id
-		}
-		w.add("id IN ("+placeholders(len(args))+")", args...)
-	}
+	whereIn(&w, "id", filter.IDs, func(id int64) any { return id })
 	if filter.Status != nil {
 		w.add("status = ?", string(*filter.Status))
 	}
@@ -236,6 +223,7 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	if filter.FEIN != nil {
 		w.add("fein = ?", string(*filter.FEIN))
 	}
+	whereIn(&w, "fein", filter.FEINs, func(f withholding.FEIN) any { return string(f) })
 	return &w
 }
 

@@ -221,6 +221,7 @@ func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
 	if filter.PostedOn != nil {
 		w.add("payments.id IN (SELECT payment_id FROM postings WHERE run_date = ?)", d.dateArg(*filter.PostedOn))
 	}
+	whereIn(&w, "payments.id", filter.IDs, func(id int64) any { return id })
 	return &w
 }
 

@@ -467,6 +467,19 @@ func (w *where) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
+// whereIn adds to w that col is one of vals, each the argument arg makes
+// of it (a driver takes no named string type); nothing when vals is empty.
+func whereIn[T any](w *where, col string, vals []T, arg func(T) any) {
+	if len(vals) == 0 {
+		return
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = arg(v)
+	}
+	w.add(col+" IN ("+placeholders(len(args))+")", args...)
+}
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return ""

@@ -49,6 +49,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ControlNumberRace", testControlNumberRace},
 		{"SentControlNumbers", testSentControlNumbers},
 		{"Exceptions", testExceptions},
+		{"EachException", testEachException},
 		{"ExceptionsManyBatches", testExceptionsManyBatches},
 		{"ExceptionQueue", testExceptionQueue},
 		{"Search", testSearch},
@@ -579,6 +580,7 @@ func testApplyPayments(t *testing.T, db *store.DB) {
 		{"case", withholding.PaymentFilter{RemittanceID: &caseID}, 1},
 		{"since", withholding.PaymentFilter{Since: date("2026-11-20")}, 2},
 		{"until", withholding.PaymentFilter{Until: date("2026-11-19")}, 0},
+		{"ids", withholding.PaymentFilter{IDs: []int64{got[0].ID, 999999}}, 1},
 	} {
 		_, n, err := db.FindPayments(ctx, tc.filter)
 		mustOK(t, err, tc.name)
@@ -907,6 +909,49 @@ func testExceptions(t *testing.T, db *store.DB) {
 	mustCode(t, err, withholding.EINVALID, "exception without key")
 	if _, n, _ := db.FindExceptions(ctx, withholding.ExceptionFilter{}); n != 3 {
 		t.Errorf("failed upsert left %d exceptions, want 3", n)
+	}
+}
+
+// testEachException streams exceptions in the operations workbook's order
+// (opened, then most severe, then ID) and by a batch of employers.
+func testEachException(t *testing.T, db *store.DB) {
+	mk := func(key string, fein withholding.FEIN, sev withholding.Severity, opened string) *withholding.Exception {
+		return &withholding.Exception{Type: withholding.ExShortPayment, Severity: sev, Key: key, FEIN: fein,
+			SSN: "900112222", PaymentIDs: []int64{7}, Amount: 100, OpenedOn: date(opened)}
+	}
+	exs := []*withholding.Exception{
+		mk("a", "480000001", withholding.SeverityLow, "2026-11-21"),
+		mk("b", "480000002", withholding.SeverityHigh, "2026-11-21"),
+		mk("c", "480000003", withholding.SeverityMedium, "2026-11-20"),
+		mk("d", "480000001", withholding.SeverityHigh, "2026-11-22"),
+		mk("e", "480000002", withholding.SeverityLow, "2026-11-21"),
+	}
+	_, err := db.UpsertExceptions(ctx, exs)
+	mustOK(t, err, "upsert")
+	keys := func(f withholding.ExceptionFilter) []string {
+		t.Helper()
+		var out []string
+		for e, err := range db.EachException(ctx, f) {
+			mustOK(t, err, "each exception")
+			out = append(out, e.Key)
+		}
+		return out
+	}
+	if got, want := keys(withholding.ExceptionFilter{Sort: withholding.ExceptionsReport}), []string{"c", "b", "a", "e", "d"}; !slices.Equal(got, want) {
+		t.Errorf("report order %v, want %v", got, want)
+	}
+	if got, want := keys(withholding.ExceptionFilter{}), []string{"a", "b", "c", "d", "e"}; !slices.Equal(got, want) {
+		t.Errorf("default order %v, want %v", got, want)
+	}
+	open := withholding.ExceptionOpen
+	if got, want := keys(withholding.ExceptionFilter{FEINs: []withholding.FEIN{"480000001", "480000003"}, Status: &open}), []string{"a", "c", "d"}; !slices.Equal(got, want) {
+		t.Errorf("by FEINs %v, want %v", got, want)
+	}
+	if _, n, err := db.FindExceptions(ctx, withholding.ExceptionFilter{FEINs: []withholding.FEIN{"480000002"}}); err != nil || n != 2 {
+		t.Errorf("find by FEINs: %d, %v", n, err)
+	}
+	for _, err := range db.EachException(ctx, withholding.ExceptionFilter{Sort: "bogus"}) {
+		mustCode(t, err, withholding.EINVALID, "unknown sort")
 	}
 }
 

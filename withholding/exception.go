@@ -129,11 +129,14 @@ type Exception struct {
 type ExceptionFilter struct {
 	// Key selects the one exception with that key (a posting's
 	// ExceptionKey names the exception holding its payment).
-	Key      *string
-	Type     *ExceptionType
-	Status   *ExceptionStatus
-	CaseID   *CaseID
-	FEIN     *FEIN
+	Key    *string
+	Type   *ExceptionType
+	Status *ExceptionStatus
+	CaseID *CaseID
+	FEIN   *FEIN
+	// FEINs selects the exceptions about any of those employers, when not
+	// empty: the report job reads a batch of employers' at a time.
+	FEINs    []FEIN
 	Severity *Severity
 	// AssignedTo selects the exceptions assigned to that user; a pointer
 	// to "" selects the unassigned ones.
@@ -159,6 +162,9 @@ const (
 	ExceptionsSeverity ExceptionSort = "severity" // high, medium, low; oldest first within each
 	ExceptionsAmount   ExceptionSort = "amount"   // the most money first
 	ExceptionsType     ExceptionSort = "type"     // by type, oldest first within each
+	// ExceptionsReport is the operations workbook's order: oldest first,
+	// the most severe first within a day. No form offers it.
+	ExceptionsReport ExceptionSort = "report"
 )
 
 // ExceptionSorts are the known orders, in the order a form offers them.

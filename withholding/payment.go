@@ -92,6 +92,9 @@ type PaymentFilter struct {
 	// PostedOn selects the payments reconciled on that night (their
 	// posting's RunDate).
 	PostedOn *Date
+	// IDs selects those payments, when not empty: the report job reads a
+	// batch of employers' share of tonight's entries by their IDs.
+	IDs []int64
 	// WithPosting reads each payment's posting too (Payment.Posting).
 	WithPosting   bool
 	Offset, Limit int

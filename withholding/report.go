@@ -10,10 +10,12 @@ import (
 // through them (STYLE.md §1) and the job never knows the spreadsheet
 // library.
 
-// OperationsReport is what the nightly operations workbook shows. Payments
-// and Documents are sequences so that a night of a million payments, or a
-// state's first night of a million IWOs, streams from the store straight
-// into the sheet; the other inputs are small enough for slices.
+// OperationsReport is what the nightly operations workbook shows.
+// Exceptions, Payments and Documents are sequences so that a state's
+// backlog of half a million open exceptions, a night of a million
+// payments, or a state's first night of a million IWOs, streams from the
+// store straight into the sheet; the other inputs are small enough for
+// slices.
 type OperationsReport struct {
 	// RunDate is the business day reported on (the agency's calendar day).
 	RunDate Date
@@ -23,9 +25,11 @@ type OperationsReport struct {
 	// Title heads the summary sheet, e.g. the agency's name.
 	Title string
 
-	// Exceptions are the exceptions to list; only open ones (status open,
-	// or no status yet) are shown, oldest first.
-	Exceptions []*Exception
+	// Exceptions are the exceptions to list, in the sheet's order: oldest
+	// first, the most severe first within a day, then by ID
+	// (ExceptionsReport). Only open ones (status open, or no status yet)
+	// are shown.
+	Exceptions iter.Seq2[*Exception, error]
 	// Payments are the entries received in the run (all kinds), each with
 	// its posting (PaymentFilter.WithPosting): posted, held and received
 	// are what the postings say.

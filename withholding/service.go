@@ -181,6 +181,11 @@ type ExceptionService interface {
 	// how many were created.
 	UpsertExceptions(ctx context.Context, exs []*Exception) (int, error)
 	FindExceptions(ctx context.Context, filter ExceptionFilter) ([]*Exception, int, error)
+	// EachException streams the exceptions matching filter in its Sort
+	// order (by ID when Sort is empty), holding one at a time: a state's
+	// backlog of open exceptions is too big to hold whole. EINVALID for an
+	// unknown sort.
+	EachException(ctx context.Context, filter ExceptionFilter) iter.Seq2[*Exception, error]
 	// UpdateException returns ENOTFOUND when missing.
 	UpdateException(ctx context.Context, id int64, upd ExceptionUpdate) (*Exception, error)
 	// UpdateExceptions applies upd to every exception of ids in one
