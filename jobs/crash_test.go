@@ -157,6 +157,69 @@ func (diesAtRecordSent) RecordSent(context.Context, int64, iter.Seq[*withholding
 	panic(killedHere{})
 }
 
+// diesMidFile stands for a process killed while send-iwos was still
+// writing a file: the orders stream stops dead after the first few.
+type diesMidFile struct {
+	withholding.OrderService
+	after int
+}
+
+func (d diesMidFile) EachOrderByEmployer(ctx context.Context, f withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	return func(yield func(*withholding.Order, error) bool) {
+		n := 0
+		for o, err := range d.OrderService.EachOrderByEmployer(ctx, f) {
+			if n == d.after {
+				panic(killedHere{})
+			}
+			n++
+			if !yield(o, err) {
+				return
+			}
+		}
+	}
+}
+
+// A run killed mid-file leaves nothing under the file's final name (the
+// fault campaign found an empty IWO file there): it is written under a
+// dotted name, which the next run removes with the ledger entry.
+func TestSendIWOsKilledMidFileLeavesNoFinalName(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addPartner("portal", transfer.RolePortal, nil)
+	seedOrders(t, f, 5)
+	func() {
+		defer func() {
+			if p := recover(); p != (killedHere{}) {
+				t.Fatalf("send-iwos killed mid-file: recovered %v", p)
+			}
+		}()
+		j := sendJob(f)
+		j.Orders = diesMidFile{f.db, 3}
+		_, _ = j.Run(ctx)
+	}()
+	dead := f.outbound(withholding.KindIWOFile)
+	if len(dead) != 1 || dead[0].State != withholding.FileParsed {
+		t.Fatalf("outbound ledger after the kill: %+v, want one parsed entry", dead)
+	}
+	if _, err := os.Stat(dead[0].LocalPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("final name after a kill mid-file: %v, want none", err)
+	}
+	if _, err := os.Stat(jobs.UnsentName(dead[0].LocalPath)); err != nil {
+		t.Fatalf("the file being written: %v", err)
+	}
+	res, err := sendJob(f).Run(ctx)
+	if err != nil || res.Counts["iwos"] != 5 || res.Counts["discarded"] != 1 {
+		t.Fatalf("next run: %+v %v, want the dead file discarded and 5 IWOs sent", res, err)
+	}
+	if _, err := os.Stat(jobs.UnsentName(dead[0].LocalPath)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the dead run's partial file: %v, want removed", err)
+	}
+	files := f.outbound(withholding.KindIWOFile)
+	if got := f.ls("portal", "outbox"); len(files) != 2 || !slices.Equal(got, []string{files[1].RemoteName}) {
+		t.Errorf("portal outbox: %v, want only the new file", got)
+	}
+}
+
 // A file that send-iwos built but never recorded as sent was never pushed
 // and its orders still need their IWOs: the next run discards it and sends
 // the orders in a new file, so every IWO goes out once.

@@ -3,3 +3,7 @@ package jobs
 // SetFileLimits lowers the most employers and IWOs one file of j carries,
 // so that a test cuts several files out of a few orders.
 func SetFileLimits(j *SendIWOs, batches, iwos int) { j.maxBatches, j.maxIWOs = batches, iwos }
+
+// UnsentName is the dotted name send-iwos writes a file under until it is
+// whole.
+var UnsentName = unsentName

@@ -315,7 +315,10 @@ func (j *SendIWOs) start(ctx context.Context, p *transfer.Partner) *outbound {
 		return ob
 	}
 	ob.lf = lf
-	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written under a dotted name and renamed when whole (close), so a
+	// run killed mid-file leaves no half-written IWO file under its final
+	// name for anyone to take; discardUnsent removes either name.
+	f, err := os.OpenFile(unsentName(local), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		ob.fail(ctx, j.Files, fmt.Errorf("create IWO file: %w", err))
 		return ob
@@ -373,6 +376,7 @@ func (ob *outbound) fail(ctx context.Context, files withholding.FileService, err
 	if ob.lf == nil {
 		return
 	}
+	os.Remove(unsentName(ob.lf.LocalPath))
 	os.Remove(ob.lf.LocalPath)
 	_ = files.SetFileState(context.WithoutCancel(ctx), ob.lf.ID, withholding.FileQuarantined, "not sent: "+err.Error())
 }
@@ -435,7 +439,20 @@ func (ob *outbound) close() (string, error) {
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write IWO file: %w", err)
 	}
+	if err := os.Rename(f.Name(), ob.lf.LocalPath); err != nil {
+		return "", fmt.Errorf("name IWO file: %w", err)
+	}
+	// The new name outlives a crash before the ledger says sent.
+	if err := syncDir(filepath.Dir(ob.lf.LocalPath)); err != nil {
+		return "", fmt.Errorf("name IWO file: %w", err)
+	}
 	return ob.w.FileControlNumber(), nil
+}
+
+// unsentName is the dotted name an IWO file is written under in the
+// outbox until it is whole: "." + its name + ".part", beside it.
+func unsentName(local string) string {
+	return filepath.Join(filepath.Dir(local), "."+filepath.Base(local)+".part")
 }
 
 // documents yields the Document of each IWO written, one at a time.
@@ -560,7 +577,9 @@ func (j *SendIWOs) discardUnsent(ctx context.Context, start time.Time, res *Resu
 	}
 	var errs []error
 	for _, lf := range slices.Backward(files) {
-		if err := os.Remove(lf.LocalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// The dead run may have stopped before the file was whole (its
+		// dotted name) or after (its final name).
+		if err := errors.Join(removeIfThere(unsentName(lf.LocalPath)), removeIfThere(lf.LocalPath)); err != nil {
 			errs = append(errs, fmt.Errorf("discard IWO file %s (ledger %d) never sent: %w", lf.RemoteName, lf.ID, err))
 			continue
 		}
@@ -574,6 +593,27 @@ func (j *SendIWOs) discardUnsent(ctx context.Context, start time.Time, res *Resu
 			"job", JobSendIWOs, "partner", lf.Partner, "file", lf.RemoteName, "ledger", lf.ID, "created", lf.CreatedAt)
 	}
 	return errors.Join(errs...)
+}
+
+// syncDir makes a directory's entries durable (a rename in it).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// removeIfThere removes path; one already gone is no error.
+func removeIfThere(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // nameSafe keeps letters, digits and hyphens of s for use in a file name.
