@@ -8,55 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/iwoproject/iwo/internal/memtest"
 	"github.com/iwoproject/iwo/report"
 	"github.com/iwoproject/iwo/withholding"
 )
-
-func heapBytes() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// peakHeap runs f while sampling the heap and returns the highest value seen.
-func peakHeap(f func()) uint64 {
-	var (
-		mu   sync.Mutex
-		peak = heapBytes()
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if h := heapBytes(); h > peak {
-					mu.Lock()
-					peak = h
-					mu.Unlock()
-				}
-			}
-		}
-	}()
-	f()
-	close(done)
-	wg.Wait()
-	return max(peak, heapBytes())
-}
 
 // benchExceptions returns n open exceptions opened over 100 days, of four
 // types, with messages of a realistic length.
@@ -97,11 +58,11 @@ func BenchmarkWriteOperations(b *testing.B) {
 	dir := b.TempDir()
 	path := filepath.Join(dir, "ops.xlsx")
 	runtime.GC()
-	base := heapBytes()
+	base := memtest.HeapBytes()
 	var peak uint64
 	b.ResetTimer()
 	for b.Loop() {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, memtest.HighWater(func() {
 			if _, err := report.WriteOperations(path, report.OperationsInput{
 				RunDate: day("2026-11-20"), Exceptions: report.Exceptions(exs, day("2026-11-20")), Payments: report.Payments(pays), TmpDir: dir,
 			}); err != nil {

@@ -1,46 +1,64 @@
 // Package memtest measures how much memory a piece of code holds at its
 // peak, for tests that check that a job streams rather than loads all its
-// input.
+// input, and for benchmarks that report it.
 package memtest
 
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 )
 
-// PeakHeap runs fn and returns the most heap it had allocated above what
-// was allocated before, sampled every few milliseconds with the collector
-// made eager, so that garbage counts little and rows kept count fully.
-func PeakHeap(fn func()) uint64 {
-	defer debug.SetGCPercent(debug.SetGCPercent(10))
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	base, peak := ms.HeapAlloc, ms.HeapAlloc
-	done := make(chan struct{})
-	var wg sync.WaitGroup
+// HeapBytes is the heap's objects now, live and not yet swept (what
+// runtime.MemStats calls HeapAlloc), read without stopping the world.
+func HeapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// HighWater runs fn while sampling HeapBytes every few milliseconds and
+// returns the highest value seen, before, during or after it.
+func HighWater(fn func()) uint64 {
+	var (
+		mu   sync.Mutex
+		peak = HeapBytes()
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
 			select {
 			case <-done:
 				return
 			case <-tick.C:
+				h := HeapBytes()
+				mu.Lock()
+				peak = max(peak, h)
+				mu.Unlock()
 			}
 		}
 	}()
 	fn()
 	close(done)
 	wg.Wait()
-	return peak - base
+	return max(peak, HeapBytes())
+}
+
+// PeakHeap runs fn and returns the most heap it had allocated above what
+// was allocated before, with the collector made eager, so that garbage
+// counts little and rows kept count fully.
+func PeakHeap(fn func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	runtime.GC()
+	base := HeapBytes()
+	return HighWater(fn) - base
 }
 
 // Limit is a test's peak-heap bound of n bytes, raised when the test binary

@@ -5,62 +5,18 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/iwoproject/iwo/internal/memtest"
 	"github.com/iwoproject/iwo/withholding"
 	"github.com/iwoproject/iwo/withholding/reconcile"
 )
-
-// heapBytes reads the live heap cheaply (no stop-the-world).
-func heapBytes() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
 
 // allocBytes reads how many heap bytes the program has allocated so far.
 func allocBytes() uint64 {
 	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
-}
-
-// peakHeap runs f while sampling the heap every few milliseconds and returns
-// the highest value seen.
-func peakHeap(f func()) uint64 {
-	var (
-		mu   sync.Mutex
-		peak = heapBytes()
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if h := heapBytes(); h > peak {
-					mu.Lock()
-					peak = h
-					mu.Unlock()
-				}
-			}
-		}
-	}()
-	f()
-	close(done)
-	wg.Wait()
-	if h := heapBytes(); h > peak {
-		peak = h
-	}
-	return peak
 }
 
 // benchNight builds n orders over n/100 employers (biweekly, staggered
@@ -146,14 +102,14 @@ func BenchmarkRun(b *testing.B) {
 			}
 			gen := allocBytes() - a
 			runtime.GC()
-			base := heapBytes()
+			base := memtest.HeapBytes()
 			var peak, alloc uint64
 			var res *reconcile.Result
 			b.ResetTimer()
 			for b.Loop() {
 				in.Payments = pays
 				a := allocBytes()
-				peak = max(peak, peakHeap(func() {
+				peak = max(peak, memtest.HighWater(func() {
 					var err error
 					res, err = reconcile.Run(context.Background(), in)
 					if err != nil {
@@ -164,7 +120,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 			b.StopTimer()
 			runtime.GC()
-			kept := heapBytes() - base
+			kept := memtest.HeapBytes() - base
 			runtime.KeepAlive(in) // the orders are part of base
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "payments/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
