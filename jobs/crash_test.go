@@ -157,6 +157,20 @@ func (diesAtRecordSent) RecordSent(context.Context, int64, iter.Seq[*withholding
 	panic(killedHere{})
 }
 
+// killedSend runs send-iwos with die set up to kill it (panic killedHere)
+// and fails the test unless it died that way.
+func killedSend(t *testing.T, f *fixture, die func(*jobs.SendIWOs)) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != (killedHere{}) {
+			t.Fatalf("send-iwos set up to die: recovered %v", p)
+		}
+	}()
+	j := sendJob(f)
+	die(j)
+	_, _ = j.Run(context.Background())
+}
+
 // diesMidFile stands for a process killed while send-iwos was still
 // writing a file: the orders stream stops dead after the first few.
 type diesMidFile struct {
@@ -187,16 +201,7 @@ func TestSendIWOsKilledMidFileLeavesNoFinalName(t *testing.T) {
 	f := newFixture(t)
 	f.addPartner("portal", transfer.RolePortal, nil)
 	seedOrders(t, f, 5)
-	func() {
-		defer func() {
-			if p := recover(); p != (killedHere{}) {
-				t.Fatalf("send-iwos killed mid-file: recovered %v", p)
-			}
-		}()
-		j := sendJob(f)
-		j.Orders = diesMidFile{f.db, 3}
-		_, _ = j.Run(ctx)
-	}()
+	killedSend(t, f, func(j *jobs.SendIWOs) { j.Orders = diesMidFile{f.db, 3} })
 	dead := f.outbound(withholding.KindIWOFile)
 	if len(dead) != 1 || dead[0].State != withholding.FileParsed {
 		t.Fatalf("outbound ledger after the kill: %+v, want one parsed entry", dead)
@@ -228,16 +233,7 @@ func TestSendIWOsDiscardsFileBuiltByDeadRun(t *testing.T) {
 	f := newFixture(t)
 	f.addPartner("portal", transfer.RolePortal, nil)
 	seedOrders(t, f, 5)
-	func() {
-		defer func() {
-			if p := recover(); p != (killedHere{}) {
-				t.Fatalf("send-iwos with a dying ledger: recovered %v", p)
-			}
-		}()
-		j := sendJob(f)
-		j.Files = diesAtRecordSent{f.db}
-		_, _ = j.Run(ctx)
-	}()
+	killedSend(t, f, func(j *jobs.SendIWOs) { j.Files = diesAtRecordSent{f.db} })
 	dead := f.outbound(withholding.KindIWOFile)
 	if len(dead) != 1 || dead[0].State != withholding.FileParsed {
 		t.Fatalf("outbound ledger after the crash: %+v, want one parsed entry", dead)
