@@ -213,6 +213,9 @@ func (d *DB) exceptionWhere(filter withholding.ExceptionFilter) *where {
 	if !filter.OpenedBefore.IsZero() {
 		w.add("opened_on < ?", d.dateArg(filter.OpenedBefore))
 	}
+	if !filter.OpenedAfter.IsZero() {
+		w.add("opened_on > ?", d.dateArg(filter.OpenedAfter))
+	}
 	whereIn(&w, "id", filter.IDs, func(id int64) any { return id })
 	if filter.Status != nil {
 		w.add("status = ?", string(*filter.Status))

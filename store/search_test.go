@@ -129,6 +129,9 @@ func testExceptionQueue(t *testing.T, db *store.DB) {
 	if got := keys(withholding.ExceptionFilter{OpenedBefore: date("2026-11-05")}); !slices.Equal(got, []string{"a", "c"}) {
 		t.Errorf("opened before the 5th: %v", got)
 	}
+	if got := keys(withholding.ExceptionFilter{OpenedAfter: date("2026-11-02"), OpenedBefore: date("2026-11-09")}); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("opened after the 2nd, before the 9th: %v", got)
+	}
 	low := withholding.SeverityLow
 	if got := keys(withholding.ExceptionFilter{Severity: &low}); !slices.Equal(got, []string{"c", "d"}) {
 		t.Errorf("low severity: %v", got)

@@ -144,6 +144,9 @@ type ExceptionFilter struct {
 	// OpenedBefore selects the exceptions first found before that day
 	// (how old they are), when not zero.
 	OpenedBefore Date
+	// OpenedAfter selects the exceptions first found after that day, when
+	// not zero: the report job's activity rule reads the night's window.
+	OpenedAfter Date
 	// IDs selects those exceptions, when not empty.
 	IDs []int64
 	// Sort orders the matches; "" is ExceptionsOldest.
