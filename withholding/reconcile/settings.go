@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -117,29 +118,11 @@ func (s Settings) withDefaults() Settings {
 
 // Validate reports the first bad setting as an EINVALID error.
 func (s Settings) Validate() error {
-	seenID := map[IDField]bool{}
-	for _, f := range s.IDOrder {
-		switch f {
-		case IDRemittance, IDCase, IDOrder:
-		default:
-			return withholding.Errorf(withholding.EINVALID, "case identifier order: unknown field %q (want remittance_id, case_id or order_id)", f)
-		}
-		if seenID[f] {
-			return withholding.Errorf(withholding.EINVALID, "case identifier order: %q twice", f)
-		}
-		seenID[f] = true
+	if err := checkList("case identifier order", s.IDOrder, []IDField{IDRemittance, IDCase, IDOrder}, "remittance_id, case_id or order_id"); err != nil {
+		return err
 	}
-	seen := map[MatchRule]bool{}
-	for _, m := range s.Match {
-		switch m {
-		case MatchCase, MatchSSN, MatchNameFIPS:
-		default:
-			return withholding.Errorf(withholding.EINVALID, "match: unknown rule %q (want case, ssn or name_fips)", m)
-		}
-		if seen[m] {
-			return withholding.Errorf(withholding.EINVALID, "match: rule %q listed twice", m)
-		}
-		seen[m] = true
+	if err := checkList("match", s.Match, []MatchRule{MatchCase, MatchSSN, MatchNameFIPS}, "case, ssn or name_fips"); err != nil {
+		return err
 	}
 	if s.RemitWindow < 0 || s.AckDeadline < 0 || s.Lookback < 0 {
 		return withholding.Errorf(withholding.EINVALID, "remit window, ack deadline and lookback must not be negative")
@@ -159,4 +142,21 @@ func ParseMatch(s string) ([]MatchRule, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkList reports, as an EINVALID error, the first element of a listed
+// setting that is not one of valid (want says which are), or that is
+// listed twice.
+func checkList[T ~string](setting string, list, valid []T, want string) error {
+	seen := map[T]bool{}
+	for _, v := range list {
+		if !slices.Contains(valid, v) {
+			return withholding.Errorf(withholding.EINVALID, "%s: unknown %q (want %s)", setting, v, want)
+		}
+		if seen[v] {
+			return withholding.Errorf(withholding.EINVALID, "%s: %q listed twice", setting, v)
+		}
+		seen[v] = true
+	}
+	return nil
 }
