@@ -534,6 +534,9 @@ func (j *Report) deliver(ctx context.Context, files []*reportFile) (int, error) 
 			errs = append(errs, fmt.Errorf("partner %s: %w", name, err))
 			continue
 		}
+		// Temporary uploads a crash left in the outbox go before these
+		// are added: once for all of them (see push).
+		x.cleanResidue(ctx, rem, p.Outbox, x.Log().With("partner", name))
 		for _, f := range fs {
 			got, err := x.push(ctx, rem, j.Reconcile.Files, f.ledger, p.Outbox)
 			if err != nil {

@@ -517,6 +517,8 @@ func (j *SendIWOs) deliver(ctx context.Context, lf *withholding.File, res *Resul
 		return fail(err)
 	}
 	defer rem.Close()
+	// Temporary uploads a crash left in the outbox go before this one is added.
+	x.cleanResidue(ctx, rem, p.Outbox, x.Log().With("partner", lf.Partner))
 	got, err := x.push(ctx, rem, j.Files, lf, p.Outbox)
 	if err != nil {
 		return fail(err)
