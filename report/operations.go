@@ -80,6 +80,10 @@ func WriteOperations(path string, in OperationsInput) (Totals, error) {
 	if err != nil {
 		return Totals{}, err
 	}
+	// Deflated fast, as the statements are (see zipLevel): the workbook of
+	// a state's night lists hundreds of thousands of rows, and archive/zip's
+	// default level was most of its save.
+	f.SetZipWriter(newZipWriter)
 	defer f.Close()
 	// Money by employer has a sheet of its own, second, so that the summary
 	// prints on one page (written with the summary, at the end).
