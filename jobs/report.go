@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -132,7 +132,6 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	tonight := &reportPayments{entries: j.tonight(ctx, day, ledger)}
 	var prev *withholding.NightTotals
 	if pn, err := rj.Postings.PreviousNight(ctx, day); err == nil {
 		if prev, err = rj.Postings.NightTotals(ctx, pn.Date); err != nil {
@@ -147,54 +146,36 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("load employers: %w", err)
 	}
-	iwos := rj.reportIWOs(ctx, night)
 
 	dir := filepath.Join(j.Exchange.Dir, "reports", day.String())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("create reports directory: %w", err)
 	}
-	ops := j.operationsPartner()
-	var written []*reportFile
-	var errs []error
 
-	// A file that cannot be written is reported (the run is partial) and
-	// the others are still written, recorded and delivered: the CSV and the
-	// statements do not need the workbook.
-	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
-	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
-		RunDate: day, Location: rj.Loc(), Title: j.Title,
-		Exceptions: rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open, Sort: withholding.ExceptionsReport}),
-		Payments:   tonight.all(),
-		Documents:  iwos.all(), Files: ledger, Employers: employers,
-		Previous: prev, TmpDir: dir,
+	// The operations workbook and the exceptions CSV are written beside
+	// the statements, which read what they need on their own: written
+	// first, on one core, the workbook of a state's night (a million IWOs
+	// on the first, half a million exceptions on the bench's typical) kept
+	// the other core idle for a fifth of the job (docs/scaling.md). A file
+	// that cannot be written is reported (the run is partial) and the
+	// others are still written, recorded and delivered.
+	var ops struct {
+		written []*reportFile
+		errs    []error
+		tot     withholding.NightTotals
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ops.written, ops.tot, ops.errs = j.operationsFiles(ctx, dir, night, ledger, employers, prev)
 	})
-	if err == nil {
-		written = append(written, &reportFile{path: wb, partner: ops})
-	} else {
-		err = fmt.Errorf("write operations workbook: %w", err)
-		j.Exchange.Log().Error("operations workbook not written", "job", JobReport, "date", day.String(), "err", err)
-		errs = append(errs, err)
-		// The counts are the store's figures, which the workbook's equal.
-		if t, terr := rj.Postings.NightTotals(ctx, day); terr == nil {
-			tot = *t
-		} else {
-			errs = append(errs, fmt.Errorf("add up tonight: %w", terr))
-		}
-	}
-
-	csvPath := filepath.Join(dir, "exceptions-"+day.String()+".csv")
-	if err := writeCSV(j.Reports, csvPath, rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open})); err == nil {
-		written = append(written, &reportFile{path: csvPath, partner: ops})
-	} else {
-		j.Exchange.Log().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
-		errs = append(errs, err)
-	}
-
-	statements, skipped, err := j.statements(ctx, dir, night, employers, tonight, iwos)
-	written = append(written, statements...)
+	statements, skipped, err := j.statements(ctx, dir, night, employers, ledger)
+	wg.Wait()
+	written := append(ops.written, statements...)
+	errs := ops.errs
 	if err != nil {
 		errs = append(errs, err)
 	}
+	tot := ops.tot
 
 	res.AddTally("received", tot.Received)
 	res.AddTally("posted", tot.Posted)
@@ -229,6 +210,47 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 	err = errors.Join(errs...)
 	res.Partial = err != nil
 	return res, err
+}
+
+// operationsFiles writes tonight's operations workbook and exceptions CSV
+// to dir and returns those written, the night's totals and what failed.
+// The workbook's totals are the store's figures; when it cannot be
+// written they come from the store.
+func (j *Report) operationsFiles(ctx context.Context, dir string, night *withholding.Night, ledger []*withholding.File, employers []*withholding.Employer, prev *withholding.NightTotals) ([]*reportFile, withholding.NightTotals, []error) {
+	rj, day := j.Reconcile, night.Date
+	ops := j.operationsPartner()
+	open := withholding.ExceptionOpen
+	var written []*reportFile
+	var errs []error
+	wb := filepath.Join(dir, "operations-"+day.String()+".xlsx")
+	tot, err := j.Reports.WriteOperations(wb, withholding.OperationsReport{
+		RunDate: day, Location: rj.Loc(), Title: j.Title,
+		Exceptions: rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open, Sort: withholding.ExceptionsReport}),
+		Payments:   j.tonight(ctx, day, ledger),
+		Documents:  rj.reportDocuments(ctx, rj.Now()), Files: ledger, Employers: employers,
+		Previous: prev, TmpDir: dir,
+	})
+	if err == nil {
+		written = append(written, &reportFile{path: wb, partner: ops})
+	} else {
+		err = fmt.Errorf("write operations workbook: %w", err)
+		j.Exchange.Log().Error("operations workbook not written", "job", JobReport, "date", day.String(), "err", err)
+		errs = append(errs, err)
+		if t, terr := rj.Postings.NightTotals(ctx, day); terr == nil {
+			tot = *t
+		} else {
+			errs = append(errs, fmt.Errorf("add up tonight: %w", terr))
+		}
+	}
+
+	csvPath := filepath.Join(dir, "exceptions-"+day.String()+".csv")
+	if err := writeCSV(j.Reports, csvPath, rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open})); err == nil {
+		written = append(written, &reportFile{path: csvPath, partner: ops})
+	} else {
+		j.Exchange.Log().Error("exceptions csv not written", "job", JobReport, "date", day.String(), "err", err)
+		errs = append(errs, err)
+	}
+	return written, tot, errs
 }
 
 // tonight streams the entries of the inbound ACH files in ledger (the
@@ -271,22 +293,18 @@ const statementBatch = 500
 // employer (with their postings), all its orders and its open exceptions.
 // One statement that cannot be written is reported and the others still go
 // out.
-func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, tonight *reportPayments, iwos *reportIWOs) ([]*reportFile, int, error) {
+func (j *Report) statements(ctx context.Context, dir string, night *withholding.Night, employers []*withholding.Employer, ledger []*withholding.File) ([]*reportFile, int, error) {
 	rule := cmp.Or(j.Statements, StatementsActivity)
 	if rule == StatementsNone {
 		return nil, len(employers), nil
 	}
-	paid, err := tonight.employers()
+	paid, err := j.tonightIDs(ctx, night.Date, ledger)
 	if err != nil {
 		return nil, 0, err
 	}
 	pick := employers
 	if rule == StatementsActivity {
-		sent, err := iwos.employers()
-		if err != nil {
-			return nil, 0, err
-		}
-		act, err := j.active(ctx, night, paid, sent)
+		act, err := j.active(ctx, night, paid)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -374,12 +392,20 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 				for i, e := range batch {
 					feins[i] = e.FEIN
 				}
-				list, _, err := j.Reconcile.Orders.FindOrders(ctx, withholding.OrderFilter{EmployerFEINs: feins})
-				if err != nil {
-					b.err = fmt.Errorf("load orders: %w", err)
-				}
-				for _, o := range list {
-					b.orders[o.EmployerFEIN] = append(b.orders[o.EmployerFEIN], o)
+				// The brief listing has all a statement shows of an order
+				// (identifiers, the obligor's name and SSN, amounts, status):
+				// read whole, a night's million orders cost as much as
+				// writing the statements (docs/scaling.md). Its rows share
+				// one Order, so each is copied.
+				var err error
+				for o, oerr := range j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{EmployerFEINs: feins, Brief: true}) {
+					if oerr != nil {
+						err = oerr
+						b.err = fmt.Errorf("load orders: %w", err)
+						break
+					}
+					c := *o
+					b.orders[c.EmployerFEIN] = append(b.orders[c.EmployerFEIN], &c)
 				}
 				if err == nil {
 					open := withholding.ExceptionOpen
@@ -419,11 +445,11 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 // StatementsActivity writes a statement for: an ACH entry of tonight's
 // files from the employer (a payment posted, held or not reconciled yet, a
 // zero-dollar remittance, a return), an IWO sent to it or acknowledged by
-// it in the window (iwos), or an open exception about it opened after the
+// it in the window (the store's EmployersWithIWOs), or an open exception about it opened after the
 // window's first day and by tonight (the window's first day is the
 // previous night's, whose statements already showed what it opened).
 // The open exceptions are streamed, only their employers kept.
-func (j *Report) active(ctx context.Context, night *withholding.Night, paid map[withholding.FEIN][]int64, iwos map[withholding.FEIN]bool) (map[withholding.FEIN]bool, error) {
+func (j *Report) active(ctx context.Context, night *withholding.Night, paid map[withholding.FEIN][]int64) (map[withholding.FEIN]bool, error) {
 	first := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	act := map[withholding.FEIN]bool{}
 	for fein := range paid {
@@ -440,7 +466,13 @@ func (j *Report) active(ctx context.Context, night *withholding.Night, paid map[
 		}
 		act[e.FEIN] = true
 	}
-	maps.Copy(act, iwos)
+	sent, err := j.Reconcile.Documents.EmployersWithIWOs(ctx, night.WindowStart, night.WindowEnd)
+	if err != nil {
+		return nil, fmt.Errorf("load the employers with IWOs tonight: %w", err)
+	}
+	for _, fein := range sent {
+		act[fein] = true
+	}
 	delete(act, "")
 	return act, nil
 }
@@ -613,50 +645,20 @@ func (j *Report) batchPayments(ctx context.Context, feins []withholding.FEIN, pa
 	return out, nil
 }
 
-// reportPayments is the report's read of tonight's entries for two uses:
-// the operations workbook lists them (all), and the statements need each
-// employer's share (employers: their IDs, in tonight's order), read back
-// a batch of employers at a time (batchPayments). The workbook's read
-// notes the IDs as the entries pass, so tonight's entries with their
-// postings are not held: they were most of the job's memory once the
-// open exceptions were streamed (190 of 260 MB live at 250,000 payments).
-// Only when the workbook did not read them all (it failed, or a Reports
-// implementation leaves them) does employers read them again.
-type reportPayments struct {
-	entries iter.Seq2[*withholding.Payment, error]
-	ids     map[withholding.FEIN][]int64
-	read    bool // ids has every entry
-}
-
-// all streams tonight's entries, noting each employer's.
-func (r *reportPayments) all() iter.Seq2[*withholding.Payment, error] {
-	return func(yield func(*withholding.Payment, error) bool) {
-		r.ids, r.read = map[withholding.FEIN][]int64{}, false
-		for p, err := range r.entries {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if p.FEIN != "" {
-				r.ids[p.FEIN] = append(r.ids[p.FEIN], p.ID)
-			}
-			if !yield(p, nil) {
-				return
-			}
+// tonightIDs returns the IDs of each employer's entries tonight (see
+// tonight), in tonight's order; entries without a FEIN are left out. The
+// statements read the entries themselves a batch of employers at a time
+// (batchPayments): held whole with their postings, tonight's entries were
+// most of the job's memory (190 of 260 MB live at 250,000 payments).
+func (j *Report) tonightIDs(ctx context.Context, day withholding.Date, ledger []*withholding.File) (map[withholding.FEIN][]int64, error) {
+	ids := map[withholding.FEIN][]int64{}
+	for p, err := range j.tonight(ctx, day, ledger) {
+		if err != nil {
+			return nil, fmt.Errorf("load tonight's payments: %w", err)
 		}
-		r.read = true
-	}
-}
-
-// employers returns the IDs of each employer's entries tonight, in
-// tonight's order; employers without a FEIN are left out.
-func (r *reportPayments) employers() (map[withholding.FEIN][]int64, error) {
-	if !r.read {
-		for _, err := range r.all() {
-			if err != nil {
-				return nil, fmt.Errorf("load tonight's payments: %w", err)
-			}
+		if p.FEIN != "" {
+			ids[p.FEIN] = append(ids[p.FEIN], p.ID)
 		}
 	}
-	return r.ids, nil
+	return ids, nil
 }

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 	"sync"
 	"testing"
@@ -78,11 +79,15 @@ func TestReportStatementsOnWorkers(t *testing.T) {
 // errOrdersLost stands for a store that cannot be read.
 var errOrdersLost = errors.New("orders table unreadable")
 
-// unreadableOrders fails every FindOrders.
+// unreadableOrders fails every read of orders.
 type unreadableOrders struct{ withholding.OrderService }
 
 func (unreadableOrders) FindOrders(context.Context, withholding.OrderFilter) ([]*withholding.Order, int, error) {
 	return nil, 0, errOrdersLost
+}
+
+func (unreadableOrders) EachOrder(context.Context, withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	return func(yield func(*withholding.Order, error) bool) { yield(nil, errOrdersLost) }
 }
 
 // TestReportStatementsOrdersUnreadable: when the employers' orders cannot

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,11 @@ type findOrdersCalls struct {
 func (r *findOrdersCalls) FindOrders(ctx context.Context, f withholding.OrderFilter) ([]*withholding.Order, int, error) {
 	r.filters = append(r.filters, f)
 	return r.OrderService.FindOrders(ctx, f)
+}
+
+func (r *findOrdersCalls) EachOrder(ctx context.Context, f withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	r.filters = append(r.filters, f)
+	return r.OrderService.EachOrder(ctx, f)
 }
 
 // statementNight makes the second night of newBooks' agency (2026-11-23,

@@ -145,3 +145,42 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 		t.Errorf("recent documents, newest first:\n got %v\nwant %v (6)", got, want)
 	}
 }
+
+// testEmployersWithIWOs finds the employers with an IWO sent or answered
+// in a night's window, after its start and by its end, each once: the
+// employers the report job's statements rule takes from the IWOs.
+func testEmployersWithIWOs(t *testing.T, db *store.DB) {
+	o := sampleOrder("KS0310", "480123457")
+	mustOK(t, db.CreateOrder(ctx, o), "create order")
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		mustOK(t, err, "time")
+		return v
+	}
+	start, end := at("2026-11-22T12:00:00Z"), at("2026-11-23T12:00:00Z")
+	accepted := withholding.DispAccepted
+	docs := []*withholding.Document{
+		{FEIN: "900000001", SentAt: at("2026-11-22T19:00:00Z")},                                                               // sent in the window
+		{FEIN: "900000001", SentAt: at("2026-11-22T20:00:00Z")},                                                               // again: listed once
+		{FEIN: "900000002", SentAt: at("2026-11-01T19:00:00Z")},                                                               // sent before, unanswered
+		{FEIN: "900000003", SentAt: at("2026-11-01T19:00:00Z"), Status: accepted, AcknowledgedAt: at("2026-11-23T01:00:00Z")}, // answered in the window
+		{FEIN: "900000004", SentAt: start},                                                                                    // at the window's start: before it
+		{FEIN: "900000005", SentAt: end},                                                                                      // at its end: in it
+		{FEIN: "900000006", SentAt: at("2026-11-23T12:00:00.000001Z")},                                                        // after it
+		{FEIN: "900000007", SentAt: at("2026-11-22T12:00:00.000001Z")},                                                        // just after its start
+	}
+	for i, d := range docs {
+		out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile,
+			RemoteName: fmt.Sprintf("act%d.txt", i), SHA256: sumOf(fmt.Sprintf("act%d.txt", i))}
+		mustOK(t, db.CreateFile(ctx, out), "record outbound file")
+		d.TrackingID = withholding.TrackingID(fmt.Sprintf("3000000000000000000000%08d", i))
+		d.OrderRef, d.CaseID, d.Action = o.ID, o.CaseID, withholding.ActionOriginal
+		mustOK(t, db.RecordSent(ctx, out.ID, slices.Values([]*withholding.Document{d})), "record sent")
+	}
+	got, err := db.EmployersWithIWOs(ctx, start, end)
+	mustOK(t, err, "employers with IWOs in the window")
+	want := []withholding.FEIN{"900000001", "900000003", "900000005", "900000007"}
+	if !slices.Equal(got, want) {
+		t.Errorf("employers with IWOs in the window: %v, want %v", got, want)
+	}
+}

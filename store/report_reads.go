@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"iter"
+	"time"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -37,4 +38,27 @@ func (d *DB) exceptionQuery(filter withholding.ExceptionFilter) (string, *where,
 		w.add("type = ?", string(*filter.Type))
 	}
 	return exceptionSelect + w.String() + " ORDER BY " + order + d.page(filter.Offset, filter.Limit), w, nil
+}
+
+// EmployersWithIWOs returns the employers with an IWO sent or
+// acknowledged in (after, through], in FEIN order: the employers the
+// report job's statements rule takes from the IWOs. One DISTINCT query, so
+// that the statements need not read the night's IWOs (a state's first
+// night sends a million) to learn a few thousand employers.
+func (d *DB) EmployersWithIWOs(ctx context.Context, after, through time.Time) ([]withholding.FEIN, error) {
+	a, t := d.timeArg(after), d.timeArg(through)
+	list, err := queryAll(ctx, d, "find employers with IWOs", func(s interface{ Scan(...any) error }) (*withholding.FEIN, error) {
+		var f withholding.FEIN
+		return &f, s.Scan(&f)
+	}, `SELECT DISTINCT fein FROM documents
+		WHERE (sent_at > ? AND sent_at <= ?) OR (acknowledged_at > ? AND acknowledged_at <= ?)
+		ORDER BY fein`, a, t, a, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]withholding.FEIN, len(list))
+	for i, f := range list {
+		out[i] = *f
+	}
+	return out, nil
 }

@@ -44,6 +44,7 @@ func runSuite(t *testing.T, open opener) {
 		{"RecordSentAndApplyAcknowledgments", testRecordSentAndAcks},
 		{"RecordSentManyBatches", testRecordSentManyBatches},
 		{"DocumentsNewestFirst", testDocumentsNewestFirst},
+		{"EmployersWithIWOs", testEmployersWithIWOs},
 		{"ApplyAcknowledgmentsFailureCommitsNothing", testApplyAcksFailure},
 		{"ControlNumberAppliedOncePerSender", testControlNumbers},
 		{"ControlNumberRace", testControlNumberRace},

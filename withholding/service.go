@@ -73,6 +73,9 @@ type DocumentService interface {
 	// EachDocument streams the documents matching filter, oldest first,
 	// without loading them all.
 	EachDocument(ctx context.Context, filter DocumentFilter) iter.Seq2[*Document, error]
+	// EmployersWithIWOs returns the employers that had an IWO sent to them
+	// or acknowledged by them after after and by through, each once.
+	EmployersWithIWOs(ctx context.Context, after, through time.Time) ([]FEIN, error)
 }
 
 // DocumentFilter selects documents. Zero fields match everything.
