@@ -407,9 +407,10 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // (status sent, pending action cleared, tracking ID set) and marks the file
 // sent with the document count and its control number (the documents'
 // FileControl, when they have one), in one transaction. It holds one
-// batch of documents at a time (sentBatchRows), stored in one statement
-// and their orders updated in another: send-iwos records files of up to
-// 999,999 IWOs. One transaction, however many documents, is what keeps a
+// batch of documents at a time (sentBatchRows), stored in one statement,
+// and of each document only its order and tracking ID until the orders
+// are updated, by ID, after the documents: send-iwos records files of up
+// to 999,999 IWOs. One transaction, however many documents, is what keeps a
 // crash from leaving some of a file's orders marked sent while the file
 // itself was never pushed. ENOTFOUND for an unknown file or order; ECONFLICT for a tracking
 // ID already recorded or a control number another outbound file carried;
@@ -444,7 +445,7 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withho
 				return err
 			}
 		}
-		if err := batch.flush(ctx); err != nil {
+		if err := batch.finish(ctx); err != nil {
 			return err
 		}
 		if control == "" {
