@@ -147,13 +147,18 @@ func (s *sentDocs) insert(ctx context.Context) error {
 // insertError is the error of a batch INSERT that failed; a tracking ID
 // recorded before (or twice in the batch) is ECONFLICT, as one document's
 // INSERT said. Which one is not known without asking again, so the batch's
-// first and last are named.
+// first and last are named. A document whose order is unknown is
+// ENOTFOUND, as the UPDATE of the orders says where the INSERT does not
+// check (SQLite, RecordSent).
 func (s *sentDocs) insertError(err error) error {
-	if isUniqueViolation(err) {
-		return withholding.Errorf(withholding.ECONFLICT, "a document tracking ID among %s…%s was already recorded",
-			s.docs[0].TrackingID, s.docs[len(s.docs)-1].TrackingID)
+	first, last := s.docs[0].TrackingID, s.docs[len(s.docs)-1].TrackingID
+	switch {
+	case isUniqueViolation(err):
+		return withholding.Errorf(withholding.ECONFLICT, "a document tracking ID among %s…%s was already recorded", first, last)
+	case isForeignKeyViolation(err):
+		return withholding.Errorf(withholding.ENOTFOUND, "an order of the documents %s…%s not found", first, last)
 	}
-	return fmt.Errorf("record documents %s…%s: %w", s.docs[0].TrackingID, s.docs[len(s.docs)-1].TrackingID, err)
+	return fmt.Errorf("record documents %s…%s: %w", first, last, err)
 }
 
 // updateOrders marks the orders sent, each with its tracking ID, in one

@@ -93,6 +93,31 @@ func testRecordSentManyBatches(t *testing.T, db *store.DB) {
 	if f, _ := db.FindFileByID(ctx, out2.ID); f.Records != 0 || f.ControlNumber != "" {
 		t.Errorf("refused file recorded with %d records and control number %q", f.Records, f.ControlNumber)
 	}
+
+	// A third file: its 140th document names an order that does not
+	// exist (SQLite leaves that to the UPDATE of the orders, which comes
+	// after every document is stored). Refused whole, as ENOTFOUND.
+	out3 := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo3.txt", SHA256: sumOf("iwo3.txt")}
+	mustOK(t, db.CreateFile(ctx, out3), "record third outbound file")
+	var unknown []*withholding.Document
+	for i, o := range orders[:200] {
+		d := doc(o, 2000+i)
+		if i == 140 {
+			d.OrderRef = orders[n-1].ID + 1000
+		}
+		d.FileControl = "F3"
+		unknown = append(unknown, d)
+	}
+	mustCode(t, db.RecordSent(ctx, out3.ID, slices.Values(unknown)), withholding.ENOTFOUND, "a document for an unknown order")
+	if _, count, _ := db.FindDocuments(ctx, 0, 0, 0); count != n+1 {
+		t.Errorf("%d documents after a file with an unknown order, want %d", count, n+1)
+	}
+	if got, _ := db.FindOrderByID(ctx, orders[0].ID); got.PendingAction != pending || got.TrackingID != last[orders[0].ID] {
+		t.Errorf("order of a file with an unknown order: pending %q tracking %q, want it unchanged", got.PendingAction, got.TrackingID)
+	}
+	if f, _ := db.FindFileByID(ctx, out3.ID); f.Records != 0 || f.ControlNumber != "" {
+		t.Errorf("file with an unknown order recorded with %d records and control number %q", f.Records, f.ControlNumber)
+	}
 }
 
 // testDocumentsNewestFirst lists the recent documents newest sent first

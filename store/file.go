@@ -418,9 +418,14 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // for a file whose size and SHA-256 were not recorded (SetFileSum).
 //
 // It runs as a bulk transaction (inBulkTx): a file's documents are a
-// large write, whose multi-row INSERTs each keep a statement journal.
+// large write, whose multi-row INSERTs each keep a statement journal. On
+// SQLite it checks the documents' references itself (inBulkTxChecked):
+// the file is read first, and the UPDATE of the orders, by ID after the
+// documents, finds every document's order or fails the whole file. SQLite
+// checking each document's order as it was stored read a random page of
+// the orders table per IWO, as many reads again as the UPDATE's.
 func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withholding.Document]) error {
-	return d.inBulkTx(ctx, func(tx *txn) error {
+	return d.inBulkTxChecked(ctx, false, func(tx *txn) error {
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
 			return err
