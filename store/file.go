@@ -418,8 +418,7 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // for a file whose size and SHA-256 were not recorded (SetFileSum).
 //
 // It runs as a bulk transaction (inBulkTx): a file's documents are a
-// large write, whose multi-row INSERTs each keep a statement journal. On
-// SQLite it checks the documents' references itself (inBulkTxChecked):
+// large write, of many pages of the orders table. On SQLite it checks the documents' references itself (inBulkTxChecked):
 // the file is read first, and the UPDATE of the orders, by ID after the
 // documents, finds every document's order or fails the whole file. SQLite
 // checking each document's order as it was stored read a random page of
