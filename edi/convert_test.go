@@ -194,3 +194,32 @@ func TestResponderCoversEveryOutcome(t *testing.T) {
 		}
 	}
 }
+
+// TestNewIWOFitsText: free text longer than its element is cut to the
+// element's width, trailing blanks trimmed, in every place fitText knows
+// (an employer's, an obligor's, a child's, an address), and short text is
+// left alone.
+func TestNewIWOFitsText(t *testing.T) {
+	width := func(name string) int { return edi.DTL.Elements[edi.DTL.Index(name)].Len }
+	long := strings.Repeat("ABCDE FGHI ", 20) // a blank at every fifth and tenth place
+	o := &withholding.Order{CaseID: "CA1", Obligor: withholding.Person{Last: long, First: "ANN"}}
+	o.Children = []withholding.Person{{Last: "KIM"}, {Last: long}}
+	e := &withholding.Employer{FEIN: "912345678", Name: long, Address: withholding.Address{City: long}}
+	d := edi.NewIWO(o, e, withholding.ActionOriginal, "T1", withholding.NewDate(2026, 11, 2), edi.Issuer{})
+	for _, c := range []struct {
+		element, got string
+	}{
+		{"Employer Name", d.EmployerName},
+		{"Employer Address City", d.EmployerAddress.City},
+		{"Employee Last Name", d.Employee.Last},
+		{"Child 2 Last Name", d.Children[1].Last},
+	} {
+		want := strings.TrimRight(long[:width(c.element)], " ")
+		if c.got != want {
+			t.Errorf("%s: %q, want %q (%d wide)", c.element, c.got, want, width(c.element))
+		}
+	}
+	if d.Employee.First != "ANN" || d.Children[0].Last != "KIM" {
+		t.Errorf("short text changed: %q, %q", d.Employee.First, d.Children[0].Last)
+	}
+}

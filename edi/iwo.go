@@ -3,6 +3,7 @@ package edi
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -388,46 +389,67 @@ func NewIWO(o *withholding.Order, e *withholding.Employer, action withholding.Ac
 
 // fitText cuts free-text values to their element widths.
 func (d *IWO) fitText() {
-	fit := func(p *string, name string) {
-		if n := DTL.Elements[DTL.Index(name)].Len; len(*p) > n {
+	lens, i := fitLens(), 0
+	d.fitFields(func(p *string, _, _ string) {
+		if n := lens[i]; len(*p) > n {
 			*p = strings.TrimRight((*p)[:n], " ")
 		}
-	}
+		i++
+	})
+}
+
+// fitLens are the widths of the elements fitFields yields, in its order,
+// looked up once: looking each up by a name put together for every IWO
+// took about a sixth of NewIWO (iwo bench night, docs/scaling.md).
+var fitLens = sync.OnceValue(func() []int {
+	var lens []int
+	new(IWO).fitFields(func(_ *string, prefix, name string) {
+		lens = append(lens, DTL.Elements[DTL.Index(prefix+name)].Len)
+	})
+	return lens
+})
+
+// fitFields calls f with each free-text value fitText cuts and the name
+// of its DTL element in two parts, always in the same order.
+func (d *IWO) fitFields(f func(p *string, prefix, name string)) {
 	fitAddr := func(a *withholding.Address, prefix string) {
-		fit(&a.Line1, prefix+" Line 1")
-		fit(&a.Line2, prefix+" Line 2")
-		fit(&a.City, prefix+" City")
+		f(&a.Line1, prefix, " Line 1")
+		f(&a.Line2, prefix, " Line 2")
+		f(&a.City, prefix, " City")
 	}
 	fitPerson := func(p *withholding.Person, prefix, suffix string) {
-		fit(&p.Last, prefix+" Last Name")
-		fit(&p.First, prefix+" First Name")
-		fit(&p.Middle, prefix+" Middle Name")
-		fit(&p.Suffix, prefix+suffix)
+		f(&p.Last, prefix, " Last Name")
+		f(&p.First, prefix, " First Name")
+		f(&p.Middle, prefix, " Middle Name")
+		f(&p.Suffix, prefix, suffix)
 	}
-	fit(&d.IssuingState, "Issuing State/Tribe/Territory Name")
-	fit(&d.IssuingJurisdiction, "Issuing Jurisdiction Name")
-	fit(&d.EmployerName, "Employer Name")
+	f(&d.IssuingState, "Issuing State/Tribe/Territory Name", "")
+	f(&d.IssuingJurisdiction, "Issuing Jurisdiction Name", "")
+	f(&d.EmployerName, "Employer Name", "")
 	fitAddr(&d.EmployerAddress, "Employer Address")
 	fitPerson(&d.Employee, "Employee", " Suffix")
 	fitPerson(&d.Obligee, "Obligee", " Name Suffix")
-	fit(&d.IssuingTribunal, "Issuing Tribunal Name")
-	fit(&d.OtherReason, "Other Obligation Reason")
-	fit(&d.GoverningState, "State/Tribe/Territory Name")
-	fit(&d.PayeeName, "Payee Name")
+	f(&d.IssuingTribunal, "Issuing Tribunal Name", "")
+	f(&d.OtherReason, "Other Obligation Reason", "")
+	f(&d.GoverningState, "State/Tribe/Territory Name", "")
+	f(&d.PayeeName, "Payee Name", "")
 	fitAddr(&d.PayeeAddress, "Payee Address")
-	fit(&d.OfficialName, "Government Official Name")
-	fit(&d.OfficialTitle, "Issuing Official Title")
-	fit(&d.PenaltyText, "Penalty/Liability Information Text")
-	fit(&d.AntiDiscriminationText, "Anti-discrimination Provisions Text")
-	fit(&d.PayeeLimitsText, "Specific Payee Withholding Limits Text")
-	fit(&d.EmployeeContact.Name, "Employee Contact Name")
-	fit(&d.EmployerContact.Name, "Employer Contact Name")
+	f(&d.OfficialName, "Government Official Name", "")
+	f(&d.OfficialTitle, "Issuing Official Title", "")
+	f(&d.PenaltyText, "Penalty/Liability Information Text", "")
+	f(&d.AntiDiscriminationText, "Anti-discrimination Provisions Text", "")
+	f(&d.PayeeLimitsText, "Specific Payee Withholding Limits Text", "")
+	f(&d.EmployeeContact.Name, "Employee Contact Name", "")
+	f(&d.EmployerContact.Name, "Employer Contact Name", "")
 	fitAddr(&d.EmployerContactAddress, "Employer Contact Address")
 	for i := range d.Children {
-		fitPerson(&d.Children[i], fmt.Sprintf("Child %d", i+1), " Suffix")
+		fitPerson(&d.Children[i], childPrefixes[i], " Suffix")
 	}
-	fit(&d.ImageText, "Document Image Text")
+	f(&d.ImageText, "Document Image Text", "")
 }
+
+// childPrefixes start the element names of child slots 1–6.
+var childPrefixes = [6]string{"Child 1", "Child 2", "Child 3", "Child 4", "Child 5", "Child 6"}
 
 // totalOf sums the obligations in their common frequency, or as monthly
 // amounts when they differ.

@@ -66,33 +66,46 @@ func testRecordSentManyBatches(t *testing.T, db *store.DB) {
 		t.Errorf("outbound file after send: %q with %d records, want sent with %d", f.State, f.Records, n+1)
 	}
 
-	// A second file: its 150th document repeats a recorded tracking ID.
 	pending := withholding.ActionAmend
 	for _, o := range orders {
 		_, err := db.UpdateOrder(ctx, o.ID, withholding.OrderUpdate{PendingAction: &pending})
 		mustOK(t, err, "set pending action")
 	}
-	out2 := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "iwo2.txt", SHA256: sumOf("iwo2.txt")}
-	mustOK(t, db.CreateFile(ctx, out2), "record second outbound file")
-	var again []*withholding.Document
-	for i, o := range orders[:200] {
-		d := doc(o, 1000+i)
-		if i == 150 {
-			d.TrackingID = docs[0].TrackingID
+	// refused records a file of 200 documents for the first orders, the
+	// one at place bad spoilt, and checks it is refused whole with code:
+	// no document stored, no order changed, the file not recorded sent.
+	refused := func(name string, first, bad int, spoil func(*withholding.Document), code, what string) {
+		t.Helper()
+		out := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: name, SHA256: sumOf(name)}
+		mustOK(t, db.CreateFile(ctx, out), "record outbound file "+name)
+		var docs []*withholding.Document
+		for i, o := range orders[:200] {
+			d := doc(o, first+i)
+			if i == bad {
+				spoil(d)
+			}
+			d.FileControl = name
+			docs = append(docs, d)
 		}
-		d.FileControl = "F2"
-		again = append(again, d)
+		mustCode(t, db.RecordSent(ctx, out.ID, slices.Values(docs)), code, what)
+		if _, count, _ := db.FindDocuments(ctx, 0, 0, 0); count != n+1 {
+			t.Errorf("%s: %d documents after, want %d", what, count, n+1)
+		}
+		if got, _ := db.FindOrderByID(ctx, orders[0].ID); got.PendingAction != pending || got.TrackingID != last[orders[0].ID] {
+			t.Errorf("%s: an order of the file has pending %q tracking %q, want it unchanged", what, got.PendingAction, got.TrackingID)
+		}
+		if f, _ := db.FindFileByID(ctx, out.ID); f.Records != 0 || f.ControlNumber != "" {
+			t.Errorf("%s: file recorded with %d records and control number %q", what, f.Records, f.ControlNumber)
+		}
 	}
-	mustCode(t, db.RecordSent(ctx, out2.ID, slices.Values(again)), withholding.ECONFLICT, "a tracking ID already recorded")
-	if _, count, _ := db.FindDocuments(ctx, 0, 0, 0); count != n+1 {
-		t.Errorf("%d documents after a refused file, want %d", count, n+1)
-	}
-	if got, _ := db.FindOrderByID(ctx, orders[0].ID); got.PendingAction != pending || got.TrackingID != last[orders[0].ID] {
-		t.Errorf("order of a refused file: pending %q tracking %q, want it unchanged", got.PendingAction, got.TrackingID)
-	}
-	if f, _ := db.FindFileByID(ctx, out2.ID); f.Records != 0 || f.ControlNumber != "" {
-		t.Errorf("refused file recorded with %d records and control number %q", f.Records, f.ControlNumber)
-	}
+	// A second file: its 150th document repeats a recorded tracking ID.
+	refused("iwo2.txt", 1000, 150, func(d *withholding.Document) { d.TrackingID = docs[0].TrackingID },
+		withholding.ECONFLICT, "a tracking ID already recorded")
+	// A third: its 140th document names an order that does not exist
+	// (SQLite leaves that to the UPDATE of the orders, which comes after
+	// every document is stored).
+	refused("iwo3.txt", 2000, 140, func(d *withholding.Document) { d.OrderRef = orders[n-1].ID + 1000 },
+		withholding.ENOTFOUND, "a document for an unknown order")
 }
 
 // testDocumentsNewestFirst lists the recent documents newest sent first

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -414,6 +415,18 @@ const importBatch = 250
 // page cache keeps the indexes the rows go into. Neither touches
 // durability: the WAL and its syncs are as configured.
 func (d *DB) inBulkTx(ctx context.Context, fn func(tx *txn) error) error {
+	return d.inBulkTxChecked(ctx, true, fn)
+}
+
+// inBulkTxChecked is inBulkTx; with foreignKeys false, SQLite does not
+// check the transaction's references (PRAGMA foreign_keys, which takes
+// effect only outside a transaction, hence here). It is for a writer that
+// proves each of its references in the same transaction, where SQLite's
+// check of each row would read a page of the parent table again in an
+// order of no use to it. PostgreSQL checks them as always. Should turning
+// the checks back on fail, the connection is closed rather than returned
+// to the pool without them.
+func (d *DB) inBulkTxChecked(ctx context.Context, foreignKeys bool, fn func(tx *txn) error) error {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("get connection: %w", err)
@@ -424,7 +437,16 @@ func (d *DB) inBulkTx(ctx context.Context, fn func(tx *txn) error) error {
 		if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
 			return fmt.Errorf("read cache size: %w", err)
 		}
-		for _, p := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536"} {
+		set := []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536"}
+		if !foreignKeys {
+			set = append(set, "PRAGMA foreign_keys = OFF")
+			defer func() {
+				if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); err != nil {
+					_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				}
+			}()
+		}
+		for _, p := range set {
 			if _, err := conn.ExecContext(ctx, p); err != nil {
 				return fmt.Errorf("set %s: %w", p, err)
 			}

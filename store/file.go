@@ -407,9 +407,10 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // (status sent, pending action cleared, tracking ID set) and marks the file
 // sent with the document count and its control number (the documents'
 // FileControl, when they have one), in one transaction. It holds one
-// batch of documents at a time (sentBatchRows), stored in one statement
-// and their orders updated in another: send-iwos records files of up to
-// 999,999 IWOs. One transaction, however many documents, is what keeps a
+// batch of documents at a time (sentBatchRows), stored in one statement,
+// and of each document only its order and tracking ID until the orders
+// are updated, by ID, after the documents: send-iwos records files of up
+// to 999,999 IWOs. One transaction, however many documents, is what keeps a
 // crash from leaving some of a file's orders marked sent while the file
 // itself was never pushed. ENOTFOUND for an unknown file or order; ECONFLICT for a tracking
 // ID already recorded or a control number another outbound file carried;
@@ -417,9 +418,13 @@ func (d *DB) ApplyAcknowledgments(ctx context.Context, fileID int64, acks []*wit
 // for a file whose size and SHA-256 were not recorded (SetFileSum).
 //
 // It runs as a bulk transaction (inBulkTx): a file's documents are a
-// large write, whose multi-row INSERTs each keep a statement journal.
+// large write, of many pages of the orders table. On SQLite it checks the documents' references itself (inBulkTxChecked):
+// the file is read first, and the UPDATE of the orders, by ID after the
+// documents, finds every document's order or fails the whole file. SQLite
+// checking each document's order as it was stored read a random page of
+// the orders table per IWO, as many reads again as the UPDATE's.
 func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withholding.Document]) error {
-	return d.inBulkTx(ctx, func(tx *txn) error {
+	return d.inBulkTxChecked(ctx, false, func(tx *txn) error {
 		f, err := d.findFile(ctx, tx, fileID)
 		if err != nil {
 			return err
@@ -444,7 +449,7 @@ func (d *DB) RecordSent(ctx context.Context, fileID int64, docs iter.Seq[*withho
 				return err
 			}
 		}
-		if err := batch.flush(ctx); err != nil {
+		if err := batch.finish(ctx); err != nil {
 			return err
 		}
 		if control == "" {

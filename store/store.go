@@ -448,6 +448,16 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isForeignKeyViolation reports whether err is a failure of a foreign key.
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23503"
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // isControlViolation reports whether err is a failure of the unique index
 // on applied files' senders and control numbers. Only PostgreSQL can get
 // there: SQLite's writers never overlap.
