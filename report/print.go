@@ -126,6 +126,15 @@ func (p page) headerFooter() *excelize.HeaderFooterOptions {
 	}
 }
 
+// The page every sheet prints on: US letter (paper size 1 in the file
+// format), with margins in inches that leave room for the header and
+// footer.
+const (
+	paperLetter                         = 1
+	marginSide, marginTop, marginBottom = 0.4, 0.6, 0.7
+	marginHeaderFooter                  = 0.3
+)
+
 // printSetup is how one sheet prints.
 type printSetup struct {
 	// tall is how many pages tall the sheet may print: 0 for as many as its
@@ -141,9 +150,9 @@ type printSetup struct {
 // the stream writes the sheet's properties, where "fit to page" lives,
 // when it starts.
 func setPrint(f *excelize.File, sheet string, p page, ps printSetup) error {
-	fit, letter, landscape := true, 1, "landscape"
+	fit, letter, landscape := true, paperLetter, "landscape"
 	wide, tall := 1, ps.tall
-	left, right, top, bottom, hf := 0.4, 0.4, 0.6, 0.7, 0.3
+	left, right, top, bottom, hf := marginSide, marginSide, marginTop, marginBottom, marginHeaderFooter
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return fmt.Errorf("set up printing of %s: %w", sheet, err)
 	}

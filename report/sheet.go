@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -194,22 +195,47 @@ func (s *stream) add(values ...any) error {
 			return err
 		}
 	}
+	return s.write(values, wrapRow(s.st, s.cols, values))
+}
+
+// wrapRow styles the strings of a row's wrap columns to wrap, and returns
+// how many lines tall the row must be for the longest text among them.
+func wrapRow(st styles, cols []column, values []any) int {
 	lines := 1
-	for i, c := range s.cols {
+	for i, c := range cols {
 		if !c.wrap || i >= len(values) {
 			continue
 		}
 		switch v := values[i].(type) {
 		case string:
 			lines = max(lines, wrapLines(v, c.width, false))
-			values[i] = excelize.Cell{StyleID: s.st.wrap, Value: v}
+			values[i] = excelize.Cell{StyleID: st.wrap, Value: v}
 		case excelize.Cell:
 			if text, ok := v.Value.(string); ok {
 				lines = max(lines, wrapLines(text, c.width, false))
 			}
 		}
 	}
-	return s.write(values, lines)
+	return lines
+}
+
+// printedColumns is how many of cols print: all but the trailing noPrint
+// ones, and at least one.
+func printedColumns(cols []column) int {
+	printed := len(cols)
+	for printed > 1 && cols[printed-1].noPrint {
+		printed--
+	}
+	return printed
+}
+
+// partTable is the name of the table of part n (from 1) of a sheet whose
+// first part's table is table: "Name", then "Name_2", "Name_3", …
+func partTable(table string, n int) string {
+	if n <= 1 {
+		return table
+	}
+	return table + "_" + strconv.Itoa(n)
 }
 
 // next finishes the current part and starts the next one.
@@ -240,11 +266,7 @@ func (s *stream) write(values []any, lines int) error {
 // finish adds the current part's table (when it has at least one data row)
 // and print area, and flushes it.
 func (s *stream) finish() error {
-	printed := len(s.cols)
-	for printed > 1 && s.cols[printed-1].noPrint {
-		printed--
-	}
-	if err := setPrintArea(s.f, s.sw.Sheet, printed, s.row); err != nil {
+	if err := setPrintArea(s.f, s.sw.Sheet, printedColumns(s.cols), s.row); err != nil {
 		return err
 	}
 	if s.table != "" && s.row > 1 {
@@ -252,14 +274,10 @@ func (s *stream) finish() error {
 		if err != nil {
 			return fmt.Errorf("finish sheet %s: %w", s.sw.Sheet, err)
 		}
-		name := s.table
-		if s.part > 1 {
-			name += "_" + strconv.Itoa(s.part)
-		}
 		stripes := true
 		if err := s.sw.AddTable(&excelize.Table{
 			Range:          "A1:" + last,
-			Name:           name,
+			Name:           partTable(s.table, s.part),
 			StyleName:      "TableStyleMedium2",
 			ShowRowStripes: &stripes,
 		}); err != nil {
@@ -275,6 +293,15 @@ func (s *stream) finish() error {
 // save writes f to path through a temporary file in the same directory, so a
 // reader (an SFTP push, a person opening the file) never sees half a workbook.
 func save(f *excelize.File, path string) error {
+	return saveWith(path, func(w io.Writer) error {
+		_, err := f.WriteTo(w)
+		return err
+	})
+}
+
+// saveWith writes path with write, through a temporary file in the same
+// directory that is renamed into place only when write succeeded.
+func saveWith(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -282,7 +309,7 @@ func save(f *excelize.File, path string) error {
 	}
 	name := tmp.Name()
 	defer os.Remove(name) // no-op after a successful rename
-	if _, err := f.WriteTo(tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save workbook %s: %w", path, err)
 	}

@@ -3,8 +3,8 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -32,16 +32,53 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 	if in.Employer == nil {
 		return withholding.Errorf(withholding.EINVALID, "employer statement: no employer")
 	}
-	// Each printed page names the employer and the period, so a page that
-	// goes astray in a payroll office still says whose it is.
-	title := fmt.Sprintf("Income withholding statement for %s (FEIN %s), %s to %s", in.Employer.Name, in.Employer.FEIN, in.From, in.To)
-	f, st, err := newWorkbook(SheetStatement, in.TmpDir, newPage(title, in.RunDate))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	f.SetZipWriter(newZipWriter)
+	return saveWith(path, func(w io.Writer) error {
+		b, err := newStatementBook(w, statementPage(in))
+		if err != nil {
+			return err
+		}
+		if err := writeStatement(b, b.tpl.st, in); err != nil {
+			return err
+		}
+		return b.close()
+	})
+}
 
+// statementPage is the page setup of in's statement. Each printed page
+// names the employer and the period, so a page that goes astray in a
+// payroll office still says whose it is.
+func statementPage(in StatementInput) page {
+	return newPage(fmt.Sprintf("Income withholding statement for %s (FEIN %s), %s to %s",
+		in.Employer.Name, in.Employer.FEIN, in.From, in.To), in.RunDate)
+}
+
+// statementSheets is where a statement's sheets are written, in the order
+// they appear: statementBook, or excelize in the test that checks the two
+// write the same workbook.
+type statementSheets interface {
+	// cover starts the first sheet, its columns widths wide.
+	cover(sheet string, widths []float64, ps printSetup) (coverRows, error)
+	// list starts a list sheet (see stream) with a table called table
+	// ("" for none).
+	list(sheet, table string, cols []column) (listRows, error)
+}
+
+// coverRows are the rows of a cover sheet.
+type coverRows interface {
+	// row writes values from column A of row n, lines lines tall; merge
+	// merges its cells B and C.
+	row(n, lines int, merge bool, values []any) error
+	finish() error
+}
+
+// listRows are the rows of a list sheet after its header row.
+type listRows interface {
+	add(values ...any) error
+	finish() error
+}
+
+// writeStatement writes the statement of in to sh.
+func writeStatement(sh statementSheets, st styles, in StatementInput) error {
 	byID := make(map[int64]*withholding.Order, len(in.Orders))
 	for _, o := range in.Orders {
 		byID[o.ID] = o
@@ -83,24 +120,16 @@ func WriteEmployerStatement(path string, in StatementInput) error {
 		}
 	}
 
-	// Each sheet is added as it is streamed, in this order (see newStream).
-	if err := writeStatementOrders(f, st, in, &sum); err != nil {
+	if err := writeStatementCover(sh, st, in, &sum, len(actions)); err != nil {
 		return err
 	}
-	if err := writeStatementPayments(f, st, in, byID); err != nil {
+	if err := writeStatementOrders(sh, st, in, &sum); err != nil {
 		return err
 	}
-	if err := writeStatementActions(f, st, actions); err != nil {
+	if err := writeStatementPayments(sh, st, in, byID); err != nil {
 		return err
 	}
-	if err := writeStatementCover(f, st, in, &sum, len(actions)); err != nil {
-		return err
-	}
-	// The first sheet is the active one as the workbook was made (new
-	// sheets are not selected); f.SetActiveSheet(0) said so again at the
-	// cost of reading every streamed sheet back, a third of the report
-	// job's work at 20,000 employers (docs/scaling.md).
-	return save(f, path)
+	return writeStatementActions(sh, st, actions)
 }
 
 func personName(p withholding.Person) string {
@@ -126,18 +155,12 @@ type statementSums struct {
 // writeStatementCover writes the cover: who it is from and for, how to
 // reach the agency, the totals, and what each sheet holds. It prints on one
 // page; its long lines wrap in rows made tall enough for them.
-func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *statementSums, actions int) error {
-	const sh = SheetStatement
+func writeStatementCover(sh statementSheets, st styles, in StatementInput, sum *statementSums, actions int) error {
 	// Labels in A, the totals in B beside them; text beside a label spans
 	// B and C.
 	widths := []float64{30, 16, 54}
-	for i, w := range widths {
-		c, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sh, c, c, w); err != nil {
-			return fmt.Errorf("write statement: %w", err)
-		}
-	}
-	if err := setPrint(f, sh, st.page, printSetup{tall: 1}); err != nil {
+	cover, err := sh.cover(SheetStatement, widths, printSetup{tall: 1})
+	if err != nil {
 		return err
 	}
 	agency := in.Agency
@@ -181,7 +204,7 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *st
 		[]any{"Action needed", "What is missing or wrong, and what to do about it."},
 	)
 	for i, r := range rows {
-		n, lines := i+1, 1
+		lines, merge := 1, false
 		for c, v := range r {
 			text, ok := v.(string)
 			if !ok {
@@ -190,41 +213,43 @@ func writeStatementCover(f *excelize.File, st styles, in StatementInput, sum *st
 			w := widths[c]
 			if c == 1 {
 				w += widths[2]
-				if err := f.MergeCell(sh, "B"+strconv.Itoa(n), "C"+strconv.Itoa(n)); err != nil {
-					return fmt.Errorf("write statement: %w", err)
-				}
+				merge = true
 			}
 			lines = max(lines, wrapLines(text, w, false))
 			r[c] = excelize.Cell{StyleID: st.wrap, Value: text}
 		}
-		if err := setRow(f, sh, n, r...); err != nil {
+		if err := cover.row(i+1, lines, merge, r); err != nil {
 			return err
 		}
-		if lines > 1 {
-			if err := f.SetRowHeight(sh, n, rowHeight(lines)); err != nil {
-				return fmt.Errorf("write statement: %w", err)
-			}
-		}
 	}
-	return nil
+	return cover.finish()
 }
 
-func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *statementSums) error {
+func writeStatementOrders(sh statementSheets, st styles, in StatementInput, sum *statementSums) error {
 	cols := []column{
 		{name: "Case", width: 17}, {name: "Remittance ID", width: 17}, {name: "Employee", width: 28, wrap: true},
 		{name: "SSN", width: 13}, {name: "Status", width: 13, wrap: true}, {name: "Pay frequency", width: 13},
 		{name: "Withhold per pay", width: 14}, {name: "Payments applied", width: 10}, {name: "Amount applied", width: 14},
 	}
-	s, err := newStream(f, SheetOrders, "Orders", st, cols)
+	s, err := sh.list(SheetOrders, "Orders", cols)
 	if err != nil {
 		return err
 	}
-	orders := slices.Clone(in.Orders)
-	slices.SortFunc(orders, func(a, b *withholding.Order) int {
-		return cmp.Or(strings.Compare(personName(a.Obligor), personName(b.Obligor)), strings.Compare(string(a.CaseID), string(b.CaseID)))
+	// Each name is made once, not at every comparison of the sort.
+	type named struct {
+		o    *withholding.Order
+		name string
+	}
+	orders := make([]named, len(in.Orders))
+	for i, o := range in.Orders {
+		orders[i] = named{o, personName(o.Obligor)}
+	}
+	slices.SortFunc(orders, func(a, b named) int {
+		return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(string(a.o.CaseID), string(b.o.CaseID)))
 	})
 	freq := in.Employer.PayFrequency
-	for _, o := range orders {
+	for _, n := range orders {
+		o := n.o
 		perPay, freqLabel, status := any(""), "unknown", string(o.Status)
 		if sum.foreign[o.ID] {
 			freqLabel, status = "", "With another employer"
@@ -235,7 +260,7 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *s
 		if err := s.add(
 			string(o.CaseID),
 			string(o.RemittanceID),
-			personName(o.Obligor),
+			n.name,
 			o.Obligor.SSN.Masked(),
 			status,
 			freqLabel,
@@ -255,14 +280,14 @@ func writeStatementOrders(f *excelize.File, st styles, in StatementInput, sum *s
 // only the employer's payroll can fix them, and a payment posted today with
 // one may be held by a stricter profile or partner tomorrow. They are
 // masked like every other cell (see warningText).
-func writeStatementPayments(f *excelize.File, st styles, in StatementInput, byID map[int64]*withholding.Order) error {
+func writeStatementPayments(sh statementSheets, st styles, in StatementInput, byID map[int64]*withholding.Order) error {
 	cols := []column{
 		{name: "Remittance ID sent", width: 17}, {name: "Employee", width: 24, wrap: true}, {name: "Pay date", width: 11},
 		{name: "Received", width: 11}, {name: "Amount", width: 12}, {name: "Trace", width: 17},
 		{name: "Status", width: 30, wrap: true}, {name: "Remittance ID to use", width: 17},
 		{name: "DED amount differs", width: 24, wrap: true}, {name: "Format notes", width: 40, wrap: true},
 	}
-	s, err := newStream(f, SheetPayments, "Payments", st, cols)
+	s, err := sh.list(SheetPayments, "Payments", cols)
 	if err != nil {
 		return err
 	}
@@ -322,13 +347,18 @@ func statementStatus(p *withholding.Payment) string {
 	return "Zero-dollar remittance: nothing to apply"
 }
 
-func writeStatementActions(f *excelize.File, st styles, actions []*withholding.Exception) error {
+func writeStatementActions(sh statementSheets, st styles, actions []*withholding.Exception) error {
 	cols := []column{
 		{name: "Found on", width: 11}, {name: "Issue", width: 20, wrap: true}, {name: "Case", width: 17},
 		{name: "Employee SSN", width: 13}, {name: "Date", width: 11}, {name: "Amount", width: 12},
 		{name: "Expected", width: 12}, {name: "What we found", width: 50, wrap: true}, {name: "What to do", width: 55, wrap: true},
 	}
-	s, err := newStream(f, SheetActions, "Actions", st, cols)
+	// With nothing to do the sheet says so in a plain row, not a table.
+	table := "Actions"
+	if len(actions) == 0 {
+		table = ""
+	}
+	s, err := sh.list(SheetActions, table, cols)
 	if err != nil {
 		return err
 	}
@@ -351,7 +381,6 @@ func writeStatementActions(f *excelize.File, st styles, actions []*withholding.E
 		if err := s.add("Nothing needs your action. Thank you."); err != nil {
 			return err
 		}
-		s.table = ""
 	}
 	return s.finish()
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/flate"
-	"github.com/xuri/excelize/v2"
 )
 
 // zipLevel is the deflate level of a statement's parts. The report job
@@ -38,11 +37,11 @@ func (p pooledCompressor) Close() error {
 	return err
 }
 
-// newZipWriter is the zip writer of a statement workbook (see
-// excelize.File.SetZipWriter): archive/zip with its Deflate method done by
-// pooled klauspost/compress compressors at zipLevel. Any deflate stream is
-// valid in an xlsx file; Excel and LibreOffice read it alike.
-func newZipWriter(w io.Writer) excelize.ZipWriter {
+// newZip is the zip writer of a statement workbook: archive/zip with its
+// Deflate method done by pooled klauspost/compress compressors at zipLevel.
+// Any deflate stream is valid in an xlsx file; Excel and LibreOffice read
+// it alike.
+func newZip(w io.Writer) *zip.Writer {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		select {
