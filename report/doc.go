@@ -8,7 +8,10 @@
 // Employer, Order), never a database. Large sheets are written with
 // excelize's streaming writer, so a workbook of a hundred thousand exceptions
 // or a million payments is written in bounded memory (the writer spills to
-// a temporary file past 16 MB). A streamed sheet with more rows than Excel
+// a temporary file past 16 MB). Employer statements, written by the
+// thousand each night, have a small xlsx writer of their own
+// (statementBook) that writes the same workbook as excelize did, each
+// sheet streamed straight into the zip. A streamed sheet with more rows than Excel
 // allows (1,048,576, the header included) goes on in "Name (2)",
 // "Name (3)", … (PartName), each part with the header row and a table.
 //
