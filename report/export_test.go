@@ -29,6 +29,7 @@ func WriteEmployerStatementExcelize(path string, in StatementInput) error {
 		return err
 	}
 	defer f.Close()
+	f.SetZipWriter(newZipWriter)
 	if err := writeStatement(excelizeSheets{f, st}, st, in); err != nil {
 		return err
 	}

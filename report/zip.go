@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/xuri/excelize/v2"
 )
 
 // zipLevel is the deflate level of a statement's parts. The report job
@@ -37,10 +38,14 @@ func (p pooledCompressor) Close() error {
 	return err
 }
 
-// newZip is the zip writer of a statement workbook: archive/zip with its
-// Deflate method done by pooled klauspost/compress compressors at zipLevel.
-// Any deflate stream is valid in an xlsx file; Excel and LibreOffice read
-// it alike.
+// newZipWriter is the zip writer of a workbook written with excelize (see
+// excelize.File.SetZipWriter): newZip's.
+func newZipWriter(w io.Writer) excelize.ZipWriter { return newZip(w) }
+
+// newZip is archive/zip's writer with its Deflate method done by pooled
+// klauspost/compress compressors at zipLevel, for statementBook and, through
+// newZipWriter, excelize. Any deflate stream is valid in an xlsx file;
+// Excel and LibreOffice read it alike.
 func newZip(w io.Writer) *zip.Writer {
 	zw := zip.NewWriter(w)
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
