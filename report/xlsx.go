@@ -37,7 +37,8 @@ import (
 // allocations a statement; this writer 1.25–2.4 ms, 94 KB and 1,771
 // allocations, most of what is left deflate and the file's system calls.
 // `iwo bench night --orders 60000 --employers 10000 --payments 50000
-// --files 400`: the typical night's report 45.6–48.0 → 18.1–20.1 CPU s.
+// --files 400`: the typical night's report 45.6–48.0 → 18.1–20.1 CPU s
+// (at d4562ff; 37.4 → 13.4 at da52c30).
 //
 // It writes what excelize wrote (TestStatementBook_SameAsExcelize reads both
 // back and compares them): inline strings escaped as excelize escapes them,
