@@ -24,7 +24,7 @@ import (
 // Why not excelize, which writes every other workbook: the report job
 // writes a statement per active employer, 20,000 a night at state size, and
 // with excelize the statements were 96 of the 258 CPU seconds of
-// `iwo bench night --orders 300000` (docs/scaling.md, fix 15). What was left
+// `iwo bench night --orders 300000` (docs/scaling.md, fix 16). What was left
 // after fixes 13 and 14 was excelize's own work per workbook: NewFile
 // decoding its template XML, newStyles, NewSheet and NewStreamWriter,
 // AddTable reading the header row back, SetRow's cell encoding and WriteTo
