@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -165,10 +166,13 @@ func (j *Report) Run(ctx context.Context) (Result, error) {
 		tot     withholding.NightTotals
 	}
 	var wg sync.WaitGroup
+	start := time.Now()
 	wg.Go(func() {
 		ops.written, ops.tot, ops.errs = j.operationsFiles(ctx, dir, night, ledger, employers, prev)
+		j.Exchange.Log().Info("operations files written", "job", JobReport, "date", day.String(), "files", len(ops.written), "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	})
 	statements, skipped, err := j.statements(ctx, dir, night, employers, ledger)
+	j.Exchange.Log().Info("statements written", "job", JobReport, "date", day.String(), "statements", len(statements), "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	wg.Wait()
 	written := append(ops.written, statements...)
 	errs := ops.errs
