@@ -1,6 +1,10 @@
 package store
 
-import "iter"
+import (
+	"context"
+	"fmt"
+	"iter"
+)
 
 // inBatches calls fn for each run of at most size rows, in order, with the
 // statement stmt makes for that many rows. Every full run gets the same
@@ -45,6 +49,42 @@ func inBatches[T any](rows iter.Seq2[T, error], size int, stmt func(rows int) st
 		return nil
 	}
 	return flush()
+}
+
+// insertNew writes the rows of seq into table, size rows a statement,
+// each statement skipping the rows whose key column is already taken (as
+// insertNewSQL), and returns how many rows it created. args appends a
+// row's values for cols to the statement's arguments, or returns an error
+// for a row that may not be stored; created_at is the store's clock.
+func insertNew[T any](ctx context.Context, d *DB, q queryer, seq iter.Seq2[T, error], size int, table string, cols []string, key string, args func([]any, T) ([]any, error)) (int, error) {
+	now := d.timeArg(d.now())
+	created := 0
+	var vals []any
+	stmt := func(rows int) string { return insertNewSQL(table, cols, key, rows) }
+	err := inBatches(seq, size, stmt, func(query string, batch []T) error {
+		vals = vals[:0]
+		for _, row := range batch {
+			var err error
+			if vals, err = args(vals, row); err != nil {
+				return err
+			}
+			vals = append(vals, now)
+		}
+		res, err := d.exec(ctx, q, query, vals...)
+		if err != nil {
+			return fmt.Errorf("record %s: %w", table, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("record %s: %w", table, err)
+		}
+		created += int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return created, nil
 }
 
 // pairs makes a sequence that cannot fail one of values and errors.

@@ -36,7 +36,8 @@ func scanPosting(s interface{ Scan(...any) error }) (*withholding.Posting, error
 // error from exs ends the transaction with nothing recorded. Each sequence
 // is read once, exceptionBatch or postingBatch rows at a time, still in
 // the one transaction: the night's findings are recorded all or nothing,
-// but never held all at once.
+// but never held all at once. Unlike UpsertExceptions it reads no IDs
+// back: the exceptions exs yields get none.
 func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night, exs iter.Seq2[*withholding.Exception, error], postings iter.Seq[*withholding.Posting]) (newExceptions, newPostings int, err error) {
 	if night == nil || night.Date.IsZero() || night.WindowStart.IsZero() || night.WindowEnd.Before(night.WindowStart) {
 		return 0, 0, withholding.Errorf(withholding.EINVALID, "reconciliation needs its night's date and window")
@@ -51,7 +52,7 @@ func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night,
 			return err
 		}
 		if exs != nil {
-			if newExceptions, err = d.upsertExceptions(ctx, tx, exs); err != nil {
+			if newExceptions, err = d.insertExceptions(ctx, tx, exs); err != nil {
 				return err
 			}
 		}
@@ -132,31 +133,12 @@ const postingBatch = 500
 // insertPostings writes postings in multi-row INSERTs of postingBatch
 // rows: a night posts every payment it reconciles.
 func (d *DB) insertPostings(ctx context.Context, q queryer, postings iter.Seq[*withholding.Posting]) (int, error) {
-	now := d.timeArg(d.now())
-	created := 0
-	var args []any
-	insert := func(rows int) string { return insertNewSQL("postings", postingCols, "payment_id", rows) }
-	err := inBatches(pairs(postings), postingBatch, insert, func(query string, batch []*withholding.Posting) error {
-		args = args[:0]
-		for _, p := range batch {
-			if p.PaymentID == 0 || p.RunDate.IsZero() || !p.Status.Valid() {
-				return withholding.Errorf(withholding.EINVALID, "posting needs a payment, a run date and a known status (got payment %d, run date %s, status %q)", p.PaymentID, p.RunDate, p.Status)
-			}
-			args = append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), p.MatchedBy, now)
+	return insertNew(ctx, d, q, pairs(postings), postingBatch, "postings", postingCols, "payment_id", func(args []any, p *withholding.Posting) ([]any, error) {
+		if p.PaymentID == 0 || p.RunDate.IsZero() || !p.Status.Valid() {
+			return args, withholding.Errorf(withholding.EINVALID, "posting needs a payment, a run date and a known status (got payment %d, run date %s, status %q)", p.PaymentID, p.RunDate, p.Status)
 		}
-		res, err := d.exec(ctx, q, query, args...)
-		if err != nil {
-			return fmt.Errorf("record postings: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			created += int(n)
-		}
-		return nil
+		return append(args, p.PaymentID, string(p.Status), idArg(p.OrderRef), string(p.CaseID), string(p.Reason), p.ExceptionKey, d.dateArg(p.RunDate), p.MatchedBy), nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return created, nil
 }
 
 // FindPostings returns the postings of the payments matching filter, by

@@ -1072,8 +1072,11 @@ func testPostings(t *testing.T, db *store.DB) {
 	nov20 := &withholding.Night{Date: date("2026-11-20"), WindowStart: time.Date(2026, 11, 19, 8, 0, 0, 0, time.UTC), WindowEnd: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
 	ne, np, err := db.RecordReconciliation(ctx, nov20, withholding.ExceptionSeq(held), slices.Values(night))
 	mustOK(t, err, "record")
-	if ne != 1 || np != 3 || held.ID == 0 {
-		t.Fatalf("record created %d exceptions, %d postings (exception ID %d); want 1, 3", ne, np, held.ID)
+	if ne != 1 || np != 3 {
+		t.Fatalf("record created %d exceptions, %d postings; want 1, 3", ne, np)
+	}
+	if stored, n, err := db.FindExceptions(ctx, withholding.ExceptionFilter{Key: &held.Key}); err != nil || n != 1 || stored[0].Status != withholding.ExceptionOpen {
+		t.Fatalf("held exception stored: %d, %v; want 1 open", n, err)
 	}
 	all, err := db.FindPostings(ctx, withholding.PaymentFilter{})
 	mustOK(t, err, "find all")
@@ -1198,6 +1201,11 @@ func testBooks(t *testing.T, db *store.DB) {
 		{PaymentID: ps[1].ID, Status: withholding.PostingHeld, OrderRef: o.ID, CaseID: o.CaseID, Reason: held.Type, ExceptionKey: held.Key, RunDate: day1},
 	}))
 	mustOK(t, err, "record night 1")
+	stored, n, err := db.FindExceptions(ctx, withholding.ExceptionFilter{Key: &held.Key})
+	if err != nil || n != 1 {
+		t.Fatalf("exception %q recorded: %d found (%v), want 1", held.Key, n, err)
+	}
+	held.ID = stored[0].ID // RecordReconciliation reads no IDs back
 	// A re-run of the same day keeps the start and takes the later end.
 	_, _, err = db.RecordReconciliation(ctx, &withholding.Night{Date: day1, WindowStart: at(20, 1), WindowEnd: n1.WindowEnd.Add(time.Minute)}, nil, nil)
 	mustOK(t, err, "re-record night 1")
