@@ -42,15 +42,11 @@ func (d *DB) RecordReconciliation(ctx context.Context, night *withholding.Night,
 	if night == nil || night.Date.IsZero() || night.WindowStart.IsZero() || night.WindowEnd.Before(night.WindowStart) {
 		return 0, 0, withholding.Errorf(withholding.EINVALID, "reconciliation needs its night's date and window")
 	}
-	// A bulk transaction (64 MiB page cache, statement journals in
-	// memory): at 300,000 orders the night writes 455,561 exceptions, whose
-	// five indexes outgrow the default 2 MB cache, and its dirty pages
-	// were spilled to the WAL and read back, and each INSERT's pages
-	// copied to a statement journal on disk, before the commit: about 2 of
-	// the job's 20 CPU seconds, for some 60 MB more at its peak
-	// (docs/scaling.md, fix 15). At 120,000 orders and 183,149 exceptions
-	// it had saved no measurable CPU and cost 130 MB.
-	err = d.inBulkTx(ctx, func(tx *txn) error {
+	// A plain transaction, not inBulkTx: with 500 rows a statement its
+	// larger page cache and in-memory statement journals saved no
+	// measurable CPU (iwo bench night at 120,000 orders, 183,149
+	// exceptions) and added 130 MB to the job's peak resident set.
+	err = d.inTx(ctx, func(tx *txn) error {
 		var err error
 		if err = d.recordNight(ctx, tx, night); err != nil {
 			return err
