@@ -141,7 +141,7 @@ func (d *DB) scanIDs(ctx context.Context, q queryer, ids map[string]int64, query
 // a night's findings through it, has no use for their IDs, and reading
 // back the ID of each of them (a RETURNING row per new exception, a
 // look-up per batch of the existing ones) took about 2 of the job's 22 CPU
-// seconds at 300,000 orders (docs/scaling.md, fix 15). The elements of
+// seconds at 300,000 orders (docs/scaling.md, fix 17). The elements of
 // exs get no ID.
 func (d *DB) insertExceptions(ctx context.Context, q queryer, exs iter.Seq2[*withholding.Exception, error]) (int, error) {
 	return insertNew(ctx, d, q, exs, exceptionBatch, "exceptions", exceptionCols, "key", d.exceptionArgs)
