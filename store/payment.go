@@ -248,18 +248,10 @@ func (d *DB) FindPayments(ctx context.Context, filter withholding.PaymentFilter)
 // are ignored.
 func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) ([]withholding.PaymentSum, error) {
 	w := paymentWhere(d, filter)
-	out, err := queryAll(ctx, d, "sum payments", func(s interface{ Scan(...any) error }) (*withholding.PaymentSum, error) {
+	return queryValues(ctx, d, "sum payments", func(s interface{ Scan(...any) error }) (*withholding.PaymentSum, error) {
 		var ps withholding.PaymentSum
 		return &ps, s.Scan(&ps.Kind, &ps.Count, &ps.Amount)
 	}, "SELECT kind, COUNT(*), CAST(COALESCE(SUM(CASE WHEN kind = 'payment' THEN credited_cents ELSE entry_amount_cents END), 0) AS BIGINT) FROM payments"+w.String()+" GROUP BY kind ORDER BY kind", w.args...)
-	if err != nil {
-		return nil, err
-	}
-	sums := make([]withholding.PaymentSum, len(out))
-	for i, ps := range out {
-		sums[i] = *ps
-	}
-	return sums, nil
 }
 
 // EachPayment streams the payments matching filter in the order they were

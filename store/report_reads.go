@@ -47,18 +47,10 @@ func (d *DB) exceptionQuery(filter withholding.ExceptionFilter) (string, *where,
 // night sends a million) to learn a few thousand employers.
 func (d *DB) EmployersWithIWOs(ctx context.Context, after, through time.Time) ([]withholding.FEIN, error) {
 	a, t := d.timeArg(after), d.timeArg(through)
-	list, err := queryAll(ctx, d, "find employers with IWOs", func(s interface{ Scan(...any) error }) (*withholding.FEIN, error) {
+	return queryValues(ctx, d, "find employers with IWOs", func(s interface{ Scan(...any) error }) (*withholding.FEIN, error) {
 		var f withholding.FEIN
 		return &f, s.Scan(&f)
 	}, `SELECT DISTINCT fein FROM documents
 		WHERE (sent_at > ? AND sent_at <= ?) OR (acknowledged_at > ? AND acknowledged_at <= ?)
 		ORDER BY fein`, a, t, a, t)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]withholding.FEIN, len(list))
-	for i, f := range list {
-		out[i] = *f
-	}
-	return out, nil
 }

@@ -314,6 +314,20 @@ func queryAll[T any](ctx context.Context, d *DB, what string, scan func(interfac
 	return out, nil
 }
 
+// queryValues is queryAll for small values (a sum, a FEIN), returned as
+// values rather than pointers.
+func queryValues[T any](ctx context.Context, d *DB, what string, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]T, error) {
+	list, err := queryAll(ctx, d, what, scan, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(list))
+	for i, v := range list {
+		out[i] = *v
+	}
+	return out, nil
+}
+
 // queryEach runs query and yields every row as scan reads it, so that a
 // caller going through a whole table keeps only what it needs of each row.
 // The query's rows stay open until the loop ends.
