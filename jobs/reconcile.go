@@ -227,7 +227,31 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 		History:   j.history(ctx, histSince, tonight),
 		Documents: j.openDocuments(ctx, now),
 	}
+	if n.input.Served, err = j.served(ctx, n.day, lookback, loc); err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// served returns the day each order's accepted IWO was sent, for the IWOs
+// sent recently enough to excuse a missing payment (reconcile.Input.Served):
+// the accepted ORGs sent since reconcile.ServedSince, a few nights' IWOs.
+func (j *Reconcile) served(ctx context.Context, day withholding.Date, lookback int, loc *time.Location) (map[int64]withholding.Date, error) {
+	f := withholding.DocumentFilter{Statuses: []withholding.Disposition{withholding.DispAccepted}, SentSince: reconcile.ServedSince(day, lookback, loc)}
+	out := map[int64]withholding.Date{}
+	for d, err := range j.Documents.EachDocument(ctx, f) {
+		if err != nil {
+			return nil, fmt.Errorf("load the IWOs served: %w", err)
+		}
+		if d.Action != withholding.ActionOriginal || d.OrderRef == 0 || d.SentAt.IsZero() {
+			continue
+		}
+		sent := withholding.DateOf(d.SentAt.In(loc))
+		if s, ok := out[d.OrderRef]; !ok || sent.Before(s) {
+			out[d.OrderRef] = sent
+		}
+	}
+	return out, nil
 }
 
 // openDocuments streams the recent documents (recent) that

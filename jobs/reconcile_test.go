@@ -477,3 +477,50 @@ func TestReportRefusesAnUnreconciledNight(t *testing.T) {
 		t.Fatalf("report before reconcile: %+v, %v; want failed with ErrNotReconciled", run, err)
 	}
 }
+
+// TestReconcileNoMissingPaymentBeforeTheIWO: the IWO tells the employer to
+// begin withholding within withholding.DefaultBeginWithinDays of it, so a
+// pay date before then is no missing payment, whatever the order's start
+// date (2026-10-01 here). ACME's IWO went out on 2026-10-20: its
+// 2026-10-30 pay, unpaid, was not due yet; one sent on 2026-10-12 asked
+// for it.
+func TestReconcileNoMissingPaymentBeforeTheIWO(t *testing.T) {
+	for _, tc := range []struct {
+		sent    string
+		missing int64
+	}{{"2026-10-20T19:00:00Z", 0}, {"2026-10-12T19:00:00Z", 1}} {
+		t.Run(tc.sent, func(t *testing.T) {
+			ctx := context.Background()
+			b := newBooks(t)
+			case1 := withholding.CaseID("CASE1")
+			orders, _, err := b.db.FindOrders(ctx, withholding.OrderFilter{CaseID: &case1})
+			if err != nil || len(orders) != 1 {
+				t.Fatalf("find CASE1: %v %v", orders, err)
+			}
+			o := orders[0]
+			sent, err := time.Parse(time.RFC3339, tc.sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			iwo := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "IWO1",
+				State: withholding.FileParsed, SHA256: strings.Repeat("1", 64), Size: 1}
+			if err := b.db.CreateFile(ctx, iwo); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.db.RecordSent(ctx, iwo.ID, slices.Values([]*withholding.Document{{TrackingID: "100000000000000000000000000001", OrderRef: o.ID,
+				CaseID: o.CaseID, FEIN: acmeFEIN, Action: withholding.ActionOriginal, SentAt: sent,
+				Status: withholding.DispAccepted, AcknowledgedAt: sent.Add(48 * time.Hour)}})); err != nil {
+				t.Fatal(err)
+			}
+			accepted := withholding.StatusAccepted
+			if _, err := b.db.UpdateOrder(ctx, o.ID, withholding.OrderUpdate{Status: &accepted}); err != nil {
+				t.Fatal(err)
+			}
+			b.apply("day1.ach", pay(t, "2026-10-16", "2026-10-20"), pay(t, "2026-11-13", "2026-11-20"))
+			run := b.run(jobs.JobReconcile, withholding.RunSucceeded)
+			if got := run.Counts["type:"+string(withholding.ExMissingPayment)]; got != tc.missing {
+				t.Errorf("IWO sent %s: %d missing payments (counts %v), want %d", tc.sent, got, run.Counts, tc.missing)
+			}
+		})
+	}
+}

@@ -157,6 +157,22 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 	if len(want) != 6 || !slices.Equal(got, want) {
 		t.Errorf("recent documents, newest first:\n got %v\nwant %v (6)", got, want)
 	}
+
+	// SentSince keeps those sent after the instant, answered or not.
+	list, err = collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{SentSince: since}))
+	mustOK(t, err, "each document sent since")
+	got, want = nil, nil
+	for _, d := range list {
+		got = append(got, d.TrackingID)
+	}
+	for _, d := range docs {
+		if d.SentAt.After(since) {
+			want = append(want, d.TrackingID)
+		}
+	}
+	if len(want) != 4 || !slices.Equal(got, want) {
+		t.Errorf("documents sent since %s:\n got %v\nwant %v (4)", since, got, want)
+	}
 }
 
 // testEmployersWithIWOs finds the employers with an IWO sent or answered

@@ -80,6 +80,9 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 		since := d.timeArg(filter.RecentSince)
 		w.add("(status = '' OR sent_at > ? OR acknowledged_at > ?)", since, since)
 	}
+	if !filter.SentSince.IsZero() {
+		w.add("sent_at > ?", d.timeArg(filter.SentSince))
+	}
 	order := " ORDER BY id"
 	if filter.NewestFirst {
 		order = " ORDER BY sent_at DESC NULLS LAST, id"

@@ -86,6 +86,8 @@ type DocumentFilter struct {
 	// RecentSince, when set, keeps the documents not answered yet and
 	// those sent or acknowledged after it.
 	RecentSince time.Time
+	// SentSince, when set, keeps the documents sent after it.
+	SentSince time.Time
 	// NewestFirst lists the documents by the time they were sent, newest
 	// first (then by ID; never-sent ones last), rather than by ID.
 	NewestFirst bool

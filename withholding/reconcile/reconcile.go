@@ -49,6 +49,26 @@ type Input struct {
 	// (withholding.AckFindings). Read once, at the end, and not kept; nil
 	// means none.
 	Documents iter.Seq2[*withholding.Document, error]
+
+	// Served is the day each order's IWO was sent (its first, the ORG),
+	// by Order.ID, for the accepted IWOs sent in the last Settings.Lookback
+	// plus withholding.DefaultBeginWithinDays days: the IWO tells the
+	// employer to begin withholding within that many days of it, so no
+	// payment is missing for a pay date before then (see missing). An
+	// order not in it is expected to pay from its StartDate. nil means
+	// none.
+	Served map[int64]withholding.Date
+}
+
+// ServedSince is the earliest IWO send time that can still move a missing
+// payment check of a night on runDate (Input.Served): pay dates before the
+// lookback are not checked, and an IWO sent DefaultBeginWithinDays
+// (withholding) before them asks for all of them.
+func ServedSince(runDate withholding.Date, lookback int, loc *time.Location) time.Time {
+	if lookback <= 0 {
+		lookback = DefaultLookback
+	}
+	return runDate.AddDays(-lookback - withholding.DefaultBeginWithinDays).Time(loc)
 }
 
 // Match records that a payment was posted to an order.
@@ -721,6 +741,15 @@ func (r *run) missing(ctx context.Context) error {
 			schedules[emp] = dates
 		}
 		o.expecting(&full)
+		// An employer begins withholding within BeginWithinDays of the
+		// IWO (the IWO says so, withholding.DefaultBeginWithinDays): a pay
+		// date before then is not a missing payment, whatever the
+		// order's start date. README, decisions.
+		if served, ok := r.in.Served[o.ID]; ok {
+			if begin := served.AddDays(withholding.DefaultBeginWithinDays); begin.After(full.StartDate) {
+				full.StartDate = begin
+			}
+		}
 		expected = withholding.AppendExpected(expected[:0], &full, emp, dates, r.due)
 		for _, x := range expected {
 			if x.Due.After(r.in.RunDate) {

@@ -287,6 +287,26 @@ func TestRun_Exceptions(t *testing.T) {
 			},
 		},
 		{
+			// The IWO went out 2026-10-20: the employer need not withhold
+			// before 2026-11-03, so the 2026-10-30 pay is not missing.
+			name: "no payment due before the IWO's start of withholding",
+			edit: func(in *reconcile.Input) {
+				dropHistory(in, 2)
+				in.Served = map[int64]withholding.Date{1: day("2026-10-20")}
+			},
+			posted: 1,
+		},
+		{
+			// Sent 2026-10-10, withholding was due from 2026-10-24.
+			name: "missing payment after the IWO's start of withholding",
+			edit: func(in *reconcile.Input) {
+				dropHistory(in, 2)
+				in.Served = map[int64]withholding.Date{1: day("2026-10-10")}
+			},
+			want:   []withholding.ExceptionType{withholding.ExMissingPayment},
+			posted: 1,
+		},
+		{
 			name: "missing payment",
 			edit: func(in *reconcile.Input) { dropHistory(in, 2) },
 			want: []withholding.ExceptionType{withholding.ExMissingPayment},
