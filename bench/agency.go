@@ -20,6 +20,7 @@ const employerPartner = "employers"
 // typical night's bank files pay.
 type payer struct {
 	fein    withholding.FEIN
+	caseID  withholding.CaseID
 	remitID withholding.RemittanceID
 	ssn     withholding.SSN
 	last    string
@@ -36,6 +37,15 @@ type agency struct {
 	changed   []withholding.Order // orders re-imported changed on the typical night
 	payers    []payer
 	orders    int
+}
+
+// paying returns the cases of the orders that pay on the typical night.
+func (a *agency) paying() map[withholding.CaseID]bool {
+	out := make(map[withholding.CaseID]bool, len(a.payers))
+	for _, p := range a.payers {
+		out[p.caseID] = true
+	}
+	return out
 }
 
 // employerColumns is the header of employers.csv (see store.ImportEmployers).
@@ -155,7 +165,7 @@ func payerOf(o *withholding.Order, freq withholding.Frequency) payer {
 		amount = o.PerPay(freq).Total
 	}
 	return payer{
-		fein: o.EmployerFEIN, remitID: o.RemittanceID, ssn: o.Obligor.SSN,
+		fein: o.EmployerFEIN, caseID: o.CaseID, remitID: o.RemittanceID, ssn: o.Obligor.SSN,
 		last: o.Obligor.Last, first: o.Obligor.First, fips: o.PayeeFIPS,
 		amount: amount,
 	}

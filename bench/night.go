@@ -63,6 +63,13 @@ type Options struct {
 	// Statements is the report job's rule for nightly employer statements
 	// (the agency's report.statements; "" is jobs.StatementsActivity).
 	Statements jobs.StatementRule
+	// PayUnacknowledged leaves out the week between the nights in which
+	// the employers accept the IWOs of the orders they then pay (steps
+	// between.*): every payment of the typical night is then on an order
+	// no employer has answered, and nearly each is also an exception
+	// (payment_on_inactive_order). The worst case for exceptions, and what
+	// the bench measured until December 2026 (docs/scaling.md).
+	PayUnacknowledged bool
 }
 
 // The defaults: a large state.
@@ -483,6 +490,23 @@ func (b *bench) run(ctx context.Context) error {
 		slices.Sort(files)
 		for _, f := range files {
 			sent = append(sent, iwoFile{path: f, inbox: filepath.Join(p.Local, p.Inbox)})
+		}
+	}
+
+	// The week between: the employers accept the IWOs of the orders they
+	// will pay (those the typical night's acknowledgments leave), as they
+	// withhold on orders they have accepted. Timed, but part of neither
+	// night.
+	if !opt.PayUnacknowledged {
+		b.clock.set(ackCreated.Add(2 * time.Hour))
+		if _, err := b.step("between.gen.acks", func() (int64, error) {
+			n, err := writeEarlierAcks(sent, opt.Acks, a.paying(), ackCreated.Add(-time.Hour), opt.Seed)
+			return int64(n), err
+		}); err != nil {
+			return err
+		}
+		if _, err := b.job("between", jobs.JobPullAcks); err != nil {
+			return err
 		}
 	}
 

@@ -5,11 +5,13 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/bench"
+	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -71,5 +73,50 @@ func TestNightInstancesNeedPostgres(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("workspace after refusal: %d entries, want none", len(entries))
+	}
+}
+
+// TestNightPaysAcceptedOrders: between the nights the employers accept the
+// IWOs of the orders they pay, so the typical night's payments post to
+// accepted orders; with PayUnacknowledged (the worst case) nearly every
+// payment is also a payment on an order nobody answered.
+func TestNightPaysAcceptedOrders(t *testing.T) {
+	const payments = 120
+	inactive := func(unacked bool) int {
+		t.Helper()
+		dir := t.TempDir()
+		var out bytes.Buffer
+		if err := bench.Night(context.Background(), bench.Options{
+			Orders: 300, Employers: 20, Payments: payments, Files: 4, Dir: dir, PayUnacknowledged: unacked,
+		}, &out); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		if got := strings.Contains(out.String(), "\nstep=between.pull-acks "); got == unacked {
+			t.Errorf("PayUnacknowledged %v: a between.pull-acks step is %v, want %v", unacked, got, !unacked)
+		}
+		db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "iwo.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		typ := withholding.ExPaymentOnClosed
+		counts, err := db.CountExceptions(context.Background(), withholding.ExceptionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.Type == typ {
+				return c.Count
+			}
+		}
+		return 0
+	}
+	// Some IWOs are rejected (edisynth.Responder), and their payments
+	// stay on inactive orders.
+	if n := inactive(false); n > payments/3 {
+		t.Errorf("%d of %d payments on inactive orders, want few: the payers' IWOs were accepted", n, payments)
+	}
+	if n := inactive(true); n < payments/2 {
+		t.Errorf("PayUnacknowledged: %d of %d payments on inactive orders, want most", n, payments)
 	}
 }

@@ -28,17 +28,17 @@ type iwoFile struct {
 // writeAcks answers up to n of the IWOs in files with edi.Responder, as
 // employers would, and leaves one acknowledgment file per IWO file in its
 // partner's inbox. The IWOs answered are the first of each file, an equal
-// share of n per file. It returns the number of ACK records written
-// (acknowledgments and EMP notices).
+// share of n per file (ackShare). It returns the number of ACK records
+// written (acknowledgments and EMP notices).
 func writeAcks(files []iwoFile, n int, created time.Time, seed uint64) (int, error) {
 	if len(files) == 0 {
 		return 0, nil
 	}
-	share := (n + len(files) - 1) / len(files)
+	share := ackShare(files, n)
 	written := 0
 	for i, f := range files {
 		out := filepath.Join(f.inbox, fmt.Sprintf("ACK_%04d.ack", i+1))
-		c, err := answer(f.path, out, min(share, n), created, seed+uint64(i))
+		c, err := answer(f.path, out, min(share, n), func(at int, _ *edi.IWO) bool { return at < share }, created, seed+uint64(i))
 		if err != nil {
 			return written, err
 		}
@@ -48,10 +48,37 @@ func writeAcks(files []iwoFile, n int, created time.Time, seed uint64) (int, err
 	return written, nil
 }
 
-// answer writes an acknowledgment file to out answering the first n IWOs
-// of the IWO file in.
-func answer(in, out string, n int, created time.Time, seed uint64) (int, error) {
-	if n <= 0 {
+// ackShare is how many IWOs of each file writeAcks answers.
+func ackShare(files []iwoFile, n int) int {
+	return (n + len(files) - 1) / len(files)
+}
+
+// writeEarlierAcks answers, in files of their own, the IWOs in files whose
+// case is in paying and that writeAcks(files, n) leaves: the orders whose
+// payments the typical night brings were accepted by their employers in the
+// week before it, as employers withhold on orders they have accepted.
+func writeEarlierAcks(files []iwoFile, n int, paying map[withholding.CaseID]bool, created time.Time, seed uint64) (int, error) {
+	if len(files) == 0 {
+		return 0, nil
+	}
+	share := ackShare(files, n)
+	written := 0
+	for i, f := range files {
+		out := filepath.Join(f.inbox, fmt.Sprintf("ACK_EARLIER_%04d.ack", i+1))
+		c, err := answer(f.path, out, -1, func(at int, r *edi.IWO) bool { return at >= share && paying[r.CaseID] }, created, seed+uint64(len(files)+i))
+		if err != nil {
+			return written, err
+		}
+		written += c
+	}
+	return written, nil
+}
+
+// answer writes an acknowledgment file to out answering the IWOs of the IWO
+// file in that pick takes (by their place in the file, from 0), at most n
+// of them (n < 0: every one picked). No file is written when none is.
+func answer(in, out string, n int, pick func(at int, r *edi.IWO) bool, created time.Time, seed uint64) (int, error) {
+	if n == 0 {
 		return 0, nil
 	}
 	f, err := os.Open(in)
@@ -64,7 +91,8 @@ func answer(in, out string, n int, created time.Time, seed uint64) (int, error) 
 	on := withholding.DateOf(created)
 	var recs []edi.Record
 	var fips string
-	for answered := 0; answered < n; {
+	at := 0
+	for answered := 0; n < 0 || answered < n; {
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -78,6 +106,10 @@ func answer(in, out string, n int, created time.Time, seed uint64) (int, error) 
 				fips = r.FIPS
 			}
 		case *edi.IWO:
+			at++
+			if !pick(at-1, r) {
+				continue
+			}
 			o := resp.Decide(r)
 			recs = append(recs, resp.Answer(r, o, on))
 			if notice := resp.Notice(r, o, on); notice != nil {
@@ -85,6 +117,9 @@ func answer(in, out string, n int, created time.Time, seed uint64) (int, error) 
 			}
 			answered++
 		}
+	}
+	if len(recs) == 0 {
+		return 0, nil
 	}
 	return len(recs), writeFile(out, func(w io.Writer) error {
 		wr := edi.NewWriter(w, edi.WriterOptions{Kind: edi.KindAck, FIPS: fips, Created: created, Sequence: seed % 10_000_000, File: out})

@@ -17,6 +17,9 @@ simulated clock:
 
   initial   send-iwos (an ORG IWO for every order), pull-acks,
             pull-remittances, reconcile, report
+  between   the week after: the employers accept the IWOs of the orders
+            they will pay (pull-acks; part of neither night; left out
+            with --pay-unacknowledged, the worst case for exceptions)
   typical   re-import of --changes new or changed orders (ORG, AMD, TRM),
             send-iwos, --acks acknowledgments of the first night's IWOs,
             --payments payments in --files CCD+/CTX files, pull-acks,
@@ -28,7 +31,7 @@ It prints one line per step:
 
 (rss_mb is the resident set after the step, VmRSS; cpu_s user+system time
 of the step), then night_total_s (the typical night: its import and jobs,
-without the bench writing the partners' files, steps gen.*), peak_rss_mb
+without the bench writing the partners' files, steps *.gen.*), peak_rss_mb
 (getrusage maxrss) and the night's books. It fails when a job fails or the
 money received is not what the bank files credited. Figures and what they
 mean: docs/scaling.md.
@@ -51,6 +54,7 @@ type benchNightCommand struct {
 	base
 	orders, employers, payments, files, changes, acks int
 	instances                                         int
+	payUnacknowledged                                 bool
 	db, dir, cpuProfile, statements                   string
 	seed                                              uint64
 }
@@ -67,6 +71,7 @@ func (c *benchNightCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "dir", "", "workspace `directory`, empty or new (default: a fresh temporary directory, kept)")
 	fs.IntVar(&c.instances, "instances", 1, "iwo instances running the typical night's pull-acks and pull-remittances together (PostgreSQL only)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
+	fs.BoolVar(&c.payUnacknowledged, "pay-unacknowledged", false, "pay on orders no employer has answered: no acknowledgments between the nights (the worst case for exceptions)")
 	fs.StringVar(&c.statements, "statements", string(jobs.StatementsActivity), "which employers get a nightly statement: `activity`, all or none (report.statements)")
 }
 
@@ -84,7 +89,8 @@ func (c *benchNightCommand) Run(ctx context.Context) error {
 	return bench.Night(ctx, bench.Options{
 		Orders: c.orders, Employers: c.employers, Payments: c.payments, Files: c.files,
 		Changes: c.changes, Acks: c.acks, Seed: c.seed, DB: c.db, Dir: c.dir, CPUProfile: c.cpuProfile,
-		Instances:  c.instances,
-		Statements: jobs.StatementRule(c.statements),
+		Instances:         c.instances,
+		Statements:        jobs.StatementRule(c.statements),
+		PayUnacknowledged: c.payUnacknowledged,
 	}, c.stdout)
 }
