@@ -89,47 +89,60 @@ func answer(in, out string, n int, pick func(at int, r *edi.IWO) bool, created t
 	rd := edi.NewReader(bufio.NewReaderSize(f, 256<<10), in)
 	resp := edisynth.NewResponder(seed)
 	on := withholding.DateOf(created)
-	var recs []edi.Record
-	var fips string
-	at := 0
-	for answered := 0; n < 0 || answered < n; {
-		rec, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	// Each answer is written as its IWO is read: a first night's file
+	// holds up to a hundred thousand IWOs, and their answers held
+	// together took a gigabyte.
+	written := 0
+	err = writeFile(out, func(w io.Writer) error {
+		var wr *edi.Writer
+		var fips string
+		at := 0
+		for answered := 0; n < 0 || answered < n; {
+			rec, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", in, err)
+			}
+			switch r := rec.(type) {
+			case *edi.Header:
+				if !r.IsBatch() {
+					fips = r.FIPS
+				}
+			case *edi.IWO:
+				at++
+				if !pick(at-1, r) {
+					continue
+				}
+				if wr == nil {
+					wr = edi.NewWriter(w, edi.WriterOptions{Kind: edi.KindAck, FIPS: fips, Created: created, Sequence: seed % 10_000_000, File: out})
+				}
+				o := resp.Decide(r)
+				recs := []edi.Record{resp.Answer(r, o, on)}
+				if notice := resp.Notice(r, o, on); notice != nil {
+					recs = append(recs, notice)
+				}
+				for _, a := range recs {
+					if err := wr.Write(a); err != nil {
+						return err
+					}
+					written++
+				}
+				answered++
+			}
 		}
-		if err != nil {
-			return 0, fmt.Errorf("read %s: %w", in, err)
-		}
-		switch r := rec.(type) {
-		case *edi.Header:
-			if !r.IsBatch() {
-				fips = r.FIPS
-			}
-		case *edi.IWO:
-			at++
-			if !pick(at-1, r) {
-				continue
-			}
-			o := resp.Decide(r)
-			recs = append(recs, resp.Answer(r, o, on))
-			if notice := resp.Notice(r, o, on); notice != nil {
-				recs = append(recs, notice)
-			}
-			answered++
-		}
-	}
-	if len(recs) == 0 {
-		return 0, nil
-	}
-	return len(recs), writeFile(out, func(w io.Writer) error {
-		wr := edi.NewWriter(w, edi.WriterOptions{Kind: edi.KindAck, FIPS: fips, Created: created, Sequence: seed % 10_000_000, File: out})
-		for _, r := range recs {
-			if err := wr.Write(r); err != nil {
-				return err
-			}
+		if wr == nil {
+			return nil
 		}
 		return wr.Close()
 	})
+	if err == nil && written == 0 {
+		// Nothing answered: no file, as an employer with nothing to say
+		// sends none.
+		err = os.Remove(out)
+	}
+	return written, err
 }
 
 // ctxEvery makes one employer batch in ctxEvery a CTX entry (an X12 820
