@@ -31,25 +31,19 @@ type iwoFile struct {
 // share of n per file (ackShare). It returns the number of ACK records
 // written (acknowledgments and EMP notices).
 func writeAcks(files []iwoFile, n int, created time.Time, seed uint64) (int, error) {
-	if len(files) == 0 {
-		return 0, nil
-	}
 	share := ackShare(files, n)
-	written := 0
-	for i, f := range files {
-		out := filepath.Join(f.inbox, fmt.Sprintf("ACK_%04d.ack", i+1))
-		c, err := answer(f.path, out, min(share, n), func(at int, _ *edi.IWO) bool { return at < share }, created, seed+uint64(i))
-		if err != nil {
-			return written, err
-		}
-		n -= min(share, n)
-		written += c
-	}
-	return written, nil
+	return answerFiles(files, "ACK", created, seed, func(int) (int, func(int, *edi.IWO) bool) {
+		take := min(share, n)
+		n -= take
+		return take, func(at int, _ *edi.IWO) bool { return at < share }
+	})
 }
 
 // ackShare is how many IWOs of each file writeAcks answers.
 func ackShare(files []iwoFile, n int) int {
+	if len(files) == 0 {
+		return 0
+	}
 	return (n + len(files) - 1) / len(files)
 }
 
@@ -58,18 +52,25 @@ func ackShare(files []iwoFile, n int) int {
 // payments the typical night brings were accepted by their employers in the
 // week before it, as employers withhold on orders they have accepted.
 func writeEarlierAcks(files []iwoFile, n int, paying map[withholding.CaseID]bool, created time.Time, seed uint64) (int, error) {
-	if len(files) == 0 {
-		return 0, nil
-	}
 	share := ackShare(files, n)
+	return answerFiles(files, "ACK_EARLIER", created, seed+uint64(len(files)), func(int) (int, func(int, *edi.IWO) bool) {
+		return -1, func(at int, r *edi.IWO) bool { return at >= share && paying[r.CaseID] }
+	})
+}
+
+// answerFiles answers the IWOs of each of files, as each says for the
+// file's place (at most n of them, those pick takes; see answer), in a file
+// PREFIX_NNNN.ack of the file's inbox, and returns the ACK records written.
+func answerFiles(files []iwoFile, prefix string, created time.Time, seed uint64, each func(i int) (n int, pick func(at int, r *edi.IWO) bool)) (int, error) {
 	written := 0
 	for i, f := range files {
-		out := filepath.Join(f.inbox, fmt.Sprintf("ACK_EARLIER_%04d.ack", i+1))
-		c, err := answer(f.path, out, -1, func(at int, r *edi.IWO) bool { return at >= share && paying[r.CaseID] }, created, seed+uint64(len(files)+i))
+		n, pick := each(i)
+		out := filepath.Join(f.inbox, fmt.Sprintf("%s_%04d.ack", prefix, i+1))
+		c, err := answer(f.path, out, n, pick, created, seed+uint64(i))
+		written += c
 		if err != nil {
 			return written, err
 		}
-		written += c
 	}
 	return written, nil
 }
