@@ -344,7 +344,6 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 			in := withholding.EmployerStatement{
 				Agency: j.Agency, Contact: j.Contact, RunDate: night.Date, From: from, To: night.Date,
 				Employer: e, Orders: eo, Payments: pays[e.FEIN], Exceptions: byFEIN[e.FEIN],
-				TmpDir: dir,
 			}
 			g.Go(func() error {
 				werrs[i] = j.Reports.WriteEmployerStatement(paths[i], in)

@@ -107,7 +107,6 @@ func (m *MonthlyStatements) write(ctx context.Context, from, to withholding.Date
 	err = m.Reports.WriteEmployerStatement(path, withholding.EmployerStatement{
 		Agency: m.Agency, Contact: m.Contact, RunDate: m.Today(), From: from, To: to,
 		Employer: e, Orders: orders, Payments: pays, Exceptions: exs,
-		TmpDir: dir,
 	})
 	if err != nil {
 		return "", err

@@ -24,7 +24,7 @@ var WrapLines = wrapLines
 // (statementBook): the test that checks the two write the same workbook
 // reads both.
 func WriteEmployerStatementExcelize(path string, in StatementInput) error {
-	f, st, err := newWorkbook(SheetStatement, in.TmpDir, statementPage(in))
+	f, st, err := newWorkbook(SheetStatement, "", statementPage(in))
 	if err != nil {
 		return err
 	}

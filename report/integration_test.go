@@ -235,7 +235,7 @@ func demoStatement(t *testing.T, night []*withholding.Exception) report.Statemen
 	return report.StatementInput{
 		Agency: "Lakeview County Child Support Services", Contact: "Help line 1-800-555-0199\nWrite to Lakeview County Disbursement Unit, PO Box 989067, West Sacramento CA 95798-9067",
 		RunDate: day("2026-11-23"), From: day("2026-11-16"), To: day("2026-11-23"),
-		Employer: emp, Orders: ords, Payments: pays, Exceptions: exs, TmpDir: t.TempDir(),
+		Employer: emp, Orders: ords, Payments: pays, Exceptions: exs,
 	}
 }
 

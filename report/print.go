@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -171,7 +172,7 @@ func setPrint(f *excelize.File, sheet string, p page, ps printSetup) error {
 	}
 	if ps.titleRows > 0 {
 		if err := f.SetDefinedName(&excelize.DefinedName{
-			Name: "_xlnm.Print_Titles", Scope: sheet, RefersTo: fmt.Sprintf("%s!$1:$%d", quoteSheet(sheet), ps.titleRows),
+			Name: "_xlnm.Print_Titles", Scope: sheet, RefersTo: printTitlesRef(sheet, ps.titleRows),
 		}); err != nil {
 			return fmt.Errorf("set up printing of %s: %w", sheet, err)
 		}
@@ -181,16 +182,34 @@ func setPrint(f *excelize.File, sheet string, p page, ps printSetup) error {
 
 // setPrintArea prints only columns 1 to cols of rows 1 to rows of sheet.
 func setPrintArea(f *excelize.File, sheet string, cols, rows int) error {
-	last, err := excelize.CoordinatesToCellName(cols, rows, true)
-	if err != nil {
-		return fmt.Errorf("set print area of %s: %w", sheet, err)
-	}
 	if err := f.SetDefinedName(&excelize.DefinedName{
-		Name: "_xlnm.Print_Area", Scope: sheet, RefersTo: quoteSheet(sheet) + "!$A$1:" + last,
+		Name: "_xlnm.Print_Area", Scope: sheet, RefersTo: printAreaRef(sheet, cols, rows),
 	}); err != nil {
 		return fmt.Errorf("set print area of %s: %w", sheet, err)
 	}
 	return nil
+}
+
+// printTitlesRef is what a sheet's _xlnm.Print_Titles refers to: its first
+// rows rows, printed on every page.
+func printTitlesRef(sheet string, rows int) string {
+	return quoteSheet(sheet) + "!$1:$" + strconv.Itoa(rows)
+}
+
+// printAreaRef is what a sheet's _xlnm.Print_Area refers to: columns 1 to
+// cols of rows 1 to rows.
+func printAreaRef(sheet string, cols, rows int) string {
+	return quoteSheet(sheet) + "!$A$1:" + absCellName(cols, rows)
+}
+
+// absCellName is the absolute name ($I$20) of the cell at col, row.
+func absCellName(col, row int) string {
+	n := cellName(col, row)
+	i := 0
+	for i < len(n) && n[i] >= 'A' {
+		i++
+	}
+	return "$" + n[:i] + "$" + n[i:]
 }
 
 // quoteSheet quotes a sheet name for a formula ("'Exceptions (2)'").

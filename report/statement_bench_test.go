@@ -32,7 +32,7 @@ func BenchmarkWriteEmployerStatement(b *testing.B) {
 	exs := benchExceptions(3)
 	dir := b.TempDir()
 	in := withholding.EmployerStatement{Agency: "SDU", Contact: "PO BOX 1", RunDate: day("2026-11-20"), From: day("2026-11-19"), To: day("2026-11-20"),
-		Employer: emp, Orders: orders, Payments: pays, Exceptions: exs, TmpDir: dir}
+		Employer: emp, Orders: orders, Payments: pays, Exceptions: exs}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if err := report.WriteEmployerStatement(filepath.Join(dir, fmt.Sprintf("s%d.xlsx", i%16)), in); err != nil {

@@ -4,15 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
-	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -107,32 +106,24 @@ var statementParts = sync.OnceValues(func() (*statementTemplate, error) {
 		return nil, fmt.Errorf("make statement template: %w", err)
 	}
 	tpl := &statementTemplate{st: st}
-	for _, name := range fixedParts {
-		rc, err := zr.Open(name)
+	// The parts are copied as excelize compressed them: they are made
+	// once per process, so their level does not matter.
+	for _, zf := range zr.File {
+		if !slices.Contains(fixedParts, zf.Name) {
+			continue
+		}
+		rc, err := zf.OpenRaw()
 		if err != nil {
 			return nil, fmt.Errorf("make statement template: %w", err)
 		}
 		data, err := io.ReadAll(rc)
-		rc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("make statement template: %w", err)
 		}
-		var comp bytes.Buffer
-		fw, err := flate.NewWriter(&comp, zipLevel)
-		if err != nil {
-			return nil, fmt.Errorf("make statement template: %w", err)
-		}
-		if _, err := fw.Write(data); err != nil {
-			return nil, fmt.Errorf("make statement template: %w", err)
-		}
-		if err := fw.Close(); err != nil {
-			return nil, fmt.Errorf("make statement template: %w", err)
-		}
-		tpl.parts = append(tpl.parts, rawPart{
-			hdr: zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
-				CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(len(data))},
-			data: comp.Bytes(),
-		})
+		tpl.parts = append(tpl.parts, rawPart{hdr: zf.FileHeader, data: data})
+	}
+	if len(tpl.parts) != len(fixedParts) {
+		return nil, fmt.Errorf("make statement template: %d of the %d fixed parts found", len(tpl.parts), len(fixedParts))
 	}
 	return tpl, nil
 })
@@ -190,7 +181,7 @@ func (b *statementBook) sheet(name string, widths []float64, ps printSetup, froz
 	}
 	s.buf = append(buf, `</cols><sheetData>`...)
 	if ps.titleRows > 0 {
-		b.defineName("_xlnm.Print_Titles", s.index, quoteSheet(name)+"!$1:$"+strconv.Itoa(ps.titleRows))
+		b.defineName("_xlnm.Print_Titles", s.index, printTitlesRef(name, ps.titleRows))
 	}
 	return s, nil
 }
@@ -659,19 +650,9 @@ func (l *xlsxList) write(values []any, lines int) error {
 
 func (l *xlsxList) finish() error {
 	name := l.b.sheets[l.s.index]
-	l.b.defineName("_xlnm.Print_Area", l.s.index, quoteSheet(name)+"!$A$1:"+absCellName(printedColumns(l.cols), l.row))
+	l.b.defineName("_xlnm.Print_Area", l.s.index, printAreaRef(name, printedColumns(l.cols), l.row))
 	if l.table == "" || l.row <= 1 {
 		return l.s.end("", "", nil)
 	}
 	return l.s.end(partTable(l.table, l.part), "A1:"+cellName(len(l.cols), l.row), l.cols)
-}
-
-// absCellName is the absolute name ($I$20) of the cell at col, row.
-func absCellName(col, row int) string {
-	n := cellName(col, row)
-	i := 0
-	for i < len(n) && n[i] >= 'A' {
-		i++
-	}
-	return "$" + n[:i] + "$" + n[i:]
 }

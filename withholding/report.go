@@ -69,8 +69,4 @@ type EmployerStatement struct {
 	// Exceptions are the employer's open exceptions. Those that concern only
 	// the agency (caseworker alerts, portal errors) are left off.
 	Exceptions []*Exception
-
-	// TmpDir is where the streaming writer spills large sheets ("" = the
-	// system temporary directory).
-	TmpDir string
 }

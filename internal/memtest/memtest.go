@@ -22,8 +22,8 @@ func HeapBytes() uint64 {
 // HighWater runs fn while sampling HeapBytes every few milliseconds and
 // returns the highest value seen, before, during or after it.
 func HighWater(fn func()) uint64 {
+	// peak is written by the sampler only and read after wg.Wait.
 	var (
-		mu   sync.Mutex
 		peak = HeapBytes()
 		done = make(chan struct{})
 		wg   sync.WaitGroup
@@ -38,10 +38,7 @@ func HighWater(fn func()) uint64 {
 			case <-done:
 				return
 			case <-tick.C:
-				h := HeapBytes()
-				mu.Lock()
-				peak = max(peak, h)
-				mu.Unlock()
+				peak = max(peak, HeapBytes())
 			}
 		}
 	}()
