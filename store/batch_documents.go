@@ -128,29 +128,16 @@ func (s *sentDocs) insert(ctx context.Context) error {
 	// RETURNING's rows need not come in the order of VALUES: each ID is
 	// matched to its document by tracking ID (unique).
 	query := "INSERT " + s.orRollback() + "INTO documents (" + documentInsertCols + ") VALUES " + rowPlaceholders(12, n) + " RETURNING id, tracking_id"
-	rows, err := d.query(ctx, s.tx, query, args...)
-	if err != nil {
+	ids := make(map[string]int64, n)
+	if _, err := d.scanIDs(ctx, s.tx, ids, query, args...); err != nil {
 		return s.insertError(err)
 	}
-	defer rows.Close()
-	byTracking := make(map[withholding.TrackingID]*withholding.Document, n)
-	for _, doc := range s.docs {
-		byTracking[doc.TrackingID] = doc
-	}
 	got := 0
-	for rows.Next() {
-		var id int64
-		var tracking string
-		if err := rows.Scan(&id, &tracking); err != nil {
-			return fmt.Errorf("record documents: %w", err)
-		}
-		if doc := byTracking[withholding.TrackingID(tracking)]; doc != nil {
+	for _, doc := range s.docs {
+		if id, ok := ids[string(doc.TrackingID)]; ok {
 			doc.ID = id
 			got++
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return s.insertError(err)
 	}
 	if got != n {
 		return fmt.Errorf("record documents: %d of %d IDs returned", got, n)

@@ -19,8 +19,6 @@ import (
 type rowBatches struct {
 	// Head is the statement up to VALUES ("INSERT INTO t (a, b) VALUES ").
 	Head string
-	// Tail follows the rows (" RETURNING id"), or is empty.
-	Tail string
 	// Cols is the number of values a row carries.
 	Cols int
 	// Sizes are the row counts of the statements, largest first, the
@@ -30,7 +28,7 @@ type rowBatches struct {
 
 // query is the statement of rows rows.
 func (b *rowBatches) query(rows int) string {
-	return b.Head + rowPlaceholders(b.Cols, rows) + b.Tail
+	return b.Head + rowPlaceholders(b.Cols, rows)
 }
 
 // keep returns query prepared on the DB's pool, preparing it the first
@@ -78,7 +76,7 @@ func (d *DB) closeKept() {
 	})
 }
 
-// prepare returns the statements of b, one per size, kept for the DB.
+// prepareBatches returns the statements of b, one per size, kept for the DB.
 // Call it outside a transaction (see keep).
 func (d *DB) prepareBatches(ctx context.Context, b *rowBatches) ([]*sql.Stmt, error) {
 	stmts := make([]*sql.Stmt, len(b.Sizes))
@@ -104,9 +102,6 @@ type batchWriter struct {
 	in   []*sql.Stmt // per size, for tx, made when first needed
 	// args are the values of the rows not yet written.
 	args []any
-	// returned receives the first column of each row a statement with a
-	// RETURNING Tail gives back, in the order the statement returns them.
-	returned func(int64)
 }
 
 // newBatchWriter returns a writer of b's rows in tx; kept are b's
@@ -153,23 +148,8 @@ func (w *batchWriter) exec(ctx context.Context, size int, args []any) error {
 		s = w.tx.StmtContext(ctx, w.kept[size])
 		w.in[size] = s
 	}
-	if w.returned == nil {
-		_, err := s.ExecContext(ctx, args...)
-		return err
-	}
-	rows, err := s.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		w.returned(id)
-	}
-	return rows.Err()
+	_, err := s.ExecContext(ctx, args...)
+	return err
 }
 
 // sizesOf returns the statement sizes for batches of up to n rows: n,

@@ -289,13 +289,7 @@ func (d *DB) orderWhere(filter withholding.OrderFilter) (where, string, error) {
 	if filter.EmployerFEIN != nil {
 		w.add("employer_fein = ?", string(*filter.EmployerFEIN))
 	}
-	if len(filter.EmployerFEINs) > 0 {
-		args := make([]any, len(filter.EmployerFEINs))
-		for i, f := range filter.EmployerFEINs {
-			args[i] = string(f)
-		}
-		w.add("employer_fein IN ("+placeholders(len(args))+")", args...)
-	}
+	whereIn(&w, "employer_fein", filter.EmployerFEINs, func(f withholding.FEIN) any { return string(f) })
 	if filter.SSN != nil {
 		w.add("obligor_ssn = ?", filter.SSN.Digits())
 	}
