@@ -32,7 +32,7 @@ type iwoFile struct {
 // written (acknowledgments and EMP notices).
 func writeAcks(files []iwoFile, n int, created time.Time, seed uint64) (int, error) {
 	share := ackShare(files, n)
-	return answerFiles(files, "ACK", created, seed, func(int) (int, func(int, *edi.IWO) bool) {
+	return answerFiles(files, "ACK", created, seed, func() (int, func(int, *edi.IWO) bool) {
 		take := min(share, n)
 		n -= take
 		return take, func(at int, _ *edi.IWO) bool { return at < share }
@@ -53,18 +53,19 @@ func ackShare(files []iwoFile, n int) int {
 // week before it, as employers withhold on orders they have accepted.
 func writeEarlierAcks(files []iwoFile, n int, paying map[withholding.CaseID]bool, created time.Time, seed uint64) (int, error) {
 	share := ackShare(files, n)
-	return answerFiles(files, "ACK_EARLIER", created, seed+uint64(len(files)), func(int) (int, func(int, *edi.IWO) bool) {
+	return answerFiles(files, "ACK_EARLIER", created, seed+uint64(len(files)), func() (int, func(int, *edi.IWO) bool) {
 		return -1, func(at int, r *edi.IWO) bool { return at >= share && paying[r.CaseID] }
 	})
 }
 
-// answerFiles answers the IWOs of each of files, as each says for the
-// file's place (at most n of them, those pick takes; see answer), in a file
-// PREFIX_NNNN.ack of the file's inbox, and returns the ACK records written.
-func answerFiles(files []iwoFile, prefix string, created time.Time, seed uint64, each func(i int) (n int, pick func(at int, r *edi.IWO) bool)) (int, error) {
+// answerFiles answers the IWOs of each of files, as each says when called
+// for the next file (at most n of them, those pick takes; see answer), in a
+// file PREFIX_NNNN.ack of the file's inbox, and returns the ACK records
+// written.
+func answerFiles(files []iwoFile, prefix string, created time.Time, seed uint64, each func() (n int, pick func(at int, r *edi.IWO) bool)) (int, error) {
 	written := 0
 	for i, f := range files {
-		n, pick := each(i)
+		n, pick := each()
 		out := filepath.Join(f.inbox, fmt.Sprintf("%s_%04d.ack", prefix, i+1))
 		c, err := answer(f.path, out, n, pick, created, seed+uint64(i))
 		written += c

@@ -285,10 +285,11 @@ func (j *Report) tonight(ctx context.Context, day withholding.Date, ledger []*wi
 	}
 }
 
-// statementBatch is how many employers' orders the report job reads in one
-// query: 20,000 statements take 40 queries, and the orders held at once are
-// those of 500 employers (30,000 at the state-sized bench's 60 an
-// employer), not every order of the state.
+// statementBatch is how many employers the report job reads at once for
+// their statements (their orders, open exceptions and tonight's entries,
+// a few queries a batch): 20,000 statements take 40 batches, and the
+// orders held at once are those of 500 employers (30,000 at the
+// state-sized bench's 60 an employer), not every order of the state.
 const statementBatch = 500
 
 // statements writes tonight's employer statements, one per employer that
@@ -389,49 +390,13 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 			defer close(exited)
 			defer close(ch)
 			for batch := range slices.Chunk(employers, statementBatch) {
-				b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{},
-					exceptions: map[withholding.FEIN][]*withholding.Exception{}}
-				feins := make([]withholding.FEIN, len(batch))
-				for i, e := range batch {
-					feins[i] = e.FEIN
-				}
-				// The brief listing has all a statement shows of an order
-				// (identifiers, the obligor's name and SSN, amounts, status):
-				// read whole, a night's million orders cost as much as
-				// writing the statements (docs/scaling.md). Its rows share
-				// one Order, so each is copied.
-				var err error
-				for o, oerr := range j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{EmployerFEINs: feins, Brief: true}) {
-					if oerr != nil {
-						err = oerr
-						b.err = fmt.Errorf("load orders: %w", err)
-						break
-					}
-					c := *o
-					b.orders[c.EmployerFEIN] = append(b.orders[c.EmployerFEIN], &c)
-				}
-				if err == nil {
-					open := withholding.ExceptionOpen
-					for e, eerr := range j.Reconcile.Exceptions.EachException(ctx, withholding.ExceptionFilter{FEINs: feins, Status: &open}) {
-						if eerr != nil {
-							err = eerr
-							b.err = fmt.Errorf("load open exceptions: %w", err)
-							break
-						}
-						b.exceptions[e.FEIN] = append(b.exceptions[e.FEIN], e)
-					}
-				}
-				if err == nil {
-					if b.payments, err = j.batchPayments(ctx, feins, paid); err != nil {
-						b.err = fmt.Errorf("load tonight's payments: %w", err)
-					}
-				}
+				b := j.readBatch(ctx, batch, paid)
 				select {
 				case ch <- b:
 				case <-done:
 					return
 				}
-				if err != nil {
+				if b.err != nil {
 					return
 				}
 			}
@@ -442,6 +407,44 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 			}
 		}
 	}
+}
+
+// readBatch reads the orders, open exceptions and tonight's entries of
+// one batch of employers; the first that cannot be read is the batch's
+// err.
+func (j *Report) readBatch(ctx context.Context, batch []*withholding.Employer, paid map[withholding.FEIN][]int64) orderBatch {
+	b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{},
+		exceptions: map[withholding.FEIN][]*withholding.Exception{}}
+	feins := make([]withholding.FEIN, len(batch))
+	for i, e := range batch {
+		feins[i] = e.FEIN
+	}
+	// The brief listing has all a statement shows of an order
+	// (identifiers, the obligor's name and SSN, amounts, status): read
+	// whole, a night's million orders cost as much as writing the
+	// statements (docs/scaling.md). Its rows share one Order, so each is
+	// copied.
+	for o, err := range j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{EmployerFEINs: feins, Brief: true}) {
+		if err != nil {
+			b.err = fmt.Errorf("load orders: %w", err)
+			return b
+		}
+		c := *o
+		b.orders[c.EmployerFEIN] = append(b.orders[c.EmployerFEIN], &c)
+	}
+	open := withholding.ExceptionOpen
+	for e, err := range j.Reconcile.Exceptions.EachException(ctx, withholding.ExceptionFilter{FEINs: feins, Status: &open}) {
+		if err != nil {
+			b.err = fmt.Errorf("load open exceptions: %w", err)
+			return b
+		}
+		b.exceptions[e.FEIN] = append(b.exceptions[e.FEIN], e)
+	}
+	var err error
+	if b.payments, err = j.batchPayments(ctx, feins, paid); err != nil {
+		b.err = fmt.Errorf("load tonight's payments: %w", err)
+	}
+	return b
 }
 
 // active returns the employers with activity in the night's window, those

@@ -178,7 +178,7 @@ var exceptionOrders = map[withholding.ExceptionSort]string{
 }
 
 // FindExceptions returns the exceptions matching filter in its Sort order
-// (oldest first by default), and the total number of matches. EINVALID
+// (by ID when Sort is empty), and the total number of matches. EINVALID
 // for an unknown sort.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
 	query, w, err := d.exceptionQuery(filter)

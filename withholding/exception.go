@@ -149,7 +149,7 @@ type ExceptionFilter struct {
 	OpenedAfter Date
 	// IDs selects those exceptions, when not empty.
 	IDs []int64
-	// Sort orders the matches; "" is ExceptionsOldest.
+	// Sort orders the matches; "" is by ID (the order they were found in).
 	Sort          ExceptionSort
 	Offset, Limit int
 }
