@@ -225,7 +225,7 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 		Employers: employers,
 		Payments:  j.filePayments(ctx, achFiles),
 		History:   j.history(ctx, histSince, tonight),
-		Documents: j.openDocuments(ctx, now),
+		Documents: j.openDocuments(ctx, n.day, now),
 	}
 	if n.input.Served, err = j.served(ctx, n.day, lookback, loc); err != nil {
 		return nil, err
@@ -254,21 +254,28 @@ func (j *Reconcile) served(ctx context.Context, day withholding.Date, lookback i
 	return out, nil
 }
 
-// openDocuments streams the recent documents (recent) that
-// reconciliation looks at: those not answered yet, rejected or flagged by
-// the portal. Accepted IWOs, nearly all of them, raise nothing, and a
-// state's night would otherwise read a million of them.
-func (j *Reconcile) openDocuments(ctx context.Context, now time.Time) iter.Seq2[*withholding.Document, error] {
+// openDocuments streams the documents that reconciliation looks at: the
+// recent ones rejected or flagged by the portal, and those not answered
+// past their acknowledgment deadline (reconcile.AckOverdueBefore).
+// Accepted IWOs raise nothing, nor do those still within their deadline:
+// read, they were a state's million IWOs a night in its first weeks
+// (docs/scaling.md, fix 24).
+func (j *Reconcile) openDocuments(ctx context.Context, day withholding.Date, now time.Time) iter.Seq2[*withholding.Document, error] {
 	recent := j.recent(now)
+	filters := []withholding.DocumentFilter{
+		{Statuses: []withholding.Disposition{withholding.DispRejected, withholding.DispPortalError}},
+		{Statuses: []withholding.Disposition{""}, SentBefore: reconcile.AckOverdueBefore(day, j.Settings, j.Loc())},
+	}
 	return func(yield func(*withholding.Document, error) bool) {
-		f := withholding.DocumentFilter{Statuses: []withholding.Disposition{"", withholding.DispRejected, withholding.DispPortalError}}
-		for d, err := range j.Documents.EachDocument(ctx, f) {
-			if err != nil {
-				yield(nil, fmt.Errorf("load IWO documents: %w", err))
-				return
-			}
-			if recent(d) && !yield(d, nil) {
-				return
+		for _, f := range filters {
+			for d, err := range j.Documents.EachDocument(ctx, f) {
+				if err != nil {
+					yield(nil, fmt.Errorf("load IWO documents: %w", err))
+					return
+				}
+				if recent(d) && !yield(d, nil) {
+					return
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,6 +140,17 @@ func (b *books) apply(name string, ps ...*withholding.Payment) {
 	}); err != nil {
 		b.t.Fatalf("apply %s: %v", name, err)
 	}
+}
+
+// case1 returns the fixture's one order.
+func (b *books) case1() *withholding.Order {
+	b.t.Helper()
+	case1 := withholding.CaseID("CASE1")
+	orders, _, err := b.db.FindOrders(context.Background(), withholding.OrderFilter{CaseID: &case1})
+	if err != nil || len(orders) != 1 {
+		b.t.Fatalf("find CASE1: %v %v", orders, err)
+	}
+	return orders[0]
 }
 
 // run runs a job now and fails the test unless it reached want.
@@ -492,12 +504,7 @@ func TestReconcileNoMissingPaymentBeforeTheIWO(t *testing.T) {
 		t.Run(tc.sent, func(t *testing.T) {
 			ctx := context.Background()
 			b := newBooks(t)
-			case1 := withholding.CaseID("CASE1")
-			orders, _, err := b.db.FindOrders(ctx, withholding.OrderFilter{CaseID: &case1})
-			if err != nil || len(orders) != 1 {
-				t.Fatalf("find CASE1: %v %v", orders, err)
-			}
-			o := orders[0]
+			o := b.case1()
 			sent, err := time.Parse(time.RFC3339, tc.sent)
 			if err != nil {
 				t.Fatal(err)
@@ -522,5 +529,83 @@ func TestReconcileNoMissingPaymentBeforeTheIWO(t *testing.T) {
 				t.Errorf("IWO sent %s: %d missing payments (counts %v), want %d", tc.sent, got, run.Counts, tc.missing)
 			}
 		})
+	}
+}
+
+// TestNightIWOsAndOverdueAcknowledgments: the operations workbook's IWOs
+// sheet is the night's IWO activity (sent or answered in its window, newest
+// sent first), and reconciliation raises "IWO not acknowledged" for the
+// unanswered IWOs past their deadline only (reconcile.AckOverdueBefore):
+// it reads no others.
+func TestNightIWOsAndOverdueAcknowledgments(t *testing.T) {
+	ctx := context.Background()
+	b := newBooks(t)
+	o := b.case1()
+	n := 0
+	send := func(sent string, ack string) withholding.TrackingID {
+		t.Helper()
+		n++
+		at, err := time.Parse(time.RFC3339, sent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &withholding.Document{TrackingID: withholding.TrackingID(fmt.Sprintf("1000000000000000000000000000%02d", n)), OrderRef: o.ID,
+			CaseID: o.CaseID, FEIN: acmeFEIN, Action: withholding.ActionOriginal, SentAt: at}
+		if ack != "" {
+			if d.AcknowledgedAt, err = time.Parse(time.RFC3339, ack); err != nil {
+				t.Fatal(err)
+			}
+			d.Status = withholding.DispAccepted
+		}
+		iwo := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: fmt.Sprintf("IWO%d", n),
+			State: withholding.FileParsed, SHA256: strings.Repeat(fmt.Sprint(n%10), 64), Size: 1}
+		if err := b.db.CreateFile(ctx, iwo); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.db.RecordSent(ctx, iwo.ID, slices.Values([]*withholding.Document{d})); err != nil {
+			t.Fatal(err)
+		}
+		return d.TrackingID
+	}
+	// Night 1, 2026-11-20, with the default 10-day deadline.
+	overdue := send("2026-11-05T19:00:00Z", "")          // deadline 11-15: overdue
+	within := send("2026-11-10T19:00:00Z", "")           // deadline 11-20: not yet
+	send("2026-11-09T19:00:00Z", "2026-11-10T08:00:00Z") // accepted
+	run := b.run(jobs.JobReconcile, withholding.RunSucceeded)
+	if got := run.Counts["type:"+string(withholding.ExIWONoAck)]; got != 1 {
+		t.Errorf("night 1: %d IWOs not acknowledged (counts %v), want 1", got, run.Counts)
+	}
+	exs := exceptionsByKey(t, b.db)
+	if exs["iwo_not_acknowledged|"+string(overdue)] == nil || exs["iwo_not_acknowledged|"+string(within)] != nil {
+		t.Errorf("night 1 exceptions %v: want the IWO sent 11-05 not acknowledged, not the one sent 11-10", slices.Collect(mapKeysOf(exs)))
+	}
+	b.run(jobs.JobReport, withholding.RunSucceeded)
+
+	// Night 2: one IWO sent today, one sent before the window and answered
+	// in it. The IWOs still waiting from before are not tonight's.
+	b.clk.Set(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	answered := send("2026-11-19T19:00:00Z", "2026-11-21T08:00:00Z")
+	today := send("2026-11-21T09:00:00Z", "")
+	b.run(jobs.JobReconcile, withholding.RunSucceeded)
+	exs = exceptionsByKey(t, b.db)
+	if exs["iwo_not_acknowledged|"+string(within)] == nil || exs["iwo_not_acknowledged|"+string(today)] != nil {
+		t.Errorf("night 2 exceptions %v: want the IWO sent 11-10 not acknowledged (deadline 11-20), not today's", slices.Collect(mapKeysOf(exs)))
+	}
+	b.run(jobs.JobReport, withholding.RunSucceeded)
+	wb, err := excelize.OpenFile(filepath.Join(b.x.Dir, "reports", "2026-11-21", "operations-2026-11-21.xlsx"))
+	if err != nil {
+		t.Fatalf("open operations workbook: %v", err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows(report.SheetIWOs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[1])
+	}
+	if want := []string{string(today), string(answered)}; !slices.Equal(got, want) {
+		t.Errorf("night 2 IWOs sheet lists %v, want tonight's activity newest first %v", got, want)
 	}
 }

@@ -231,7 +231,7 @@ func (j *Report) operationsFiles(ctx context.Context, dir string, night *withhol
 		RunDate: day, Location: rj.Loc(), Title: j.Title,
 		Exceptions: rj.Exceptions.EachException(ctx, withholding.ExceptionFilter{Status: &open, Sort: withholding.ExceptionsReport}),
 		Payments:   j.tonight(ctx, day, ledger),
-		Documents:  rj.reportDocuments(ctx, rj.Now()), Files: ledger, Employers: employers,
+		Documents:  rj.reportDocuments(ctx, night.WindowStart), Files: ledger, Employers: employers,
 		Previous: prev, TmpDir: dir,
 	})
 	if err == nil {

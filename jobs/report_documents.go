@@ -7,21 +7,19 @@ import (
 	"time"
 
 	"github.com/iwoproject/iwo/withholding"
-	"github.com/iwoproject/iwo/withholding/reconcile"
 )
 
-// reportDocuments streams the IWOs the operations workbook lists — those
-// still waiting for an answer, or sent or answered in the last lookback
-// days before now (as reconciliation looks back) — newest sent first, the
-// sheet's order. The store sorts them, so the report holds one at a time:
-// read whole and sorted here, the IWOs of a state's first night (1.2
-// million) were most of the report job's memory (docs/scaling.md).
-func (j *Reconcile) reportDocuments(ctx context.Context, now time.Time) iter.Seq2[*withholding.Document, error] {
-	lookback := j.Settings.Lookback
-	if lookback <= 0 {
-		lookback = reconcile.DefaultLookback
-	}
-	f := withholding.DocumentFilter{RecentSince: now.AddDate(0, 0, -lookback), NewestFirst: true}
+// reportDocuments streams the IWOs the operations workbook lists: those
+// sent or answered after since (the night's window start), newest sent
+// first, the sheet's order. The sheet is the night's IWO activity, as the
+// payments and files sheets are the night's; an IWO still waiting past
+// its acknowledgment deadline is an open exception (IWO not acknowledged)
+// on the exceptions sheet. Listing every IWO still waiting or answered in
+// the last lookback days made a state's first weeks a sheet of a million
+// rows a night (docs/scaling.md, fix 24; README, decisions). The store
+// sorts them, so the report holds one at a time.
+func (j *Reconcile) reportDocuments(ctx context.Context, since time.Time) iter.Seq2[*withholding.Document, error] {
+	f := withholding.DocumentFilter{ActiveSince: since, NewestFirst: true}
 	return func(yield func(*withholding.Document, error) bool) {
 		for d, err := range j.Documents.EachDocument(ctx, f) {
 			if err != nil {

@@ -108,8 +108,8 @@ func testRecordSentManyBatches(t *testing.T, db *store.DB) {
 		withholding.ENOTFOUND, "a document for an unknown order")
 }
 
-// testDocumentsNewestFirst lists the recent documents newest sent first
-// (DocumentFilter.RecentSince, NewestFirst), as the operations workbook
+// testDocumentsNewestFirst lists a night's documents newest sent first
+// (DocumentFilter.ActiveSince, NewestFirst), as the operations workbook
 // shows them: the same documents, in the same order, as filtering and
 // stably sorting the documents by ID in Go.
 func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
@@ -123,7 +123,7 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 	}
 	accepted, rejected := withholding.DispAccepted, withholding.DispRejected
 	docs := []*withholding.Document{
-		{SentAt: at("2026-10-01T09:00:00Z")}, // unanswered: listed
+		{SentAt: at("2026-10-01T09:00:00Z")}, // unanswered, sent long ago: not listed
 		{SentAt: at("2026-10-01T09:00:00Z"), Status: accepted, AcknowledgedAt: at("2026-10-02T09:00:00Z")}, // answered long ago: not
 		{SentAt: at("2026-10-01T09:00:00Z"), Status: accepted, AcknowledgedAt: at("2026-11-05T09:00:00Z")}, // answered since
 		{SentAt: at("2026-11-10T09:00:00.000001Z"), Status: accepted, AcknowledgedAt: at("2026-11-11T09:00:00Z")},
@@ -142,20 +142,20 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 	}
 	var want []withholding.TrackingID
 	recent := slices.DeleteFunc(slices.Clone(docs), func(d *withholding.Document) bool {
-		return !(d.Status == "" || d.SentAt.After(since) || d.AcknowledgedAt.After(since))
+		return !(d.SentAt.After(since) || d.AcknowledgedAt.After(since))
 	})
 	slices.SortStableFunc(recent, func(a, b *withholding.Document) int { return cmp.Compare(b.SentAt.UnixMicro(), a.SentAt.UnixMicro()) })
 	for _, d := range recent {
 		want = append(want, d.TrackingID)
 	}
-	list, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{RecentSince: since, NewestFirst: true}))
-	mustOK(t, err, "each recent document, newest first")
+	list, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{ActiveSince: since, NewestFirst: true}))
+	mustOK(t, err, "each document active since, newest first")
 	var got []withholding.TrackingID
 	for _, d := range list {
 		got = append(got, d.TrackingID)
 	}
-	if len(want) != 6 || !slices.Equal(got, want) {
-		t.Errorf("recent documents, newest first:\n got %v\nwant %v (6)", got, want)
+	if len(want) != 5 || !slices.Equal(got, want) {
+		t.Errorf("documents active since %s, newest first:\n got %v\nwant %v (5)", since, got, want)
 	}
 
 	// SentSince keeps those sent after the instant, answered or not.
@@ -172,6 +172,25 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 	}
 	if len(want) != 4 || !slices.Equal(got, want) {
 		t.Errorf("documents sent since %s:\n got %v\nwant %v (4)", since, got, want)
+	}
+
+	// SentBefore with the unanswered status: the IWOs past an
+	// acknowledgment deadline, as reconciliation reads them. The instant
+	// itself is not before it.
+	waiting := []withholding.Disposition{""}
+	list, err = collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{Statuses: waiting, SentBefore: at("2026-11-20T09:00:00Z")}))
+	mustOK(t, err, "each unanswered document sent before")
+	got, want = nil, []withholding.TrackingID{docs[0].TrackingID}
+	for _, d := range list {
+		got = append(got, d.TrackingID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("unanswered documents sent before:\n got %v\nwant %v", got, want)
+	}
+	list, err = collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{Statuses: waiting, SentBefore: at("2026-11-20T09:00:00.000001Z")}))
+	mustOK(t, err, "each unanswered document sent before")
+	if len(list) != 2 {
+		t.Errorf("unanswered documents sent before a microsecond later: %d, want 2", len(list))
 	}
 }
 

@@ -74,14 +74,17 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 		}
 		w.add("status IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
-	if !filter.RecentSince.IsZero() {
-		// Times are kept to the microsecond, so "after the instant
-		// truncated to the microsecond" is "after the instant".
-		since := d.timeArg(filter.RecentSince)
-		w.add("(status = '' OR sent_at > ? OR acknowledged_at > ?)", since, since)
+	// Times are kept to the microsecond, so "after the instant truncated
+	// to the microsecond" is "after the instant".
+	if !filter.ActiveSince.IsZero() {
+		since := d.timeArg(filter.ActiveSince)
+		w.add("(sent_at > ? OR acknowledged_at > ?)", since, since)
 	}
 	if !filter.SentSince.IsZero() {
 		w.add("sent_at > ?", d.timeArg(filter.SentSince))
+	}
+	if !filter.SentBefore.IsZero() {
+		w.add("sent_at < ?", d.timeArg(filter.SentBefore))
 	}
 	order := " ORDER BY id"
 	if filter.NewestFirst {

@@ -83,11 +83,14 @@ type DocumentFilter struct {
 	// Statuses keeps the documents with any of these statuses; "" is an
 	// IWO not answered yet.
 	Statuses []Disposition
-	// RecentSince, when set, keeps the documents not answered yet and
-	// those sent or acknowledged after it.
-	RecentSince time.Time
+	// ActiveSince, when set, keeps the documents sent or acknowledged
+	// after it: a night's IWO activity.
+	ActiveSince time.Time
 	// SentSince, when set, keeps the documents sent after it.
 	SentSince time.Time
+	// SentBefore, when set, keeps the documents sent before it (never-sent
+	// ones are left out).
+	SentBefore time.Time
 	// NewestFirst lists the documents by the time they were sent, newest
 	// first (then by ID; never-sent ones last), rather than by ID.
 	NewestFirst bool

@@ -43,8 +43,10 @@ type Input struct {
 	// changes. They produce no exceptions themselves. nil means none.
 	History iter.Seq2[*withholding.Payment, error]
 
-	// Documents are the IWOs sent that are still waiting for an answer or
-	// were answered recently. Acknowledgments are not an input: the
+	// Documents are the IWOs sent that were rejected or flagged by the
+	// portal recently, and those still waiting for an answer; of these,
+	// only the ones sent before AckOverdueBefore raise anything, and a
+	// caller may leave the others out. Acknowledgments are not an input: the
 	// pull-acks job records their findings as it applies their file
 	// (withholding.AckFindings). Read once, at the end, and not kept; nil
 	// means none.
@@ -69,6 +71,18 @@ func ServedSince(runDate withholding.Date, lookback int, loc *time.Location) tim
 		lookback = DefaultLookback
 	}
 	return runDate.AddDays(-lookback - withholding.DefaultBeginWithinDays).Time(loc)
+}
+
+// AckOverdueBefore is the send time before which an IWO still not
+// answered on runDate is past its acknowledgment deadline (set's
+// AckDeadline calendar days after the day it was sent, in loc): the
+// documents Input.Documents must hold unanswered, as Run raises
+// ExIWONoAck for exactly those.
+func AckOverdueBefore(runDate withholding.Date, set Settings, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return runDate.AddDays(-set.withDefaults().AckDeadline).Time(loc)
 }
 
 // Match records that a payment was posted to an order.
@@ -853,6 +867,7 @@ func (r *run) documents(ctx context.Context) error {
 			if d.SentAt.IsZero() {
 				return
 			}
+			// The same rule as AckOverdueBefore, by day.
 			sent := withholding.DateOf(d.SentAt.In(r.loc))
 			deadline := sent.AddDays(r.set.AckDeadline)
 			if !r.in.RunDate.After(deadline) {
