@@ -564,7 +564,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, scheduled bool, slot time
 	active.status = run.Status
 	s.mu.Unlock()
 
-	attrs := []any{"status", run.Status, "files", run.Files, "duration", run.Ended.Sub(run.Started).String()}
+	attrs := []any{"status", run.Status, "files", run.Files, "duration", run.Ended.Sub(run.Started).Round(time.Millisecond).String()}
 	for _, k := range sortedKeys(run.Counts) {
 		attrs = append(attrs, k, run.Counts[k])
 	}

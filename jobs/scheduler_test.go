@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,5 +304,32 @@ func TestCronFiresInAgencyZone(t *testing.T) {
 	}
 	if v := counterValue(t, reg, "iwo_job_runs_total", "tick"); v < 1 {
 		t.Errorf("iwo_job_runs_total{job=tick} = %v, want at least 1", v)
+	}
+}
+
+// TestJobEndedLogsAReadableDuration: the "job ended" line gives the run's
+// duration to the millisecond. At the nanosecond, a run of 35.123459723 s
+// showed nine fractional digits, which the log's SSN masking turned into
+// "35.***-**-9723s".
+func TestJobEndedLogsAReadableDuration(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	var out strings.Builder
+	logger := slog.New(withholding.NewMaskingHandler(slog.NewTextHandler(&out, nil)))
+	s := MustScheduler(t, MustOpenStore(t), "test", func(c *jobs.SchedulerConfig) {
+		c.Clock, c.Logger = clock, logger
+	})
+	MustAdd(t, s, jobs.Func("slow", func(context.Context) (jobs.Result, error) {
+		mu.Lock()
+		now = now.Add(35*time.Second + 123459723*time.Nanosecond)
+		mu.Unlock()
+		return jobs.Result{}, nil
+	}), "", jobs.AnyDay)
+	if _, err := s.RunNow(context.Background(), "slow"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "duration=35.123s") {
+		t.Errorf("log %q: want duration=35.123s on the job ended line", out.String())
 	}
 }
