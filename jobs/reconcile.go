@@ -221,16 +221,48 @@ func (j *Reconcile) load(ctx context.Context) (*night, error) {
 		// Orders and documents are streamed: the run keeps a few fields of
 		// each order, and of the documents only the exceptions they make.
 		// A state's 1,200,000 orders and their IWOs, loaded whole, took 5 GB.
-		Orders:    j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true}),
 		Employers: employers,
 		Payments:  j.filePayments(ctx, achFiles),
 		History:   j.history(ctx, histSince, tonight),
 		Documents: j.openDocuments(ctx, n.day, now),
 	}
+	if n.input.Orders, n.input.MoreOrders, err = j.orderHalves(ctx); err != nil {
+		return nil, err
+	}
 	if n.input.Served, err = j.served(ctx, n.day, lookback, loc); err != nil {
 		return nil, err
 	}
 	return n, nil
+}
+
+// splitOrders is the fewest orders whose brief listing orderHalves splits
+// in two.
+var splitOrders = 50_000
+
+// orderHalves returns the brief listing of every order, in two halves by
+// ID for reconcile.Input's Orders and MoreOrders: a state's 1.2 million
+// orders took 11 s of one core to read through the driver, most of
+// reconciliation's night (docs/scaling.md, fix 26). An order added after
+// the split is in the upper half, which has no end.
+func (j *Reconcile) orderHalves(ctx context.Context) (lower, upper iter.Seq2[*withholding.Order, error], err error) {
+	_, n, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{Limit: 1})
+	if err != nil {
+		return nil, nil, fmt.Errorf("count orders: %w", err)
+	}
+	all := j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true})
+	if n < splitOrders {
+		return all, nil, nil
+	}
+	mid, _, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{Brief: true, Offset: n / 2, Limit: 1})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find the middle order: %w", err)
+	}
+	if len(mid) == 0 { // orders removed since they were counted
+		return all, nil, nil
+	}
+	at := mid[0].ID
+	return j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDThrough: at}),
+		j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDAfter: at}), nil
 }
 
 // served returns the day each order's accepted IWO was sent, for the IWOs

@@ -283,6 +283,12 @@ func (d *DB) orderWhere(filter withholding.OrderFilter) (where, string, error) {
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
 	}
+	if filter.IDAfter != 0 {
+		w.add("id > ?", filter.IDAfter)
+	}
+	if filter.IDThrough != 0 {
+		w.add("id <= ?", filter.IDThrough)
+	}
 	if filter.CaseID != nil {
 		w.add("case_id = ?", string(*filter.CaseID))
 	}

@@ -381,6 +381,31 @@ func testEachOrder(t *testing.T, db *store.DB) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
+
+	// IDAfter and IDThrough split a brief listing of every order in two
+	// halves by ID, as reconciliation reads it: together, every order once.
+	every, err := collectIDs(db.EachOrder(ctx, withholding.OrderFilter{Brief: true}))
+	mustOK(t, err, "each order")
+	at := every[len(every)/2-1]
+	lower, err := collectIDs(db.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDThrough: at}))
+	mustOK(t, err, "lower half")
+	upper, err := collectIDs(db.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDAfter: at}))
+	mustOK(t, err, "upper half")
+	if len(every) != 7 || !slices.Equal(lower, every[:len(every)/2]) || !slices.Equal(upper, every[len(every)/2:]) {
+		t.Errorf("halves at ID %d: %v and %v, want %v split after its %dth", at, lower, upper, every, len(every)/2)
+	}
+}
+
+// collectIDs returns the IDs of a listing's orders, in its order.
+func collectIDs(s iter.Seq2[*withholding.Order, error]) ([]int64, error) {
+	var ids []int64
+	for o, err := range s {
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, o.ID)
+	}
+	return ids, nil
 }
 
 func testFiles(t *testing.T, db *store.DB) {

@@ -104,9 +104,13 @@ type Order struct {
 
 // OrderFilter selects orders. Zero fields match everything.
 type OrderFilter struct {
-	ID           *int64
-	CaseID       *CaseID
-	EmployerFEIN *FEIN
+	ID *int64
+	// IDAfter and IDThrough, when not 0, keep the orders with an ID above
+	// IDAfter and at most IDThrough: a listing of every order split in
+	// parts read at once (reconciliation's).
+	IDAfter, IDThrough int64
+	CaseID             *CaseID
+	EmployerFEIN       *FEIN
 	// EmployerFEINs, when not empty, selects the orders of any of these
 	// employers: the report job reads the orders of the employers it
 	// writes statements for, a few hundred at a time, not every order.

@@ -1,8 +1,11 @@
 package reconcile_test
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -255,5 +258,60 @@ func TestRun_OrdersStreamedIntoOneValue(t *testing.T) {
 	}
 	if got := dump(t, MustRun(t, in)); got != want {
 		t.Error("a run over one reused Order decided differently from a run over separate orders")
+	}
+}
+
+// TestRun_OrdersInTwoHalves reads a random night's orders in two halves
+// (Input.MoreOrders, read beside Orders) and checks that the run decides
+// exactly what it decides from one listing: each half keeps its own
+// employers and statuses until they are joined. Without some employers,
+// FEINs and statuses come up in a different order in each half. An error
+// from either half is the run's.
+func TestRun_OrdersInTwoHalves(t *testing.T) {
+	for _, drop := range []int{0, 4} {
+		t.Run(fmt.Sprintf("without %d employers", drop), func(t *testing.T) {
+			night := func() reconcile.Input {
+				in := randomNight(1, 300, 600)
+				in.Employers = in.Employers[:len(in.Employers)-drop]
+				return in
+			}
+			want := dump(t, MustRun(t, night()))
+			in := night()
+			orders := all(in.Orders)
+			in.Orders, in.MoreOrders = seq(orders[:140]...), seq(orders[140:]...)
+			if got := dump(t, MustRun(t, in)); got != want {
+				t.Error("a run over two halves of the orders decided differently from a run over one listing")
+			}
+		})
+	}
+	boom := errors.New("read failed")
+	for name, edit := range map[string]func(in *reconcile.Input){
+		"lower": func(in *reconcile.Input) { in.Orders = failing(in.Orders, boom) },
+		"upper": func(in *reconcile.Input) { in.MoreOrders = failing(in.MoreOrders, boom) },
+	} {
+		in := randomNight(1, 300, 600)
+		orders := all(in.Orders)
+		in.Orders, in.MoreOrders = seq(orders[:140]...), seq(orders[140:]...)
+		edit(&in)
+		if _, err := reconcile.Run(context.Background(), in); !errors.Is(err, boom) {
+			t.Errorf("%s half fails: run error %v, want %v", name, err, boom)
+		}
+	}
+}
+
+// failing yields s's first ten values, then err.
+func failing[T any](s iter.Seq2[T, error], err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		n := 0
+		for v, e := range s {
+			if n++; n > 10 {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			if !yield(v, e) {
+				return
+			}
+		}
 	}
 }

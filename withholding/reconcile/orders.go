@@ -82,16 +82,7 @@ func (l *orderList) add(o *withholding.Order) {
 	if emp := l.emps[s.fein]; emp != nil {
 		s.perPay = o.PerPay(emp.PayFrequency).Total
 	}
-	s.status = uint8(len(l.statuses))
-	for i, st := range l.statuses {
-		if st == o.Status {
-			s.status = uint8(i)
-			break
-		}
-	}
-	if int(s.status) == len(l.statuses) {
-		l.statuses = append(l.statuses, o.Status)
-	}
+	s.status = l.internStatus(o.Status)
 	var buf [128]byte
 	b := append(buf[:0], o.CaseID...)
 	b = append(b, o.RemittanceID...)
@@ -103,6 +94,30 @@ func (l *orderList) add(o *withholding.Order) {
 	s.lens = [5]uint16{uint16(len(o.CaseID)), uint16(len(o.RemittanceID)), uint16(len(o.Obligor.SSN)), uint16(n), uint16(len(o.OrderID))}
 	s.text = string(b)
 	l.list.add(s)
+}
+
+// internStatus returns the place of st in statuses, adding it if new.
+func (l *orderList) internStatus(st withholding.OrderStatus) uint8 {
+	for i, have := range l.statuses {
+		if have == st {
+			return uint8(i)
+		}
+	}
+	l.statuses = append(l.statuses, st)
+	return uint8(len(l.statuses) - 1)
+}
+
+// append adds m's orders after l's. Both lists were made from the same
+// employers; m's FEINs and statuses are places in its own lists, mapped
+// here to l's.
+func (l *orderList) append(m *orderList) {
+	for _, c := range m.list.c {
+		for _, s := range c {
+			s.fein = l.intern(m.feins[s.fein])
+			s.status = l.internStatus(m.statuses[s.status])
+			l.list.add(s)
+		}
+	}
 }
 
 func (l *orderList) len() int { return l.list.n }

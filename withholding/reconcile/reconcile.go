@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/iwoproject/iwo/withholding"
 )
 
@@ -31,8 +33,13 @@ type Input struct {
 	// the identifiers, the obligor's name and SSN, PayeeFIPS, Amounts,
 	// StartDate, EndDate and Status (a withholding.OrderFilter.Brief
 	// listing). Employers give pay schedules.
-	Orders    iter.Seq2[*withholding.Order, error]
-	Employers []*withholding.Employer
+	Orders iter.Seq2[*withholding.Order, error]
+	// MoreOrders, when not nil, are more orders, read beside Orders on a
+	// goroutine of its own and kept after them: a listing of every order
+	// split in two (by ID, the lower half in Orders), so that a state's
+	// million orders are read through the database driver on two cores.
+	MoreOrders iter.Seq2[*withholding.Order, error]
+	Employers  []*withholding.Employer
 
 	// Payments are the entries to reconcile tonight (all kinds: payments,
 	// prenotes, returns, NOCs). They should already be stored, so that
@@ -292,14 +299,34 @@ func newRun(ctx context.Context, in Input) (*run, error) {
 	}
 	r.cal = &memoCalendar{c: c, m: map[withholding.Date]bool{}}
 	r.orders = newOrderList(in.Employers)
-	if in.Orders != nil {
-		if err := each(ctx, in.Orders, r.orders.add); err != nil {
-			return nil, err
-		}
+	if err := readOrders(ctx, in, r.orders); err != nil {
+		return nil, err
 	}
 	r.idx = newIndex(r.orders, r.set.Match, r.set.IDOrder)
 	r.st = make([]orderState, r.orders.len())
 	return r, nil
+}
+
+// readOrders reads in.Orders into l, and in.MoreOrders at the same time
+// into a list of their own, added after. The first read that fails stops
+// the other and is the error.
+func readOrders(ctx context.Context, in Input, l *orderList) error {
+	g, ctx := errgroup.WithContext(ctx)
+	var more *orderList
+	if in.MoreOrders != nil {
+		more = newOrderList(in.Employers)
+		g.Go(func() error { return each(ctx, in.MoreOrders, more.add) })
+	}
+	if in.Orders != nil {
+		g.Go(func() error { return each(ctx, in.Orders, l.add) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if more != nil {
+		l.append(more)
+	}
+	return nil
 }
 
 // due returns the remittance deadline of a pay date, remembered: a night's
