@@ -375,47 +375,34 @@ type orderBatch struct {
 	err        error
 }
 
-// statementReaders is how many batches orderBatches reads at once. The
-// listing of a batch's orders through the driver is about as costly as
-// writing its statements, so one reader kept the writers waiting on a
-// state's night (docs/scaling.md, fix 25).
-const statementReaders = 2
-
 // orderBatches reads the orders, open exceptions and tonight's entries
 // (paid: each employer's by ID, in tonight's order) of employers
-// statementBatch employers at a time, statementReaders batches at once
-// while the caller writes the statements of the one before, and yields
-// them in order. A batch that cannot be read ends the sequence with its
-// error.
+// statementBatch employers at a time, the next batch while the caller writes the statements of the one
+// before: the workers would otherwise wait for each query. A batch that
+// cannot be read ends the sequence with its error.
 func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer, paid map[withholding.FEIN][]int64) iter.Seq[orderBatch] {
 	return func(yield func(orderBatch) bool) {
-		ctx, cancel := context.WithCancel(ctx)
-		// Each batch's result comes on a channel of its own; the channels
-		// queue in batch order, at most statementReaders ahead.
-		queue := make(chan chan orderBatch, statementReaders)
-		var readers sync.WaitGroup
-		// A caller that stops early waits for the reads under way, so that
+		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
+		// A caller that stops early waits for the query under way, so that
 		// nothing reads the store once the job has returned.
-		defer func() {
-			cancel()
-			for range queue {
-			}
-			readers.Wait()
-		}()
+		defer func() { close(done); <-exited }()
 		go func() {
-			defer close(queue)
+			defer close(exited)
+			defer close(ch)
 			for batch := range slices.Chunk(employers, statementBatch) {
-				c := make(chan orderBatch, 1)
+				b := j.readBatch(ctx, batch, paid)
 				select {
-				case queue <- c:
-				case <-ctx.Done():
+				case ch <- b:
+				case <-done:
 					return
 				}
-				readers.Go(func() { c <- j.readBatch(ctx, batch, paid) })
+				if b.err != nil {
+					return
+				}
 			}
 		}()
-		for c := range queue {
-			if b := <-c; !yield(b) || b.err != nil {
+		for b := range ch {
+			if !yield(b) {
 				return
 			}
 		}
