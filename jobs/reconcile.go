@@ -242,7 +242,7 @@ var splitOrders = 50_000
 // orderHalves returns the brief listing of every order, in two halves by
 // ID for reconcile.Input's Orders and MoreOrders: a state's 1.2 million
 // orders took 11 s of one core to read through the driver, most of
-// reconciliation's night (docs/scaling.md, fix 26). An order added after
+// reconciliation's night (docs/scaling.md, fix 25). An order added after
 // the split is in the upper half, which has no end.
 func (j *Reconcile) orderHalves(ctx context.Context) (lower, upper iter.Seq2[*withholding.Order, error], err error) {
 	_, n, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{Limit: 1})
