@@ -459,6 +459,27 @@ func (d *DB) inBulkTxChecked(ctx context.Context, foreignKeys bool, fn func(tx *
 			_, _ = conn.ExecContext(ctx, "PRAGMA cache_size = "+strconv.FormatInt(cache, 10))
 		}()
 	}
+	if d.dialect == dialectPostgres {
+		// A bulk write looks rows up by key in a table it is filling
+		// (storedOrdersQuery's batch of keys joined to the orders,
+		// RecordSent's UPDATE by ID). PostgreSQL plans such a join on
+		// what it knows of the table, and for an import into an empty
+		// one that is a hash join over a scan of every order written so
+		// far, kept as the prepared statement's plan: 50,000 orders
+		// imported in 4.1 s, 100,000 in 11.7, a state's 1.2M in about
+		// half an hour. Without hash and merge joins or scans to choose
+		// from, each key is a look-up in the index, whatever the plan
+		// was made on.
+		write := fn
+		fn = func(tx *txn) error {
+			for _, set := range []string{"enable_hashjoin", "enable_mergejoin", "enable_seqscan"} {
+				if _, err := tx.Tx.ExecContext(ctx, "SET LOCAL "+set+" = off"); err != nil {
+					return fmt.Errorf("set %s: %w", set, err)
+				}
+			}
+			return write(tx)
+		}
+	}
 	return d.inConnTx(ctx, conn, fn)
 }
 

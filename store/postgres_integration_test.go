@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -94,4 +96,50 @@ func TestIntegrationPostgresLockAcrossHandles(t *testing.T) {
 		t.Fatalf("b after a unlocked: ok %v err %v", ok, err)
 	}
 	unlockB()
+}
+
+// TestIntegrationPostgresImportKeepsToTheKey imports into an empty orders
+// table more batches than PostgreSQL plans a prepared statement for before
+// it may keep one plan for good: every batch's look-up of the orders
+// already stored must go through the unique key, not scan the orders the
+// import wrote so far, as a plan made on the empty table does (a state's
+// 1.2M orders took tens of minutes that way). pg_stat_user_tables counts
+// the scans once the import's statistics reach it; the migrations' index
+// builds, which scan the table too, are counted before.
+func TestIntegrationPostgresImportKeepsToTheKey(t *testing.T) {
+	u := postgresURL(t)
+	db := mustOpenURL(t, u)
+	mustOK(t, db.UpsertEmployer(ctx, sampleEmployer("480000101")), "employer")
+	stats, err := sql.Open("pgx", u)
+	mustOK(t, err, "connect")
+	defer stats.Close()
+	// scansOnce returns the orders table's scans once its statistics
+	// count inserted rows.
+	scansOnce := func(inserted int64) int64 {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			var ins, scans int64
+			err := stats.QueryRowContext(ctx, "SELECT n_tup_ins, seq_scan FROM pg_stat_user_tables WHERE relid = 'orders'::regclass").Scan(&ins, &scans)
+			mustOK(t, err, "read the orders' statistics")
+			if ins >= inserted {
+				return scans
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the orders' statistics show %d rows inserted after 30 s, want %d", ins, inserted)
+			}
+		}
+	}
+	plain := func(int) (string, string, string) { return "412.00", "480000101", "" }
+	_, err = db.ImportOrders(ctx, "first.csv", strings.NewReader(batchOrders(0, 1, plain)), false)
+	mustOK(t, err, "import one order")
+	before := scansOnce(1)
+	const n = 20 * 250
+	res, err := db.ImportOrders(ctx, "o.csv", strings.NewReader(batchOrders(1, 1+n, plain)), false)
+	mustOK(t, err, "import")
+	if res.Created != n {
+		t.Fatalf("import: %+v, want %d created", res, n)
+	}
+	if scans := scansOnce(1+n) - before; scans > 0 {
+		t.Errorf("the import scanned the orders table %d times, want none (each batch through the unique key)", scans)
+	}
 }
