@@ -157,7 +157,14 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 		return res, err
 	}
 	updates := map[int64]withholding.OrderUpdate{}
+	docs, err := j.documentsOf(ctx, acks)
+	if err != nil {
+		return res, err
+	}
 	orders := &orderCache{svc: j.Orders, byID: map[int64]*withholding.Order{}, bySSN: map[withholding.SSN][]*withholding.Order{}}
+	if err := orders.load(ctx, docs); err != nil {
+		return res, err
+	}
 	// applied are the acknowledgments that count; the others are stored
 	// as received and reported (spec §8.4 edits 1–3).
 	var applied, refused []*withholding.Acknowledgment
@@ -166,15 +173,7 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 	for _, a := range acks {
 		a.FileID = f.ID
 		res.Add("acks."+string(a.Status), 1)
-		var doc *withholding.Document
-		if a.TrackingID != "" {
-			doc, err = j.Documents.FindDocumentByTrackingID(ctx, a.TrackingID)
-			if withholding.ErrorCode(err) == withholding.ENOTFOUND {
-				doc = nil
-			} else if err != nil {
-				return res, fmt.Errorf("find IWO %s: %w", a.TrackingID, err)
-			}
-		}
+		doc := docs[a.TrackingID] // nil when none has it
 		if no := withholding.CheckAcknowledgment(a, doc, answered[a.TrackingID]); no != nil {
 			res.Add(refusalCounts[no.Kind], 1)
 			a.Refused = string(no.Kind)
@@ -212,12 +211,64 @@ func (j *PullAcks) apply(ctx context.Context, f *withholding.File) (Result, erro
 	return res, nil
 }
 
+// lookupBatch is how many IWOs or orders pull-acks reads in one query.
+const lookupBatch = 500
+
+// documentsOf returns the IWOs the acknowledgments answer, by tracking ID,
+// read lookupBatch at a time: one query an acknowledgment, and one more
+// for its order, were most of pull-acks' time (docs/scaling.md, fix 27).
+// They are read as the file was received, before any of its answers.
+func (j *PullAcks) documentsOf(ctx context.Context, acks []*withholding.Acknowledgment) (map[withholding.TrackingID]*withholding.Document, error) {
+	var ids []withholding.TrackingID
+	seen := map[withholding.TrackingID]bool{}
+	for _, a := range acks {
+		if a.TrackingID != "" && !seen[a.TrackingID] {
+			seen[a.TrackingID] = true
+			ids = append(ids, a.TrackingID)
+		}
+	}
+	docs := make(map[withholding.TrackingID]*withholding.Document, len(ids))
+	for chunk := range slices.Chunk(ids, lookupBatch) {
+		for d, err := range j.Documents.EachDocument(ctx, withholding.DocumentFilter{TrackingIDs: chunk}) {
+			if err != nil {
+				return nil, fmt.Errorf("find the IWOs answered: %w", err)
+			}
+			docs[d.TrackingID] = d
+		}
+	}
+	return docs, nil
+}
+
 // orderCache reads the orders an acknowledgment concerns, once per file:
 // as the file was received, before any of its answers changed them.
 type orderCache struct {
 	svc   withholding.OrderService
 	byID  map[int64]*withholding.Order
 	bySSN map[withholding.SSN][]*withholding.Order
+}
+
+// load reads the orders of docs, lookupBatch at a time; an order not
+// found is remembered as none.
+func (c *orderCache) load(ctx context.Context, docs map[withholding.TrackingID]*withholding.Document) error {
+	var ids []int64
+	for _, d := range docs {
+		if d.OrderRef != 0 {
+			if _, ok := c.byID[d.OrderRef]; !ok {
+				c.byID[d.OrderRef] = nil
+				ids = append(ids, d.OrderRef)
+			}
+		}
+	}
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(ids, lookupBatch) {
+		for o, err := range c.svc.EachOrder(ctx, withholding.OrderFilter{IDs: chunk}) {
+			if err != nil {
+				return fmt.Errorf("find the orders answered: %w", err)
+			}
+			c.byID[o.ID] = o
+		}
+	}
+	return nil
 }
 
 // of returns the orders a may concern (see withholding.AckFindings): for

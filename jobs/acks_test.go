@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -475,5 +476,69 @@ func TestPullAcksControlNumberOfQuarantinedFileIsFree(t *testing.T) {
 	res := b.pull("ACK2", ackFileWith(t, "ACK2", acmeFEIN, 7, b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")))
 	if res.Files != 1 || b.orderNow().Status != withholding.StatusAccepted {
 		t.Errorf("corrected file: %d applied, order %s; want it applied", res.Files, b.orderNow().Status)
+	}
+}
+
+// lookups counts pull-acks' reads of IWOs and orders.
+type lookups struct {
+	withholding.DocumentService
+	withholding.OrderService
+	byTracking, eachDocument, byID, eachOrder int
+}
+
+func (l *lookups) FindDocumentByTrackingID(ctx context.Context, id withholding.TrackingID) (*withholding.Document, error) {
+	l.byTracking++
+	return l.DocumentService.FindDocumentByTrackingID(ctx, id)
+}
+
+func (l *lookups) EachDocument(ctx context.Context, f withholding.DocumentFilter) iter.Seq2[*withholding.Document, error] {
+	l.eachDocument++
+	return l.DocumentService.EachDocument(ctx, f)
+}
+
+func (l *lookups) FindOrderByID(ctx context.Context, id int64) (*withholding.Order, error) {
+	l.byID++
+	return l.OrderService.FindOrderByID(ctx, id)
+}
+
+func (l *lookups) EachOrder(ctx context.Context, f withholding.OrderFilter) iter.Seq2[*withholding.Order, error] {
+	l.eachOrder++
+	return l.OrderService.EachOrder(ctx, f)
+}
+
+// TestPullAcksReadsIWOsInBatches: a file of 1,201 answers reads its IWOs
+// and their orders a batch at a time, not one query an answer, and applies
+// every answer as before.
+func TestPullAcksReadsIWOsInBatches(t *testing.T) {
+	ctx := context.Background()
+	b := newAckBooks(t)
+	const more = 1200
+	out := &withholding.File{Direction: withholding.Outbound, Partner: "acme", Kind: withholding.KindIWOFile, RemoteName: "IWO2", State: withholding.FileParsed,
+		SHA256: strings.Repeat("2", 64)}
+	if err := b.db.CreateFile(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	answers := []*edi.Ack{b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, "")}
+	var docs []*withholding.Document
+	for i := range more {
+		id := edi.TrackingIDFor("06", uint64(2000001+i))
+		docs = append(docs, &withholding.Document{TrackingID: id, OrderRef: b.order.ID, CaseID: b.order.CaseID, FEIN: acmeFEIN, Action: withholding.ActionAmend})
+		answers = append(answers, b.answer(id, withholding.ActionAmend, withholding.DispAccepted, ""))
+	}
+	if err := b.db.RecordSent(ctx, out.ID, slices.Values(docs)); err != nil {
+		t.Fatal(err)
+	}
+	count := &lookups{DocumentService: b.db, OrderService: b.db}
+	b.job.Documents, b.job.Orders = count, count
+	res := b.pull("ACK1", ackFile(t, "ACK1", answers...))
+	if res.Counts["acks.A"] != more+1 || res.Counts["duplicate_acks"] != 0 || res.Counts["unknown_tracking"] != 0 {
+		t.Errorf("counts %v, want %d accepted answers", res.Counts, more+1)
+	}
+	if count.byTracking != 0 || count.eachDocument != 3 || count.byID != 0 || count.eachOrder != 1 {
+		t.Errorf("read IWOs by tracking ID %d times and in %d lists, orders by ID %d times and in %d lists; want 0, 3 (500 a list), 0, 1",
+			count.byTracking, count.eachDocument, count.byID, count.eachOrder)
+	}
+	if o := b.orderNow(); o.Status != withholding.StatusAccepted {
+		t.Errorf("order status %s, want accepted", o.Status)
 	}
 }

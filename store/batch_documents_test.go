@@ -174,6 +174,18 @@ func testDocumentsNewestFirst(t *testing.T, db *store.DB) {
 		t.Errorf("documents sent since %s:\n got %v\nwant %v (4)", since, got, want)
 	}
 
+	// TrackingIDs keeps the documents with those tracking IDs (an unknown
+	// one finds nothing).
+	list, err = collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{TrackingIDs: []withholding.TrackingID{docs[6].TrackingID, docs[2].TrackingID, "20000000000000000000000000009999"}}))
+	mustOK(t, err, "each document by tracking ID")
+	got = nil
+	for _, d := range list {
+		got = append(got, d.TrackingID)
+	}
+	if want := []withholding.TrackingID{docs[2].TrackingID, docs[6].TrackingID}; !slices.Equal(got, want) {
+		t.Errorf("documents by tracking ID: %v, want %v", got, want)
+	}
+
 	// SentBefore with the unanswered status: the IWOs past an
 	// acknowledgment deadline, as reconciliation reads them. The instant
 	// itself is not before it.

@@ -74,6 +74,7 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 		}
 		w.add("status IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
+	whereIn(&w, "tracking_id", filter.TrackingIDs, func(id withholding.TrackingID) any { return string(id) })
 	// Times are kept to the microsecond, so "after the instant truncated
 	// to the microsecond" is "after the instant".
 	if !filter.ActiveSince.IsZero() {

@@ -283,6 +283,7 @@ func (d *DB) orderWhere(filter withholding.OrderFilter) (where, string, error) {
 	if filter.ID != nil {
 		w.add("id = ?", *filter.ID)
 	}
+	whereIn(&w, "id", filter.IDs, func(id int64) any { return id })
 	if filter.IDAfter != 0 {
 		w.add("id > ?", filter.IDAfter)
 	}

@@ -394,6 +394,12 @@ func testEachOrder(t *testing.T, db *store.DB) {
 	if len(every) != 7 || !slices.Equal(lower, every[:len(every)/2]) || !slices.Equal(upper, every[len(every)/2:]) {
 		t.Errorf("halves at ID %d: %v and %v, want %v split after its %dth", at, lower, upper, every, len(every)/2)
 	}
+	// IDs selects those orders, by ID; an unknown ID finds nothing.
+	some, err := collectIDs(db.EachOrder(ctx, withholding.OrderFilter{IDs: []int64{every[5], every[1], every[6] + 100}}))
+	mustOK(t, err, "orders by ID")
+	if want := []int64{every[1], every[5]}; !slices.Equal(some, want) {
+		t.Errorf("orders by ID: %v, want %v", some, want)
+	}
 }
 
 // collectIDs returns the IDs of a listing's orders, in its order.

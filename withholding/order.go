@@ -105,6 +105,8 @@ type Order struct {
 // OrderFilter selects orders. Zero fields match everything.
 type OrderFilter struct {
 	ID *int64
+	// IDs, when not empty, selects the orders with any of these IDs.
+	IDs []int64
 	// IDAfter and IDThrough, when not 0, keep the orders with an ID above
 	// IDAfter and at most IDThrough: a listing of every order split in
 	// parts read at once (reconciliation's).

@@ -83,6 +83,9 @@ type DocumentFilter struct {
 	// Statuses keeps the documents with any of these statuses; "" is an
 	// IWO not answered yet.
 	Statuses []Disposition
+	// TrackingIDs, when not empty, keeps the documents with any of these
+	// tracking IDs: pull-acks reads a file's IWOs at once.
+	TrackingIDs []TrackingID
 	// ActiveSince, when set, keeps the documents sent or acknowledged
 	// after it: a night's IWO activity.
 	ActiveSince time.Time
