@@ -1,15 +1,15 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/iwoproject/iwo/withholding"
 )
@@ -311,17 +311,33 @@ func newRun(ctx context.Context, in Input) (*run, error) {
 // into a list of their own, added after. The first read that fails stops
 // the other and is the error.
 func readOrders(ctx context.Context, in Input, l *orderList) error {
-	g, ctx := errgroup.WithContext(ctx)
-	var more *orderList
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// read reads seq into into; a failure stops the other read, which
+	// then ends with the failure as its context's cause.
+	read := func(seq iter.Seq2[*withholding.Order, error], into *orderList) error {
+		if seq == nil {
+			return nil
+		}
+		err := each(ctx, seq, into.add)
+		if err != nil {
+			cancel(err)
+		}
+		return err
+	}
+	var (
+		more    *orderList
+		moreErr error
+		wg      sync.WaitGroup
+	)
 	if in.MoreOrders != nil {
 		more = newOrderList(in.Employers)
-		g.Go(func() error { return each(ctx, in.MoreOrders, more.add) })
+		wg.Go(func() { moreErr = read(in.MoreOrders, more) })
 	}
-	if in.Orders != nil {
-		g.Go(func() error { return each(ctx, in.Orders, l.add) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
+	err := read(in.Orders, l)
+	wg.Wait()
+	if err = cmp.Or(err, moreErr); err != nil {
+		return cmp.Or(context.Cause(ctx), err)
 	}
 	if more != nil {
 		l.append(more)
