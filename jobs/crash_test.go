@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -396,4 +398,79 @@ func TestSchedulerStartMarksKilledRuns(t *testing.T) {
 	if rs := runsOf(t, db, "send"); len(rs) != 1 || rs[0].Status != withholding.RunRunning {
 		t.Errorf("runs of send, whose holder lives: %+v, want still running", rs)
 	}
+}
+
+// diesRecordingQuarantine stands for a process killed as the ledger
+// records a file quarantined.
+type diesRecordingQuarantine struct{ withholding.FileService }
+
+func (d diesRecordingQuarantine) SetFileState(ctx context.Context, id int64, state withholding.FileState, note string) error {
+	if state == withholding.FileQuarantined {
+		panic(killedHere{})
+	}
+	return d.FileService.SetFileState(ctx, id, state, note)
+}
+
+// TestQuarantineRecordedBeforeTheFileMoves: a file that fails validation
+// leaves the inbox only once the ledger says quarantined. Killed as the
+// ledger records it, the file is still in the inbox and the next run
+// quarantines it; killed after the ledger recorded it but before the move,
+// the next run finishes the move under the same entry. Moved first, the
+// file was gone with its entry received for good.
+func TestQuarantineRecordedBeforeTheFileMoves(t *testing.T) {
+	bad := func(b *ackBooks) []byte {
+		data := ackFile(t, "ACK1", b.answer(b.sent, withholding.ActionOriginal, withholding.DispAccepted, ""))
+		return setElement(t, data, "Disposition Reason Code", "D")
+	}
+	t.Run("killed recording it", func(t *testing.T) {
+		b := newAckBooks(t)
+		b.drop("acme", "inbox", "ACK1", bad(b))
+		func() {
+			defer func() {
+				if p := recover(); p != (killedHere{}) {
+					t.Fatalf("pull-acks set up to die: recovered %v", p)
+				}
+			}()
+			j := *b.job
+			j.Files = diesRecordingQuarantine{b.db}
+			_, _ = j.Run(context.Background())
+		}()
+		if got := b.ls("acme", "inbox"); !slices.Equal(got, []string{"ACK1"}) {
+			t.Fatalf("inbox after the kill %v, want ACK1 still there (nothing moved before the ledger said so)", got)
+		}
+		res, _ := b.job.Run(context.Background())
+		if got := b.ls("acme", "quarantine"); !slices.Equal(got, []string{"ACK1"}) || res.Counts["quarantined"] != 1 {
+			t.Errorf("next run: remote quarantine %v, counts %v; want ACK1 quarantined", got, res.Counts)
+		}
+		for _, lf := range b.ledger() {
+			if lf.State != withholding.FileQuarantined {
+				t.Errorf("ledger entry %d (%s) %s, want every entry of ACK1 quarantined", lf.ID, lf.RemoteName, lf.State)
+			}
+		}
+	})
+	t.Run("killed before the move", func(t *testing.T) {
+		ctx := context.Background()
+		b := newAckBooks(t)
+		data := bad(b)
+		b.drop("acme", "inbox", "ACK1", data)
+		// What a run killed between the ledger and the move leaves: the
+		// entry quarantined, the file in the inbox.
+		sum := sha256.Sum256(data)
+		lf := &withholding.File{Direction: withholding.Inbound, Partner: "acme", Kind: withholding.KindAckFile, RemoteName: "/inbox/ACK1",
+			Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), State: withholding.FileReceived}
+		if err := b.db.CreateFile(ctx, lf); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.db.SetFileState(ctx, lf.ID, withholding.FileQuarantined, "invalid file: Disposition Reason Code"); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := b.job.Run(ctx)
+		if got := b.ls("acme", "quarantine"); !slices.Equal(got, []string{"ACK1"}) || res.Counts["quarantine_finished"] != 1 {
+			t.Errorf("next run: remote quarantine %v, counts %v; want ACK1 moved under its entry", got, res.Counts)
+		}
+		entries := b.ledger()
+		if len(entries) != 1 || entries[0].State != withholding.FileQuarantined || !strings.Contains(entries[0].Error, "remote copy: ") {
+			t.Errorf("ledger %v, want the one entry quarantined with where the file went", entries)
+		}
+	})
 }

@@ -221,6 +221,9 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 	if done, err := in.finishArchive(ctx, rem, p, f, fetched, res); done || err != nil {
 		return err
 	}
+	if done, err := in.finishQuarantine(ctx, rem, p, f, fetched, res); done || err != nil {
+		return err
+	}
 
 	lf, err := in.record(ctx, p, kind, f, fetched)
 	if err != nil {
@@ -305,25 +308,52 @@ func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withhol
 // again after the first was archived) are not its business: they are real
 // duplicates, recorded and reported as such.
 func (in *Inbound) finishArchive(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, res *Result) (done bool, err error) {
-	dir, state := withholding.Inbound, withholding.FileApplied
-	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
-		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256,
-	})
-	if err != nil {
-		return false, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
-	}
-	i := slices.IndexFunc(prev, func(lf *withholding.File) bool { return lf.RemoteName == f.Path() })
-	if i < 0 {
-		return false, nil
-	}
-	lf := prev[i]
-	if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
-		os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
+	lf, err := in.entryOf(ctx, p, f, fetched, withholding.FileApplied)
+	if lf == nil || err != nil {
+		return false, err
 	}
 	res.Add("archive_finished", 1)
 	in.Exchange.Log().Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry",
 		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "applied", lf.UpdatedAt)
 	return true, in.dispose(ctx, rem, p, f, lf, "")
+}
+
+// finishQuarantine recognises a file that an earlier run recorded as
+// quarantined but did not move out of the inbox (the process died
+// between the two, or the move failed) by its ledger entry: same
+// partner, remote name and SHA-256, quarantined. It then moves the file
+// to the partner's quarantine under that entry and reports done.
+func (in *Inbound) finishQuarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, res *Result) (done bool, err error) {
+	lf, err := in.entryOf(ctx, p, f, fetched, withholding.FileQuarantined)
+	if lf == nil || err != nil {
+		return false, err
+	}
+	res.Add("quarantine_finished", 1)
+	in.Exchange.Log().Warn("file recorded as quarantined by an earlier run that stopped before moving it: finishing the quarantine under its ledger entry",
+		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
+	return true, in.moveToQuarantine(ctx, rem, p, f, lf, errors.New(lf.Error), res)
+}
+
+// entryOf returns the ledger entry in state of the fetched file f (same
+// partner, remote name and SHA-256), or nil. When the entry has a local
+// copy of its own, the fetched one (the same bytes) is removed.
+func (in *Inbound) entryOf(ctx context.Context, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, state withholding.FileState) (*withholding.File, error) {
+	dir := withholding.Inbound
+	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
+		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
+	}
+	i := slices.IndexFunc(prev, func(lf *withholding.File) bool { return lf.RemoteName == f.Path() })
+	if i < 0 {
+		return nil, nil
+	}
+	lf := prev[i]
+	if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
+		os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
+	}
+	return lf, nil
 }
 
 // dispose archives or deletes the remote file of an applied (or duplicate)
@@ -363,19 +393,43 @@ func (in *Inbound) duplicate(ctx context.Context, rem transfer.Remote, p *transf
 // stillChanging.
 func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause error, res *Result) error {
 	x := in.Exchange
+	// A file still being written is not quarantined: it is left for the
+	// next run, whole.
+	if err := transfer.Unchanged(ctx, rem, f); errors.Is(err, transfer.ErrChanged) {
+		return in.stillChanging(ctx, p, f, lf, cause, fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err), res)
+	}
+	note := cause.Error()
+	if local, err := keepCopy(lf.LocalPath, x.localDir("quarantine", p.Name)); err != nil {
+		note += "\nlocal quarantine copy failed: " + err.Error()
+	} else {
+		note += "\nlocal copy: " + local
+	}
+	// The ledger says quarantined before the partner's copy leaves the
+	// inbox: a process killed between the two leaves the file in the
+	// inbox under a quarantined entry, and the next run finishes the move
+	// (finishQuarantine). Moved first, the file was gone from the inbox
+	// with its entry received for good (the fault campaign's
+	// TestIntegrationFaultLocal found it).
+	if err := in.Files.SetFileState(ctx, lf.ID, withholding.FileQuarantined, note); err != nil {
+		return fmt.Errorf("record %s quarantined: %w", f.Path(), err)
+	}
+	lf.Error = note
+	return in.moveToQuarantine(ctx, rem, p, f, lf, cause, res)
+}
+
+// moveToQuarantine moves the remote file of the quarantined entry lf to
+// the partner's quarantine and adds where it went to the entry's note. A
+// file that changed since it was fetched stays in the inbox, its entry
+// received again (stillChanging).
+func (in *Inbound) moveToQuarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, cause error, res *Result) error {
+	x := in.Exchange
 	remote, rerr := transfer.Quarantine(ctx, rem, p, f)
 	if errors.Is(rerr, transfer.ErrChanged) {
 		return in.stillChanging(ctx, p, f, lf, cause, rerr, res)
 	}
 	res.Add("quarantined", 1)
 	x.Metrics.file(withholding.Inbound, lf.Kind, "quarantined")
-	note := cause.Error()
-	local, lerr := keepCopy(lf.LocalPath, x.localDir("quarantine", p.Name))
-	if lerr != nil {
-		note += "\nlocal quarantine copy failed: " + lerr.Error()
-	} else {
-		note += "\nlocal copy: " + local
-	}
+	note := lf.Error
 	if rerr != nil {
 		note += "\nremote quarantine failed: " + rerr.Error()
 	} else {

@@ -266,7 +266,7 @@ func Finish(ctx context.Context, r Remote, p *Partner, f RemoteFile) error {
 // the partner's file. It then leaves the file where it is and returns an
 // error wrapping ErrChanged.
 func Quarantine(ctx context.Context, r Remote, p *Partner, f RemoteFile) (string, error) {
-	if err := unchanged(ctx, r, f); err != nil {
+	if err := Unchanged(ctx, r, f); err != nil {
 		return "", fmt.Errorf("quarantine %s at %s: %w", f.Path(), p.Name, err)
 	}
 	to, err := r.Move(ctx, f.Path(), p.Quarantine)
@@ -276,10 +276,10 @@ func Quarantine(ctx context.Context, r Remote, p *Partner, f RemoteFile) (string
 	return to, nil
 }
 
-// unchanged returns an error wrapping ErrChanged when the remote file f
+// Unchanged returns an error wrapping ErrChanged when the remote file f
 // now has another size or time than it was listed with. A file that is gone
 // is left for the caller's next step to find.
-func unchanged(ctx context.Context, r Remote, f RemoteFile) error {
+func Unchanged(ctx context.Context, r Remote, f RemoteFile) error {
 	files, err := r.List(ctx, f.Dir)
 	if err != nil {
 		return err
