@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -182,6 +183,13 @@ func (d *DB) copyPayments(ctx context.Context, tx *txn, fileID int64, payments i
 		return 0, src.err
 	}
 	if err != nil {
+		// A context that ends mid-COPY makes pgx break the connection off,
+		// and what CopyFrom returns may then be the connection's error
+		// ("use of closed network connection") rather than the context's:
+		// the caller is told both.
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = errors.Join(cerr, err)
+		}
 		return 0, fmt.Errorf("copy payments: %w", err)
 	}
 	return int(copied), nil
