@@ -272,7 +272,8 @@ func (c *orderCache) load(ctx context.Context, docs map[withholding.TrackingID]*
 }
 
 // of returns the orders a may concern (see withholding.AckFindings): for
-// a notice, the employee's orders; for an answer, its IWO's order.
+// a notice, the employee's orders; for an answer, its IWO's order, read
+// by load.
 func (c *orderCache) of(ctx context.Context, a *withholding.Acknowledgment, doc *withholding.Document) ([]*withholding.Order, error) {
 	if a.IsNotice() {
 		if a.SSN == "" {
@@ -292,17 +293,7 @@ func (c *orderCache) of(ctx context.Context, a *withholding.Acknowledgment, doc 
 	if doc == nil || doc.OrderRef == 0 {
 		return nil, nil
 	}
-	o, ok := c.byID[doc.OrderRef]
-	if !ok {
-		var err error
-		o, err = c.svc.FindOrderByID(ctx, doc.OrderRef)
-		if withholding.ErrorCode(err) == withholding.ENOTFOUND {
-			o = nil
-		} else if err != nil {
-			return nil, fmt.Errorf("find order %d: %w", doc.OrderRef, err)
-		}
-		c.byID[doc.OrderRef] = o
-	}
+	o := c.byID[doc.OrderRef] // read by load, nil when not found
 	if o == nil {
 		return nil, nil
 	}

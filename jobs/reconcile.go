@@ -253,14 +253,17 @@ func (j *Reconcile) orderHalves(ctx context.Context) (lower, upper iter.Seq2[*wi
 	if n < splitOrders {
 		return all, nil, nil
 	}
-	mid, _, err := j.Orders.FindOrders(ctx, withholding.OrderFilter{Brief: true, Offset: n / 2, Limit: 1})
-	if err != nil {
-		return nil, nil, fmt.Errorf("find the middle order: %w", err)
+	// The middle order without counting the orders a second time.
+	var at int64
+	for o, err := range j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, Offset: n / 2, Limit: 1}) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("find the middle order: %w", err)
+		}
+		at = o.ID
 	}
-	if len(mid) == 0 { // orders removed since they were counted
+	if at == 0 { // orders removed since they were counted
 		return all, nil, nil
 	}
-	at := mid[0].ID
 	return j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDThrough: at}),
 		j.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, IDAfter: at}), nil
 }
