@@ -378,7 +378,11 @@ func (b *bench) step(name string, f func() (rows int64, err error)) (time.Durati
 	cpu0, _ := usage()
 	reset := resetPeak()
 	start := time.Now()
-	rows, err := f()
+	var rows int64
+	var err error
+	// The step's name labels its CPU samples (go tool pprof -tagfocus step=NAME);
+	// goroutines the step starts inherit the label.
+	pprof.Do(context.Background(), pprof.Labels("step", name), func(context.Context) { rows, err = f() })
 	wall := time.Since(start)
 	if err != nil {
 		return wall, fmt.Errorf("%s: %w", name, err)

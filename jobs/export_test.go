@@ -12,3 +12,11 @@ var UnsentName = unsentName
 // orders listed in two halves, as a state-sized night does (orderHalves);
 // the fixtures with one order keep the one listing.
 func init() { splitOrders = 2 }
+
+// SetStreamShare sets when the report's statements read every order in
+// one listing (see streamShare) and returns what restores it.
+func SetStreamShare(n int) (restore func()) {
+	old := streamShare
+	streamShare = n
+	return func() { streamShare = old }
+}

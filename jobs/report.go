@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -316,10 +317,12 @@ func (j *Report) statements(ctx context.Context, dir string, night *withholding.
 		pick = slices.DeleteFunc(slices.Clone(employers), func(e *withholding.Employer) bool { return !act[e.FEIN] })
 	}
 	skipped := len(employers) - len(pick)
+	// By FEIN, the order orderBatches reads the orders in.
+	pick = slices.SortedFunc(slices.Values(pick), func(a, b *withholding.Employer) int { return strings.Compare(string(a.FEIN), string(b.FEIN)) })
 	from := withholding.DateOf(night.WindowStart.In(j.Reconcile.Loc()))
 	var out []*reportFile
 	var errs []error
-	for b := range j.orderBatches(ctx, pick, paid) {
+	for b := range j.orderBatches(ctx, pick, len(pick)*streamShare >= len(employers), paid) {
 		batch, orders, byFEIN, pays := b.employers, b.orders, b.exceptions, b.payments
 		if b.err != nil {
 			return out, skipped, errors.Join(append(errs, b.err)...)
@@ -375,12 +378,22 @@ type orderBatch struct {
 	err        error
 }
 
+// When at least one employer in streamShare gets a statement, the
+// statements read every order in one listing by employer rather than
+// each batch's through the employer index: at the state-sized bench's
+// 1.2M orders, 4.4 s of SQLite for the one listing and 10.4 s through the
+// index (docs/scaling.md, fix 28), which costs in proportion to the
+// orders read.
+var streamShare = 2
+
 // orderBatches reads the orders, open exceptions and tonight's entries
-// (paid: each employer's by ID, in tonight's order) of employers
-// statementBatch employers at a time, the next batch while the caller writes the statements of the one
-// before: the workers would otherwise wait for each query. A batch that
-// cannot be read ends the sequence with its error.
-func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer, paid map[withholding.FEIN][]int64) iter.Seq[orderBatch] {
+// (paid: each employer's by ID, in tonight's order) of employers (by
+// FEIN) statementBatch employers at a time, the next batch while the
+// caller writes the statements of the one before: the workers would
+// otherwise wait for each query. With all, the orders come from one
+// listing of every order by employer, each batch taking its employers'
+// from it. A batch that cannot be read ends the sequence with its error.
+func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Employer, all bool, paid map[withholding.FEIN][]int64) iter.Seq[orderBatch] {
 	return func(yield func(orderBatch) bool) {
 		ch, done, exited := make(chan orderBatch), make(chan struct{}), make(chan struct{})
 		// A caller that stops early waits for the query under way, so that
@@ -389,8 +402,14 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 		go func() {
 			defer close(exited)
 			defer close(ch)
+			orders := j.batchOrders(ctx)
+			if all {
+				var stop func()
+				orders, stop = j.everyOrder(ctx)
+				defer stop()
+			}
 			for batch := range slices.Chunk(employers, statementBatch) {
-				b := j.readBatch(ctx, batch, paid)
+				b := j.readBatch(ctx, batch, orders, paid)
 				select {
 				case ch <- b:
 				case <-done:
@@ -409,10 +428,61 @@ func (j *Report) orderBatches(ctx context.Context, employers []*withholding.Empl
 	}
 }
 
-// readBatch reads the orders, open exceptions and tonight's entries of
-// one batch of employers; the first that cannot be read is the batch's
-// err.
-func (j *Report) readBatch(ctx context.Context, batch []*withholding.Employer, paid map[withholding.FEIN][]int64) orderBatch {
+// batchOrdersFunc yields the orders of a batch of employers (their FEINs,
+// ascending), overwriting one Order as a brief listing does.
+type batchOrdersFunc func(feins []withholding.FEIN) iter.Seq2[*withholding.Order, error]
+
+// batchOrders reads each batch's orders through the employer index.
+func (j *Report) batchOrders(ctx context.Context) batchOrdersFunc {
+	return func(feins []withholding.FEIN) iter.Seq2[*withholding.Order, error] {
+		return j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{EmployerFEINs: feins, Brief: true})
+	}
+}
+
+// everyOrder lists every order by employer once and gives each batch,
+// asked for in FEIN order, the orders up to its last FEIN that are its
+// employers'; stop ends the listing.
+func (j *Report) everyOrder(ctx context.Context) (batchOrdersFunc, func()) {
+	next, stop := iter.Pull2(j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{Brief: true, ByEmployer: true}))
+	var ahead *withholding.Order // read, of a later batch
+	var failed error
+	return func(feins []withholding.FEIN) iter.Seq2[*withholding.Order, error] {
+		return func(yield func(*withholding.Order, error) bool) {
+			if failed != nil {
+				yield(nil, failed)
+				return
+			}
+			last := feins[len(feins)-1]
+			for {
+				o := ahead
+				if o == nil {
+					var err error
+					var ok bool
+					if o, err, ok = next(); !ok {
+						return
+					} else if err != nil {
+						failed = err
+						yield(nil, err)
+						return
+					}
+				}
+				if o.EmployerFEIN > last {
+					ahead = o // the listing's one Order, unchanged until next()
+					return
+				}
+				ahead = nil
+				if _, in := slices.BinarySearch(feins, o.EmployerFEIN); in && !yield(o, nil) {
+					return
+				}
+			}
+		}
+	}, stop
+}
+
+// readBatch reads the orders (from orders), open exceptions and tonight's
+// entries of one batch of employers; the first that cannot be read is the
+// batch's err.
+func (j *Report) readBatch(ctx context.Context, batch []*withholding.Employer, orders batchOrdersFunc, paid map[withholding.FEIN][]int64) orderBatch {
 	b := orderBatch{employers: batch, orders: map[withholding.FEIN][]*withholding.Order{},
 		exceptions: map[withholding.FEIN][]*withholding.Exception{}}
 	feins := make([]withholding.FEIN, len(batch))
@@ -424,7 +494,7 @@ func (j *Report) readBatch(ctx context.Context, batch []*withholding.Employer, p
 	// whole, a night's million orders cost as much as writing the
 	// statements (docs/scaling.md). Its rows share one Order, so each is
 	// copied.
-	for o, err := range j.Reconcile.Orders.EachOrder(ctx, withholding.OrderFilter{EmployerFEINs: feins, Brief: true}) {
+	for o, err := range orders(feins) {
 		if err != nil {
 			b.err = fmt.Errorf("load orders: %w", err)
 			return b

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +126,10 @@ func statementNightWith(t *testing.T, rule jobs.StatementRule, want withholding.
 	return b, run, got, rec.filters
 }
 
+// TestReportStatementRules runs statementNight under each rule twice:
+// the statements reading each batch's orders through the employer index,
+// and reading one listing of every order by employer (fix 28). Both write
+// the same statements, cell for cell.
 func TestReportStatementRules(t *testing.T) {
 	for _, tc := range []struct {
 		rule    jobs.StatementRule
@@ -142,33 +147,69 @@ func TestReportStatementRules(t *testing.T) {
 		{jobs.StatementsNone, nil, 6},
 	} {
 		t.Run(cmpOr(string(tc.rule), "default"), func(t *testing.T) {
-			_, run, got, filters := statementNight(t, tc.rule)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("statements written for %v, want %v", got, tc.want)
-			}
-			if run.Counts["statements"] != int64(len(tc.want)) || run.Counts["statements_skipped"] != tc.skipped {
-				t.Errorf("counts %v, want %d statements and %d skipped", run.Counts, len(tc.want), tc.skipped)
-			}
-			// The orders read are those of the employers written for, never
-			// every order.
-			var asked []withholding.FEIN
-			for _, f := range filters {
-				if len(f.EmployerFEINs) == 0 || f.Limit != 0 || f.Offset != 0 {
-					t.Errorf("orders read with %+v, want by employers", f)
+			written := map[bool]map[withholding.FEIN]map[string][][]string{}
+			for _, listing := range []bool{false, true} {
+				restore := jobs.SetStreamShare(map[bool]int{false: 0, true: 1 << 20}[listing])
+				b, run, got, filters := statementNight(t, tc.rule)
+				restore()
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("listing %v: statements written for %v, want %v", listing, got, tc.want)
 				}
-				asked = append(asked, f.EmployerFEINs...)
+				if run.Counts["statements"] != int64(len(tc.want)) || run.Counts["statements_skipped"] != tc.skipped {
+					t.Errorf("listing %v: counts %v, want %d statements and %d skipped", listing, run.Counts, len(tc.want), tc.skipped)
+				}
+				written[listing] = statementCells(t, b, got)
+				if listing {
+					// One listing of every order by employer, when any
+					// statement is written.
+					want := []withholding.OrderFilter{{Brief: true, ByEmployer: true}}
+					if len(tc.want) == 0 {
+						want = nil
+					}
+					if !reflect.DeepEqual(filters, want) {
+						t.Errorf("orders read with %+v, want %+v", filters, want)
+					}
+					continue
+				}
+				// Through the index: the orders read are those of the
+				// employers written for, never every order.
+				var asked []withholding.FEIN
+				for _, f := range filters {
+					if len(f.EmployerFEINs) == 0 || f.Limit != 0 || f.Offset != 0 {
+						t.Errorf("orders read with %+v, want by employers", f)
+					}
+					asked = append(asked, f.EmployerFEINs...)
+				}
+				slices.Sort(asked)
+				want := slices.Clone(tc.want)
+				if tc.rule == jobs.StatementsAll {
+					want = append(want, noOrdersFEIN) // asked, found to have none
+					slices.Sort(want)
+				}
+				if !slices.Equal(asked, want) {
+					t.Errorf("orders read for employers %v, want %v", asked, want)
+				}
 			}
-			slices.Sort(asked)
-			want := slices.Clone(tc.want)
-			if tc.rule == jobs.StatementsAll {
-				want = append(want, noOrdersFEIN) // asked, found to have none
-				slices.Sort(want)
-			}
-			if !slices.Equal(asked, want) {
-				t.Errorf("orders read for employers %v, want %v", asked, want)
+			if !reflect.DeepEqual(written[true], written[false]) {
+				t.Errorf("the statements from one listing differ from those read through the index:\n%v\n%v", written[true], written[false])
 			}
 		})
 	}
+}
+
+// statementCells reads the cells of every sheet of the statements of
+// feins written on b's statementNight, by FEIN and sheet.
+func statementCells(t *testing.T, b *books, feins []withholding.FEIN) map[withholding.FEIN]map[string][][]string {
+	t.Helper()
+	out := map[withholding.FEIN]map[string][][]string{}
+	for _, fein := range feins {
+		wb := MustWorkbook(t, filepath.Join(b.x.Dir, "reports", statementDate, "statement-"+string(fein)+"-"+statementDate+".xlsx"))
+		out[fein] = map[string][][]string{}
+		for _, sheet := range wb.GetSheetList() {
+			out[fein][sheet] = rawRows(t, wb, sheet)
+		}
+	}
+	return out
 }
 
 // TestReportLedgerOnlyWhatWasPushed checks that the ledger records the

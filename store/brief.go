@@ -10,6 +10,9 @@ import (
 
 var (
 	briefOrderSelect = "SELECT id, " + strings.Join(briefOrderCols, ", ") + " FROM orders"
+	// briefPackedSelect is briefOrderSelect's row packed in one value
+	// (packed.go), on SQLite.
+	briefPackedSelect = "SELECT " + packedCols(append([]string{"id"}, briefOrderCols...)) + " FROM orders"
 	// briefAt are the places of briefOrderCols in orderCols.
 	briefAt = orderColumns(briefOrderCols)
 )
@@ -31,7 +34,26 @@ func (d *DB) eachBriefOrder(ctx context.Context, rest string, args ...any) iter.
 			}
 			return &o, nil
 		}
-		for v, err := range queryEach(ctx, d, "find orders", scan, briefOrderSelect+rest, args...) {
+		sel := briefOrderSelect
+		if d.dialect == dialectSQLite {
+			sets, err := packedDests(dest)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			var row string
+			sel, scan = briefPackedSelect, func(s interface{ Scan(...any) error }) (*withholding.Order, error) {
+				o = withholding.Order{}
+				if err := s.Scan(&row); err != nil {
+					return nil, err
+				}
+				if err := unpack(row, sets); err != nil {
+					return nil, err
+				}
+				return &o, nil
+			}
+		}
+		for v, err := range queryEach(ctx, d, "find orders", scan, sel+rest, args...) {
 			if !yield(v, err) || err != nil {
 				return
 			}

@@ -32,6 +32,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Orders", testOrders},
 		{"EachOrder", testEachOrder},
 		{"OrderPerPay", testOrderPerPay},
+		{"BriefListingText", testBriefListingText},
 		{"Files", testFiles},
 		{"FileSearch", testFileSearch},
 		{"SumPayments", testSumPayments},

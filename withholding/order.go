@@ -136,7 +136,13 @@ type OrderFilter struct {
 	// every order quickly. EachOrder may yield one Order for every row of
 	// a Brief listing, overwritten each time: a caller that keeps an order
 	// beyond the next row copies it.
-	Brief         bool
+	Brief bool
+	// ByEmployer lists the orders by employer FEIN, then ID, rather than
+	// by ID: every order of a state grouped by employer in one pass over
+	// the table and a sort, rather than one look-up per order through the
+	// employer index (the report's statements, docs/scaling.md fix 28).
+	// Ignored with ObligorLast.
+	ByEmployer    bool
 	Offset, Limit int
 }
 

@@ -1,0 +1,69 @@
+package store_test
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/iwoproject/iwo/store"
+	"github.com/iwoproject/iwo/withholding"
+)
+
+// testBriefListingText: a brief listing (read on SQLite as one packed
+// json_array value a row) gives back every text as it was stored, quotes,
+// backslashes, control characters, non-ASCII and all, the numbers, the
+// dates and the empty ones; ByEmployer lists the orders by FEIN, then ID.
+func testBriefListingText(t *testing.T, db *store.DB) {
+	texts := []string{`O"Brien`, `back\slash\`, "line\nbreak\ttab\x1fsep", "Ñúñez 李 🙂", "", "null", "12345", `[1,"a"]`, `\"`, `\u0041`}
+	feins := []string{"480000003", "480000001", "480000002"}
+	var want []*withholding.Order
+	for i, text := range texts {
+		o := sampleOrder(fmt.Sprintf("KT%04d", i), feins[i%len(feins)])
+		o.Obligor.Last, o.Obligor.First = text, texts[len(texts)-1-i]
+		o.RemittanceID = withholding.RemittanceID(text)
+		o.Amounts.Other = withholding.Obligation{Amount: 9_000_000_000_000_00 + withholding.Cents(i), Frequency: withholding.Weekly}
+		o.Stated.Biweekly = withholding.Cents(i)
+		if i%2 == 0 {
+			o.EndDate = date("2027-12-31")
+		}
+		mustOK(t, db.CreateOrder(ctx, o), "create")
+		want = append(want, &withholding.Order{ID: o.ID, CaseID: o.CaseID, OrderID: o.OrderID, RemittanceID: o.RemittanceID, EmployerFEIN: o.EmployerFEIN,
+			Obligor:   withholding.Person{Last: o.Obligor.Last, First: o.Obligor.First, SSN: o.Obligor.SSN},
+			PayeeFIPS: o.PayeeFIPS, Amounts: o.Amounts, Stated: o.Stated, StartDate: o.StartDate, EndDate: o.EndDate, Status: o.Status})
+	}
+	list := func(f withholding.OrderFilter) []*withholding.Order {
+		t.Helper()
+		var out []*withholding.Order
+		for o, err := range db.EachOrder(ctx, f) {
+			mustOK(t, err, "brief listing")
+			c := *o // a brief listing may reuse its Order
+			out = append(out, &c)
+		}
+		return out
+	}
+	if got := list(withholding.OrderFilter{Brief: true}); !reflect.DeepEqual(got, want) {
+		t.Errorf("brief listing:\n got %+v\nwant %+v", got, want)
+	}
+
+	byEmployer := slices.SortedStableFunc(slices.Values(want), func(a, b *withholding.Order) int {
+		return cmp.Or(cmp.Compare(a.EmployerFEIN, b.EmployerFEIN), cmp.Compare(a.ID, b.ID))
+	})
+	if got := list(withholding.OrderFilter{Brief: true, ByEmployer: true}); !reflect.DeepEqual(got, byEmployer) {
+		t.Errorf("brief listing by employer:\n got %+v\nwant %+v", got, byEmployer)
+	}
+	two := []withholding.FEIN{"480000002", "480000003"}
+	mine := slices.DeleteFunc(slices.Clone(byEmployer), func(o *withholding.Order) bool { return !slices.Contains(two, o.EmployerFEIN) })
+	if got := list(withholding.OrderFilter{Brief: true, ByEmployer: true, EmployerFEINs: two}); !reflect.DeepEqual(got, mine) {
+		t.Errorf("brief listing by employer of %v:\n got %+v\nwant %+v", two, got, mine)
+	}
+	// The full listing by employer too.
+	full, err := collectSeq(db.EachOrder(ctx, withholding.OrderFilter{ByEmployer: true}))
+	mustOK(t, err, "listing by employer")
+	for i, o := range full {
+		if i >= len(byEmployer) || o.ID != byEmployer[i].ID || o.Obligor.Last != byEmployer[i].Obligor.Last {
+			t.Fatalf("listing by employer: order %d is %d, want the brief listing's order", i, o.ID)
+		}
+	}
+}
