@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 )
@@ -39,5 +40,35 @@ func TestBulkTxForeignKeysBackOn(t *testing.T) {
 	}
 	if on := foreignKeys(d.db); on != 1 {
 		t.Errorf("foreign_keys %d after, want 1", on)
+	}
+}
+
+// TestWALCheckpointEveryConnection: every pooled SQLite connection waits
+// for walCheckpointPages pages of log before it checkpoints, not SQLite's
+// 1,000 (a connection opened later too).
+func TestWALCheckpointEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	defer d.Close()
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := d.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var pages int
+		if err := c.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil {
+			t.Fatal(err)
+		}
+		if pages != walCheckpointPages {
+			t.Errorf("connection %d checkpoints every %d pages, want %d", len(conns), pages, walCheckpointPages)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
 	}
 }
