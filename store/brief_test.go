@@ -67,3 +67,32 @@ func testBriefListingText(t *testing.T, db *store.DB) {
 		}
 	}
 }
+
+// testPackedPayments: payments listed with and without their postings
+// (read on SQLite as one packed value a row) come back as stored: raw
+// text with quotes and backslashes, problems and warnings (JSON text in a
+// text column), a termination flag, dates empty and set, and a posting's
+// columns NULL until it is reconciled.
+func testPackedPayments(t *testing.T, db *store.DB) {
+	f := mustFile(t, db, "packed.ach", withholding.KindACHFile)
+	a, b := samplePayment(1), samplePayment(2)
+	a.Raw = `DED*CS*"KS1"\*261119*20000*900112222*N*O"BRIEN*2000003\`
+	a.Name, a.Termination = `O"BRIEN \ Ñ`, true
+	a.Problems, a.Warnings = []string{`amount "0"`, "line\nbreak"}, []string{"lower case"}
+	b.PayDate, b.EffectiveDate = withholding.Date{}, withholding.Date{}
+	_, err := db.ApplyPayments(ctx, f.ID, seqOf(a, b))
+	mustOK(t, err, "apply")
+	for _, withPosting := range []bool{false, true} {
+		got, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{FileID: &f.ID, WithPosting: withPosting}))
+		mustOK(t, err, "each payment")
+		if len(got) != 2 {
+			t.Fatalf("with posting %v: %d payments, want 2", withPosting, len(got))
+		}
+		for i, want := range []*withholding.Payment{a, b} {
+			want.ID, want.FileID = got[i].ID, f.ID
+			if !reflect.DeepEqual(got[i], want) {
+				t.Errorf("with posting %v: payment %d:\n got %+v\nwant %+v", withPosting, i, got[i], want)
+			}
+		}
+	}
+}

@@ -53,64 +53,138 @@ func (v packedValue) scanValue() any {
 }
 
 // packedDests returns how each of dest (the destinations a column-by-
-// column scan would use: pointers to string or integer kinds, or
-// sql.Scanners) takes its value; every destination is checked once, here,
-// not at every row.
+// column scan would use) takes its value, for a listing that scans every
+// row into the same destinations: each is checked once, here, not at
+// every row.
 func packedDests(dest []any) ([]packedDest, error) {
 	out := make([]packedDest, len(dest))
 	for i, d := range dest {
-		if s, ok := d.(sql.Scanner); ok {
-			out[i] = func(v packedValue) error { return s.Scan(v.scanValue()) }
+		switch d.(type) {
+		case *string, *int64, sql.Scanner:
+			out[i] = func(v packedValue) error { return setPacked(d, v) }
 			continue
 		}
-		rv := reflect.ValueOf(d)
-		if rv.Kind() != reflect.Pointer || rv.IsNil() {
-			return nil, fmt.Errorf("packed row: destination %d: %T is not a pointer", i, d)
+		e, err := reflectDest(d)
+		if err != nil {
+			return nil, fmt.Errorf("packed row: destination %d: %w", i, err)
 		}
-		e := rv.Elem()
-		switch e.Kind() {
-		case reflect.String:
-			out[i] = func(v packedValue) error {
-				switch {
-				case v.isN:
-					e.SetString(strconv.FormatInt(v.num, 10))
-				case v.null:
-					return fmt.Errorf("%w: value %d: null into %s", errPacked, i, e.Type())
-				default:
-					e.SetString(v.str)
-				}
-				return nil
-			}
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			out[i] = func(v packedValue) error {
-				if !v.isN {
-					return fmt.Errorf("%w: value %d: %q into %s", errPacked, i, v.str, e.Type())
-				}
-				if e.OverflowInt(v.num) {
-					return fmt.Errorf("%w: value %d: %d overflows %s", errPacked, i, v.num, e.Type())
-				}
-				e.SetInt(v.num)
-				return nil
-			}
-		default:
-			return nil, fmt.Errorf("packed row: destination %d: %T is not a string, an integer or a sql.Scanner", i, d)
-		}
+		out[i] = func(v packedValue) error { return setValue(e, v) }
 	}
 	return out, nil
+}
+
+// reflectDest is d, a pointer to a string, integer or boolean kind, as
+// the value it points to.
+func reflectDest(d any) (reflect.Value, error) {
+	rv := reflect.ValueOf(d)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return rv, fmt.Errorf("%T is not a pointer", d)
+	}
+	e := rv.Elem()
+	switch e.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return e, nil
+	}
+	return rv, fmt.Errorf("%T is not a string, an integer, a boolean or a sql.Scanner", d)
+}
+
+// setPacked gives v to d as database/sql's Scan would: a string, the
+// decimal digits of an integer, an integer, a boolean from 0 or 1, or
+// whatever a sql.Scanner makes of the driver's value.
+func setPacked(d any, v packedValue) error {
+	switch d := d.(type) {
+	case *string:
+		if v.null {
+			return fmt.Errorf("%w: null into a string", errPacked)
+		}
+		*d = v.str
+		if v.isN {
+			*d = strconv.FormatInt(v.num, 10)
+		}
+		return nil
+	case *int64:
+		if !v.isN {
+			return fmt.Errorf("%w: %q into an integer", errPacked, v.str)
+		}
+		*d = v.num
+		return nil
+	case sql.Scanner:
+		return d.Scan(v.scanValue())
+	}
+	e, err := reflectDest(d)
+	if err != nil {
+		return err
+	}
+	return setValue(e, v)
+}
+
+// setValue is setPacked for e, a string, integer or boolean kind.
+func setValue(e reflect.Value, v packedValue) error {
+	switch e.Kind() {
+	case reflect.String:
+		switch {
+		case v.null:
+			return fmt.Errorf("%w: null into %s", errPacked, e.Type())
+		case v.isN:
+			e.SetString(strconv.FormatInt(v.num, 10))
+		default:
+			e.SetString(v.str)
+		}
+	case reflect.Bool:
+		if !v.isN || (v.num != 0 && v.num != 1) {
+			return fmt.Errorf("%w: %q into %s", errPacked, v.str, e.Type())
+		}
+		e.SetBool(v.num == 1)
+	default:
+		if !v.isN {
+			return fmt.Errorf("%w: %q into %s", errPacked, v.str, e.Type())
+		}
+		if e.OverflowInt(v.num) {
+			return fmt.Errorf("%w: %d overflows %s", errPacked, v.num, e.Type())
+		}
+		e.SetInt(v.num)
+	}
+	return nil
 }
 
 // unpack assigns the values of row, a json_array of len(dest) strings,
 // integers and nulls, to dest in order. A string without escapes is a
 // substring of row, so a caller that keeps one keeps the row.
 func unpack(row string, dest []packedDest) error {
+	return unpackEach(row, len(dest), func(i int, v packedValue) error { return dest[i](v) })
+}
+
+// packedScan scans the rows of a packed listing as if their columns were
+// apart: Scan reads the row's one value and gives its values to dest in
+// order (setPacked).
+type packedScan struct {
+	rows interface{ Scan(...any) error }
+	row  string
+}
+
+func (p *packedScan) Scan(dest ...any) error {
+	if err := p.rows.Scan(&p.row); err != nil {
+		return err
+	}
+	return unpackEach(p.row, len(dest), func(i int, v packedValue) error {
+		if err := setPacked(dest[i], v); err != nil {
+			return fmt.Errorf("value %d: %w", i, err)
+		}
+		return nil
+	})
+}
+
+// unpackEach reads the n values of row, a json_array, in order, giving
+// each to set with its place.
+func unpackEach(row string, n int, set func(i int, v packedValue) error) error {
 	if len(row) < 2 || row[0] != '[' || row[len(row)-1] != ']' {
 		return fmt.Errorf("%w: not an array", errPacked)
 	}
 	s := row[1 : len(row)-1]
-	for i, set := range dest {
+	for i := range n {
 		if i > 0 {
 			if s == "" || s[0] != ',' {
-				return fmt.Errorf("%w: %d values, want %d", errPacked, i, len(dest))
+				return fmt.Errorf("%w: %d values, want %d", errPacked, i, n)
 			}
 			s = s[1:]
 		}
@@ -119,12 +193,12 @@ func unpack(row string, dest []packedDest) error {
 		if v, s, err = nextPacked(s); err != nil {
 			return fmt.Errorf("%w (value %d)", err, i)
 		}
-		if err := set(v); err != nil {
+		if err := set(i, v); err != nil {
 			return err
 		}
 	}
 	if s != "" {
-		return fmt.Errorf("%w: more than %d values", errPacked, len(dest))
+		return fmt.Errorf("%w: more than %d values", errPacked, n)
 	}
 	return nil
 }

@@ -24,14 +24,21 @@ var paymentCols = []string{
 	"warnings", "credited_cents",
 }
 
-var paymentSelect = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
+// paymentPostingCols are the columns of a payment with its posting
+// (PaymentFilter.WithPosting); the posting's are NULL until the payment
+// is reconciled.
+var paymentPostingCols = append([]string{"payments.id", "payments." + strings.Join(paymentCols, ", payments.")},
+	"postings.status", "postings.order_ref", "postings.case_id", "postings.reason", "postings.exception_key", "postings.run_date", "postings.matched_by")
 
-// paymentPostingSelect reads payments with their postings
-// (PaymentFilter.WithPosting); the posting columns are NULL until the
-// payment is reconciled.
-var paymentPostingSelect = "SELECT payments.id, payments." + strings.Join(paymentCols, ", payments.") + ", " +
-	"postings.status, postings.order_ref, postings.case_id, postings.reason, postings.exception_key, postings.run_date, postings.matched_by " +
-	"FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
+const paymentPostingFrom = " FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
+
+var (
+	paymentSelect        = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
+	paymentPostingSelect = "SELECT " + strings.Join(paymentPostingCols, ", ") + paymentPostingFrom
+	// The same packed in one value a row (packed.go), on SQLite.
+	paymentPackedSelect        = "SELECT " + packedCols(append([]string{"id"}, paymentCols...)) + " FROM payments"
+	paymentPostingPackedSelect = "SELECT " + packedCols(paymentPostingCols) + paymentPostingFrom
+)
 
 // paymentBatches are SQLite's payment INSERTs: 100 rows (26 values each,
 // well under SQLite's 32,766 variables), 10 and 1, prepared once for the
@@ -269,7 +276,12 @@ func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) 
 	return func(yield func(*withholding.Payment, error) bool) {
 		w := paymentWhere(d, filter)
 		sel := paymentSelect
-		if filter.WithPosting {
+		switch sqlite := d.dialect == dialectSQLite; {
+		case sqlite && filter.WithPosting:
+			sel = paymentPostingPackedSelect
+		case sqlite:
+			sel = paymentPackedSelect
+		case filter.WithPosting:
 			sel = paymentPostingSelect
 		}
 		rows, err := d.query(ctx, d.db, sel+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
@@ -278,8 +290,12 @@ func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) 
 			return
 		}
 		defer rows.Close()
+		var s interface{ Scan(...any) error } = rows
+		if d.dialect == dialectSQLite {
+			s = &packedScan{rows: rows}
+		}
 		for rows.Next() {
-			p, err := scanPaymentPosting(rows, filter.WithPosting)
+			p, err := scanPaymentPosting(s, filter.WithPosting)
 			if err != nil {
 				yield(nil, fmt.Errorf("find payments: %w", err))
 				return

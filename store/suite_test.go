@@ -33,6 +33,7 @@ func runSuite(t *testing.T, open opener) {
 		{"EachOrder", testEachOrder},
 		{"OrderPerPay", testOrderPerPay},
 		{"BriefListingText", testBriefListingText},
+		{"PackedPayments", testPackedPayments},
 		{"Files", testFiles},
 		{"FileSearch", testFileSearch},
 		{"SumPayments", testSumPayments},
