@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/iwoproject/iwo/store"
 	"github.com/iwoproject/iwo/withholding"
@@ -94,5 +95,45 @@ func testPackedPayments(t *testing.T, db *store.DB) {
 				t.Errorf("with posting %v: payment %d:\n got %+v\nwant %+v", withPosting, i, got[i], want)
 			}
 		}
+	}
+}
+
+// testPackedListings: the exceptions and documents streamed (packed on
+// SQLite) are those listed column by column (FindExceptions,
+// FindDocuments), texts, times, dates and empty references alike.
+func testPackedListings(t *testing.T, db *store.DB) {
+	resolved := withholding.ExceptionResolved
+	note := "called \"payroll\"\\ back\nand\tagain"
+	exs := []*withholding.Exception{
+		{Type: withholding.ExEmployerNotice, Severity: withholding.SeverityLow, Key: "packed|1", CaseID: "KP1", FEIN: "480000001",
+			Message: `The employer says "left" \ Ñ`, PaymentIDs: []int64{3, 5}, DueDate: date("2026-12-01"), OpenedOn: date("2026-11-20"), Amount: 1234},
+		{Type: withholding.ExEmployerNotice, Severity: withholding.SeverityHigh, Key: "packed|2", Message: "line\nbreak"},
+	}
+	_, err := db.UpsertExceptions(ctx, exs)
+	mustOK(t, err, "upsert")
+	_, err = db.UpdateException(ctx, exs[0].ID, withholding.ExceptionUpdate{Status: &resolved, By: "agent \"7\"", Note: &note})
+	mustOK(t, err, "resolve")
+	listed, _, err := db.FindExceptions(ctx, withholding.ExceptionFilter{})
+	mustOK(t, err, "find exceptions")
+	streamed, err := collectSeq(db.EachException(ctx, withholding.ExceptionFilter{}))
+	mustOK(t, err, "each exception")
+	if len(listed) < 2 || !reflect.DeepEqual(streamed, listed) {
+		t.Errorf("exceptions streamed:\n%+v\nlisted:\n%+v", streamed, listed)
+	}
+
+	o := sampleOrder("KP0001", "480000001")
+	mustOK(t, db.CreateOrder(ctx, o), "order")
+	f := &withholding.File{Direction: withholding.Outbound, Partner: "portal", Kind: withholding.KindIWOFile, RemoteName: "IWO-PACKED",
+		State: withholding.FileParsed, SHA256: sumOf("IWO-PACKED"), Size: 1}
+	mustOK(t, db.CreateFile(ctx, f), "file")
+	docs := []*withholding.Document{{TrackingID: "900000000000000000000000000001", OrderRef: o.ID, CaseID: o.CaseID, FEIN: o.EmployerFEIN,
+		Action: withholding.ActionOriginal, FileControl: "0001", BatchControl: "0001", SentAt: time.Date(2026, 11, 2, 19, 4, 5, 123456000, time.UTC)}}
+	mustOK(t, db.RecordSent(ctx, f.ID, slices.Values(docs)), "record sent")
+	wantDocs, _, err := db.FindDocuments(ctx, 0, 0, 0)
+	mustOK(t, err, "find documents")
+	gotDocs, err := collectSeq(db.EachDocument(ctx, withholding.DocumentFilter{}))
+	mustOK(t, err, "each document")
+	if len(wantDocs) != 1 || !reflect.DeepEqual(gotDocs, wantDocs) {
+		t.Errorf("documents streamed:\n%+v\nlisted:\n%+v", gotDocs, wantDocs)
 	}
 }

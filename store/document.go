@@ -11,8 +11,11 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
-const documentCols = `id, tracking_id, order_ref, case_id, fein, action, file_id, file_control,
-	batch_control, sent_at, status, reason, acknowledged_at`
+// documentColList are a document's columns, in scanDocument's order.
+var documentColList = []string{"id", "tracking_id", "order_ref", "case_id", "fein", "action", "file_id", "file_control",
+	"batch_control", "sent_at", "status", "reason", "acknowledged_at"}
+
+var documentCols = strings.Join(documentColList, ", ")
 
 func scanDocument(s interface{ Scan(...any) error }) (*withholding.Document, error) {
 	var doc withholding.Document
@@ -91,5 +94,5 @@ func (d *DB) EachDocument(ctx context.Context, filter withholding.DocumentFilter
 	if filter.NewestFirst {
 		order = " ORDER BY sent_at DESC NULLS LAST, id"
 	}
-	return queryEach(ctx, d, "find documents", scanDocument, "SELECT "+documentCols+" FROM documents"+w.String()+order, w.args...)
+	return queryEachPacked(ctx, d, "find documents", scanDocument, documentColList, " FROM documents"+w.String()+order, w.args...)
 }

@@ -18,7 +18,10 @@ var exceptionCols = []string{
 	"resolved_by", "resolved_at", "note", "assigned_to",
 }
 
-var exceptionSelect = "SELECT id, " + strings.Join(exceptionCols, ", ") + " FROM exceptions"
+var (
+	exceptionSelectCols = append([]string{"id"}, exceptionCols...)
+	exceptionSelect     = "SELECT " + strings.Join(exceptionSelectCols, ", ") + " FROM exceptions"
+)
 
 func scanException(s interface{ Scan(...any) error }) (*withholding.Exception, error) {
 	var e withholding.Exception
@@ -181,7 +184,7 @@ var exceptionOrders = map[withholding.ExceptionSort]string{
 // (by ID when Sort is empty), and the total number of matches. EINVALID
 // for an unknown sort.
 func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFilter) ([]*withholding.Exception, int, error) {
-	query, w, err := d.exceptionQuery(filter)
+	rest, w, err := d.exceptionQuery(filter)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -189,7 +192,7 @@ func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFil
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find exceptions", scanException, query, w.args...)
+	out, err := queryAll(ctx, d, "find exceptions", scanException, "SELECT "+strings.Join(exceptionSelectCols, ", ")+rest, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}

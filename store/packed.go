@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"strconv"
 	"strings"
@@ -24,6 +26,19 @@ import (
 // packedCols is the SELECT list of a packed row of cols.
 func packedCols(cols []string) string {
 	return "json_array(" + strings.Join(cols, ", ") + ")"
+}
+
+// queryEachPacked is queryEach of "SELECT cols"+rest, its rows packed on
+// SQLite: scan scans them as if their columns were apart.
+func queryEachPacked[T any](ctx context.Context, d *DB, what string, scan func(interface{ Scan(...any) error }) (*T, error), cols []string, rest string, args ...any) iter.Seq2[*T, error] {
+	if d.dialect != dialectSQLite {
+		return queryEach(ctx, d, what, scan, "SELECT "+strings.Join(cols, ", ")+rest, args...)
+	}
+	ps := &packedScan{}
+	return queryEach(ctx, d, what, func(s interface{ Scan(...any) error }) (*T, error) {
+		ps.rows = s
+		return scan(ps)
+	}, "SELECT "+packedCols(cols)+rest, args...)
 }
 
 // errPacked is the error of a packed row that is not what json_array

@@ -32,13 +32,8 @@ var paymentPostingCols = append([]string{"payments.id", "payments." + strings.Jo
 
 const paymentPostingFrom = " FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
 
-var (
-	paymentSelect        = "SELECT id, " + strings.Join(paymentCols, ", ") + " FROM payments"
-	paymentPostingSelect = "SELECT " + strings.Join(paymentPostingCols, ", ") + paymentPostingFrom
-	// The same packed in one value a row (packed.go), on SQLite.
-	paymentPackedSelect        = "SELECT " + packedCols(append([]string{"id"}, paymentCols...)) + " FROM payments"
-	paymentPostingPackedSelect = "SELECT " + packedCols(paymentPostingCols) + paymentPostingFrom
-)
+// paymentSelectCols are the columns of a payment without its posting.
+var paymentSelectCols = append([]string{"id"}, paymentCols...)
 
 // paymentBatches are SQLite's payment INSERTs: 100 rows (26 values each,
 // well under SQLite's 32,766 variables), 10 and 1, prepared once for the
@@ -67,8 +62,8 @@ func jsonList(xs []string) string {
 	return string(b)
 }
 
-// scanPaymentPosting scans a row of paymentSelect, or of
-// paymentPostingSelect when withPosting.
+// scanPaymentPosting scans a row of paymentSelectCols, or of
+// paymentPostingCols when withPosting.
 func scanPaymentPosting(s interface{ Scan(...any) error }, withPosting bool) (*withholding.Payment, error) {
 	var p withholding.Payment
 	var problems, warnings string
@@ -203,7 +198,7 @@ func (d *DB) copyPayments(ctx context.Context, tx *txn, fileID int64, payments i
 }
 
 // paymentWhere is filter as SQL over the payments table; its columns are
-// qualified, so it serves paymentPostingSelect's join as well.
+// qualified, so it serves paymentPostingFrom's join as well.
 func paymentWhere(d *DB, filter withholding.PaymentFilter) *where {
 	var w where
 	if filter.FileID != nil {
@@ -273,39 +268,12 @@ func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) 
 // stored, holding one row at a time. Stopping the loop early releases the
 // query.
 func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) iter.Seq2[*withholding.Payment, error] {
-	return func(yield func(*withholding.Payment, error) bool) {
-		w := paymentWhere(d, filter)
-		sel := paymentSelect
-		switch sqlite := d.dialect == dialectSQLite; {
-		case sqlite && filter.WithPosting:
-			sel = paymentPostingPackedSelect
-		case sqlite:
-			sel = paymentPackedSelect
-		case filter.WithPosting:
-			sel = paymentPostingSelect
-		}
-		rows, err := d.query(ctx, d.db, sel+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
-		if err != nil {
-			yield(nil, fmt.Errorf("find payments: %w", err))
-			return
-		}
-		defer rows.Close()
-		var s interface{ Scan(...any) error } = rows
-		if d.dialect == dialectSQLite {
-			s = &packedScan{rows: rows}
-		}
-		for rows.Next() {
-			p, err := scanPaymentPosting(s, filter.WithPosting)
-			if err != nil {
-				yield(nil, fmt.Errorf("find payments: %w", err))
-				return
-			}
-			if !yield(p, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(nil, fmt.Errorf("find payments: %w", err))
-		}
+	w := paymentWhere(d, filter)
+	cols, from := paymentSelectCols, " FROM payments"
+	if filter.WithPosting {
+		cols, from = paymentPostingCols, paymentPostingFrom
 	}
+	return queryEachPacked(ctx, d, "find payments", func(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
+		return scanPaymentPosting(s, filter.WithPosting)
+	}, cols, from+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
 }

@@ -15,15 +15,16 @@ import (
 // memory. Stopping the loop early releases the query. EINVALID for an
 // unknown sort.
 func (d *DB) EachException(ctx context.Context, filter withholding.ExceptionFilter) iter.Seq2[*withholding.Exception, error] {
-	query, w, err := d.exceptionQuery(filter)
+	rest, w, err := d.exceptionQuery(filter)
 	if err != nil {
 		return func(yield func(*withholding.Exception, error) bool) { yield(nil, err) }
 	}
-	return queryEach(ctx, d, "find exceptions", scanException, query, w.args...)
+	return queryEachPacked(ctx, d, "find exceptions", scanException, exceptionSelectCols, rest, w.args...)
 }
 
 // exceptionQuery is the query of the exceptions matching filter, in its
-// Sort order, and its conditions. EINVALID for an unknown sort.
+// Sort order, after its SELECT list (exceptionSelectCols), and its
+// conditions. EINVALID for an unknown sort.
 func (d *DB) exceptionQuery(filter withholding.ExceptionFilter) (string, *where, error) {
 	order := "id"
 	if filter.Sort != "" {
@@ -37,7 +38,7 @@ func (d *DB) exceptionQuery(filter withholding.ExceptionFilter) (string, *where,
 	if filter.Type != nil {
 		w.add("type = ?", string(*filter.Type))
 	}
-	return exceptionSelect + w.String() + " ORDER BY " + order + d.page(filter.Offset, filter.Limit), w, nil
+	return " FROM exceptions" + w.String() + " ORDER BY " + order + d.page(filter.Offset, filter.Limit), w, nil
 }
 
 // EmployersWithIWOs returns the employers with an IWO sent or

@@ -34,6 +34,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OrderPerPay", testOrderPerPay},
 		{"BriefListingText", testBriefListingText},
 		{"PackedPayments", testPackedPayments},
+		{"PackedListings", testPackedListings},
 		{"Files", testFiles},
 		{"FileSearch", testFileSearch},
 		{"SumPayments", testSumPayments},
