@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/iwoproject/iwo/withholding"
 )
 
 // TestBulkTxForeignKeysBackOn checks that a bulk transaction without
@@ -70,5 +73,47 @@ func TestWALCheckpointEveryConnection(t *testing.T) {
 	}
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// TestApplyPaymentsLeavesItsConnection: ApplyPayments on SQLite runs as a
+// bulk transaction (statement journals in memory, no foreign-key check of
+// each payment's file) and hands its connection back as it found it,
+// after a file applied and after one refused.
+func TestApplyPaymentsLeavesItsConnection(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	defer d.Close()
+	d.db.SetMaxOpenConns(1)
+	settings := func() (fk, temp int) {
+		t.Helper()
+		if err := d.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.db.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&temp); err != nil {
+			t.Fatal(err)
+		}
+		return fk, temp
+	}
+	f := &withholding.File{Direction: withholding.Inbound, Partner: "sdu", Kind: withholding.KindACHFile, RemoteName: "a.ach", SHA256: strings.Repeat("a", 64), Size: 1}
+	if err := d.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	one := func(yield func(*withholding.Payment, error) bool) {
+		yield(&withholding.Payment{Kind: withholding.KindPayment, Trace: "091000010000001", Credited: 100}, nil)
+	}
+	for _, id := range []int64{f.ID, f.ID + 100} {
+		n, err := d.ApplyPayments(ctx, id, one)
+		if id == f.ID && (err != nil || n != 1) {
+			t.Fatalf("apply: %d, %v", n, err)
+		} else if id != f.ID && withholding.ErrorCode(err) != withholding.ENOTFOUND {
+			t.Fatalf("apply to no file: err %v, want ENOTFOUND", err)
+		}
+		if fk, temp := settings(); fk != 1 || temp != 0 {
+			t.Errorf("after applying to file %d: foreign_keys %d, temp_store %d; want 1 and 0 (default)", id, fk, temp)
+		}
 	}
 }
