@@ -263,6 +263,12 @@ func (j *Report) operationsFiles(ctx context.Context, dir string, night *withhol
 // (a file that reappears in a later window is not counted twice), those
 // not reconciled yet, and the other kinds (returns, NOCs, prenotes).
 func (j *Report) tonight(ctx context.Context, day withholding.Date, ledger []*withholding.File) iter.Seq2[*withholding.Payment, error] {
+	return j.tonightOf(ctx, day, ledger, false)
+}
+
+// tonightOf is tonight, the entries read brief (PaymentFilter.Brief)
+// when brief.
+func (j *Report) tonightOf(ctx context.Context, day withholding.Date, ledger []*withholding.File, brief bool) iter.Seq2[*withholding.Payment, error] {
 	return func(yield func(*withholding.Payment, error) bool) {
 		for _, f := range slices.Backward(ledger) { // oldest first
 			if f.Direction != withholding.Inbound || f.Kind != withholding.KindACHFile ||
@@ -270,7 +276,7 @@ func (j *Report) tonight(ctx context.Context, day withholding.Date, ledger []*wi
 				continue
 			}
 			id := f.ID
-			for p, err := range j.Reconcile.Payments.EachPayment(ctx, withholding.PaymentFilter{FileID: &id, WithPosting: true}) {
+			for p, err := range j.Reconcile.Payments.EachPayment(ctx, withholding.PaymentFilter{FileID: &id, WithPosting: true, Brief: brief}) {
 				if err != nil {
 					yield(nil, err)
 					return
@@ -728,7 +734,7 @@ func (j *Report) batchPayments(ctx context.Context, feins []withholding.FEIN, pa
 // most of the job's memory (190 of 260 MB live at 250,000 payments).
 func (j *Report) tonightIDs(ctx context.Context, day withholding.Date, ledger []*withholding.File) (map[withholding.FEIN][]int64, error) {
 	ids := map[withholding.FEIN][]int64{}
-	for p, err := range j.tonight(ctx, day, ledger) {
+	for p, err := range j.tonightOf(ctx, day, ledger, true) {
 		if err != nil {
 			return nil, fmt.Errorf("load tonight's payments: %w", err)
 		}

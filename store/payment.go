@@ -269,11 +269,45 @@ func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) 
 // query.
 func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) iter.Seq2[*withholding.Payment, error] {
 	w := paymentWhere(d, filter)
+	rest := w.String() + " ORDER BY payments.id" + d.page(filter.Offset, filter.Limit)
+	if filter.Brief {
+		cols, from := paymentBriefCols[:4], " FROM payments"
+		if filter.WithPosting {
+			cols, from = paymentBriefCols, paymentPostingFrom
+		}
+		return queryEachPacked(ctx, d, "find payments", func(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
+			return scanBriefPayment(s, filter.WithPosting)
+		}, cols, from+rest, w.args...)
+	}
 	cols, from := paymentSelectCols, " FROM payments"
 	if filter.WithPosting {
 		cols, from = paymentPostingCols, paymentPostingFrom
 	}
 	return queryEachPacked(ctx, d, "find payments", func(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
 		return scanPaymentPosting(s, filter.WithPosting)
-	}, cols, from+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
+	}, cols, from+rest, w.args...)
+}
+
+// paymentBriefCols are the columns of a PaymentFilter.Brief listing, the
+// posting's last.
+var paymentBriefCols = []string{"payments.id", "payments.file_id", "payments.kind", "payments.fein", "postings.status", "postings.run_date"}
+
+// scanBriefPayment scans a row of paymentBriefCols, without the
+// posting's unless withPosting.
+func scanBriefPayment(s interface{ Scan(...any) error }, withPosting bool) (*withholding.Payment, error) {
+	var p withholding.Payment
+	var status sql.NullString
+	var post withholding.Posting
+	dest := []any{&p.ID, &p.FileID, &p.Kind, &p.FEIN}
+	if withPosting {
+		dest = append(dest, &status, dateDest{&post.RunDate})
+	}
+	if err := s.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if status.Valid {
+		post.PaymentID, post.Status = p.ID, withholding.PostingStatus(status.String)
+		p.Posting = &post
+	}
+	return &p, nil
 }

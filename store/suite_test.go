@@ -1277,6 +1277,24 @@ func testBooks(t *testing.T, db *store.DB) {
 	if len(onDay2) != 1 || onDay2[0].ID != ps[2].ID || onDay2[0].Posting.Status != withholding.PostingZero {
 		t.Errorf("payments reconciled on %s: %+v", day2, onDay2)
 	}
+	// Brief: the identifiers, kind and FEIN, and the posting's status and
+	// night, nothing else.
+	for _, withPosting := range []bool{true, false} {
+		brief, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{OrderRef: &o.ID, WithPosting: withPosting, Brief: true}))
+		mustOK(t, err, "brief payments of the order")
+		if len(brief) != len(byOrder) {
+			t.Fatalf("brief: %d payments, want %d", len(brief), len(byOrder))
+		}
+		for i, full := range byOrder {
+			want := &withholding.Payment{ID: full.ID, FileID: full.FileID, Kind: full.Kind, FEIN: full.FEIN}
+			if withPosting {
+				want.Posting = &withholding.Posting{PaymentID: full.ID, Status: full.Posting.Status, RunDate: full.Posting.RunDate}
+			}
+			if !reflect.DeepEqual(brief[i], want) {
+				t.Errorf("brief payment %d (with posting %v):\n got %+v\nwant %+v", i, withPosting, brief[i], want)
+			}
+		}
+	}
 	plain, err := collectSeq(db.EachPayment(ctx, withholding.PaymentFilter{OrderRef: &o.ID}))
 	mustOK(t, err, "payments without postings")
 	if len(plain) != 2 || plain[0].Posting != nil {

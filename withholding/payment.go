@@ -96,7 +96,12 @@ type PaymentFilter struct {
 	// batch of employers' share of tonight's entries by their IDs.
 	IDs []int64
 	// WithPosting reads each payment's posting too (Payment.Posting).
-	WithPosting   bool
+	WithPosting bool
+	// Brief reads each payment's ID, FileID, Kind and FEIN only, and with
+	// WithPosting its posting's Status and RunDate: what the report job
+	// needs to pick tonight's entries of each employer before it reads
+	// them whole, a batch of employers at a time.
+	Brief         bool
 	Offset, Limit int
 }
 
