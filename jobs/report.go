@@ -388,7 +388,7 @@ type orderBatch struct {
 // statements read every order in one listing by employer rather than
 // each batch's through the employer index: at the state-sized bench's
 // 1.2M orders, 4.4 s of SQLite for the one listing and 10.4 s through the
-// index (docs/scaling.md, fix 28), which costs in proportion to the
+// index (docs/scaling.md, fix 29), which costs in proportion to the
 // orders read.
 var streamShare = 2
 

@@ -34,11 +34,17 @@ func queryEachPacked[T any](ctx context.Context, d *DB, what string, scan func(i
 	if d.dialect != dialectSQLite {
 		return queryEach(ctx, d, what, scan, "SELECT "+strings.Join(cols, ", ")+rest, args...)
 	}
-	ps := &packedScan{}
-	return queryEach(ctx, d, what, func(s interface{ Scan(...any) error }) (*T, error) {
-		ps.rows = s
-		return scan(ps)
-	}, "SELECT "+packedCols(cols)+rest, args...)
+	return func(yield func(*T, error) bool) {
+		ps := &packedScan{} // one a listing: its row is read into ps.row
+		for v, err := range queryEach(ctx, d, what, func(s interface{ Scan(...any) error }) (*T, error) {
+			ps.rows = s
+			return scan(ps)
+		}, "SELECT "+packedCols(cols)+rest, args...) {
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // errPacked is the error of a packed row that is not what json_array
