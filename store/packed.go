@@ -62,6 +62,18 @@ type packedValue struct {
 	isN  bool
 }
 
+// kind names what v is, for an error: never its value, which may be an
+// SSN.
+func (v packedValue) kind() string {
+	switch {
+	case v.null:
+		return "null"
+	case v.isN:
+		return "an integer"
+	}
+	return "a string"
+}
+
 // scanValue is v as a driver gives it to a sql.Scanner.
 func (v packedValue) scanValue() any {
 	switch {
@@ -125,7 +137,7 @@ func setPacked(d any, v packedValue) error {
 		return nil
 	case *int64:
 		if !v.isN {
-			return fmt.Errorf("%w: %q into an integer", errPacked, v.str)
+			return fmt.Errorf("%w: a string into an integer", errPacked)
 		}
 		*d = v.num
 		return nil
@@ -153,15 +165,15 @@ func setValue(e reflect.Value, v packedValue) error {
 		}
 	case reflect.Bool:
 		if !v.isN || (v.num != 0 && v.num != 1) {
-			return fmt.Errorf("%w: %q into %s", errPacked, v.str, e.Type())
+			return fmt.Errorf("%w: %s into %s", errPacked, v.kind(), e.Type())
 		}
 		e.SetBool(v.num == 1)
 	default:
 		if !v.isN {
-			return fmt.Errorf("%w: %q into %s", errPacked, v.str, e.Type())
+			return fmt.Errorf("%w: %s into %s", errPacked, v.kind(), e.Type())
 		}
 		if e.OverflowInt(v.num) {
-			return fmt.Errorf("%w: %d overflows %s", errPacked, v.num, e.Type())
+			return fmt.Errorf("%w: an integer out of the range of %s", errPacked, e.Type())
 		}
 		e.SetInt(v.num)
 	}
@@ -262,7 +274,7 @@ func nextPacked(s string) (packedValue, string, error) {
 		}
 		n, err := strconv.ParseInt(s[:end], 10, 64)
 		if err != nil {
-			return v, s, fmt.Errorf("%w: %q is not an integer", errPacked, s[:end])
+			return v, s, fmt.Errorf("%w: a value neither a string, an integer nor null", errPacked)
 		}
 		v.num, v.isN = n, true
 		return v, s[end:], nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/iwoproject/iwo/withholding"
@@ -52,6 +53,12 @@ func TestUnpack(t *testing.T) {
 	} {
 		if err := unpack(row, sets); !errors.Is(err, errPacked) {
 			t.Errorf("%s: err %v, want errPacked", row, err)
+		}
+	}
+	// A value in the wrong place may be an SSN: no error repeats a value.
+	for _, row := range []string{`["a","900112222","b",null]`, `["a",900112222x,"b",null]`, `["a",1,"b",null,"900112222"]`} {
+		if err := unpack(row, sets); !errors.Is(err, errPacked) || strings.Contains(err.Error(), "900112222") {
+			t.Errorf("%s: err %v, want errPacked without the value", row, err)
 		}
 	}
 	var small int8
