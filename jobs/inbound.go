@@ -170,7 +170,7 @@ func (in *Inbound) refused(p *transfer.Partner, files []transfer.RemoteFile, res
 // a killed instance and leave the file stuck until someone cleared it,
 // while a freed claim lets the next run take the file, find it applied by
 // its SHA-256 if the dead instance had committed, and archive it
-// (finishArchive). The duplicate checks of the applying transaction stay
+// (finishEarlier). The duplicate checks of the applying transaction stay
 // the last word: a claim keeps two instances from doing the same work, the
 // store from posting it twice. On a store with one writer at a time
 // (OneWriter) no claim is taken: the job runs on one instance at a time.
@@ -218,14 +218,17 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 		return fmt.Errorf("fetch %s: %w", f.Path(), err)
 	}
 
-	if done, err := in.finishArchive(ctx, rem, p, f, fetched, res); done || err != nil {
-		return err
+	// The file's entries in the ledger, read once for what follows.
+	dir := withholding.Inbound
+	entries, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{Direction: &dir, Partner: &p.Name, SHA256: &fetched.SHA256})
+	if err != nil {
+		return fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
 	}
-	if done, err := in.finishQuarantine(ctx, rem, p, f, fetched, res); done || err != nil {
+	if done, err := in.finishEarlier(ctx, rem, p, f, fetched, entries, res); done || err != nil {
 		return err
 	}
 
-	lf, err := in.record(ctx, p, kind, f, fetched)
+	lf, err := in.record(ctx, p, kind, f, fetched, entries)
 	if err != nil {
 		x.Metrics.file(withholding.Inbound, kind, "failed")
 		return err
@@ -265,17 +268,12 @@ func (in *Inbound) file(ctx context.Context, rem transfer.Remote, p *transfer.Pa
 
 // record returns the ledger entry of a fetched file: the entry left
 // received by an earlier run that failed to apply the same file (so that
-// retries do not multiply entries), or a new one.
-func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, fetched *transfer.Fetched) (*withholding.File, error) {
-	dir, state := withholding.Inbound, withholding.FileReceived
-	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
-		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256, Limit: 1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
-	}
-	if len(prev) == 1 && prev[0].RemoteName == f.Path() {
-		lf := prev[0]
+// retries do not multiply entries), or a new one. entries are the
+// partner's entries with the file's SHA-256, in the ledger's order.
+func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withholding.FileKind, f transfer.RemoteFile, fetched *transfer.Fetched, entries []*withholding.File) (*withholding.File, error) {
+	i := slices.IndexFunc(entries, func(lf *withholding.File) bool { return lf.State == withholding.FileReceived })
+	if i >= 0 && entries[i].RemoteName == f.Path() {
+		lf := entries[i]
 		if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
 			os.Remove(fetched.LocalPath) // the earlier copy has the same bytes
 		} else {
@@ -299,68 +297,48 @@ func (in *Inbound) record(ctx context.Context, p *transfer.Partner, kind withhol
 	return lf, nil
 }
 
-// finishArchive recognises a file that an earlier run applied but did not
-// archive — the process died between the commit and the archive, or the
-// archive failed — by its ledger entry: same partner, same remote name,
-// same SHA-256, still applied. It then finishes the archive under that
-// entry, with no new entry and no duplicate, and reports done. Other files
-// with the SHA-256 of an applied file (the same bytes under a new name, or
-// again after the first was archived) are not its business: they are real
-// duplicates, recorded and reported as such.
-func (in *Inbound) finishArchive(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, res *Result) (done bool, err error) {
-	lf, err := in.entryOf(ctx, p, f, fetched, withholding.FileApplied)
-	if lf == nil || err != nil {
-		return false, err
+// finishEarlier finishes what an earlier run left undone of the fetched
+// file f, found by its entry among entries (the partner's entries with
+// its SHA-256) of the same remote name, and reports done when it did:
+//   - applied but not archived (the process died between the commit and
+//     the archive, or the archive failed): the archive is finished under
+//     that entry, with no new entry and no duplicate;
+//   - recorded as quarantined but not moved out of the inbox (the process
+//     died between the two, or the move failed): the move is finished.
+//
+// Other files with the SHA-256 of an applied file (the same bytes under a
+// new name, or again after the first was archived) are not its business:
+// they are real duplicates, recorded and reported as such. When the entry
+// has a local copy of its own, the fetched one (the same bytes) is
+// removed.
+func (in *Inbound) finishEarlier(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, entries []*withholding.File, res *Result) (done bool, err error) {
+	for _, state := range []withholding.FileState{withholding.FileApplied, withholding.FileQuarantined} {
+		i := slices.IndexFunc(entries, func(lf *withholding.File) bool { return lf.State == state && lf.RemoteName == f.Path() })
+		if i < 0 {
+			continue
+		}
+		lf := entries[i]
+		if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
+			os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
+		}
+		log := in.Exchange.Log().With("job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
+		if state == withholding.FileApplied {
+			res.Add("archive_finished", 1)
+			log.Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry", "applied", lf.UpdatedAt)
+			return true, in.dispose(ctx, rem, p, f, lf, "")
+		}
+		res.Add("quarantine_finished", 1)
+		log.Warn("file recorded as quarantined by an earlier run that stopped before moving it: finishing the quarantine under its ledger entry")
+		return true, in.moveToQuarantine(ctx, rem, p, f, lf, errors.New(lf.Error), res)
 	}
-	res.Add("archive_finished", 1)
-	in.Exchange.Log().Info("file applied by an earlier run that stopped before archiving it: finishing the archive under its ledger entry",
-		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID, "applied", lf.UpdatedAt)
-	return true, in.dispose(ctx, rem, p, f, lf, "")
-}
-
-// finishQuarantine recognises a file that an earlier run recorded as
-// quarantined but did not move out of the inbox (the process died
-// between the two, or the move failed) by its ledger entry: same
-// partner, remote name and SHA-256, quarantined. It then moves the file
-// to the partner's quarantine under that entry and reports done.
-func (in *Inbound) finishQuarantine(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, res *Result) (done bool, err error) {
-	lf, err := in.entryOf(ctx, p, f, fetched, withholding.FileQuarantined)
-	if lf == nil || err != nil {
-		return false, err
-	}
-	res.Add("quarantine_finished", 1)
-	in.Exchange.Log().Warn("file recorded as quarantined by an earlier run that stopped before moving it: finishing the quarantine under its ledger entry",
-		"job", in.Job, "partner", p.Name, "file", f.Name, "ledger", lf.ID)
-	return true, in.moveToQuarantine(ctx, rem, p, f, lf, errors.New(lf.Error), res)
-}
-
-// entryOf returns the ledger entry in state of the fetched file f (same
-// partner, remote name and SHA-256), or nil. When the entry has a local
-// copy of its own, the fetched one (the same bytes) is removed.
-func (in *Inbound) entryOf(ctx context.Context, p *transfer.Partner, f transfer.RemoteFile, fetched *transfer.Fetched, state withholding.FileState) (*withholding.File, error) {
-	dir := withholding.Inbound
-	prev, _, err := in.Files.FindFiles(ctx, withholding.FileFilter{
-		Direction: &dir, Partner: &p.Name, State: &state, SHA256: &fetched.SHA256,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("look up %s in the ledger: %w", f.Path(), err)
-	}
-	i := slices.IndexFunc(prev, func(lf *withholding.File) bool { return lf.RemoteName == f.Path() })
-	if i < 0 {
-		return nil, nil
-	}
-	lf := prev[i]
-	if _, err := os.Stat(lf.LocalPath); err == nil && lf.LocalPath != fetched.LocalPath {
-		os.Remove(fetched.LocalPath) // the entry's own copy has the same bytes
-	}
-	return lf, nil
+	return false, nil
 }
 
 // dispose archives or deletes the remote file of an applied (or duplicate)
 // file and records that in the ledger. A remote file already gone counts as
 // disposed. If disposal fails (or the process dies first), the ledger keeps
 // the file applied and the next run, finding it still in the inbox,
-// disposes of it under the same entry without applying it (finishArchive).
+// disposes of it under the same entry without applying it (finishEarlier).
 func (in *Inbound) dispose(ctx context.Context, rem transfer.Remote, p *transfer.Partner, f transfer.RemoteFile, lf *withholding.File, note string) error {
 	if err := transfer.Finish(ctx, rem, p, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		in.Exchange.Metrics.error(in.Job, "file")
@@ -407,7 +385,7 @@ func (in *Inbound) quarantine(ctx context.Context, rem transfer.Remote, p *trans
 	// The ledger says quarantined before the partner's copy leaves the
 	// inbox: a process killed between the two leaves the file in the
 	// inbox under a quarantined entry, and the next run finishes the move
-	// (finishQuarantine). Moved first, the file was gone from the inbox
+	// (finishEarlier). Moved first, the file was gone from the inbox
 	// with its entry received for good (the fault campaign's
 	// TestIntegrationFaultLocal found it).
 	if err := in.Files.SetFileState(ctx, lf.ID, withholding.FileQuarantined, note); err != nil {

@@ -10,16 +10,23 @@ import (
 	"github.com/iwoproject/iwo/withholding"
 )
 
+// openTemp opens a fresh SQLite store for the test, closed when it ends.
+func openTemp(t *testing.T) *DB {
+	t.Helper()
+	d, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // TestBulkTxForeignKeysBackOn checks that a bulk transaction without
 // SQLite's foreign-key checks (RecordSent's) hands its connection back to
 // the pool with them on: the pool's one connection is the one used.
 func TestBulkTxForeignKeysBackOn(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	defer d.Close()
+	d := openTemp(t)
 	d.db.SetMaxOpenConns(1)
 	foreignKeys := func(q queryer) int {
 		t.Helper()
@@ -32,7 +39,7 @@ func TestBulkTxForeignKeysBackOn(t *testing.T) {
 	if on := foreignKeys(d.db); on != 1 {
 		t.Fatalf("foreign_keys %d before, want 1", on)
 	}
-	err = d.inBulkTxChecked(ctx, false, func(tx *txn) error {
+	err := d.inBulkTxChecked(ctx, false, func(tx *txn) error {
 		if on := foreignKeys(tx); on != 0 {
 			t.Errorf("foreign_keys %d in the transaction, want 0", on)
 		}
@@ -51,11 +58,7 @@ func TestBulkTxForeignKeysBackOn(t *testing.T) {
 // 1,000 (a connection opened later too).
 func TestWALCheckpointEveryConnection(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	defer d.Close()
+	d := openTemp(t)
 	var conns []*sql.Conn
 	for range 3 {
 		c, err := d.db.Conn(ctx)
@@ -82,11 +85,7 @@ func TestWALCheckpointEveryConnection(t *testing.T) {
 // after a file applied and after one refused.
 func TestApplyPaymentsLeavesItsConnection(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "iwo.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	defer d.Close()
+	d := openTemp(t)
 	d.db.SetMaxOpenConns(1)
 	settings := func() (fk, temp int) {
 		t.Helper()

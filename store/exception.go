@@ -20,7 +20,8 @@ var exceptionCols = []string{
 
 var (
 	exceptionSelectCols = append([]string{"id"}, exceptionCols...)
-	exceptionSelect     = "SELECT " + strings.Join(exceptionSelectCols, ", ") + " FROM exceptions"
+	exceptionSelectList = "SELECT " + strings.Join(exceptionSelectCols, ", ")
+	exceptionSelect     = exceptionSelectList + " FROM exceptions"
 )
 
 func scanException(s interface{ Scan(...any) error }) (*withholding.Exception, error) {
@@ -192,7 +193,7 @@ func (d *DB) FindExceptions(ctx context.Context, filter withholding.ExceptionFil
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := queryAll(ctx, d, "find exceptions", scanException, "SELECT "+strings.Join(exceptionSelectCols, ", ")+rest, w.args...)
+	out, err := queryAll(ctx, d, "find exceptions", scanException, exceptionSelectList+rest, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}

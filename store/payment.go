@@ -27,8 +27,14 @@ var paymentCols = []string{
 // paymentPostingCols are the columns of a payment with its posting
 // (PaymentFilter.WithPosting); the posting's are NULL until the payment
 // is reconciled.
-var paymentPostingCols = append([]string{"payments.id", "payments." + strings.Join(paymentCols, ", payments.")},
-	"postings.status", "postings.order_ref", "postings.case_id", "postings.reason", "postings.exception_key", "postings.run_date", "postings.matched_by")
+var paymentPostingCols = func() []string {
+	cols := []string{"payments.id"}
+	for _, c := range paymentCols {
+		cols = append(cols, "payments."+c)
+	}
+	return append(cols, "postings.status", "postings.order_ref", "postings.case_id", "postings.reason",
+		"postings.exception_key", "postings.run_date", "postings.matched_by")
+}()
 
 const paymentPostingFrom = " FROM payments LEFT JOIN postings ON postings.payment_id = payments.id"
 
@@ -269,23 +275,18 @@ func (d *DB) SumPayments(ctx context.Context, filter withholding.PaymentFilter) 
 // query.
 func (d *DB) EachPayment(ctx context.Context, filter withholding.PaymentFilter) iter.Seq2[*withholding.Payment, error] {
 	w := paymentWhere(d, filter)
-	rest := w.String() + " ORDER BY payments.id" + d.page(filter.Offset, filter.Limit)
-	if filter.Brief {
-		cols, from := paymentBriefCols[:4], " FROM payments"
-		if filter.WithPosting {
-			cols, from = paymentBriefCols, paymentPostingFrom
-		}
-		return queryEachPacked(ctx, d, "find payments", func(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
-			return scanBriefPayment(s, filter.WithPosting)
-		}, cols, from+rest, w.args...)
-	}
-	cols, from := paymentSelectCols, " FROM payments"
-	if filter.WithPosting {
+	scan, cols, from := scanPaymentPosting, paymentSelectCols, " FROM payments"
+	switch {
+	case filter.Brief && filter.WithPosting:
+		scan, cols, from = scanBriefPayment, paymentBriefCols, paymentPostingFrom
+	case filter.Brief:
+		scan, cols = scanBriefPayment, paymentBriefCols[:4]
+	case filter.WithPosting:
 		cols, from = paymentPostingCols, paymentPostingFrom
 	}
 	return queryEachPacked(ctx, d, "find payments", func(s interface{ Scan(...any) error }) (*withholding.Payment, error) {
-		return scanPaymentPosting(s, filter.WithPosting)
-	}, cols, from+rest, w.args...)
+		return scan(s, filter.WithPosting)
+	}, cols, from+w.String()+" ORDER BY payments.id"+d.page(filter.Offset, filter.Limit), w.args...)
 }
 
 // paymentBriefCols are the columns of a PaymentFilter.Brief listing, the

@@ -140,7 +140,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 // pages into the database again and again. 250,000 payments in 2,000
 // transactions took 18.7 s at 1,000 pages, 14.8 s at 4,000, 12.2 s at
 // 10,000, 10.9 s at 20,000 and 10.4 s at 40,000 (docs/scaling.md, fix
-// 29). At 20,000 the log grows to about 80 MB between checkpoints.
+// 30). At 20,000 the log grows to about 80 MB between checkpoints.
 const walCheckpointPages = 20_000
 
 // openSQLite opens the SQLite database at path; tmpDir is a directory to

@@ -140,7 +140,7 @@ type OrderFilter struct {
 	// ByEmployer lists the orders by employer FEIN, then ID, rather than
 	// by ID: every order of a state grouped by employer in one pass over
 	// the table and a sort, rather than one look-up per order through the
-	// employer index (the report's statements, docs/scaling.md fix 28).
+	// employer index (the report's statements, docs/scaling.md fix 29).
 	// Ignored with ObligorLast.
 	ByEmployer    bool
 	Offset, Limit int
